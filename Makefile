@@ -1,0 +1,48 @@
+# Yimen — the two commands: `make demo` and `make test`. Each sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages the tests and the demo use (chromium: browser tests of the web pages).
+APT_PACKAGES := chromium sqlite3 procps
+
+.PHONY: demo test lint setup apt clean lock
+
+setup: apt $(STAMP)
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "need root or sudo to install: $$missing" >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/yimen demo
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# Re-pin: resolve the newest allowed versions into constraints.txt (review the diff).
+lock:
+	rm -rf /tmp/yimen-lock && $(PYTHON) -m venv /tmp/yimen-lock
+	/tmp/yimen-lock/bin/pip install -q '.[test]'
+	( echo "# Pinned versions of every Python package Yimen installs (direct and transitive)."; \
+	  echo "# \`make\` installs with \`-c constraints.txt\`, so two installs a month apart match."; \
+	  echo "# Refresh deliberately: make lock"; \
+	  /tmp/yimen-lock/bin/pip freeze --exclude yimen ) > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache
