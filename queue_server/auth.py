@@ -1,0 +1,156 @@
+"""Who may do what: device tokens, clerk/manager accounts, web sessions with CSRF tokens.
+
+Secrets are stored only as hashes: device tokens (high-entropy, random) as SHA-256, passwords
+with scrypt and a per-user salt, session cookies as SHA-256. A device token or a password is
+shown once, when it is created, and never again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from .store import Store
+
+DEVICE_KINDS = ("kiosk", "display", "keypad", "review")
+USER_ROLES = ("clerk", "manager", "admin")
+# A role also holds the rights of the roles it includes.
+ROLE_INCLUDES = {"admin": {"admin", "manager", "clerk"}, "manager": {"manager", "clerk"}, "clerk": {"clerk"}}
+SESSION_HOURS = 12
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a device (role = its kind) or a signed-in user (role = theirs)."""
+
+    kind: str  # "device" | "user"
+    name: str
+    role: str
+    window: int | None = None  # a keypad or review pad may be bound to one window
+    csrf: str | None = None  # set for cookie sessions: state changes must echo it
+
+    def has(self, roles: frozenset[str]) -> bool:
+        return bool(ROLE_INCLUDES.get(self.role, {self.role}) & roles)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class AuthError(Exception):
+    pass
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt$%d$%d$%d$%s$%s" % (_SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"],
+                                      base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+# A dummy hash, so a sign-in with an unknown username costs as much as one with a wrong password.
+_DUMMY_HASH = hash_password("no such user")
+
+
+class Accounts:
+    """Devices, users and sessions in the store."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    # ------------------------------------------------------------ devices
+
+    def add_device(self, name: str, kind: str, window: int | None, now: float) -> str:
+        if kind not in DEVICE_KINDS:
+            raise AuthError(f"unknown device kind {kind!r}; choose one of {', '.join(DEVICE_KINDS)}")
+        if not re.fullmatch(r"[\w.-]{1,64}", name):
+            raise AuthError("device name: 1–64 letters, digits, '.', '_' or '-'")
+        if self.store.conn.execute("SELECT 1 FROM devices WHERE name = ?", (name,)).fetchone():
+            raise AuthError(f"a device named {name!r} exists already (revoke it first to replace it)")
+        token = "ymd_" + secrets.token_urlsafe(32)
+        with self.store.transaction():
+            self.store.db["devices"].insert({"name": name, "kind": kind, "window": window,
+                                             "token_hash": _sha256(token), "created_at": now})
+        return token
+
+    def revoke_device(self, name: str, now: float) -> bool:
+        with self.store.transaction():
+            cur = self.store.conn.execute("UPDATE devices SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", (now, name))
+        return cur.rowcount > 0
+
+    def devices(self) -> list[dict]:
+        return list(self.store.db["devices"].rows_where(select="name, kind, window, created_at, revoked_at", order_by="name"))
+
+    def device_for_token(self, token: str) -> Principal | None:
+        row = self.store.conn.execute(
+            "SELECT name, kind, window FROM devices WHERE token_hash = ? AND revoked_at IS NULL", (_sha256(token),)).fetchone()
+        return Principal("device", row[0], row[1], row[2]) if row else None
+
+    # ------------------------------------------------------------ users
+
+    def add_user(self, username: str, password: str, role: str, now: float, display_name: str = "") -> None:
+        if role not in USER_ROLES:
+            raise AuthError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{2,32}", username):
+            raise AuthError("username: 2–32 letters, digits, '.', '_' or '-'")
+        if len(password) < 8:
+            raise AuthError("the password needs at least 8 characters")
+        if self.store.conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+            raise AuthError(f"user {username!r} exists already")
+        with self.store.transaction():
+            self.store.db["users"].insert({"username": username, "display_name": display_name or username,
+                                           "role": role, "password_hash": hash_password(password),
+                                           "created_at": now, "disabled": 0})
+
+    def users(self) -> list[dict]:
+        return list(self.store.db["users"].rows_where(select="username, display_name, role, disabled", order_by="username"))
+
+    def check_password(self, username: str, password: str) -> Principal | None:
+        row = self.store.conn.execute(
+            "SELECT role, password_hash FROM users WHERE username = ? AND disabled = 0", (username,)).fetchone()
+        if row is None:
+            verify_password(password, _DUMMY_HASH)
+            return None
+        return Principal("user", username, row[0]) if verify_password(password, row[1]) else None
+
+    # ------------------------------------------------------------ sessions
+
+    def open_session(self, user: Principal, now: float) -> tuple[str, str]:
+        """A new session for `user`: returns (cookie value, CSRF token)."""
+        cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        with self.store.transaction():
+            self.store.conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+            self.store.conn.execute(
+                "INSERT INTO sessions(token_hash, username, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (_sha256(cookie), user.name, csrf, now, now + SESSION_HOURS * 3600))
+        return cookie, csrf
+
+    def session(self, cookie: str, now: float) -> Principal | None:
+        row = self.store.conn.execute(
+            "SELECT s.username, u.role, s.csrf FROM sessions s JOIN users u USING (username) "
+            "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", (_sha256(cookie), now)).fetchone()
+        return Principal("user", row[0], row[1], csrf=row[2]) if row else None
+
+    def close_session(self, cookie: str) -> None:
+        with self.store.transaction():
+            self.store.conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_sha256(cookie),))

@@ -1,0 +1,596 @@
+"""The hall's configuration: loaded from TOML, checked completely, then frozen.
+
+Every hall-specific fact (windows, categories, prefixes, priority rules, templates, the matters
+catalog) lives here as data. Loading never stops at the first problem: all problems are collected
+and reported with the file, the line, the key and what is wrong, so an operator fixes a file in
+one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .toml_lines import key_lines, line_of
+
+PRESETS = ("township", "village")
+
+WINDOW_KINDS: dict[str, str] = {
+    "comprehensive": "综合窗口",
+    "comprehensive-natural": "综合窗口(自然人)",
+    "comprehensive-legal": "综合窗口(法人)",
+    "cross-region": "跨域通办窗口",
+    "police": "专业窗口·公安",
+    "land": "专业窗口·自然资源",
+    "market": "专业窗口·市场监管",
+    "pickup": "综合出件窗口",
+    "assist": "帮办代办",
+}
+PRIORITY_CLASSES: dict[str, str] = {
+    "elderly": "老年人",
+    "disabled": "残疾人",
+    "pregnant": "孕妇",
+    "serviceman": "军人",
+}
+REJOIN_RULES = ("back", "front", "refuse")
+TRANSFER_PLACEMENTS = ("keep", "front", "back")
+CASE_TYPES = ("immediate", "committed", "forwarded", "joint")
+TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}
+
+
+# ---------------------------------------------------------------- the frozen configuration
+
+
+@dataclass(frozen=True)
+class HallInfo:
+    name: str
+    name_en: str
+    region_code: str
+    timezone: str
+    target_wait_min: int
+    supervision_phone: str
+
+
+@dataclass(frozen=True)
+class Hours:
+    days: tuple[int, ...]
+    sessions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    prefix: str
+    name: str
+    name_en: str
+    service_min: float
+
+
+@dataclass(frozen=True)
+class Window:
+    number: int
+    name: str
+    kind: str
+    serves: tuple[str, ...]
+
+    @property
+    def kind_label(self) -> str:
+        return WINDOW_KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class PriorityRules:
+    classes: tuple[str, ...]
+    elderly_age: int
+    max_overtake: int
+    promote_after_min: float
+
+
+@dataclass(frozen=True)
+class CallingRules:
+    recall_limit: int
+    no_show_rejoin: str
+    rejoin_within_min: float
+    transfer_placement: str
+
+
+@dataclass(frozen=True)
+class AppointmentRules:
+    early_min: float
+    late_min: float
+
+
+@dataclass(frozen=True)
+class Templates:
+    voice: str
+    led: str
+    slip_note: str
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    form: str
+    count: int
+    required: bool
+    notes: str
+
+
+@dataclass(frozen=True)
+class Matter:
+    code: str
+    name: str
+    name_en: str
+    category: str
+    subject: str
+    department: str
+    legal_basis: tuple[str, ...]
+    materials: tuple[Material, ...]
+    steps: tuple[str, ...]
+    legal_limit_days: int
+    committed_limit_days: int
+    fee: str
+    case_type: str
+    appointment: bool
+    mailing: bool
+    typical_service_min: float
+    supervision_phone: str
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    hall: HallInfo
+    hours: Hours
+    categories: tuple[Category, ...]
+    windows: tuple[Window, ...]
+    priority: PriorityRules
+    calling: CallingRules
+    appointments: AppointmentRules
+    templates: Templates
+    matters: tuple[Matter, ...]
+    source: str = ""
+    _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_code.update({c.code: c for c in self.categories})
+
+    def category(self, code: str) -> Category | None:
+        return self._by_code.get(code)
+
+    def window(self, number: int) -> Window | None:
+        return next((w for w in self.windows if w.number == number), None)
+
+    def matter(self, code: str) -> Matter | None:
+        return next((m for m in self.matters if m.code == code), None)
+
+    def windows_serving(self, category: str) -> tuple[Window, ...]:
+        return tuple(w for w in self.windows if category in w.serves)
+
+
+# ---------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration is not usable; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _key_name(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+class _Checker:
+    """Collects problems against one source file, with line numbers when known."""
+
+    def __init__(self, file: str, lines: dict[tuple[str | int, ...], int] | None = None):
+        self.file = file
+        self.lines = lines or {}
+        self.problems: list[Problem] = []
+
+    def fail(self, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(Problem(self.file, line_of(self.lines, path), _key_name(path), message))
+
+    def table(self, data: Any, path: tuple[str | int, ...], spec: dict[str, tuple]) -> dict:
+        """Check one table against `spec` {key: (type, default or REQUIRED)}; return clean values."""
+        if not isinstance(data, dict):
+            self.fail(path, f"must be a table, not {type(data).__name__}")
+            return {}
+        for key in data:
+            if key not in spec:
+                hint = difflib.get_close_matches(key, list(spec), n=1)
+                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+                self.fail((*path, key), f"unknown key{suggestion}; known keys: {', '.join(spec)}")
+        clean: dict[str, Any] = {}
+        for key, (kind, default) in spec.items():
+            if key not in data:
+                if default is REQUIRED:
+                    self.fail((*path, key) if path else (key,), "is required but missing")
+                else:
+                    clean[key] = default
+                continue
+            value = data[key]
+            if not _is(value, kind):
+                self.fail((*path, key), f"must be {_describe(kind)}, not {value!r}")
+                continue
+            clean[key] = value
+        return clean
+
+
+REQUIRED = object()
+
+
+def _is(value: Any, kind: type | tuple) -> bool:
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _describe(kind: type | tuple) -> str:
+    return {int: "a whole number", float: "a number", str: "a text string", bool: "true or false",
+            list: "a list", dict: "a table"}.get(kind, str(kind))  # type: ignore[call-overload]
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_preset(name: str) -> HallConfig:
+    if name not in PRESETS:
+        raise ConfigError([Problem(f"preset:{name}", None, "", f"unknown preset; choose one of {', '.join(PRESETS)}")])
+    text = resources.files("queue_server.presets").joinpath(f"{name}.toml").read_text("utf-8")
+    return parse_config(text, f"preset:{name}")
+
+
+def load_config(path: str | Path) -> HallConfig:
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), None, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
+    return parse_config(text, str(path), base_dir=path.parent)
+
+
+def resolve_config(path: str | Path | None) -> HallConfig:
+    """A file path, a preset name (`township`, `village`), or None for the embedded default."""
+    if path is None:
+        return load_preset("township")
+    if str(path) in PRESETS:
+        return load_preset(str(path))
+    return load_config(path)
+
+
+def parse_config(text: str, file: str, base_dir: Path | None = None) -> HallConfig:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        raise ConfigError([Problem(file, int(match.group(1)) if match else None, "",
+                                   f"not valid TOML: {exc}")]) from None
+    check = _Checker(file, key_lines(text))
+    config = _build(raw, check, base_dir)
+    if check.problems:
+        raise ConfigError(check.problems)
+    assert config is not None
+    return config
+
+
+def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | None:
+    top = check.table(raw, (), {
+        "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
+        "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
+        "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}),
+    })
+    hall = _hall(check, top.get("hall", {}))
+    hours = _hours(check, top.get("hours", {}))
+    categories = _categories(check, top.get("categories", []))
+    codes = {c.code for c in categories}
+    windows = _windows(check, top.get("windows", []), codes)
+    priority = _priority(check, top.get("priority", {}))
+    calling = _calling(check, top.get("calling", {}))
+    appointments = _appointments(check, top.get("appointments", {}))
+    templates = _templates(check, top.get("templates", {}))
+    matters = _matters(check, top.get("matters", {}), codes, base_dir)
+    if check.problems or hall is None or hours is None:
+        return None
+    return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
+                      appointments, templates, tuple(matters), source=check.file)
+
+
+def _hall(check: _Checker, data: dict) -> HallInfo | None:
+    v = check.table(data, ("hall",), {
+        "name": (str, REQUIRED), "name_en": (str, ""), "region_code": (str, REQUIRED),
+        "timezone": (str, "Asia/Shanghai"), "target_wait_min": (int, 15),
+        "supervision_phone": (str, "12345"),
+    })
+    if "name" in v and not v["name"].strip():
+        check.fail(("hall", "name"), "must not be empty")
+    if "region_code" in v and not re.fullmatch(r"\d{6}(\d{3}){0,2}", v["region_code"]):
+        check.fail(("hall", "region_code"), f"must be a 6, 9 or 12 digit 行政区划代码, not {v['region_code']!r}")
+    if v.get("timezone") not in (None, "Asia/Shanghai"):
+        check.fail(("hall", "timezone"), "the business day is kept in Asia/Shanghai; other zones are not supported")
+    if "target_wait_min" in v and not 1 <= v["target_wait_min"] <= 240:
+        check.fail(("hall", "target_wait_min"), "must be between 1 and 240 minutes")
+    if any(k not in v for k in ("name", "region_code")):
+        return None
+    return HallInfo(v["name"], v["name_en"], v["region_code"], v["timezone"],
+                    v["target_wait_min"], v["supervision_phone"])
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _hours(check: _Checker, data: dict) -> Hours | None:
+    v = check.table(data, ("hours",), {"days": (list, [1, 2, 3, 4, 5]), "sessions": (list, REQUIRED)})
+    days = v.get("days", [])
+    if not days or any(not _is(d, int) or not 1 <= d <= 7 for d in days) or len(set(days)) != len(days):
+        check.fail(("hours", "days"), "must list distinct ISO weekdays 1 (Monday) … 7 (Sunday)")
+    sessions: list[tuple[str, str]] = []
+    for pair in v.get("sessions", []):
+        if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in pair)):
+            check.fail(("hours", "sessions"), f"each session must be [\"HH:MM\", \"HH:MM\"], not {pair!r}")
+            return None
+        sessions.append((pair[0], pair[1]))
+    if "sessions" in v and not sessions:
+        check.fail(("hours", "sessions"), "needs at least one opening session")
+    previous_end = ""
+    for start, end in sessions:
+        if start >= end:
+            check.fail(("hours", "sessions"), f"session {start}–{end} ends before it starts")
+        elif start < previous_end:
+            check.fail(("hours", "sessions"), f"session {start}–{end} overlaps the one before; list them in order")
+        previous_end = end
+    if "sessions" not in v:
+        return None
+    return Hours(tuple(days), tuple(sessions))
+
+
+def _categories(check: _Checker, items: list) -> list[Category]:
+    out: list[Category] = []
+    seen_codes: dict[str, int] = {}
+    seen_prefixes: dict[str, int] = {}
+    if not items:
+        check.fail(("categories",), "the hall needs at least one category ([[categories]])")
+    for i, item in enumerate(items):
+        path = ("categories", i)
+        v = check.table(item, path, {
+            "code": (str, REQUIRED), "prefix": (str, None), "name": (str, REQUIRED),
+            "name_en": (str, ""), "service_min": (float, 8),
+        })
+        if "code" not in v or "name" not in v:
+            continue
+        code = v["code"]
+        prefix = v["prefix"] if v["prefix"] is not None else code
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{0,3}", code):
+            check.fail((*path, "code"), f"must be 1–4 capital letters/digits starting with a letter, not {code!r}")
+        if not re.fullmatch(r"[A-Z]{1,2}", prefix):
+            check.fail((*path, "prefix" if v["prefix"] is not None else "code"),
+                       f"ticket prefix must be 1–2 capital letters, not {prefix!r}")
+        if code in seen_codes:
+            check.fail((*path, "code"), f"duplicate category code {code!r} (also categories[{seen_codes[code] + 1}])")
+        if prefix in seen_prefixes:
+            check.fail((*path, "prefix" if v["prefix"] is not None else "code"),
+                       f"duplicate ticket prefix {prefix!r} (also categories[{seen_prefixes[prefix] + 1}]): numbers would collide")
+        if not 0.5 <= v["service_min"] <= 240:
+            check.fail((*path, "service_min"), "must be between 0.5 and 240 minutes")
+        seen_codes.setdefault(code, i)
+        seen_prefixes.setdefault(prefix, i)
+        out.append(Category(code, prefix, v["name"], v["name_en"], float(v["service_min"])))
+    return out
+
+
+def _windows(check: _Checker, items: list, codes: set[str]) -> list[Window]:
+    out: list[Window] = []
+    numbers: dict[int, int] = {}
+    if not items:
+        check.fail(("windows",), "the hall needs at least one window ([[windows]])")
+    for i, item in enumerate(items):
+        path = ("windows", i)
+        v = check.table(item, path, {
+            "number": (int, REQUIRED), "name": (str, REQUIRED), "kind": (str, "comprehensive"),
+            "serves": (list, REQUIRED),
+        })
+        if "number" in v:
+            if not 1 <= v["number"] <= 99:
+                check.fail((*path, "number"), "must be between 1 and 99")
+            if v["number"] in numbers:
+                check.fail((*path, "number"), f"window number {v['number']} is used twice (also windows[{numbers[v['number']] + 1}])")
+            numbers.setdefault(v["number"], i)
+        if v.get("kind") not in WINDOW_KINDS:
+            hint = difflib.get_close_matches(str(v.get("kind")), list(WINDOW_KINDS), n=1)
+            check.fail((*path, "kind"), f"unknown window kind {v.get('kind')!r}"
+                       + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                       + f"; known kinds: {', '.join(WINDOW_KINDS)}")
+        serves = v.get("serves", [])
+        if "serves" in v and not serves:
+            check.fail((*path, "serves"), "the window serves nothing: list at least one category")
+        for code in serves:
+            if not isinstance(code, str) or code not in codes:
+                check.fail((*path, "serves"), f"unknown category {code!r} (categories: {', '.join(sorted(codes))})")
+        if len(set(map(str, serves))) != len(serves):
+            check.fail((*path, "serves"), "lists a category twice")
+        if all(k in v for k in ("number", "name", "serves")):
+            out.append(Window(v["number"], v["name"], v["kind"], tuple(str(s) for s in serves)))
+    served = {c for w in out for c in w.serves}
+    for code in sorted(codes - served):
+        check.fail(("windows",), f"no window serves category {code!r}: its tickets would never be called")
+    return out
+
+
+def _priority(check: _Checker, data: dict) -> PriorityRules:
+    v = check.table(data, ("priority",), {
+        "classes": (list, list(PRIORITY_CLASSES)), "elderly_age": (int, 60),
+        "max_overtake": (int, 3), "promote_after_min": (float, 45),
+    })
+    for name in v["classes"]:
+        if name not in PRIORITY_CLASSES:
+            check.fail(("priority", "classes"), f"unknown priority class {name!r}; known: {', '.join(PRIORITY_CLASSES)}")
+    if not 50 <= v["elderly_age"] <= 100:
+        check.fail(("priority", "elderly_age"), "must be between 50 and 100")
+    if not 0 <= v["max_overtake"] <= 50:
+        check.fail(("priority", "max_overtake"), "must be between 0 and 50")
+    if not 1 <= v["promote_after_min"] <= 480:
+        check.fail(("priority", "promote_after_min"), "must be between 1 and 480 minutes")
+    return PriorityRules(tuple(map(str, v["classes"])), v["elderly_age"], v["max_overtake"], float(v["promote_after_min"]))
+
+
+def _calling(check: _Checker, data: dict) -> CallingRules:
+    v = check.table(data, ("calling",), {
+        "recall_limit": (int, 2), "no_show_rejoin": (str, "back"),
+        "rejoin_within_min": (float, 30), "transfer_placement": (str, "keep"),
+    })
+    if not 0 <= v["recall_limit"] <= 10:
+        check.fail(("calling", "recall_limit"), "must be between 0 and 10")
+    if v["no_show_rejoin"] not in REJOIN_RULES:
+        check.fail(("calling", "no_show_rejoin"), f"must be one of {', '.join(REJOIN_RULES)}")
+    if v["transfer_placement"] not in TRANSFER_PLACEMENTS:
+        check.fail(("calling", "transfer_placement"), f"must be one of {', '.join(TRANSFER_PLACEMENTS)}")
+    if not 0 <= v["rejoin_within_min"] <= 480:
+        check.fail(("calling", "rejoin_within_min"), "must be between 0 and 480 minutes")
+    return CallingRules(v["recall_limit"], v["no_show_rejoin"], float(v["rejoin_within_min"]), v["transfer_placement"])
+
+
+def _appointments(check: _Checker, data: dict) -> AppointmentRules:
+    v = check.table(data, ("appointments",), {"early_min": (float, 30), "late_min": (float, 15)})
+    for key in ("early_min", "late_min"):
+        if not 0 <= v[key] <= 240:
+            check.fail(("appointments", key), "must be between 0 and 240 minutes")
+    return AppointmentRules(float(v["early_min"]), float(v["late_min"]))
+
+
+def _templates(check: _Checker, data: dict) -> Templates:
+    v = check.table(data, ("templates",), {
+        "voice": (str, "请{number}号到{window}号窗口办理"), "led": (str, "请{number}到{window}号窗口"),
+        "slip_note": (str, "过号请重新取号"),
+    })
+    for key in ("voice", "led"):
+        fields = set(re.findall(r"{([^{}]*)}", v[key]))
+        unknown = fields - TEMPLATE_FIELDS
+        if unknown:
+            check.fail(("templates", key), f"unknown placeholder(s) {', '.join('{' + f + '}' for f in sorted(unknown))}; "
+                       f"allowed: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}")
+        for needed in ("number", "window"):
+            if needed not in fields:
+                check.fail(("templates", key), f"must contain {{{needed}}}")
+    return Templates(v["voice"], v["led"], v["slip_note"])
+
+
+def _matters(check: _Checker, data: dict, codes: set[str], base_dir: Path | None) -> list[Matter]:
+    v = check.table(data, ("matters",), {
+        "catalog": (str, "builtin"), "category_map": (dict, {}), "exclude": (list, []),
+    })
+    for source, target in v["category_map"].items():
+        if target not in codes:
+            check.fail(("matters", "category_map"), f"maps {source!r} to unknown category {target!r}")
+    if v["catalog"] == "builtin":
+        text = resources.files("queue_server.data").joinpath("matters.json").read_text("utf-8")
+        name = "builtin matters catalog"
+    else:
+        path = Path(v["catalog"])
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        try:
+            text = path.read_text("utf-8")
+        except (FileNotFoundError, UnicodeDecodeError) as exc:
+            check.fail(("matters", "catalog"), f"cannot read {path}: {exc}")
+            return []
+        name = str(path)
+    matters = parse_matters(text, name, check)
+    excluded = set(v["exclude"])
+    out = []
+    unmapped: set[str] = set()
+    for m in matters:
+        if m.code in excluded:
+            continue
+        category = v["category_map"].get(m.category, m.category)
+        if category not in codes:
+            unmapped.add(m.category)
+            continue
+        out.append(Matter(**{**m.__dict__, "category": category}))
+    for code in sorted(unmapped):
+        check.fail(("matters", "category_map"),
+                   f"catalog matters of category {code!r} have no category in this hall: add a category "
+                   f"{code!r}, map it (category_map = {{ {code} = \"A\" }}) or exclude those matters")
+    return out
+
+
+_MATTER_SPEC: dict[str, tuple] = {
+    "code": (str, REQUIRED), "name": (str, REQUIRED), "name_en": (str, ""), "category": (str, REQUIRED),
+    "subject": (str, "自然人"), "department": (str, ""), "legal_basis": (list, []),
+    "materials": (list, []), "steps": (list, []), "legal_limit_days": (int, REQUIRED),
+    "committed_limit_days": (int, REQUIRED), "fee": (str, "不收费"), "case_type": (str, "immediate"),
+    "appointment": (bool, False), "mailing": (bool, False), "typical_service_min": (float, 8),
+    "supervision_phone": (str, "12345"),
+}
+_MATERIAL_SPEC: dict[str, tuple] = {
+    "name": (str, REQUIRED), "form": (str, "原件"), "count": (int, 1), "required": (bool, True), "notes": (str, ""),
+}
+
+
+def parse_matters(text: str, file: str, check: _Checker | None = None) -> list[Matter]:
+    """Parse a matters catalog (JSON, format yimen-matters/1), reporting into `check`."""
+    own = check is None
+    check = check or _Checker(file)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        check.problems.append(Problem(file, exc.lineno, "", f"not valid JSON: {exc.msg}"))
+        raw = {}
+    if raw and raw.get("format") != "yimen-matters/1":
+        check.problems.append(Problem(file, None, "format", "must be \"yimen-matters/1\""))
+    out: list[Matter] = []
+    seen: set[str] = set()
+    sub = _Checker(file)
+    for i, item in enumerate(raw.get("matters", []) if isinstance(raw, dict) else []):
+        label = item.get("code", f"#{i + 1}") if isinstance(item, dict) else f"#{i + 1}"
+        path: tuple[str | int, ...] = (f"matter {label}",)
+        v = sub.table(item, path, _MATTER_SPEC)
+        materials = []
+        for j, mat in enumerate(v.get("materials", [])):
+            mv = sub.table(mat, (*path, "materials", j), _MATERIAL_SPEC)
+            if "name" in mv:
+                materials.append(Material(mv["name"], mv["form"], mv["count"], mv["required"], mv["notes"]))
+        if v.get("case_type") not in CASE_TYPES:
+            sub.fail((*path, "case_type"), f"must be one of {', '.join(CASE_TYPES)}")
+        if "committed_limit_days" in v and "legal_limit_days" in v and v["committed_limit_days"] > v["legal_limit_days"]:
+            sub.fail((*path, "committed_limit_days"), "the committed limit cannot exceed the legal limit")
+        if v.get("code") in seen:
+            sub.fail((*path, "code"), "duplicate matter code")
+        if any(k not in v for k in ("code", "name", "category", "legal_limit_days", "committed_limit_days")):
+            continue
+        seen.add(v["code"])
+        out.append(Matter(
+            v["code"], v["name"], v["name_en"], v["category"], v["subject"], v["department"],
+            tuple(map(str, v["legal_basis"])), tuple(materials), tuple(map(str, v["steps"])),
+            v["legal_limit_days"], v["committed_limit_days"], v["fee"], v["case_type"],
+            v["appointment"], v["mailing"], float(v["typical_service_min"]), v["supervision_phone"]))
+    check.problems.extend(sub.problems)
+    if own and check.problems:
+        raise ConfigError(check.problems)
+    return out

@@ -1,0 +1,578 @@
+"""The hall's state machine: commands become events, events change the state. Pure code.
+
+`Hall` holds the configuration and the state of one business day. Every command (`issue`,
+`call_next`, `recall`, …) checks the request against the state and returns the one `Event` that
+records it — or raises `Conflict`/`Invalid` with a reason a clerk can read. `apply` folds an event
+into the state; it is the only code that changes the state, and rebuilding from the event log is
+just `apply` over the stored events. The time is always passed in; nothing here reads a clock,
+a file or a socket, so the server, the simulator and the benchmarks share this one copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .config import HallConfig, Window
+from .dispatch import Choice, Rules, Waiting, WindowView, choose_next, overtaken_by
+from .estimate import Busy, Estimate, estimate_all
+from .numbering import business_day, format_number, ticket_id
+
+TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
+OUTCOMES = ("served", "no_show", "cancelled", "expired")
+WINDOW_STATUSES = ("closed", "open", "paused")
+
+
+class DomainError(Exception):
+    status = 409
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Conflict(DomainError):
+    """The request is well-formed but the hall's state does not allow it now (HTTP 409)."""
+
+
+class Invalid(DomainError):
+    """The request names something that does not exist or breaks a rule (HTTP 422)."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+@dataclass
+class Event:
+    type: str
+    at: float
+    day: str
+    data: dict[str, Any]
+    actor: str = ""
+    seq: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "type": self.type, "at": self.at, "day": self.day,
+                "actor": self.actor, "data": self.data}
+
+
+@dataclass
+class Ticket:
+    id: str
+    number: str
+    category: str
+    matter: str | None
+    priority: str | None
+    person_key: str | None
+    appointment: dict[str, Any] | None
+    issued_at: float
+    queued_at: float
+    seq: int
+    token: str
+    estimate: dict[str, float] | None = None
+    status: str = "waiting"
+    outcome: str | None = None
+    window: int | None = None
+    target_window: int | None = None
+    first_called_at: float | None = None
+    called_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    recalls: int = 0
+    overtaken: int = 0
+    transfers: int = 0
+    channel: str = ""
+    issued_category: str = ""  # the category it was taken for; `category` follows transfers
+
+    @property
+    def active(self) -> bool:
+        return self.status != "done"
+
+
+@dataclass
+class WindowState:
+    number: int
+    status: str = "closed"
+    clerk: str | None = None
+    pause_reason: str | None = None
+    current: str | None = None
+    since: float | None = None
+
+
+@dataclass
+class HallState:
+    day: date
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    by_number: dict[str, str] = field(default_factory=dict)
+    windows: dict[int, WindowState] = field(default_factory=dict)
+    service_s: dict[str, list[float]] = field(default_factory=dict)
+    recent_calls: list[dict[str, Any]] = field(default_factory=list)
+    last_seq: int = 0
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    category: str | None = None
+    matter: str | None = None
+    priority: str | None = None
+    birth_date: date | None = None
+    person_key: str | None = None
+    appointment: dict[str, Any] | None = None
+    channel: str = "kiosk"
+
+
+class Hall:
+    """One hall, one business day: commands and the fold over events."""
+
+    def __init__(self, config: HallConfig, day: date):
+        self.config = config
+        self.rules = Rules(config.priority.max_overtake, config.priority.promote_after_min * 60)
+        self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
+        self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
+
+    # ------------------------------------------------------------ lookups
+
+    def ticket(self, ticket: str) -> Ticket:
+        """By id (20261123-A001) or by today's number (A001)."""
+        found = self.state.tickets.get(ticket) or self.state.tickets.get(self.state.by_number.get(ticket.upper(), ""))
+        if found is None:
+            raise NotFound("ticket_not_found", f"no ticket {ticket} today")
+        return found
+
+    def window(self, number: int) -> tuple[Window, WindowState]:
+        config = self.config.window(number)
+        if config is None:
+            raise NotFound("window_not_found", f"there is no window {number} in this hall")
+        return config, self.state.windows[number]
+
+    def waiting(self) -> list[Ticket]:
+        return sorted((t for t in self.state.tickets.values() if t.status == "waiting"),
+                      key=lambda t: (t.queued_at, t.seq))
+
+    def _dispatch_view(self, tickets: Iterable[Ticket]) -> list[Waiting]:
+        return [Waiting(t.id, t.category, t.queued_at, t.seq, t.priority is not None, t.overtaken,
+                        t.target_window) for t in tickets]
+
+    def mean_service_s(self) -> dict[str, float]:
+        """Mean service time per category today; the configured prior until there is data."""
+        out = {}
+        for c in self.config.categories:
+            done = self.state.service_s.get(c.code, [])
+            prior = c.service_min * 60
+            # The prior counts as two observations, so one odd service does not swing estimates.
+            out[c.code] = (prior * 2 + sum(done)) / (2 + len(done))
+        return out
+
+    def _busy(self) -> list[Busy]:
+        out = []
+        for number, ws in self.state.windows.items():
+            if ws.status != "open":
+                continue
+            current = self.state.tickets.get(ws.current) if ws.current else None
+            out.append(Busy(self._views[number], current.called_at if current else None,
+                            current.category if current else None))
+        return out
+
+    def _busy_or_planned(self, category: str) -> list[Busy]:
+        """Open windows; if none of them serves `category`, the windows configured for it."""
+        busy = self._busy()
+        if any(category in b.window.serves for b in busy):
+            return busy
+        return busy + [Busy(self._views[w.number]) for w in self.config.windows_serving(category)
+                       if self.state.windows[w.number].status != "open"]
+
+    def estimates(self, now: float) -> dict[str, Estimate]:
+        """People ahead and wait range for every waiting ticket, from the live state."""
+        waiting = self.waiting()
+        if not waiting:
+            return {}
+        busy = self._busy()
+        served = {c for b in busy for c in b.window.serves}
+        if any(t.category not in served for t in waiting):
+            busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status != "open"]
+        return estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s())
+
+    def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
+        """What a ticket taken now in `category` would be told (for screens before issuing)."""
+        return self._probe_estimate(category, now, now, priority)
+
+    # ------------------------------------------------------------ commands
+
+    def _event(self, kind: str, now: float, data: dict[str, Any], actor: str) -> Event:
+        return Event(kind, now, self.state.day.isoformat(), data, actor)
+
+    def check_issue(self, req: IssueRequest, now: float) -> tuple[str, str | None, str | None]:
+        """Validate an issue request; returns (category, matter, priority class)."""
+        cfg = self.config
+        matter = None
+        if req.matter is not None:
+            found = cfg.matter(req.matter)
+            if found is None:
+                raise Invalid("unknown_matter", f"unknown matter {req.matter!r}")
+            matter = found.code
+            if req.category is not None and req.category != found.category:
+                raise Invalid("category_mismatch", f"matter {found.code} belongs to category {found.category}, not {req.category}")
+            category = found.category
+        elif req.category is not None:
+            if cfg.category(req.category) is None:
+                raise Invalid("unknown_category", f"unknown category {req.category!r}; known: "
+                              + ", ".join(c.code for c in cfg.categories))
+            category = req.category
+        else:
+            raise Invalid("category_required", "say which category or matter the ticket is for")
+
+        priority = req.priority
+        if req.birth_date is not None and priority in (None, "elderly") and "elderly" in cfg.priority.classes:
+            elderly = _age(req.birth_date, self.state.day) >= cfg.priority.elderly_age
+            if priority == "elderly" and not elderly:
+                raise Invalid("not_elderly", f"elderly priority starts at age {cfg.priority.elderly_age}")
+            priority = "elderly" if elderly else None
+        elif priority == "elderly":
+            raise Invalid("evidence_required", "elderly priority needs the birth date from the ID card")
+        if priority is not None and priority not in cfg.priority.classes:
+            raise Invalid("unknown_priority", f"priority class {priority!r} is not used in this hall; known: "
+                          + ", ".join(cfg.priority.classes))
+
+        if req.person_key is not None:
+            scope = matter or f"category:{category}"
+            for t in self.state.tickets.values():
+                if t.active and t.person_key == req.person_key and (t.matter or f"category:{t.category}") == scope:
+                    raise Conflict("already_has_ticket",
+                                   f"this person already holds ticket {t.number} for the same matter")
+        return category, matter, priority
+
+    def issue(self, req: IssueRequest, now: float, sequence: int, token: str, actor: str = "") -> Event:
+        """The `ticket_issued` event, numbered with `sequence` (allocated by the caller's transaction)."""
+        category, matter, priority = self.check_issue(req, now)
+        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
+        number = format_number(prefix, sequence)
+        queued_at = now
+        appointment = None
+        if req.appointment is not None:
+            appointment, queued_at = self._check_in(req.appointment, now)
+        estimate = self._probe_estimate(category, queued_at, now, priority is not None)
+        est = {
+            "ahead": estimate.ahead, "wait_s": _finite(estimate.wait_s),
+            "low_s": _finite(estimate.low_s), "high_s": _finite(estimate.high_s)}
+        return self._event("ticket_issued", now, {
+            "ticket": ticket_id(self.state.day, number), "number": number, "sequence": sequence,
+            "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
+            "appointment": appointment, "queued_at": queued_at, "token": token, "estimate": est,
+            "channel": req.channel,
+        }, actor)
+
+    def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
+        probe = Waiting("__probe__", category, queued_at, 1 << 60, priority=priority)
+        return estimate_all(self._busy_or_planned(category), [*self._dispatch_view(self.waiting()), probe],
+                            now, self.rules, self.mean_service_s())["__probe__"]
+
+    def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
+        """An appointment queues at its slot start if the person is in time, else as a walk-in."""
+        start, end = float(appointment["slot_start"]), float(appointment["slot_end"])
+        if end <= start:
+            raise Invalid("bad_slot", "the appointment slot ends before it starts")
+        if business_day(start) != self.state.day:
+            raise Invalid("wrong_day", "the appointment is for another day")
+        early = self.config.appointments.early_min * 60
+        late = self.config.appointments.late_min * 60
+        if now < start - early:
+            raise Conflict("too_early", f"check-in opens {self.config.appointments.early_min:.0f} min before the slot")
+        on_time = now <= end + late
+        record = {"code": str(appointment.get("code", "")), "slot_start": start, "slot_end": end, "on_time": on_time}
+        return record, (min(start, now) if on_time else now)
+
+    def _active_window(self, number: int, *, need_open: bool = True) -> tuple[Window, WindowState]:
+        config, ws = self.window(number)
+        if need_open and ws.status == "closed":
+            raise Conflict("window_closed", f"window {number} is closed; open it first")
+        if need_open and ws.status == "paused":
+            raise Conflict("window_paused", f"window {number} is paused ({ws.pause_reason}); resume it first")
+        return config, ws
+
+    def _current(self, ws: WindowState) -> Ticket:
+        if ws.current is None:
+            raise Conflict("no_current_ticket", f"window {ws.number} has no ticket at the moment")
+        return self.state.tickets[ws.current]
+
+    def _call_event(self, window: Window, ws: WindowState, ticket: Ticket, choice: Choice | None,
+                    now: float, actor: str) -> Event:
+        finished = None
+        if ws.current is not None:
+            previous = self.state.tickets[ws.current]
+            finished = {"ticket": previous.id, "number": previous.number, "outcome": "served"}
+        view = self._views[window.number]
+        waiting = self._dispatch_view(t for t in self.waiting() if t.id != ticket.id)
+        me = self._dispatch_view([ticket])[0]
+        return self._event("ticket_called", now, {
+            "ticket": ticket.id, "number": ticket.number, "category": ticket.category,
+            "window": window.number,
+            "reason_code": choice.reason_code if choice else "by_number",
+            "reason": choice.reason if choice else f"called by number at window {window.number}",
+            "finished": finished,
+            "overtaken": overtaken_by(me, view, waiting) if ticket.status == "waiting" else [],
+        }, actor)
+
+    def call_next(self, window: int, now: float, actor: str = "") -> Event:
+        config, ws = self._active_window(window)
+        choice = choose_next(self._views[window], self._dispatch_view(self.waiting()), now, self.rules)
+        if choice is None:
+            raise Conflict("nothing_waiting", f"nobody is waiting for window {window}")
+        return self._call_event(config, ws, self.state.tickets[choice.ticket_id], choice, now, actor)
+
+    def call_number(self, window: int, number: str, now: float, actor: str = "") -> Event:
+        config, ws = self._active_window(window)
+        ticket = self.ticket(number)
+        if ticket.status not in ("waiting", "held"):
+            raise Conflict("not_callable", f"ticket {ticket.number} is {ticket.status}, it cannot be called")
+        if ticket.status == "held" and ticket.window != window:
+            raise Conflict("held_elsewhere", f"ticket {ticket.number} is held by window {ticket.window}")
+        if ticket.category not in config.serves:
+            raise Conflict("not_served_here", f"window {window} does not serve category {ticket.category}")
+        if ticket.target_window not in (None, window):
+            raise Conflict("reserved", f"ticket {ticket.number} was transferred to window {ticket.target_window}")
+        if ws.current == ticket.id:
+            raise Conflict("already_current", f"ticket {ticket.number} is already at window {window}; use recall")
+        return self._call_event(config, ws, ticket, None, now, actor)
+
+    def recall(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        ticket = self._current(ws)
+        if ticket.status != "called":
+            raise Conflict("already_started", f"ticket {ticket.number} is being served; nothing to recall")
+        if ticket.recalls >= self.config.calling.recall_limit:
+            return self._event("ticket_no_show", now, {
+                "ticket": ticket.id, "number": ticket.number, "window": window, "reason": "recall_limit"}, actor)
+        return self._event("ticket_recalled", now, {
+            "ticket": ticket.id, "number": ticket.number, "window": window, "recalls": ticket.recalls + 1}, actor)
+
+    def start(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        ticket = self._current(ws)
+        if ticket.status != "called":
+            raise Conflict("already_started", f"ticket {ticket.number} is already being served")
+        return self._event("service_started", now, {"ticket": ticket.id, "number": ticket.number, "window": window}, actor)
+
+    def skip(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        ticket = self._current(ws)
+        if ticket.status != "called":
+            raise Conflict("already_started", f"ticket {ticket.number} is being served; complete or hold it")
+        return self._event("ticket_no_show", now, {
+            "ticket": ticket.id, "number": ticket.number, "window": window, "reason": "skipped"}, actor)
+
+    def complete(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        ticket = self._current(ws)
+        return self._event("ticket_completed", now, {
+            "ticket": ticket.id, "number": ticket.number, "window": window,
+            "category": ticket.category, "matter": ticket.matter,
+            "service_s": round(now - (ticket.started_at or ticket.called_at or now), 3)}, actor)
+
+    def hold(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        ticket = self._current(ws)
+        return self._event("ticket_held", now, {"ticket": ticket.id, "number": ticket.number, "window": window}, actor)
+
+    def transfer(self, window: int, now: float, to_category: str | None = None,
+                 to_window: int | None = None, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        ticket = self._current(ws)
+        if (to_category is None) == (to_window is None):
+            raise Invalid("transfer_target", "transfer to exactly one of a category or a window")
+        if to_window is not None:
+            target, _ = self.window(to_window)
+            if to_window == window:
+                raise Invalid("transfer_target", "cannot transfer a ticket to the window it is at")
+            category = to_category or (ticket.category if ticket.category in target.serves else target.serves[0])
+        else:
+            if self.config.category(to_category or "") is None:
+                raise Invalid("unknown_category", f"unknown category {to_category!r}")
+            category = to_category  # type: ignore[assignment]
+        placement = self.config.calling.transfer_placement
+        if placement == "keep":
+            queued_at = ticket.queued_at
+        elif placement == "back":
+            queued_at = now
+        else:
+            heads = [t.queued_at for t in self.waiting() if t.category == category]
+            queued_at = min([ticket.queued_at, now, *heads]) - 1.0
+        return self._event("ticket_transferred", now, {
+            "ticket": ticket.id, "number": ticket.number, "from_window": window,
+            "to_category": category, "to_window": to_window, "queued_at": queued_at}, actor)
+
+    def cancel(self, ticket: str, now: float, reason: str = "", actor: str = "") -> Event:
+        t = self.ticket(ticket)
+        if t.status not in ("waiting", "held"):
+            raise Conflict("not_cancellable", f"ticket {t.number} is {t.status}; only waiting or held tickets can be cancelled")
+        return self._event("ticket_cancelled", now, {"ticket": t.id, "number": t.number, "reason": reason}, actor)
+
+    def rejoin(self, ticket: str, now: float, actor: str = "") -> Event:
+        t = self.ticket(ticket)
+        rule = self.config.calling
+        if t.outcome != "no_show":
+            raise Conflict("not_no_show", f"ticket {t.number} is not a no-show; only missed tickets can rejoin")
+        if rule.no_show_rejoin == "refuse":
+            raise Conflict("rejoin_refused", "this hall does not let missed tickets rejoin; please take a new ticket")
+        if now - (t.finished_at or now) > rule.rejoin_within_min * 60:
+            raise Conflict("rejoin_too_late", f"missed more than {rule.rejoin_within_min:.0f} min ago; please take a new ticket")
+        queued_at = now if rule.no_show_rejoin == "back" else t.queued_at
+        return self._event("ticket_rejoined", now, {"ticket": t.id, "number": t.number, "queued_at": queued_at}, actor)
+
+    def open_window(self, window: int, now: float, clerk: str | None = None, actor: str = "") -> Event:
+        _, ws = self.window(window)
+        if ws.status == "open" and ws.clerk == clerk:
+            raise Conflict("already_open", f"window {window} is already open")
+        return self._event("window_opened", now, {"window": window, "clerk": clerk}, actor)
+
+    def close_window(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self.window(window)
+        if ws.status == "closed":
+            raise Conflict("already_closed", f"window {window} is already closed")
+        if ws.current is not None:
+            raise Conflict("busy", f"window {window} still has ticket {self.state.tickets[ws.current].number}; complete, skip or hold it first")
+        return self._event("window_closed", now, {"window": window}, actor)
+
+    def pause(self, window: int, reason: str, now: float, actor: str = "") -> Event:
+        _, ws = self._active_window(window)
+        if not reason.strip():
+            raise Invalid("reason_required", "say why the window pauses")
+        if ws.current is not None:
+            raise Conflict("busy", f"window {window} still has ticket {self.state.tickets[ws.current].number}; complete, skip or hold it first")
+        return self._event("window_paused", now, {"window": window, "reason": reason.strip()}, actor)
+
+    def resume(self, window: int, now: float, actor: str = "") -> Event:
+        _, ws = self.window(window)
+        if ws.status != "paused":
+            raise Conflict("not_paused", f"window {window} is not paused")
+        return self._event("window_resumed", now, {"window": window}, actor)
+
+    def close_day(self, now: float, actor: str = "system") -> Event:
+        """Expire what is left of this business day (appended when the day rolls over)."""
+        left = [t.id for t in self.state.tickets.values() if t.active]
+        return Event("day_closed", now, self.state.day.isoformat(), {"expired": left}, actor)
+
+    # ------------------------------------------------------------ the fold
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the state. The only place the state changes."""
+        handler = getattr(self, f"_on_{event.type}", None)
+        if handler is None:
+            raise ValueError(f"unknown event type {event.type!r}")
+        handler(event.data, event.at)
+        if event.seq:
+            self.state.last_seq = event.seq
+
+    def _on_ticket_issued(self, d: dict, at: float) -> None:
+        t = Ticket(d["ticket"], d["number"], d["category"], d["matter"], d["priority"], d["person_key"],
+                   d["appointment"], at, d["queued_at"], d["sequence"], d["token"], d["estimate"],
+                   channel=d.get("channel", ""), issued_category=d["category"])
+        self.state.tickets[t.id] = t
+        self.state.by_number[t.number] = t.id
+
+    def _on_ticket_called(self, d: dict, at: float) -> None:
+        ws = self.state.windows[d["window"]]
+        if d.get("finished"):
+            self._finish(self.state.tickets[d["finished"]["ticket"]], "served", at)
+        t = self.state.tickets[d["ticket"]]
+        if t.status == "held" and t.window is not None and t.window != d["window"]:
+            self.state.windows[t.window].current = None
+        for passed in d.get("overtaken", []):
+            self.state.tickets[passed].overtaken += 1
+        t.status, t.window, t.called_at = "called", d["window"], at
+        t.first_called_at = t.first_called_at or at
+        t.target_window = None
+        ws.current = t.id
+        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": False},
+                                   *self.state.recent_calls][:20]
+
+    def _on_ticket_recalled(self, d: dict, at: float) -> None:
+        t = self.state.tickets[d["ticket"]]
+        t.recalls = d["recalls"]
+        t.called_at = at
+        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": True},
+                                   *self.state.recent_calls][:20]
+
+    def _on_service_started(self, d: dict, at: float) -> None:
+        t = self.state.tickets[d["ticket"]]
+        t.status, t.started_at = "serving", at
+
+    def _on_ticket_completed(self, d: dict, at: float) -> None:
+        self._finish(self.state.tickets[d["ticket"]], "served", at)
+
+    def _on_ticket_no_show(self, d: dict, at: float) -> None:
+        self._finish(self.state.tickets[d["ticket"]], "no_show", at)
+
+    def _on_ticket_held(self, d: dict, at: float) -> None:
+        t = self.state.tickets[d["ticket"]]
+        t.status = "held"
+        self.state.windows[d["window"]].current = None
+
+    def _on_ticket_transferred(self, d: dict, at: float) -> None:
+        t = self.state.tickets[d["ticket"]]
+        self.state.windows[d["from_window"]].current = None
+        t.status, t.category, t.target_window, t.queued_at = "waiting", d["to_category"], d["to_window"], d["queued_at"]
+        t.transfers += 1
+        t.started_at = None
+        t.overtaken = 0
+
+    def _on_ticket_cancelled(self, d: dict, at: float) -> None:
+        t = self.state.tickets[d["ticket"]]
+        if t.status == "held" and t.window is not None:
+            ws = self.state.windows[t.window]
+            if ws.current == t.id:
+                ws.current = None
+        t.status, t.outcome, t.finished_at = "done", "cancelled", at
+
+    def _on_ticket_rejoined(self, d: dict, at: float) -> None:
+        t = self.state.tickets[d["ticket"]]
+        t.status, t.outcome, t.finished_at, t.queued_at = "waiting", None, None, d["queued_at"]
+        t.recalls, t.overtaken, t.window = 0, 0, None
+
+    def _on_window_opened(self, d: dict, at: float) -> None:
+        ws = self.state.windows[d["window"]]
+        ws.status, ws.clerk, ws.pause_reason, ws.since = "open", d.get("clerk"), None, at
+
+    def _on_window_closed(self, d: dict, at: float) -> None:
+        ws = self.state.windows[d["window"]]
+        ws.status, ws.clerk, ws.pause_reason, ws.since = "closed", None, None, at
+
+    def _on_window_paused(self, d: dict, at: float) -> None:
+        ws = self.state.windows[d["window"]]
+        ws.status, ws.pause_reason, ws.since = "paused", d["reason"], at
+
+    def _on_window_resumed(self, d: dict, at: float) -> None:
+        ws = self.state.windows[d["window"]]
+        ws.status, ws.pause_reason, ws.since = "open", None, at
+
+    def _on_day_closed(self, d: dict, at: float) -> None:
+        for ticket in d["expired"]:
+            t = self.state.tickets.get(ticket)
+            if t is not None and t.active:
+                t.status, t.outcome, t.finished_at = "done", "expired", at
+        for ws in self.state.windows.values():
+            ws.current = None
+
+    def _finish(self, t: Ticket, outcome: str, at: float) -> None:
+        if t.window is not None and self.state.windows[t.window].current == t.id:
+            self.state.windows[t.window].current = None
+        if outcome == "served":
+            began = t.started_at or t.called_at or at
+            self.state.service_s.setdefault(t.category, []).append(at - began)
+            t.started_at = began
+        elif t.started_at is None:
+            t.started_at = t.called_at
+        t.status, t.outcome, t.finished_at = "done", outcome, at
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _finite(x: float) -> float | None:
+    return None if x == float("inf") else round(x, 1)

@@ -1,0 +1,116 @@
+"""The hall as a running service: the pure `Hall` joined to the event log and to listeners.
+
+Every command goes the same way: roll the business day over if midnight (Asia/Shanghai) has
+passed, let the `Hall` decide the event, append it in one transaction, fold it into the state,
+then tell the listeners (the websocket hub). A command that the hall refuses writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from .config import HallConfig
+from .hall import Event, Hall, IssueRequest
+from .numbering import business_day
+from .store import Store
+
+log = logging.getLogger("yimen.service")
+
+Clock = Callable[[], float]
+Listener = Callable[[Event, Hall], None]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asked: recorded on every event (device name or username)."""
+
+    name: str
+    role: str
+
+    def __str__(self) -> str:
+        return f"{self.role}:{self.name}"
+
+
+class HallService:
+    def __init__(self, config: HallConfig, store: Store, clock: Clock = time.time,
+                 new_token: Callable[[], str] = lambda: secrets.token_urlsafe(16)):
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.new_token = new_token
+        self.listeners: list[Listener] = []
+        self.hall = self._load(business_day(clock()))
+
+    # ------------------------------------------------------------ state from the log
+
+    def _load(self, day: date) -> Hall:
+        for old in self.store.unclosed_days_before(day.isoformat()):
+            self._close_old_day(date.fromisoformat(old))
+        hall = Hall(self.config, day)
+        for event in self.store.events(day=day.isoformat()):
+            hall.apply(event)
+        hall.state.last_seq = self.store.last_seq()
+        return hall
+
+    def _close_old_day(self, day: date) -> None:
+        old = Hall(self.config, day)
+        for event in self.store.events(day=day.isoformat()):
+            old.apply(event)
+        event = old.close_day(self.clock())
+        with self.store.transaction() as tx:
+            tx.append(event)
+        log.info("closed business day %s: %d unfinished ticket(s) expired", day, len(event.data["expired"]))
+
+    def _roll_over(self, now: float) -> None:
+        today = business_day(now)
+        if today != self.hall.state.day:
+            event = self.hall.close_day(now)
+            with self.store.transaction() as tx:
+                tx.append(event)
+            self.hall.apply(event)
+            self._publish(event)
+            self.hall = Hall(self.config, today)
+            self.hall.state.last_seq = event.seq
+
+    # ------------------------------------------------------------ commands
+
+    def run(self, command: Callable[[Hall, float], Event]) -> Event:
+        """Decide, append, apply, publish — for every command except issuing."""
+        now = self.clock()
+        self._roll_over(now)
+        event = command(self.hall, now)
+        with self.store.transaction() as tx:
+            tx.append(event)
+        self.hall.apply(event)
+        self._publish(event)
+        return event
+
+    def issue(self, request: IssueRequest, actor: Actor) -> Event:
+        """Issue a ticket; its number is allocated inside the same transaction as the event."""
+        now = self.clock()
+        self._roll_over(now)
+        category, _, _ = self.hall.check_issue(request, now)
+        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
+        with self.store.transaction() as tx:
+            sequence = tx.next_sequence(self.hall.state.day.isoformat(), prefix)
+            event = self.hall.issue(request, now, sequence, self.new_token(), str(actor))
+            tx.append(event)
+        self.hall.apply(event)
+        self._publish(event)
+        return event
+
+    def tick(self) -> None:
+        """Called periodically: rolls the day over even when nobody acts at midnight."""
+        self._roll_over(self.clock())
+
+    def _publish(self, event: Event) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(event, self.hall)
+            except Exception:  # a broken listener must not undo a committed event
+                log.exception("listener failed on event %s", event.seq)

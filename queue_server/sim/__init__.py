@@ -1,0 +1,1 @@
+"""Replaying a hall's day: scenarios, the simulator and the dispatch benchmark."""

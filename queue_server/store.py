@@ -1,0 +1,171 @@
+"""The event log on disk: SQLite in WAL mode with synchronous=FULL, one writer.
+
+The `events` table is the source of truth; the hall's state is rebuilt from it at start. Ticket
+numbers are allocated in `ticket_numbers` inside the same transaction that appends the issuing
+event, and `issued_numbers` refuses a second ticket with the same number on the same day — so a
+crash can neither lose an acknowledged ticket nor hand its number out again.
+Devices, users, sessions and the hall's secrets live in the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from .hall import Event
+
+DB_NAME = "yimen.db"
+
+# Each entry upgrades the schema by one version; never edit a released entry, append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        at REAL NOT NULL,
+        day TEXT NOT NULL,
+        actor TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL
+    );
+    CREATE INDEX events_by_day ON events(day, seq);
+    CREATE TABLE ticket_numbers (
+        day TEXT NOT NULL, prefix TEXT NOT NULL, last INTEGER NOT NULL,
+        PRIMARY KEY (day, prefix)
+    );
+    CREATE TABLE issued_numbers (
+        day TEXT NOT NULL, number TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (day, number)
+    );
+    CREATE TABLE devices (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+        window INTEGER, token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL,
+        revoked_at REAL
+    );
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY, display_name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,
+        password_hash TEXT NOT NULL, created_at REAL NOT NULL, disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
+        created_at REAL NOT NULL, expires_at REAL NOT NULL
+    );
+    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+class Store:
+    """One connection, used from one thread. Open it with `Store.open(data_dir)`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None):
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, data_dir: str | Path) -> Store:
+        data_dir = Path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / DB_NAME
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        store = cls(conn, path)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise RuntimeError(f"database schema {current} is newer than this Yimen ({len(MIGRATIONS)}); upgrade Yimen")
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version={version}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Transaction(self.conn)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ reading events
+
+    def events(self, day: str | None = None, after: int = 0) -> list[Event]:
+        sql = "SELECT seq, type, at, day, actor, data FROM events WHERE seq > ?"
+        args: list = [after]
+        if day is not None:
+            sql += " AND day = ?"
+            args.append(day)
+        return [_event(row) for row in self.conn.execute(sql + " ORDER BY seq", args)]
+
+    def last_seq(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+
+    def unclosed_days_before(self, day: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT day FROM events WHERE day < ? AND day NOT IN "
+            "(SELECT day FROM events WHERE type = 'day_closed') ORDER BY day", (day,))
+        return [r[0] for r in rows]
+
+    def issued_count(self, day: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM issued_numbers WHERE day = ?", (day,)).fetchone()[0]
+
+    # ------------------------------------------------------------ secrets
+
+    def secret(self, name: str, make: callable) -> str:  # type: ignore[valid-type]
+        """The named secret, created once with `make()` and kept in the database (never in git)."""
+        row = self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row:
+            return row[0]
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO secrets(name, value) VALUES (?, ?)", (name, make()))
+        return self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
+
+
+class Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def next_sequence(self, day: str, prefix: str) -> int:
+        """The next ticket sequence for `prefix` on `day`; part of the enclosing transaction."""
+        row = self.conn.execute("SELECT last FROM ticket_numbers WHERE day = ? AND prefix = ?", (day, prefix)).fetchone()
+        sequence = (row[0] if row else 0) + 1
+        self.conn.execute(
+            "INSERT INTO ticket_numbers(day, prefix, last) VALUES (?, ?, ?) "
+            "ON CONFLICT(day, prefix) DO UPDATE SET last = excluded.last", (day, prefix, sequence))
+        return sequence
+
+    def append(self, event: Event) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO events(type, at, day, actor, data) VALUES (?, ?, ?, ?, ?)",
+            (event.type, event.at, event.day, event.actor, json.dumps(event.data, ensure_ascii=False)))
+        event.seq = cur.lastrowid  # type: ignore[assignment]
+        if event.type == "ticket_issued":
+            self.conn.execute("INSERT INTO issued_numbers(day, number, seq) VALUES (?, ?, ?)",
+                              (event.day, event.data["number"], event.seq))
+        return event.seq
+
+
+def _event(row: tuple) -> Event:
+    seq, kind, at, day, actor, data = row
+    return Event(kind, at, day, json.loads(data), actor, seq)

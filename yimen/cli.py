@@ -1,0 +1,49 @@
+"""The `yimen` command: one entry point, a subcommand per process or task.
+
+Each subcommand registers itself from the package that owns it and imports its heavy parts only
+when it runs, so `yimen --help` is fast and a box without Kivy can still serve.
+Every subcommand sets `func(args) -> int` (the exit status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import admin_cli, serve_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yimen",
+        description="Yimen (一门): queue management for township government service halls.",
+        epilog="Run 'yimen COMMAND --help' for the options of one command.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_cli.register(sub)
+    admin_cli.register(sub)
+
+    from queue_server.sim.cli import add_bench_dispatch, add_sim_commands
+
+    bench = sub.add_parser("bench", help="measure performance (prints JSON)",
+                           description="Benchmarks: each prints one JSON document on stdout.")
+    add_bench_dispatch(bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH"))
+    sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
+                         description="Generate and inspect scenario files (format yimen-scenario/1).")
+    add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
