@@ -1,0 +1,102 @@
+"""The one async client every device process uses to talk to the queue server.
+
+HTTP calls raise `ApiError` with the server's error code and message (or `ServerAway` when the
+server cannot be reached, so a device can say so instead of guessing). `events()` yields the
+live stream forever: it reconnects with backoff and resumes from the last sequence number it
+saw, so a device that was away catches up exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+
+log = logging.getLogger("yimen.client")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+class ServerAway(Exception):
+    """The server did not answer (down, restarting, network)."""
+
+
+class HallClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout_s: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+        self.last_seq: int | None = None
+
+    async def __aenter__(self) -> HallClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            self._session = aiohttp.ClientSession(headers=headers, timeout=self.timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            async with self.session.request(method, self.base_url + path, json=body) as response:
+                text = await response.text()
+                data = json.loads(text) if text else None
+                if response.status >= 400:
+                    data = data if isinstance(data, dict) else {}
+                    raise ApiError(response.status, data.get("error", "http_error"), data.get("message", text))
+                return data
+        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+            raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
+
+    # ------------------------------------------------------------ calls devices make
+
+    async def hall(self) -> dict[str, Any]:
+        return await self.request("GET", "/api/v1/hall")
+
+    async def queue(self) -> dict[str, Any]:
+        return await self.request("GET", "/api/v1/queue")
+
+    async def issue(self, **body: Any) -> dict[str, Any]:
+        return await self.request("POST", "/api/v1/tickets", {k: v for k, v in body.items() if v is not None})
+
+    async def window(self, number: int, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A window action: call-next, call, recall, start, skip, complete, hold, transfer, pause, resume, open, close."""
+        return await self.request("POST", f"/api/v1/windows/{number}/{action}", body)
+
+    async def events(self, max_backoff_s: float = 30.0) -> AsyncIterator[dict[str, Any]]:
+        """Every message of the event stream, across reconnects (snapshot first after each connect)."""
+        delay = 0.5
+        while True:
+            query = f"?since={self.last_seq}" if self.last_seq is not None else ""
+            try:
+                async with self.session.ws_connect(self.base_url + "/api/v1/events" + query, heartbeat=20) as ws:
+                    delay = 0.5
+                    async for msg in ws:
+                        if msg.type != aiohttp.WSMsgType.TEXT:
+                            break
+                        message = json.loads(msg.data)
+                        if message.get("seq") is not None and message.get("kind") in ("snapshot", "event"):
+                            self.last_seq = message["seq"]
+                        yield message
+            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+                log.info("event stream lost (%s); retrying in %.1f s", exc.__class__.__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_backoff_s)

@@ -1,0 +1,409 @@
+"""REST API under /api/v1. Each handler is thin: parse, ask the service, shape the answer."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from ..auth import Principal
+from ..config import PRIORITY_CLASSES
+from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
+from ..numbering import HALL_TZ
+from ..service import Actor
+from ..stats import live
+from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
+from . import keys
+from .routing import BodyError, api, check, integer, nullable, obj, string
+
+ISSUERS = frozenset({"kiosk", "clerk"})
+WINDOW_ACTORS = frozenset({"keypad", "clerk"})
+STAFF = frozenset({"clerk"})
+MANAGERS = frozenset({"manager"})
+SIGNED_IN = frozenset({"clerk", "kiosk", "display", "keypad", "review"})
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+ESTIMATE = obj({"ahead": integer(0), "wait_s": nullable({"type": "number"}),
+                "low_min": nullable({"type": "integer"}), "high_min": nullable({"type": "integer"})})
+WINDOW_PUBLIC = obj({"number": integer(1), "name": string(), "kind": string(), "status": string(),
+                     "serves": {"type": "array", "items": string()}, "current": nullable(string())})
+TICKET_PUBLIC = {"type": "object", "properties": {
+    "number": string(), "status": {"type": "string", "enum": ["waiting", "called", "serving", "held", "done"]},
+    "outcome": nullable(string()), "category": {"type": "object"}, "matter": nullable({"type": "object"}),
+    "priority": {"type": "boolean"}, "issued_at": {"type": "number"}, "window": nullable({"type": "object"}),
+    "estimate": nullable(ESTIMATE), "serving_windows": {"type": "array", "items": {"type": "integer"}},
+    "hall": string(), "supervision_phone": string()}}
+EVENT = {"type": "object", "properties": {"seq": {"type": "integer"}, "type": string(), "at": {"type": "number"},
+                                          "data": {"type": "object"}}}
+WINDOW_RESULT = {"type": "object", "properties": {"event": EVENT, "window": WINDOW_PUBLIC,
+                                                  "ticket": nullable({"type": "object"})}}
+
+
+def _svc(request: web.Request):
+    return request.app[keys.SERVICE]
+
+
+def _principal(request: web.Request) -> Principal:
+    return request[keys.PRINCIPAL]
+
+
+def _actor(request: web.Request) -> Actor:
+    p = _principal(request)
+    return Actor(p.name, p.role)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+async def body_of(request: web.Request, schema: dict) -> dict[str, Any]:
+    """The request's JSON body, checked against the route's schema (400 with the field named)."""
+    if not request.can_read_body:
+        data: Any = {}
+    else:
+        try:
+            data = await request.json(loads=json.loads)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BodyError("", "the body is not valid JSON") from None
+    check(data, schema)
+    return data
+
+
+def _estimates(request: web.Request):
+    return request.app[keys.ESTIMATES].get()
+
+
+# ---------------------------------------------------------------- public
+
+
+@api("GET", "/api/v1/health", summary="Liveness and the latest event number", roles=None, tag="public",
+     response=obj({"status": string(), "seq": integer(0), "day": string(), "time": {"type": "number"}}))
+async def health(request: web.Request) -> web.Response:
+    hall = _svc(request).hall
+    return _json({"status": "ok", "seq": hall.state.last_seq, "day": hall.state.day.isoformat(),
+                  "time": _svc(request).clock()})
+
+
+@api("GET", "/api/v1/hall", summary="The hall's public configuration: categories, windows, rules", roles=None, tag="public")
+async def hall_info(request: web.Request) -> web.Response:
+    cfg = _svc(request).config
+    return _json({
+        "hall": asdict(cfg.hall), "hours": {"days": list(cfg.hours.days), "sessions": [list(s) for s in cfg.hours.sessions]},
+        "categories": [asdict(c) for c in cfg.categories],
+        "windows": [{**asdict(w), "kind_label": w.kind_label} for w in cfg.windows],
+        "priority": {"classes": [{"code": c, "name": PRIORITY_CLASSES[c]} for c in cfg.priority.classes],
+                     "elderly_age": cfg.priority.elderly_age, "max_overtake": cfg.priority.max_overtake,
+                     "promote_after_min": cfg.priority.promote_after_min},
+        "calling": asdict(cfg.calling), "templates": asdict(cfg.templates),
+    })
+
+
+@api("GET", "/api/v1/matters", summary="The matters catalog (service guides)", roles=None, tag="public",
+     response={"type": "object", "properties": {"matters": {"type": "array", "items": {"type": "object"}}}})
+async def matters(request: web.Request) -> web.Response:
+    cfg = _svc(request).config
+    category = request.query.get("category")
+    items = [asdict(m) for m in cfg.matters if category is None or m.category == category]
+    return _json({"matters": items})
+
+
+@api("GET", "/api/v1/matters/{code}", summary="One matter's service guide", roles=None, tag="public")
+async def matter(request: web.Request) -> web.Response:
+    found = _svc(request).config.matter(request.match_info["code"])
+    if found is None:
+        raise NotFound("matter_not_found", f"no matter {request.match_info['code']}")
+    return _json(asdict(found))
+
+
+@api("GET", "/api/v1/queue", summary="Live public snapshot: windows, people waiting per category, recent calls",
+     roles=None, tag="public")
+async def queue(request: web.Request) -> web.Response:
+    return _json(snapshot(_svc(request).hall, _estimates(request)))
+
+
+@api("GET", "/api/v1/status/{token}", summary="A citizen's own ticket, by the unguessable token on the slip",
+     roles=None, tag="public", response=TICKET_PUBLIC)
+async def ticket_status(request: web.Request) -> web.Response:
+    hall = _svc(request).hall
+    token = request.match_info["token"]
+    found = next((t for t in hall.state.tickets.values() if t.token == token), None) if len(token) >= 16 else None
+    if found is None:
+        raise NotFound("ticket_not_found", "no such ticket today (tickets are valid on the day they are taken)")
+    return _json(ticket_public(hall, found, _estimates(request)))
+
+
+@api("GET", "/api/v1/events", summary="Websocket: snapshot, then every event live (?since=SEQ to catch up)",
+     roles=None, tag="public",
+     description="Messages are JSON with `kind`: `snapshot` (first), `event` (each with `seq`; `replayed: true` for "
+                 "catch-up), `heartbeat` (every 15 s with the latest `seq`), `pong` (answer to a text `ping`).")
+async def events(request: web.Request) -> web.StreamResponse:
+    return await request.app[keys.HUB].handle(request)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+@api("POST", "/api/v1/session", summary="Sign in (clerk, manager, admin); sets the session cookie", roles=None,
+     tag="session", body=obj({"username": string(32), "password": string(200)}, ("username", "password")),
+     response=obj({"username": string(), "role": string(), "csrf_token": string()}),
+     public_write_reason="signing in is how an anonymous person becomes a signed-in user")
+async def sign_in(request: web.Request) -> web.Response:
+    data = await body_of(request, obj({"username": string(32), "password": string(200)}, ("username", "password")))
+    throttle = request.app[keys.THROTTLE]
+    who = f"{data['username']}|{request.remote}"
+    if throttle.blocked(who, time.monotonic()):
+        return _json({"error": "too_many_attempts", "message": "too many failed sign-ins; wait a minute"}, 429)
+    accounts = request.app[keys.ACCOUNTS]
+    user = accounts.check_password(data["username"], data["password"])
+    if user is None:
+        throttle.failed(who, time.monotonic())
+        return _json({"error": "bad_credentials", "message": "wrong username or password"}, 401)
+    throttle.clear(who)
+    cookie, csrf = accounts.open_session(user, _svc(request).clock())
+    response = _json({"username": user.name, "role": user.role, "csrf_token": csrf})
+    response.set_cookie(keys.SESSION_COOKIE, cookie, httponly=True, samesite="Strict", path="/",
+                        secure=request.secure, max_age=12 * 3600)
+    return response
+
+
+@api("GET", "/api/v1/session", summary="Who is signed in (and the CSRF token for this session)", roles=SIGNED_IN,
+     tag="session")
+async def who_am_i(request: web.Request) -> web.Response:
+    p = _principal(request)
+    return _json({"kind": p.kind, "name": p.name, "role": p.role, "window": p.window, "csrf_token": p.csrf})
+
+
+@api("DELETE", "/api/v1/session", summary="Sign out", roles=STAFF, tag="session")
+async def sign_out(request: web.Request) -> web.Response:
+    cookie = request.cookies.get(keys.SESSION_COOKIE)
+    if cookie:
+        request.app[keys.ACCOUNTS].close_session(cookie)
+    response = _json({"signed_out": True})
+    response.del_cookie(keys.SESSION_COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------- tickets
+
+ISSUE_BODY = obj({
+    "category": string(8, pattern=r"[A-Z][A-Z0-9]{0,3}"),
+    "matter": string(32),
+    "priority": nullable(string(16, enum=list(PRIORITY_CLASSES))),
+    "birth_date": string(10, pattern=r"\d{4}-\d{2}-\d{2}", **{"x-pattern-message": "must be YYYY-MM-DD"}),
+    "person_key": string(64, pattern=r"[0-9a-f]{64}", **{
+        "x-pattern-message": "must be the 64-hex salted person key; never send an ID number"}),
+    "appointment": obj({"code": string(64), "slot_start": string(40), "slot_end": string(40)},
+                       ("slot_start", "slot_end")),
+})
+
+
+def _parse_time(text: str, field: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BodyError(field, "must be an ISO 8601 time, e.g. 2026-11-23T09:30:00+08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=HALL_TZ)
+    return moment.timestamp()
+
+
+@api("POST", "/api/v1/tickets", summary="Issue a ticket (kiosk or staff)", roles=ISSUERS, tag="tickets",
+     body=ISSUE_BODY, status=201,
+     description="Give `category` or `matter`. `birth_date` (from the ID card) lets the server grant elderly "
+                 "priority; it is not stored. `person_key` enforces one active ticket per person per matter.")
+async def issue_ticket(request: web.Request) -> web.Response:
+    data = await body_of(request, ISSUE_BODY)
+    birth = None
+    if "birth_date" in data:
+        try:
+            birth = date.fromisoformat(data["birth_date"])
+        except ValueError:
+            raise BodyError("birth_date", "is not a real date") from None
+    appointment = None
+    if "appointment" in data:
+        a = data["appointment"]
+        appointment = {"code": a.get("code", ""), "slot_start": _parse_time(a["slot_start"], "appointment.slot_start"),
+                       "slot_end": _parse_time(a["slot_end"], "appointment.slot_end")}
+    principal = _principal(request)
+    req = IssueRequest(category=data.get("category"), matter=data.get("matter"), priority=data.get("priority"),
+                       birth_date=birth, person_key=data.get("person_key"), appointment=appointment,
+                       channel=principal.role if principal.kind == "device" else "counter")
+    svc = _svc(request)
+    event = svc.issue(req, _actor(request))
+    ticket = svc.hall.state.tickets[event.data["ticket"]]
+    return _json(issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request)), 201)
+
+
+def _base(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+@api("GET", "/api/v1/tickets", summary="Today's tickets (staff); ?status=waiting|called|serving|held|done",
+     roles=STAFF, tag="tickets")
+async def list_tickets(request: web.Request) -> web.Response:
+    hall = _svc(request).hall
+    status = request.query.get("status")
+    estimates = _estimates(request)
+    items = [ticket_staff(hall, t, estimates) for t in sorted(hall.state.tickets.values(), key=lambda t: t.seq)
+             if status is None or t.status == status]
+    return _json({"tickets": items})
+
+
+@api("GET", "/api/v1/tickets/{ticket}", summary="One ticket by id or today's number (staff)", roles=STAFF, tag="tickets")
+async def get_ticket(request: web.Request) -> web.Response:
+    hall = _svc(request).hall
+    return _json(ticket_staff(hall, hall.ticket(request.match_info["ticket"]), _estimates(request)))
+
+
+CANCEL_BODY = obj({"reason": string(200)})
+
+
+@api("POST", "/api/v1/tickets/{ticket}/cancel", summary="Cancel a waiting or held ticket", roles=ISSUERS,
+     tag="tickets", body=CANCEL_BODY)
+async def cancel_ticket(request: web.Request) -> web.Response:
+    data = await body_of(request, CANCEL_BODY)
+    ticket = request.match_info["ticket"]
+    event = _svc(request).run(lambda h, now: h.cancel(ticket, now, data.get("reason", ""), str(_actor(request))))
+    return _ticket_result(request, event)
+
+
+@api("POST", "/api/v1/tickets/{ticket}/rejoin", summary="A missed (no-show) ticket rejoins the queue per the hall's rule",
+     roles=ISSUERS, tag="tickets")
+async def rejoin_ticket(request: web.Request) -> web.Response:
+    ticket = request.match_info["ticket"]
+    event = _svc(request).run(lambda h, now: h.rejoin(ticket, now, str(_actor(request))))
+    return _ticket_result(request, event)
+
+
+def _ticket_result(request: web.Request, event: Event) -> web.Response:
+    hall = _svc(request).hall
+    t = hall.state.tickets[event.data["ticket"]]
+    return _json({"event": _staff_event(event), "ticket": ticket_staff(hall, t, _estimates(request))})
+
+
+def _staff_event(event: Event) -> dict[str, Any]:
+    data = {k: v for k, v in event.data.items() if k not in ("person_key", "token")}
+    return {"seq": event.seq, "type": event.type, "at": event.at, "data": data}
+
+
+# ---------------------------------------------------------------- windows
+
+
+def _window_number(request: web.Request) -> int:
+    text = request.match_info["window"]
+    if not text.isdigit():
+        raise Invalid("bad_window", f"window must be a number, not {text!r}")
+    number = int(text)
+    p = _principal(request)
+    if p.window is not None and p.window != number:
+        raise web.HTTPForbidden(text=json.dumps({"error": "wrong_window",
+                                                 "message": f"this device belongs to window {p.window}"}),
+                                content_type="application/json")
+    return number
+
+
+async def _window_command(request: web.Request, command: Callable[[Hall, int, float, str], Event]) -> web.Response:
+    number = _window_number(request)
+    actor = str(_actor(request))
+    svc = _svc(request)
+    event = svc.run(lambda h, now: command(h, number, now, actor))
+    hall = svc.hall
+    ticket_id = event.data.get("ticket")
+    ticket = hall.state.tickets.get(ticket_id) if ticket_id else None
+    window = next(w for w in windows_public(hall) if w["number"] == number)
+    return _json({"event": _staff_event(event), "window": window,
+                  "ticket": ticket_staff(hall, ticket, _estimates(request)) if ticket else None})
+
+
+def _window_route(name: str, summary: str, body: dict | None = None):
+    return api("POST", f"/api/v1/windows/{{window}}/{name}", summary=summary, roles=WINDOW_ACTORS, tag="windows",
+               body=body, response=WINDOW_RESULT)
+
+
+@_window_route("call-next", "Call the next ticket (completes the current one as served)")
+async def call_next(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.call_next(n, now, a))
+
+
+CALL_BODY = obj({"number": string(12, pattern=r"[A-Za-z]{1,2}\d{1,4}|\d{8}-[A-Z]{1,2}\d{3,4}")}, ("number",))
+
+
+@_window_route("call", "Call a specific ticket by number (waiting or held)", CALL_BODY)
+async def call_number(request: web.Request) -> web.Response:
+    data = await body_of(request, CALL_BODY)
+    return await _window_command(request, lambda h, n, now, a: h.call_number(n, data["number"], now, a))
+
+
+@_window_route("recall", "Call the current ticket again (past the recall limit it becomes a no-show)")
+async def recall(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.recall(n, now, a))
+
+
+@_window_route("start", "The called person has arrived: service starts")
+async def start(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.start(n, now, a))
+
+
+@_window_route("skip", "The called person did not come: no-show")
+async def skip(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.skip(n, now, a))
+
+
+@_window_route("complete", "Service finished (办结)")
+async def complete(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.complete(n, now, a))
+
+
+@_window_route("hold", "Park the current ticket (挂起); call it back later by number")
+async def hold(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.hold(n, now, a))
+
+
+TRANSFER_BODY = obj({"category": string(8), "window": integer(1, 99)})
+
+
+@_window_route("transfer", "Transfer the current ticket to a category or a window (转移)", TRANSFER_BODY)
+async def transfer(request: web.Request) -> web.Response:
+    data = await body_of(request, TRANSFER_BODY)
+    return await _window_command(request, lambda h, n, now, a: h.transfer(
+        n, now, to_category=data.get("category"), to_window=data.get("window"), actor=a))
+
+
+PAUSE_BODY = obj({"reason": string(100, minLength=1)}, ("reason",))
+
+
+@_window_route("pause", "Pause the window with a reason (暂停)", PAUSE_BODY)
+async def pause(request: web.Request) -> web.Response:
+    data = await body_of(request, PAUSE_BODY)
+    return await _window_command(request, lambda h, n, now, a: h.pause(n, data["reason"], now, a))
+
+
+@_window_route("resume", "Resume a paused window")
+async def resume(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.resume(n, now, a))
+
+
+@_window_route("open", "Open the window (a signed-in clerk becomes its clerk)")
+async def open_window(request: web.Request) -> web.Response:
+    p = _principal(request)
+    clerk = p.name if p.kind == "user" else None
+    return await _window_command(request, lambda h, n, now, a: h.open_window(n, now, clerk, a))
+
+
+@_window_route("close", "Close the window")
+async def close_window(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.close_window(n, now, a))
+
+
+# ---------------------------------------------------------------- managers
+
+
+@api("GET", "/api/v1/stats/live", summary="Live waiting statistics for managers", roles=MANAGERS, tag="statistics")
+async def stats_live(request: web.Request) -> web.Response:
+    svc = _svc(request)
+    return _json(live(svc.hall, svc.clock()))

@@ -1,0 +1,157 @@
+"""The aiohttp application: routes from the declarations, auth before handlers, JSON errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sqlite3
+from importlib import resources
+
+from aiohttp import web
+
+from ..auth import Accounts, Principal
+from ..hall import DomainError
+from ..service import HallService
+from . import api as _api  # noqa: F401  (registers the API routes)
+from . import keys, pages
+from .hub import EstimateCache, Hub
+from .routing import ROUTES, BodyError, openapi, route_of
+
+log = logging.getLogger("yimen.web")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+VERSION = "0.1.0"
+
+
+def _error(status: int, code: str, message: str, **extra: object) -> web.Response:
+    return web.json_response({"error": code, "message": message, **extra}, status=status,
+                             dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+class Throttle:
+    """Failed sign-ins per (username, address): after 5 within 5 minutes, wait 60 s."""
+
+    def __init__(self, limit: int = 5, window_s: float = 300, lock_s: float = 60):
+        self.limit, self.window_s, self.lock_s = limit, window_s, lock_s
+        self.failures: dict[str, list[float]] = {}
+
+    def failed(self, who: str, now: float) -> None:
+        self.failures[who] = [t for t in self.failures.get(who, []) if now - t < self.window_s] + [now]
+
+    def blocked(self, who: str, now: float) -> bool:
+        recent = [t for t in self.failures.get(who, []) if now - t < self.window_s]
+        return len(recent) >= self.limit and now - recent[-1] < self.lock_s
+
+    def clear(self, who: str) -> None:
+        self.failures.pop(who, None)
+
+
+def _resolve(request: web.Request) -> tuple[Principal | None, str | None]:
+    """The caller, or None with a reason when credentials were offered but are not valid."""
+    accounts = request.app[keys.ACCOUNTS]
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, "Authorization must be 'Bearer <device token>'"
+        device = accounts.device_for_token(token.strip())
+        return (device, None) if device else (None, "unknown or revoked device token")
+    cookie = request.cookies.get(keys.SESSION_COOKIE)
+    if cookie:
+        user = accounts.session(cookie, request.app[keys.SERVICE].clock())
+        return (user, None) if user else (None, "the session has expired; please sign in again")
+    return None, None
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return _error(exc.status, exc.code, exc.message)
+    except BodyError as exc:
+        return _error(400, "bad_request", str(exc), field=exc.field)
+    except web.HTTPException as exc:
+        if request.path.startswith("/api/") and exc.content_type != "application/json" and exc.status >= 400:
+            return _error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+        raise
+    except sqlite3.OperationalError:
+        log.exception("database error on %s %s", request.method, request.path)
+        return _error(503, "storage_unavailable", "the hall's database is busy or unavailable; try again")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    """Decide on the caller before the handler runs — and so before any body is read."""
+    principal, problem = _resolve(request)
+    request[keys.PRINCIPAL] = principal
+    route = route_of(getattr(request.match_info, "handler", None))
+    if route is None or route.roles is None:
+        return await handler(request)
+    if principal is None:
+        return _error(401, "unauthenticated", problem or "sign in, or send a device token")
+    if not principal.has(route.roles):
+        return _error(403, "forbidden", f"{principal.role} may not {route.summary.lower()}")
+    if principal.kind == "user" and request.method not in SAFE_METHODS:
+        if request.headers.get(keys.CSRF_HEADER) != principal.csrf:
+            return _error(403, "csrf", f"missing or wrong {keys.CSRF_HEADER} header for this session")
+    return await handler(request)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if not request.path.startswith("/api/"):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:")
+    return response
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.json_response(request.app["openapi"])
+
+
+def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> web.Application:
+    app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware],
+                          client_max_size=64 * 1024)
+    app[keys.SERVICE] = service
+    app[keys.ACCOUNTS] = accounts
+    app[keys.ESTIMATES] = EstimateCache(service)
+    app[keys.HUB] = Hub(service, app[keys.ESTIMATES])
+    app[keys.THROTTLE] = Throttle()
+    app[keys.BASE_URL] = base_url.rstrip("/")
+    app["openapi"] = openapi("Yimen queue server", VERSION)
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
+    app.router.add_get("/api/v1/openapi.json", _openapi)
+    pages.register(app)
+    static = resources.files("queue_server.web") / "static"
+    app.router.add_static("/static", str(static))
+    app.cleanup_ctx.append(_day_ticker)
+    app.on_shutdown.append(_close_streams)
+    return app
+
+
+async def _day_ticker(app: web.Application):
+    """Roll the business day over at midnight even if nobody is acting."""
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(30)
+            try:
+                app[keys.SERVICE].tick()
+            except Exception:
+                log.exception("day roll-over failed")
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _close_streams(app: web.Application) -> None:
+    await app[keys.HUB].close_all()
+

@@ -1,0 +1,109 @@
+"""`yimen device add|list|revoke` and `yimen user add|list`: who may talk to the hall."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+
+from .serve_cli import add_data_dir
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from queue_server.auth import DEVICE_KINDS, USER_ROLES
+
+    dev = sub.add_parser("device", help="device tokens (kiosk, display, keypad, review pad)",
+                         description="Create, list and revoke the tokens devices use to talk to the server.")
+    dsub = dev.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    add = dsub.add_parser("add", help="create a device and print its token (shown once)",
+                          description="Create a device token. The token is printed once; only its hash is stored.")
+    add.add_argument("--name", required=True, help="a unique name, e.g. kiosk-1 or keypad-w3")
+    add.add_argument("--kind", required=True, choices=DEVICE_KINDS, help="what the device is")
+    add.add_argument("--window", type=int, help="bind a keypad or review pad to one window number")
+    add_data_dir(add)
+    add.set_defaults(func=device_add)
+    ls = dsub.add_parser("list", help="list devices", description="List devices (tokens are never shown).")
+    add_data_dir(ls)
+    ls.set_defaults(func=device_list)
+    rv = dsub.add_parser("revoke", help="revoke a device's token", description="Revoke a device token at once.")
+    rv.add_argument("name")
+    add_data_dir(rv)
+    rv.set_defaults(func=device_revoke)
+
+    user = sub.add_parser("user", help="clerk, manager and admin accounts",
+                          description="Create and list the accounts people sign in with.")
+    usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    uadd = usub.add_parser("add", help="create an account",
+                           description="Create an account. The password is asked twice (or read from stdin).")
+    uadd.add_argument("--username", required=True)
+    uadd.add_argument("--role", required=True, choices=USER_ROLES)
+    uadd.add_argument("--display-name", default="", help="name shown on staff screens, e.g. 王芳")
+    uadd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add_data_dir(uadd)
+    uadd.set_defaults(func=user_add)
+    uls = usub.add_parser("list", help="list accounts", description="List accounts (never passwords).")
+    add_data_dir(uls)
+    uls.set_defaults(func=user_list)
+
+
+def _accounts(args: argparse.Namespace):
+    from queue_server.auth import Accounts
+    from queue_server.store import Store
+
+    return Accounts(Store.open(args.data_dir))
+
+
+def device_add(args: argparse.Namespace) -> int:
+    from queue_server.auth import AuthError
+
+    try:
+        token = _accounts(args).add_device(args.name, args.kind, args.window, time.time())
+    except AuthError as exc:
+        print(f"yimen: {exc}", file=sys.stderr)
+        return 1
+    print(f"device {args.name} ({args.kind}{f', window {args.window}' if args.window else ''}) created.")
+    print("Its token (shown only now; put it in the device's configuration):")
+    print(token)
+    return 0
+
+
+def device_list(args: argparse.Namespace) -> int:
+    for d in _accounts(args).devices():
+        state = "revoked" if d["revoked_at"] else "active"
+        window = f"window {d['window']}" if d["window"] else ""
+        print(f"{d['name']:<24} {d['kind']:<8} {window:<10} {state}")
+    return 0
+
+
+def device_revoke(args: argparse.Namespace) -> int:
+    if _accounts(args).revoke_device(args.name, time.time()):
+        print(f"device {args.name} revoked")
+        return 0
+    print(f"yimen: no active device named {args.name!r}", file=sys.stderr)
+    return 1
+
+
+def user_add(args: argparse.Namespace) -> int:
+    from queue_server.auth import AuthError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("yimen: the passwords differ", file=sys.stderr)
+            return 1
+    try:
+        _accounts(args).add_user(args.username, password, args.role, time.time(), args.display_name)
+    except AuthError as exc:
+        print(f"yimen: {exc}", file=sys.stderr)
+        return 1
+    print(f"user {args.username} ({args.role}) created")
+    return 0
+
+
+def user_list(args: argparse.Namespace) -> int:
+    for u in _accounts(args).users():
+        print(f"{u['username']:<20} {u['role']:<8} {u['display_name']}{'  (disabled)' if u['disabled'] else ''}")
+    return 0

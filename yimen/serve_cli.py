@@ -1,0 +1,128 @@
+"""`yimen serve`, `yimen config check|show` and `yimen demo`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 8080
+
+
+def default_data_dir() -> str:
+    return os.environ.get("YIMEN_DATA_DIR") or str(Path.home() / ".local/share/yimen")
+
+
+def add_data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", default=default_data_dir(), metavar="DIR",
+                   help="where the hall's database lives (default: $YIMEN_DATA_DIR or ~/.local/share/yimen)")
+
+
+def add_config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE",
+                   help="hall configuration (TOML), or a preset name: township, village "
+                        "(default: the embedded township preset)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the hall's queue server",
+                       description="Run the queue server: REST API, event stream and web pages.")
+    add_config(p)
+    add_data_dir(p)
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    p.add_argument("--base-url", default="", metavar="URL",
+                   help="public address printed on tickets' QR codes, e.g. http://192.168.1.10:8080 "
+                        "(default: the address the kiosk used)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=serve)
+
+    c = sub.add_parser("config", help="check or show hall configurations",
+                       description="Check a hall configuration file, or print a preset to start your own.")
+    csub = c.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = csub.add_parser("check", help="validate a configuration file",
+                            description="Validate FILE; prints every problem with file:line: key: message. "
+                                        "Exit status 0 if usable, 1 if not.")
+    check.add_argument("file", help="TOML file, or a preset name")
+    check.set_defaults(func=config_check)
+    show = csub.add_parser("show", help="print an embedded preset (TOML)",
+                           description="Print an embedded preset, to copy and adapt: yimen config show township > hall.toml")
+    show.add_argument("preset", choices=["township", "village"])
+    show.set_defaults(func=config_show)
+
+    d = sub.add_parser("demo", help="run a living demo hall with simulated kiosk and windows",
+                       description="Start the server on the embedded township preset with a simulated kiosk "
+                                   "and simulated clerks, and print the addresses and demo credentials.")
+    add_config(d)
+    d.add_argument("--data-dir", default="var/demo", metavar="DIR", help="demo database folder (default: var/demo)")
+    d.add_argument("--keep", action="store_true", help="keep the previous demo's data instead of starting fresh")
+    d.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    d.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
+    d.add_argument("--speed", type=float, default=10.0,
+                   help="how much faster than real life the simulated hall moves (default: 10)")
+    d.add_argument("--duration", type=float, default=0, metavar="SECONDS",
+                   help="stop after this many seconds (default: run until Ctrl-C)")
+    d.add_argument("--seed", type=int, default=None, help="random seed for the simulated people")
+    d.set_defaults(func=demo)
+
+
+def load_config_or_exit(path: str | None):
+    from queue_server.config import ConfigError, resolve_config
+
+    try:
+        return resolve_config(path)
+    except ConfigError as exc:
+        print("yimen: the configuration cannot be used:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from queue_server.auth import Accounts
+    from queue_server.service import HallService
+    from queue_server.store import Store
+    from queue_server.web.app import create_app
+
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_config_or_exit(args.config)
+    store = Store.open(args.data_dir)
+    service = HallService(config, store)
+    app = create_app(service, Accounts(store), args.base_url)
+    print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir})", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    store.close()
+    return 0
+
+
+def config_check(args: argparse.Namespace) -> int:
+    from queue_server.config import ConfigError, resolve_config
+
+    try:
+        config = resolve_config(args.file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s): the hall cannot start with this file.")
+        return 1
+    print(f"OK: {config.hall.name} — {len(config.windows)} windows, {len(config.categories)} categories, "
+          f"{len(config.matters)} matters")
+    return 0
+
+
+def config_show(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    sys.stdout.write(resources.files("queue_server.presets").joinpath(f"{args.preset}.toml").read_text("utf-8"))
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from . import demo as demo_module
+
+    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return demo_module.run(args, load_config_or_exit(args.config))
