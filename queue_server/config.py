@@ -38,7 +38,7 @@ PRIORITY_CLASSES: dict[str, str] = {
     "pregnant": "孕妇",
     "serviceman": "军人",
 }
-REJOIN_RULES = ("back", "front", "refuse")
+REJOIN_RULES = ("back", "keep", "refuse")
 TRANSFER_PLACEMENTS = ("keep", "front", "back")
 CASE_TYPES = ("immediate", "committed", "forwarded", "joint")
 TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}
@@ -235,6 +235,8 @@ class _Checker:
             value = data[key]
             if not _is(value, kind):
                 self.fail((*path, key), f"must be {_describe(kind)}, not {value!r}")
+                if default is not REQUIRED:
+                    clean[key] = default  # keep checking the rest against a sane value
                 continue
             clean[key] = value
         return clean
