@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any
 
 from .config import HallConfig, Window
-from .dispatch import Choice, Rules, Waiting, WindowView, choose_next, overtaken_by
-from .estimate import Busy, Estimate, estimate_all
+from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
+from .estimate import Busy, Estimate, SlotStats, estimate_all
 from .numbering import business_day, format_number, ticket_id
 
 TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
@@ -73,7 +73,7 @@ class Ticket:
     appointment: dict[str, Any] | None
     issued_at: float
     queued_at: float
-    seq: int
+    seq: int  # issue order today, across categories: the tie-break between equal queue times
     token: str
     estimate: dict[str, float] | None = None
     status: str = "waiting"
@@ -130,9 +130,13 @@ class IssueRequest:
 class Hall:
     """One hall, one business day: commands and the fold over events."""
 
-    def __init__(self, config: HallConfig, day: date):
+    def __init__(self, config: HallConfig, day: date, rules: Rules | None = None,
+                 dispatcher: Dispatcher | None = None):
+        """`rules` default to the configuration's; `dispatcher` to the production `choose_next`
+        (the simulator plugs in the peer policies it compares against)."""
         self.config = config
-        self.rules = Rules(config.priority.max_overtake, config.priority.promote_after_min * 60)
+        self.rules = rules or Rules(config.priority.max_overtake, config.priority.promote_after_min * 60)
+        self.dispatcher: Dispatcher = dispatcher or choose_next
         self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
 
@@ -169,6 +173,20 @@ class Hall:
             out[c.code] = (prior * 2 + sum(done)) / (2 + len(done))
         return out
 
+    def _slot_stats(self) -> SlotStats:
+        """What a call costs a window today: no-show share and time lost, service spread."""
+        done = [t for t in self.state.tickets.values() if t.outcome in ("served", "no_show")]
+        missed = [t for t in done if t.outcome == "no_show"]
+        lost = [(t.finished_at or 0.0) - (t.called_at or t.finished_at or 0.0) for t in missed]
+        cvs = []
+        for c in self.config.categories:
+            times = self.state.service_s.get(c.code, [])
+            if len(times) >= 2:
+                mean = sum(times) / len(times)
+                var = sum((x - mean) ** 2 for x in times) / (len(times) - 1)
+                cvs.append((len(times), var / mean ** 2 if mean > 0 else 0.0))
+        return SlotStats.from_day(len(done), len(missed), sum(lost), cvs)
+
     def _busy(self) -> list[Busy]:
         out = []
         for number, ws in self.state.windows.items():
@@ -196,7 +214,8 @@ class Hall:
         served = {c for b in busy for c in b.window.serves}
         if any(t.category not in served for t in waiting):
             busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status != "open"]
-        return estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s())
+        return estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
+                            self._slot_stats(), self.dispatcher)
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told (for screens before issuing)."""
@@ -270,7 +289,8 @@ class Hall:
     def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
         probe = Waiting("__probe__", category, queued_at, 1 << 60, priority=priority)
         return estimate_all(self._busy_or_planned(category), [*self._dispatch_view(self.waiting()), probe],
-                            now, self.rules, self.mean_service_s())["__probe__"]
+                            now, self.rules, self.mean_service_s(), self._slot_stats(),
+                            self.dispatcher)["__probe__"]
 
     def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
         """An appointment queues at its slot start if the person is in time, else as a walk-in."""
@@ -320,7 +340,7 @@ class Hall:
 
     def call_next(self, window: int, now: float, actor: str = "") -> Event:
         config, ws = self._active_window(window)
-        choice = choose_next(self._views[window], self._dispatch_view(self.waiting()), now, self.rules)
+        choice = self.dispatcher(self._views[window], self._dispatch_view(self.waiting()), now, self.rules)
         if choice is None:
             raise Conflict("nothing_waiting", f"nobody is waiting for window {window}")
         return self._call_event(config, ws, self.state.tickets[choice.ticket_id], choice, now, actor)
@@ -470,7 +490,7 @@ class Hall:
 
     def _on_ticket_issued(self, d: dict, at: float) -> None:
         t = Ticket(d["ticket"], d["number"], d["category"], d["matter"], d["priority"], d["person_key"],
-                   d["appointment"], at, d["queued_at"], d["sequence"], d["token"], d["estimate"],
+                   d["appointment"], at, d["queued_at"], len(self.state.tickets) + 1, d["token"], d["estimate"],
                    channel=d.get("channel", ""), issued_category=d["category"])
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id

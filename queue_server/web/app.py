@@ -112,7 +112,7 @@ async def security_headers(request: web.Request, handler):
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app["openapi"])
+    return web.json_response(request.app[keys.OPENAPI])
 
 
 def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> web.Application:
@@ -124,7 +124,7 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> 
     app[keys.HUB] = Hub(service, app[keys.ESTIMATES])
     app[keys.THROTTLE] = Throttle()
     app[keys.BASE_URL] = base_url.rstrip("/")
-    app["openapi"] = openapi("Yimen queue server", VERSION)
+    app[keys.OPENAPI] = openapi("Yimen queue server", VERSION)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     app.router.add_get("/api/v1/openapi.json", _openapi)
