@@ -1,0 +1,108 @@
+"""The websocket event stream: snapshot on connect, ordered events, exact catch-up, heartbeats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from queue_server.web import hub
+
+
+async def receive(ws, kind: str | None = None, timeout: float = 3.0) -> dict:
+    while True:
+        msg = json.loads((await asyncio.wait_for(ws.receive(), timeout)).data)
+        if kind is None or msg["kind"] == kind:
+            return msg
+
+
+async def test_snapshot_then_live_events_in_order(hall):
+    await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    ws = await hall.client.ws_connect("/api/v1/events")
+    snap = await receive(ws)
+    assert snap["kind"] == "snapshot" and snap["seq"] == 1
+    assert next(q for q in snap["queues"] if q["code"] == "A")["waiting"] == 1
+    await hall.act(1, "open")
+    await hall.act(1, "call-next")
+    opened, called = await receive(ws), await receive(ws)
+    assert (opened["seq"], opened["type"]) == (2, "window_opened")
+    assert (called["seq"], called["type"]) == (3, "ticket_called")
+    assert called["data"] == {"number": "A001", "category": "A", "window": 1, "reason_code": "preference",
+                              "finished": None}
+    assert next(w for w in called["windows"] if w["number"] == 1)["current"] == "A001"
+    await ws.close()
+
+
+async def test_public_stream_never_carries_tokens_or_person_keys(hall):
+    ws = await hall.client.ws_connect("/api/v1/events")
+    await receive(ws, "snapshot")
+    key = "e" * 64
+    _, t = await hall.post("/api/v1/tickets", json={"category": "A", "person_key": key}, expect=201)
+    issued = await receive(ws, "event")
+    text = json.dumps(issued)
+    assert issued["type"] == "ticket_issued" and issued["data"]["number"] == "A001"
+    assert key not in text and t["token"] not in text
+    await ws.close()
+
+
+async def test_a_client_that_was_away_catches_up_exactly(hall):
+    stayer = await hall.client.ws_connect("/api/v1/events")
+    leaver = await hall.client.ws_connect("/api/v1/events")
+    await receive(stayer, "snapshot")
+    await receive(leaver, "snapshot")
+    seen_by_stayer: list[dict] = []
+    seen_by_leaver: list[dict] = []
+
+    await hall.act(1, "open")
+    await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    for _ in range(2):
+        seen_by_stayer.append(await receive(stayer, "event"))
+        seen_by_leaver.append(await receive(leaver, "event"))
+    last = seen_by_leaver[-1]["seq"]
+    await leaver.close()
+
+    # While it is away: more tickets, a call, a recall, a pause elsewhere.
+    await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    await hall.act(1, "call-next")
+    await hall.act(1, "recall")
+    await hall.act(2, "open")
+    await hall.act(2, "pause", {"reason": "培训"})
+    for _ in range(5):
+        seen_by_stayer.append(await receive(stayer, "event"))
+
+    back = await hall.client.ws_connect(f"/api/v1/events?since={last}")
+    snap = await receive(back)
+    assert snap["kind"] == "snapshot" and snap["seq"] == seen_by_stayer[-1]["seq"]
+    for _ in range(5):
+        msg = await receive(back, "event")
+        assert msg["replayed"] is True
+        seen_by_leaver.append(msg)
+    strip = [{k: e[k] for k in ("seq", "type", "data")} for e in seen_by_stayer]
+    assert [{k: e[k] for k in ("seq", "type", "data")} for e in seen_by_leaver] == strip
+    assert [e["seq"] for e in seen_by_stayer] == list(range(1, 8))
+    # The state it now shows is the state of one that never left.
+    _, now = await hall.get("/api/v1/queue")
+    assert snap["windows"] == now["windows"] == seen_by_stayer[-1]["windows"]
+    assert snap["queues"] == now["queues"]
+
+    await hall.act(2, "resume")
+    live_back, live_stayer = await receive(back, "event"), await receive(stayer, "event")
+    assert live_back == live_stayer and live_back["seq"] == 8
+    await back.close()
+    await stayer.close()
+
+
+async def test_heartbeat_and_ping(hall, monkeypatch):
+    monkeypatch.setattr(hub, "HEARTBEAT_S", 0.2)
+    ws = await hall.client.ws_connect("/api/v1/events")
+    await receive(ws, "snapshot")
+    beat = await receive(ws, "heartbeat", timeout=2)
+    assert beat["seq"] == 0
+    await ws.send_str("ping")
+    assert (await receive(ws, "pong"))["seq"] == 0
+    await ws.close()
+
+
+async def test_bad_since_is_refused(hall):
+    r = await hall.client.get("/api/v1/events?since=abc")
+    assert r.status == 400
+    assert (await r.json())["message"] == "since must be a sequence number"
