@@ -4,8 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the tests and the demo use (chromium: browser tests of the web pages).
-APT_PACKAGES := chromium sqlite3 procps
+# Debian packages the tests and the demo use (chromium: browser tests of the web pages;
+# fonts-wqy-microhei: Chinese glyphs for pages and, later, the Kivy screens).
+APT_PACKAGES := chromium fonts-wqy-microhei sqlite3 procps
 
 .PHONY: demo test lint setup apt clean lock
 

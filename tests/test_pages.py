@@ -1,0 +1,101 @@
+"""The web pages in real headless Chromium (Playwright driving Debian's chromium)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .conftest import PASSWORD, at
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        await b.close()
+
+
+def base(hall) -> str:
+    return str(hall.client.make_url("")).rstrip("/")
+
+
+async def test_ticket_page_is_live_and_mobile_sized(hall, browser, tmp_path):
+    _, t = await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await page.goto(f"{base(hall)}/t/{t['token']}")
+    await page.wait_for_function("() => document.getElementById('number').textContent === 'A001'")
+    assert await page.text_content("#status") == "等待叫号"
+    assert await page.text_content("#ahead") == "0 人"
+    assert await page.text_content("#hall") == "示范镇便民服务中心"
+    await page.wait_for_function("() => document.getElementById('live').textContent.includes('实时')")
+    await hall.act(1, "open")
+    await hall.act(1, "call-next")
+    await page.wait_for_function("() => document.getElementById('status').textContent.includes('1 号窗口')", timeout=5000)
+    assert await page.text_content("#status") == "请到 1 号窗口办理"
+    shot = await page.screenshot(path=str(tmp_path / "ticket.png"), full_page=True)
+    assert len(shot) > 5000
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # no sideways scrolling on a phone
+
+
+async def test_ticket_page_in_english_and_unknown_token(hall, browser):
+    _, t = await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)
+    page = await browser.new_page()
+    await page.goto(f"{base(hall)}/t/{t['token']}?lang=en")
+    await page.wait_for_function("() => document.getElementById('number').textContent === 'D001'")
+    assert await page.text_content("#status") == "Waiting"
+    await page.goto(f"{base(hall)}/t/this-token-does-not-exist")
+    await page.wait_for_function("() => document.getElementById('status').textContent.includes('没有找到')")
+
+
+async def test_manager_page_needs_sign_in_and_shows_hand_computed_figures(hall, browser, tmp_path):
+    # A tickets at 09:00–09:03 called at 09:05, 09:10, 09:20, 09:30: waits 5, 9, 18, 27 min.
+    for _ in range(4):
+        await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+        hall.clock.advance(60)
+    await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
+    await hall.act(1, "open")
+    for minute in (5, 10, 20, 30):
+        hall.clock.now = at("2026-11-23 09:00") + minute * 60
+        await hall.act(1, "call-next")
+    hall.clock.now = at("2026-11-23 09:44")
+
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{base(hall)}/manage")
+    assert page.url.endswith("/login?next=/manage")
+    await page.fill("#username", "manager1")
+    await page.fill("#password", "wrong password")
+    await page.click("button[type=submit]")
+    await page.wait_for_function("() => document.getElementById('error').textContent.length > 0")
+    assert await page.text_content("#error") == "用户名或密码错误"
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base(hall)}/manage")
+    await page.wait_for_function("() => document.getElementById('k-waiting').textContent === '1'")
+    assert await page.text_content("#k-issued") == "5"
+    assert await page.text_content("#k-wait") == "14 分钟 / 27 分钟"  # median 13.5 min, P90 27 min
+    assert await page.text_content("#k-longest") == "40 分钟"  # E001 taken at 09:04
+    row = page.locator("#categories tr[data-code=A] td")
+    assert await row.all_text_contents() == ["A 综合业务(个人)", "0", "—", "4", "14 分钟", "27 分钟", "50%"]
+    window1 = page.locator("#windows tr[data-number='1'] td")
+    assert (await window1.all_text_contents())[:3] == ["1号 综合受理一", "开放", "A004"]
+
+    await hall.act(6, "open")
+    await hall.act(6, "call-next")  # the page follows the event stream
+    await page.wait_for_function("() => document.getElementById('k-waiting').textContent === '0'", timeout=5000)
+    await page.screenshot(path=str(tmp_path / "manage.png"), full_page=True)
+
+    await page.click("#signout")
+    await page.wait_for_url(f"{base(hall)}/login")
+    r = await page.request.get(f"{base(hall)}/api/v1/stats/live")
+    assert r.status == 401
