@@ -63,7 +63,7 @@ class HallClient:
                     data = data if isinstance(data, dict) else {}
                     raise ApiError(response.status, data.get("error", "http_error"), data.get("message", text))
                 return data
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
 
     # ------------------------------------------------------------ calls devices make
@@ -96,7 +96,7 @@ class HallClient:
                         if message.get("seq") is not None and message.get("kind") in ("snapshot", "event"):
                             self.last_seq = message["seq"]
                         yield message
-            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+            except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
                 log.info("event stream lost (%s); retrying in %.1f s", exc.__class__.__name__, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_backoff_s)

@@ -88,11 +88,14 @@ def serve(args: argparse.Namespace) -> int:
     from queue_server.store import Store
     from queue_server.web.app import create_app
 
+    from . import systemd
+
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config_or_exit(args.config)
     store = Store.open(args.data_dir)
     service = HallService(config, store)
     app = create_app(service, Accounts(store), args.base_url)
+    app.cleanup_ctx.append(systemd.lifecycle)
     print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir})", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     store.close()

@@ -19,7 +19,7 @@ from ..service import Actor
 from ..stats import live
 from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
 from . import keys
-from .routing import BodyError, api, check, integer, nullable, obj, string
+from .routing import BodyError, api, check, integer, nullable, obj, route_of, string
 
 ISSUERS = frozenset({"kiosk", "clerk"})
 WINDOW_ACTORS = frozenset({"keypad", "clerk"})
@@ -61,8 +61,11 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
-async def body_of(request: web.Request, schema: dict) -> dict[str, Any]:
-    """The request's JSON body, checked against the route's schema (400 with the field named)."""
+async def body_of(request: web.Request) -> dict[str, Any]:
+    """The request's JSON body, checked against the schema its route declares (400 naming the field)."""
+    route = route_of(request.match_info.handler)
+    assert route is not None and route.body is not None, "body_of() is for routes that declare a body"
+    schema = route.body
     if not request.can_read_body:
         data: Any = {}
     else:
@@ -148,12 +151,15 @@ async def events(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------- sessions
 
 
+SIGN_IN_BODY = obj({"username": string(32), "password": string(200)}, ("username", "password"))
+
+
 @api("POST", "/api/v1/session", summary="Sign in (clerk, manager, admin); sets the session cookie", roles=None,
-     tag="session", body=obj({"username": string(32), "password": string(200)}, ("username", "password")),
+     tag="session", body=SIGN_IN_BODY,
      response=obj({"username": string(), "role": string(), "csrf_token": string()}),
      public_write_reason="signing in is how an anonymous person becomes a signed-in user")
 async def sign_in(request: web.Request) -> web.Response:
-    data = await body_of(request, obj({"username": string(32), "password": string(200)}, ("username", "password")))
+    data = await body_of(request)
     throttle = request.app[keys.THROTTLE]
     who = f"{data['username']}|{request.remote}"
     if throttle.blocked(who, time.monotonic()):
@@ -217,7 +223,7 @@ def _parse_time(text: str, field: str) -> float:
      description="Give `category` or `matter`. `birth_date` (from the ID card) lets the server grant elderly "
                  "priority; it is not stored. `person_key` enforces one active ticket per person per matter.")
 async def issue_ticket(request: web.Request) -> web.Response:
-    data = await body_of(request, ISSUE_BODY)
+    data = await body_of(request)
     birth = None
     if "birth_date" in data:
         try:
@@ -266,7 +272,7 @@ CANCEL_BODY = obj({"reason": string(200)})
 @api("POST", "/api/v1/tickets/{ticket}/cancel", summary="Cancel a waiting or held ticket", roles=ISSUERS,
      tag="tickets", body=CANCEL_BODY)
 async def cancel_ticket(request: web.Request) -> web.Response:
-    data = await body_of(request, CANCEL_BODY)
+    data = await body_of(request)
     ticket = request.match_info["ticket"]
     event = _svc(request).run(lambda h, now: h.cancel(ticket, now, data.get("reason", ""), str(_actor(request))))
     return _ticket_result(request, event)
@@ -335,7 +341,7 @@ CALL_BODY = obj({"number": string(12, pattern=r"[A-Za-z]{1,2}\d{1,4}|\d{8}-[A-Z]
 
 @_window_route("call", "Call a specific ticket by number (waiting or held)", CALL_BODY)
 async def call_number(request: web.Request) -> web.Response:
-    data = await body_of(request, CALL_BODY)
+    data = await body_of(request)
     return await _window_command(request, lambda h, n, now, a: h.call_number(n, data["number"], now, a))
 
 
@@ -369,7 +375,7 @@ TRANSFER_BODY = obj({"category": string(8), "window": integer(1, 99)})
 
 @_window_route("transfer", "Transfer the current ticket to a category or a window (转移)", TRANSFER_BODY)
 async def transfer(request: web.Request) -> web.Response:
-    data = await body_of(request, TRANSFER_BODY)
+    data = await body_of(request)
     return await _window_command(request, lambda h, n, now, a: h.transfer(
         n, now, to_category=data.get("category"), to_window=data.get("window"), actor=a))
 
@@ -379,7 +385,7 @@ PAUSE_BODY = obj({"reason": string(100, minLength=1)}, ("reason",))
 
 @_window_route("pause", "Pause the window with a reason (暂停)", PAUSE_BODY)
 async def pause(request: web.Request) -> web.Response:
-    data = await body_of(request, PAUSE_BODY)
+    data = await body_of(request)
     return await _window_command(request, lambda h, n, now, a: h.pause(n, data["reason"], now, a))
 
 

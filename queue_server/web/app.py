@@ -93,9 +93,9 @@ async def auth_middleware(request: web.Request, handler):
         return _error(401, "unauthenticated", problem or "sign in, or send a device token")
     if not principal.has(route.roles):
         return _error(403, "forbidden", f"{principal.role} may not {route.summary.lower()}")
-    if principal.kind == "user" and request.method not in SAFE_METHODS:
-        if request.headers.get(keys.CSRF_HEADER) != principal.csrf:
-            return _error(403, "csrf", f"missing or wrong {keys.CSRF_HEADER} header for this session")
+    csrf_needed = principal.kind == "user" and request.method not in SAFE_METHODS
+    if csrf_needed and request.headers.get(keys.CSRF_HEADER) != principal.csrf:
+        return _error(403, "csrf", f"missing or wrong {keys.CSRF_HEADER} header for this session")
     return await handler(request)
 
 
