@@ -61,6 +61,7 @@ class HallInfo:
 class Hours:
     days: tuple[int, ...]
     sessions: tuple[tuple[str, str], ...]
+    stop_issuing_min: int = 0
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,10 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _hours(check: _Checker, data: dict) -> Hours | None:
-    v = check.table(data, ("hours",), {"days": (list, [1, 2, 3, 4, 5]), "sessions": (list, REQUIRED)})
+    v = check.table(data, ("hours",), {"days": (list, [1, 2, 3, 4, 5]), "sessions": (list, REQUIRED),
+                                       "stop_issuing_min": (int, 0)})
+    if not 0 <= v["stop_issuing_min"] <= 120:
+        check.fail(("hours", "stop_issuing_min"), "must be between 0 and 120 minutes")
     days = v.get("days", [])
     if not days or any(not _is(d, int) or not 1 <= d <= 7 for d in days) or len(set(days)) != len(days):
         check.fail(("hours", "days"), "must list distinct ISO weekdays 1 (Monday) … 7 (Sunday)")
@@ -370,7 +374,7 @@ def _hours(check: _Checker, data: dict) -> Hours | None:
         previous_end = end
     if "sessions" not in v:
         return None
-    return Hours(tuple(days), tuple(sessions))
+    return Hours(tuple(days), tuple(sessions), v["stop_issuing_min"])
 
 
 def _categories(check: _Checker, items: list) -> list[Category]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from .config import HallConfig
-from .hall import Event, Hall, IssueRequest
+from .hall import Conflict, Event, Hall, IssueRequest
+from .hours import issuing_refusal
 from .numbering import business_day
 from .store import Store
 
@@ -94,6 +95,10 @@ class HallService:
         """Issue a ticket; its number is allocated inside the same transaction as the event."""
         now = self.clock()
         self._roll_over(now)
+        if request.channel == "kiosk":
+            refusal = issuing_refusal(self.config.hours, now)
+            if refusal:
+                raise Conflict("hall_closed", refusal)
         category, _, _ = self.hall.check_issue(request, now)
         prefix = self.config.category(category).prefix  # type: ignore[union-attr]
         with self.store.transaction() as tx:

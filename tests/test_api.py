@@ -186,3 +186,21 @@ def _t(hhmm: str) -> float:
     from .conftest import at
 
     return at(f"2026-11-23 {hhmm}")
+
+
+async def test_kiosk_issues_only_in_opening_hours_but_the_counter_may(hall):
+    from .conftest import at
+
+    cases = [("2026-11-23 11:50", "tickets for this session stopped 15 min before 12:00"),
+             ("2026-11-23 12:40", "the hall is closed now; opening hours: 08:30–12:00, 13:30–17:00"),
+             ("2026-11-28 10:00", "the hall is closed today")]  # a Saturday
+    for moment, message in cases:
+        hall.clock.now = at(moment)
+        status, data = await hall.post("/api/v1/tickets", json={"category": "A"})
+        assert status == 409 and data["error"] == "hall_closed" and message in data["message"], moment
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    r = await hall.client.post("/api/v1/tickets", json={"category": "A"}, headers={"X-CSRF-Token": csrf})
+    assert r.status == 201  # staff at the counter decide for themselves
+    hall.clock.now = at("2026-11-23 13:30")
+    assert (await hall.post("/api/v1/tickets", json={"category": "A"}))[0] == 201

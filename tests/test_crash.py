@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 import aiohttp
@@ -27,9 +29,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def around_the_clock(tmp_path: Path) -> Path:
+    """The township preset, open every day all day, so the storm runs whatever the time is."""
+    text = resources.files("queue_server.presets").joinpath("township.toml").read_text("utf-8")
+    text = re.sub(r"days = \[[^\]]*\]", "days = [1, 2, 3, 4, 5, 6, 7]", text, count=1)
+    text = re.sub(r"sessions = \[\[.*\]\]", 'sessions = [["00:00", "23:59"]]', text, count=1)
+    text = re.sub(r"stop_issuing_min = \d+", "stop_issuing_min = 0", text, count=1)
+    path = tmp_path / "hall.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
 def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([*YIMEN, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "WARNING"], stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    config = around_the_clock(data_dir.parent)
+    return subprocess.Popen([*YIMEN, "serve", "--config", str(config), "--data-dir", str(data_dir), "--host",
+                             "127.0.0.1", "--port", str(port), "--log-level", "WARNING"],
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 async def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 20) -> None:

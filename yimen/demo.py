@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import random
 import secrets
 import shutil
@@ -22,7 +23,7 @@ from aiohttp import web
 
 from queue_server.auth import Accounts
 from queue_server.client import ApiError, HallClient, ServerAway
-from queue_server.config import HallConfig
+from queue_server.config import HallConfig, Hours
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace, config: HallConfig) -> int:
 
 
 async def _run(args: argparse.Namespace, config: HallConfig) -> int:
+    # A demo should be alive whenever someone tries it: open around the clock, every day.
+    config = dataclasses.replace(config, hours=Hours(tuple(range(1, 8)), (("00:00", "23:59"),), 0))
     data_dir = Path(args.data_dir)
     if data_dir.exists() and not args.keep:
         shutil.rmtree(data_dir)
@@ -124,7 +127,7 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
         clients.append(c)
         tasks.append(asyncio.create_task(clerk(c, config, w.number, args.speed, random.Random(rng.random()))))
 
-    print(f"\nYimen demo — {config.hall.name} ({len(config.windows)} windows, simulated at {args.speed:g}× speed)\n")
+    print(f"\nYimen demo — {config.hall.name} ({len(config.windows)} windows, simulated at {args.speed:g}× speed, open around the clock)\n")
     print(f"  Hall overview (public):  {base}/")
     print(f"  Manager live page:       {base}/manage    user: manager   password: {password}")
     print(f"  Clerk account:           clerk1 / {password}")
