@@ -4,9 +4,12 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the tests and the demo use (chromium: browser tests of the web pages;
-# fonts-wqy-microhei: Chinese glyphs for pages and, later, the Kivy screens).
-APT_PACKAGES := chromium fonts-wqy-microhei sqlite3 procps
+# Debian packages Yimen and its tests use: chromium (browser tests of the web pages),
+# fonts-wqy-microhei (Chinese glyphs), Mesa GL and mtdev (Kivy, also offscreen), espeak-ng + sox +
+# alsa-utils (Mandarin voice and audio checks), socat (serial pairs), zbar-tools (reading QR codes
+# back in tests), sqlite3 (operators' backups).
+APT_PACKAGES := chromium fonts-wqy-microhei libgl1 libglx-mesa0 libegl1 libegl-mesa0 libgl1-mesa-dri \
+	libmtdev1 espeak-ng sox alsa-utils socat zbar-tools sqlite3 procps
 
 .PHONY: demo test lint setup apt clean lock
 

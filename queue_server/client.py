@@ -9,6 +9,8 @@ saw, so a device that was away catches up exactly.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -17,6 +19,16 @@ from typing import Any
 import aiohttp
 
 log = logging.getLogger("yimen.client")
+
+
+def person_key(id_number: str, salt: str) -> str:
+    """The pseudonymous key the queue sees instead of an ID number: HMAC-SHA256 with the hall's salt.
+
+    The same person gets the same key in one hall (one active ticket per matter), but the key
+    cannot be turned back into the number without the salt, which never leaves the hall's box.
+    """
+    normalized = id_number.strip().upper()
+    return hmac.new(salt.encode(), normalized.encode(), hashlib.sha256).hexdigest()
 
 
 class ApiError(Exception):
@@ -76,6 +88,10 @@ class HallClient:
 
     async def issue(self, **body: Any) -> dict[str, Any]:
         return await self.request("POST", "/api/v1/tickets", {k: v for k, v in body.items() if v is not None})
+
+    async def person_key_salt(self) -> str:
+        """The hall's salt for `person_key` (kiosk devices only)."""
+        return (await self.request("GET", "/api/v1/device/person-key-salt"))["salt"]
 
     async def window(self, number: int, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """A window action: call-next, call, recall, start, skip, complete, hold, transfer, pause, resume, open, close."""

@@ -146,3 +146,17 @@ async def test_public_reads_carry_no_personal_data(hall):
             assert t["token"] not in text, path
     events = [json.dumps(e.data) for e in hall.service.store.events()]
     assert any(key in e for e in events)  # the log keeps it for matching; the public never sees it
+
+
+async def test_only_kiosks_get_the_person_key_salt_and_keys_are_stable(hall):
+    from queue_server.client import person_key
+
+    status, data = await hall.get("/api/v1/device/person-key-salt", who="kiosk")
+    assert status == 200 and len(data["salt"]) == 64
+    assert (await hall.get("/api/v1/device/person-key-salt", who="kiosk"))[1] == data  # made once, kept
+    assert (await hall.get("/api/v1/device/person-key-salt", who="display"))[0] == 403
+    assert (await hall.get("/api/v1/device/person-key-salt"))[0] == 401
+    key = person_key("11010519491231002x", data["salt"])
+    assert key == person_key(" 11010519491231002X", data["salt"]) and len(key) == 64
+    assert key != person_key("11010519491231002X", "another hall's salt")
+    assert "110105" not in key

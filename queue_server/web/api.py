@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -404,6 +405,20 @@ async def open_window(request: web.Request) -> web.Response:
 @_window_route("close", "Close the window")
 async def close_window(request: web.Request) -> web.Response:
     return await _window_command(request, lambda h, n, now, a: h.close_window(n, now, a))
+
+
+# ---------------------------------------------------------------- devices
+
+KIOSKS = frozenset({"kiosk"})
+
+
+@api("GET", "/api/v1/device/person-key-salt", summary="The hall's salt for person keys (kiosks hash ID numbers with it)",
+     roles=KIOSKS, tag="devices", response=obj({"salt": string(64)}),
+     description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (queue_server.client.person_key) "
+                 "so the ID number never reaches the queue. The salt is made once per hall and kept in its database.")
+async def person_key_salt(request: web.Request) -> web.Response:
+    salt = _svc(request).store.secret("person_key_salt", lambda: secrets.token_hex(32))
+    return _json({"salt": salt})
 
 
 # ---------------------------------------------------------------- managers

@@ -1,0 +1,1 @@
+"""The hall display, the voice announcer and the LED window-display loop."""

@@ -1,0 +1,1 @@
+"""Kivy apps people touch: the ticket kiosk and the window review pad."""
