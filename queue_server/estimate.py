@@ -1,9 +1,16 @@
 """Wait estimates: people ahead and a range, for every waiting ticket. Pure code.
 
-The estimate plays the rest of the queue forward with the production dispatcher: each window
-becomes free when its current service is expected to end, calls whom `choose_next` would pick,
-and serves for the category's mean service time so far today. A ticket's estimate is the time
-that replay reaches it; the printed range widens with the uncertainty of the services before it.
+The estimate plays the rest of the queue forward with the hall's own dispatcher (the production
+`choose_next` unless a simulation plugs in another): each window becomes free when its current
+service is expected to end, calls whom the dispatcher would pick, and is busy for the expected
+cost of a call — the category's mean service time today, less what no-shows save. A ticket's
+estimate is the time that replay reaches it.
+
+The printed range comes from the uncertainty of the work ahead of the ticket on the windows that
+can serve it (the spread of service times, learnt from today's services) plus a share of the
+wait itself for what the replay cannot know (priority tickets still to come, windows pausing).
+The constants were calibrated on simulated days (docs/dispatch.md, `yimen bench dispatch`) so
+that about four real waits in five fall inside the range.
 """
 
 from __future__ import annotations
@@ -13,16 +20,33 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from .dispatch import Rules, Waiting, WindowView, choose_next, overtaken_by
+from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
+
+# Calibration of the range (see docs/dispatch.md §Estimates). Half-widths in seconds:
+#   below = LOW_Z·σ + LOW_SHARE·wait,   above = HIGH_Z·σ + HIGH_SHARE·wait + HIGH_FLOOR_S
+LOW_Z = 1.0
+LOW_SHARE = 0.3
+HIGH_Z = 2.0
+HIGH_SHARE = 0.1
+HIGH_FLOOR_S = 120.0
+# Priors for a day with little data yet, and how many observations each prior is worth.
+PRIOR_NO_SHOW_SHARE = 0.05
+PRIOR_NO_SHOW_S = 60.0
+PRIOR_SERVICE_CV = 0.6
+PRIOR_WEIGHT = 10
+# A paused window is expected back this long after its pause began (a quarter of it if overdue).
+EXPECTED_PAUSE_S = 15 * 60
 
 
 @dataclass(frozen=True)
 class Busy:
-    """An open window and, if it is serving, when the current service began and its category."""
+    """An open window and, if it is serving, when the current service began and its category;
+    or a paused window (`paused_since`)."""
 
     window: WindowView
     since: float | None = None
     category: str | None = None
+    paused_since: float | None = None
 
 
 @dataclass(frozen=True)
@@ -33,47 +57,142 @@ class Estimate:
     high_s: float
 
 
+@dataclass(frozen=True)
+class SlotStats:
+    """What one call costs a window, beyond the mean service time of its category."""
+
+    no_show_share: float = PRIOR_NO_SHOW_SHARE
+    no_show_s: float = PRIOR_NO_SHOW_S
+    service_cv: float = PRIOR_SERVICE_CV
+
+    @classmethod
+    def from_day(cls, calls: int, missed: int, lost_s: float,
+                 cvs: Sequence[tuple[int, float]] = ()) -> SlotStats:
+        """From today's finished calls (`missed` of them no-shows, costing `lost_s` in all) and
+        (n, squared CV) of each category's services; each prior counts as PRIOR_WEIGHT calls."""
+        w = PRIOR_WEIGHT
+        share = (PRIOR_NO_SHOW_SHARE * w + missed) / (w + calls)
+        lost = (PRIOR_NO_SHOW_S * w + lost_s) / (w + missed)
+        n = sum(k for k, _ in cvs)
+        cv2 = (PRIOR_SERVICE_CV ** 2 * w + sum(k * c for k, c in cvs)) / (w + n)
+        return cls(share, lost, math.sqrt(cv2))
+
+    def cost(self, mean_s: float) -> float:
+        """Expected time a window spends on one call of a category with this mean service."""
+        return (1 - self.no_show_share) * mean_s + self.no_show_share * self.no_show_s
+
+    def variance(self, mean_s: float) -> float:
+        """Variance of that time: service spread plus the come-or-not coin."""
+        p = self.no_show_share
+        served = (self.service_cv * mean_s) ** 2
+        return (1 - p) * served + p * (1 - p) * (mean_s - self.no_show_s) ** 2
+
+
+def busy_left(busy: Busy, now: float, mean_service_s: Mapping[str, float]) -> float:
+    """Expected seconds until `busy` is free: 0 if idle; the rest of the category's mean service
+    time, but never less than a quarter of it (a service that runs long is not about to end).
+    A paused window likewise: EXPECTED_PAUSE_S after its pause began, at least a quarter of it."""
+    if busy.paused_since is not None:
+        return max(EXPECTED_PAUSE_S - (now - busy.paused_since), EXPECTED_PAUSE_S * 0.25)
+    if busy.since is None or busy.category is None:
+        return 0.0
+    mean = mean_service_s.get(busy.category, 600.0)
+    return max(mean - (now - busy.since), mean * 0.25)
+
+
 def estimate_all(
     windows: Sequence[Busy],
     waiting: Sequence[Waiting],
     now: float,
     rules: Rules,
     mean_service_s: Mapping[str, float],
+    stats: SlotStats | None = None,
+    choose: Dispatcher = choose_next,
+    expected: Sequence[Waiting] = (),
 ) -> dict[str, Estimate]:
-    """Estimate for every ticket in `waiting`, keyed by ticket id."""
+    """Estimate for every ticket in `waiting`, keyed by ticket id.
+
+    `expected` are tickets still to come (queued_at in the future) that may go ahead of those
+    waiting — in practice the priority tickets the day's arrival rate promises. They take part in
+    the replay but get no estimate and are not counted as people ahead.
+    """
     if not waiting:
         return {}
+    stats = stats or SlotStats()
     free_at: list[tuple[float, int, WindowView]] = []
+    spread2 = [0.0] * len(windows)  # variance of each window's next free time
     for i, busy in enumerate(windows):
-        start = now
-        if busy.since is not None and busy.category is not None:
-            mean = mean_service_s.get(busy.category, 600.0)
-            start = now + max(mean - (now - busy.since), mean * 0.25)
-        heapq.heappush(free_at, (start, i, busy.window))
-    remaining = {t.ticket_id: t for t in waiting}
+        left = busy_left(busy, now, mean_service_s)
+        spread2[i] = (stats.service_cv * left) ** 2
+        heapq.heappush(free_at, (now + left, i, busy.window))
+    real = {t.ticket_id for t in waiting}
+    remaining = {t.ticket_id: t for t in [*waiting, *expected]}
     out: dict[str, Estimate] = {}
     started = 0
-    variance = 0.0
-    while remaining and free_at:
+    while len(out) < len(real) and free_at:
         at, i, window = heapq.heappop(free_at)
-        choice = choose_next(window, list(remaining.values()), max(at, now), rules)
-        if choice is None:
-            continue  # this window can serve nobody left; it drops out of the replay
+        at = max(at, now)
+        present = [t for t in remaining.values() if t.queued_at <= at]
+        choice = choose(window, present, at, rules)
+        if choice is None:  # nobody here for this window: idle until an expected ticket it serves
+            later = [t.queued_at for t in remaining.values() if t.queued_at > at and t.category in window.serves]
+            if later:
+                heapq.heappush(free_at, (min(later), i, window))
+            continue
         ticket = remaining.pop(choice.ticket_id)
-        for passed in overtaken_by(ticket, window, remaining.values()):
+        for passed in overtaken_by(ticket, window, present):
             remaining[passed] = replace(remaining[passed], overtaken=remaining[passed].overtaken + 1)
-        wait = max(0.0, at - now)
+        if ticket.ticket_id in real:
+            wait = at - now
+            sigma = _sigma(ticket.category, windows, spread2)
+            out[ticket.ticket_id] = Estimate(started, wait, *_range(wait, sigma))
+            started += 1
         mean = mean_service_s.get(ticket.category, 600.0)
-        spread = _spread(wait, variance, len(windows))
-        out[ticket.ticket_id] = Estimate(started, wait, max(0.0, wait - spread), wait + spread)
-        started += 1
-        variance += mean * mean  # exponential-like services: sd ≈ mean
-        heapq.heappush(free_at, (at + mean, i, window))
-    for ticket_id in remaining:  # nobody open can serve these: say so with an open-ended range
+        spread2[i] += stats.variance(mean)
+        heapq.heappush(free_at, (at + stats.cost(mean), i, window))
+    for ticket_id in real - set(out):  # nobody open can serve these: say so with an open-ended range
         out[ticket_id] = Estimate(started, math.inf, math.inf, math.inf)
     return out
 
 
-def _spread(wait: float, variance: float, windows: int) -> float:
-    """Half-width of the printed range: grows with the uncertainty of the work ahead."""
-    return 120.0 + 0.25 * wait + math.sqrt(variance) / max(1, windows)
+def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at: float,
+                      look_back_s: float = 3600.0, horizon_s: float = 7200.0) -> list[Waiting]:
+    """Tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
+
+    `issued` is (issued_at, category) of today's tickets of one class (the hall passes its
+    priority tickets). The expected tickets are spread evenly, one category at a time.
+    """
+    span = min(look_back_s, now - opened_at)
+    if span < 600:  # less than ten minutes of history: no pace to speak of yet
+        return []
+    counts: dict[str, int] = {}
+    for at, category in issued:
+        if now - span < at <= now:
+            counts[category] = counts.get(category, 0) + 1
+    out = []
+    for category, n in sorted(counts.items()):
+        gap = span / n
+        k = 0
+        while (k + 0.5) * gap <= horizon_s and k < 60:
+            out.append(Waiting(f"__expected_{category}_{k}__", category, now + (k + 0.5) * gap,
+                               (1 << 61) + len(out), priority=True))
+            k += 1
+    return out
+
+
+def _sigma(category: str, windows: Sequence[Busy], spread2: Sequence[float]) -> float:
+    """Standard deviation of when the first of the windows serving `category` is free: the
+    spread of the work booked on them, shared among them."""
+    mine = [spread2[i] for i, b in enumerate(windows) if category in b.window.serves]
+    if not mine:
+        return 0.0
+    return math.sqrt(sum(mine)) / len(mine)
+
+
+def _range(wait: float, sigma: float) -> tuple[float, float]:
+    """(low, high) printed around the point estimate `wait`."""
+    if wait <= 0:
+        return 0.0, HIGH_FLOOR_S
+    low = max(0.0, wait - LOW_Z * sigma - LOW_SHARE * wait)
+    high = wait + HIGH_Z * sigma + HIGH_SHARE * wait + HIGH_FLOOR_S
+    return low, high

@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
-from .estimate import Busy, Estimate, SlotStats, estimate_all
+from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
 from .numbering import business_day, format_number, ticket_id
 
 TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
@@ -187,9 +187,21 @@ class Hall:
                 cvs.append((len(times), var / mean ** 2 if mean > 0 else 0.0))
         return SlotStats.from_day(len(done), len(missed), sum(lost), cvs)
 
+    def _expected_priority(self, now: float) -> list[Waiting]:
+        """Priority tickets to expect soon, at today's recent pace (they may pass those waiting)."""
+        tickets = self.state.tickets.values()
+        if not tickets:
+            return []
+        opened = min(t.issued_at for t in tickets)
+        return expected_arrivals([(t.issued_at, t.category) for t in tickets if t.priority is not None],
+                                 now, opened)
+
     def _busy(self) -> list[Busy]:
         out = []
         for number, ws in self.state.windows.items():
+            if ws.status == "paused":  # it will be back: count on it after a typical pause
+                out.append(Busy(self._views[number], paused_since=ws.since))
+                continue
             if ws.status != "open":
                 continue
             current = self.state.tickets.get(ws.current) if ws.current else None
@@ -203,7 +215,7 @@ class Hall:
         if any(category in b.window.serves for b in busy):
             return busy
         return busy + [Busy(self._views[w.number]) for w in self.config.windows_serving(category)
-                       if self.state.windows[w.number].status != "open"]
+                       if self.state.windows[w.number].status == "closed"]
 
     def estimates(self, now: float) -> dict[str, Estimate]:
         """People ahead and wait range for every waiting ticket, from the live state."""
@@ -213,9 +225,9 @@ class Hall:
         busy = self._busy()
         served = {c for b in busy for c in b.window.serves}
         if any(t.category not in served for t in waiting):
-            busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status != "open"]
+            busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status == "closed"]
         return estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
-                            self._slot_stats(), self.dispatcher)
+                            self._slot_stats(), self.dispatcher, self._expected_priority(now))
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told (for screens before issuing)."""
@@ -290,7 +302,7 @@ class Hall:
         probe = Waiting("__probe__", category, queued_at, 1 << 60, priority=priority)
         return estimate_all(self._busy_or_planned(category), [*self._dispatch_view(self.waiting()), probe],
                             now, self.rules, self.mean_service_s(), self._slot_stats(),
-                            self.dispatcher)["__probe__"]
+                            self.dispatcher, self._expected_priority(now))["__probe__"]
 
     def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
         """An appointment queues at its slot start if the person is in time, else as a walk-in."""

@@ -1,0 +1,55 @@
+"""Quality of dispatch and estimates on the committed scenarios (ratios from one run, no timing)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from queue_server.sim.bench import bench
+from queue_server.sim.scenario import load_scenario
+
+SCENARIOS = Path(__file__).parent.parent / "benchmarks" / "scenarios"
+NAMES = sorted(p.stem for p in SCENARIOS.glob("*.json"))
+
+
+@cache
+def report(name: str) -> dict:
+    return bench(load_scenario(SCENARIOS / f"{name}.json"))[0]
+
+
+def test_the_committed_set_is_complete():
+    assert {f"township-{k}" for k in ("quiet", "busy-monday", "land-surge", "many-elderly")} <= set(NAMES)
+    assert len([n for n in NAMES if n.startswith("village-")]) >= 2
+
+
+def test_township_quiet_day_meets_every_target():
+    r = report("township-quiet")
+    assert r["pooled_target_applies"] is False  # D and E have one dedicated window each
+    assert r["targets"]["mean_within_1.2x_pooled"] is None
+    assert r["all_targets_met"], r["targets"]
+    assert r["ratios"]["mean_vs_best_peer"] <= 1.0 and r["ratios"]["p95_vs_best_peer"] <= 1.0
+    assert r["ratios"]["mae_vs_ql"] <= 0.9 and r["result"]["estimate"]["coverage"] >= 0.75
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_estimate_beats_ql_and_covers_three_quarters(name):
+    est = report(name)["result"]["estimate"]
+    assert est["mae_s"] <= 0.9 * est["ql_mae_s"], est
+    assert est["coverage"] >= 0.75, est
+    # Informative, not "0 to 3 hours": on average narrower than the mean wait plus 20 minutes.
+    assert est["mean_range_width_s"] <= report(name)["result"]["mean_wait_s"] + 1200, est
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n.startswith("village-")])
+def test_village_days_are_within_the_pooled_bound(name):
+    r = report(name)
+    assert r["pooled_target_applies"] is True
+    assert r["targets"]["mean_within_1.2x_pooled"] is True, r["ratios"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_production_stays_close_to_the_best_peer_on_the_mean(name):
+    # Regression guard, not the target: the peer target is reported (and not always met) by the bench.
+    assert report(name)["ratios"]["mean_vs_best_peer"] <= 1.15, report(name)["ratios"]

@@ -1,0 +1,126 @@
+"""The wait estimate: hand-computable cases, the range, and the hall's use of it."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from queue_server.dispatch import Rules, Waiting, WindowView
+from queue_server.estimate import (
+    EXPECTED_PAUSE_S,
+    Busy,
+    SlotStats,
+    busy_left,
+    estimate_all,
+    expected_arrivals,
+)
+from queue_server.hall import Hall, IssueRequest
+from queue_server.numbering import day_start
+from queue_server.sim.replay import hall_config
+from queue_server.sim.scenario import parse_scenario
+
+RULES = Rules(max_overtake=3, promote_after_s=45 * 60, preference_step_s=120)
+EXACT = SlotStats(no_show_share=0.0, no_show_s=60.0, service_cv=0.6)  # every call is a full service
+A = WindowView(1, ("A",))
+
+
+def tickets(*queued: float, category: str = "A") -> list[Waiting]:
+    return [Waiting(f"t{i}", category, q, i) for i, q in enumerate(queued)]
+
+
+def test_one_window_three_waiting_ten_minutes_each():
+    est = estimate_all([Busy(A)], tickets(0, 1, 2), 10, RULES, {"A": 600.0}, EXACT)
+    assert [est[f"t{i}"].ahead for i in range(3)] == [0, 1, 2]
+    assert [est[f"t{i}"].wait_s for i in range(3)] == [0.0, 600.0, 1200.0]
+
+
+def test_two_windows_share_the_queue():
+    windows = [Busy(A), Busy(WindowView(2, ("A",)))]
+    est = estimate_all(windows, tickets(0, 1, 2, 3), 10, RULES, {"A": 600.0}, EXACT)
+    assert [est[f"t{i}"].wait_s for i in range(4)] == [0.0, 0.0, 600.0, 600.0]
+
+
+def test_a_busy_window_is_free_after_the_rest_of_its_mean_service():
+    busy = Busy(A, since=1000.0, category="A")
+    assert busy_left(busy, 1200.0, {"A": 600.0}) == 400.0
+    assert busy_left(busy, 1900.0, {"A": 600.0}) == 150.0  # overran: a quarter of the mean
+    est = estimate_all([busy], tickets(1100), 1200, RULES, {"A": 600.0}, EXACT)
+    assert est["t0"].wait_s == 400.0
+
+
+def test_a_paused_window_is_counted_on_after_a_typical_pause():
+    paused = Busy(A, paused_since=0.0)
+    assert busy_left(paused, 60.0, {}) == EXPECTED_PAUSE_S - 60
+    est = estimate_all([paused], tickets(0), 60, RULES, {"A": 600.0}, EXACT)
+    assert est["t0"].wait_s == EXPECTED_PAUSE_S - 60
+
+
+def test_no_shows_shorten_the_cost_of_a_call():
+    stats = SlotStats(no_show_share=0.5, no_show_s=60.0, service_cv=0.6)
+    assert stats.cost(600.0) == 330.0
+    est = estimate_all([Busy(A)], tickets(0, 1), 10, RULES, {"A": 600.0}, stats)
+    assert est["t1"].wait_s == 330.0
+
+
+def test_nobody_open_serves_it_gives_an_open_ended_range():
+    est = estimate_all([Busy(A)], tickets(0, category="B"), 10, RULES, {"A": 600.0})
+    assert math.isinf(est["t0"].wait_s) and math.isinf(est["t0"].high_s)
+
+
+def test_expected_priority_tickets_go_ahead_and_are_not_people_ahead():
+    waiting = tickets(0, 1)
+    coming = [Waiting("p", "A", 300, 99, priority=True)]
+    plain = estimate_all([Busy(A)], waiting, 10, RULES, {"A": 600.0}, EXACT)
+    ahead = estimate_all([Busy(A)], waiting, 10, RULES, {"A": 600.0}, EXACT, expected=coming)
+    assert "p" not in ahead
+    assert plain["t1"].wait_s == 600.0
+    assert ahead["t1"].wait_s == 1200.0  # the priority ticket came at 300 s and went first
+    assert ahead["t1"].ahead == 1
+
+
+def test_expected_arrivals_follow_the_recent_pace():
+    issued = [(t, "A") for t in range(600, 3601, 600)]  # six in the last hour
+    out = expected_arrivals(issued, now=3600, opened_at=0, horizon_s=3600)
+    assert [round(t.queued_at) for t in out] == [3900, 4500, 5100, 5700, 6300, 6900]
+    assert all(t.priority and t.category == "A" for t in out)
+    assert expected_arrivals(issued, now=300, opened_at=0) == []  # too early in the day to tell
+
+
+def test_range_contains_the_point_and_widens_with_the_wait():
+    est = estimate_all([Busy(A)], tickets(*range(8)), 10, RULES, {"A": 600.0})
+    widths = []
+    for e in est.values():
+        assert 0 <= e.low_s <= e.wait_s <= e.high_s
+        widths.append(e.high_s - e.low_s)
+    assert widths == sorted(widths)
+    assert est["t0"].low_s == 0.0  # a free window: 0 to a couple of minutes
+
+
+def test_slot_stats_learn_from_the_day():
+    prior = SlotStats.from_day(0, 0, 0.0)
+    assert prior == SlotStats()
+    many = SlotStats.from_day(190, 90, 90 * 60.0, [(100, 0.04)])
+    assert many.no_show_share == pytest.approx((0.05 * 10 + 90) / 200)
+    assert many.service_cv < prior.service_cv
+
+
+def test_hall_estimate_at_issue_is_the_production_replay():
+    scenario = parse_scenario({
+        "format": "yimen-scenario/1", "categories": {"A": {"service_min": 10}},
+        "windows": [{"id": 1, "serves": ["A"]}], "arrivals": []})
+    day = date(2026, 11, 23)
+    hall = Hall(hall_config(scenario), day)
+    t0 = day_start(day) + 9 * 3600
+    hall.apply(hall.open_window(1, t0))
+    waits = []
+    for seq in range(1, 4):
+        event = hall.issue(IssueRequest(category="A"), t0, seq, f"tok{seq}")
+        hall.apply(event)
+        waits.append(event.data["estimate"]["wait_s"])
+    # The 10-min prior, less the 5 % no-show prior (a no-show costs the window 60 s).
+    slot = 0.95 * 600 + 0.05 * 60
+    assert waits == [0.0, round(slot, 1), round(2 * slot, 1)]
+    live = hall.estimates(t0)
+    assert [e.ahead for e in live.values()] == [0, 1, 2]
