@@ -18,48 +18,13 @@ from typing import Any
 from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
+from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
+from .frontdesk import FrontDesk, FrontDeskState
 from .numbering import business_day, format_number, ticket_id
 
 TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
 OUTCOMES = ("served", "no_show", "cancelled", "expired")
 WINDOW_STATUSES = ("closed", "open", "paused")
-
-
-class DomainError(Exception):
-    status = 409
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class Conflict(DomainError):
-    """The request is well-formed but the hall's state does not allow it now (HTTP 409)."""
-
-
-class Invalid(DomainError):
-    """The request names something that does not exist or breaks a rule (HTTP 422)."""
-
-    status = 422
-
-
-class NotFound(DomainError):
-    status = 404
-
-
-@dataclass
-class Event:
-    type: str
-    at: float
-    day: str
-    data: dict[str, Any]
-    actor: str = ""
-    seq: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "type": self.type, "at": self.at, "day": self.day,
-                "actor": self.actor, "data": self.data}
 
 
 @dataclass
@@ -89,6 +54,7 @@ class Ticket:
     transfers: int = 0
     channel: str = ""
     issued_category: str = ""  # the category it was taken for; `category` follows transfers
+    print_failure: str | None = None  # why the slip did not print (the ticket stays valid, shown on screen)
 
     @property
     def active(self) -> bool:
@@ -113,6 +79,7 @@ class HallState:
     windows: dict[int, WindowState] = field(default_factory=dict)
     service_s: dict[str, list[float]] = field(default_factory=dict)
     recent_calls: list[dict[str, Any]] = field(default_factory=list)
+    desk: FrontDeskState = field(default_factory=FrontDeskState)
     last_seq: int = 0
 
 
@@ -127,7 +94,7 @@ class IssueRequest:
     channel: str = "kiosk"
 
 
-class Hall:
+class Hall(FrontDesk):
     """One hall, one business day: commands and the fold over events."""
 
     def __init__(self, config: HallConfig, day: date, rules: Rules | None = None,
@@ -270,6 +237,11 @@ class Hall:
             raise Invalid("unknown_priority", f"priority class {priority!r} is not used in this hall; known: "
                           + ", ".join(cfg.priority.classes))
 
+        if req.appointment is not None and req.appointment.get("code"):
+            booked = self.state.desk.bookings.get(req.appointment["code"])
+            if booked is not None and booked.ticket is not None:
+                raise Conflict("already_checked_in", f"appointment {booked.code} is already checked in as "
+                               f"{self.state.tickets[booked.ticket].number}")
         if req.person_key is not None:
             scope = matter or f"category:{category}"
             for t in self.state.tickets.values():
@@ -444,6 +416,17 @@ class Hall:
             raise Conflict("not_cancellable", f"ticket {t.number} is {t.status}; only waiting or held tickets can be cancelled")
         return self._event("ticket_cancelled", now, {"ticket": t.id, "number": t.number, "reason": reason}, actor)
 
+    def print_failed(self, ticket: str, reason: str, now: float, actor: str = "") -> Event:
+        """The kiosk could not print this ticket's slip: recorded, so it is neither lost nor a phantom."""
+        t = self.ticket(ticket)
+        if t.print_failure is not None:
+            raise Conflict("already_recorded", f"the print failure of {t.number} is recorded already")
+        return self._event("ticket_print_failed", now, {"ticket": t.id, "number": t.number,
+                                                        "reason": reason.strip() or "unknown"}, actor)
+
+    def _on_ticket_print_failed(self, d: dict, at: float) -> None:
+        self.state.tickets[d["ticket"]].print_failure = d["reason"]
+
     def rejoin(self, ticket: str, now: float, actor: str = "") -> Event:
         t = self.ticket(ticket)
         rule = self.config.calling
@@ -492,11 +475,15 @@ class Hall:
     # ------------------------------------------------------------ the fold
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the state. The only place the state changes."""
+        """Fold one event into the state. The only place the state changes.
+
+        An event that belongs to another business day (an appointment booked for a later day)
+        is logged today but folded on its own day."""
         handler = getattr(self, f"_on_{event.type}", None)
         if handler is None:
             raise ValueError(f"unknown event type {event.type!r}")
-        handler(event.data, event.at)
+        if event.day == self.state.day.isoformat():
+            handler(event.data, event.at)
         if event.seq:
             self.state.last_seq = event.seq
 
@@ -506,6 +493,8 @@ class Hall:
                    channel=d.get("channel", ""), issued_category=d["category"])
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id
+        if t.appointment and t.appointment.get("code"):
+            self.checked_in(t.appointment["code"], t.id)
 
     def _on_ticket_called(self, d: dict, at: float) -> None:
         ws = self.state.windows[d["window"]]

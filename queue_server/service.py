@@ -45,7 +45,13 @@ class HallService:
         self.clock = clock
         self.new_token = new_token
         self.listeners: list[Listener] = []
-        self.hall = self._load(business_day(clock()))
+        self._hall = self._load(business_day(clock()))
+
+    @property
+    def hall(self) -> Hall:
+        """Today's hall: reading it after midnight (Asia/Shanghai) first closes the old day."""
+        self._roll_over(self.clock())
+        return self._hall
 
     # ------------------------------------------------------------ state from the log
 
@@ -69,25 +75,27 @@ class HallService:
 
     def _roll_over(self, now: float) -> None:
         today = business_day(now)
-        if today != self.hall.state.day:
-            event = self.hall.close_day(now)
+        if today != self._hall.state.day:
+            event = self._hall.close_day(now)
             with self.store.transaction() as tx:
                 tx.append(event)
-            self.hall.apply(event)
+            self._hall.apply(event)
             self._publish(event)
-            self.hall = Hall(self.config, today)
-            self.hall.state.last_seq = event.seq
+            self._hall = self._load(today)  # appointments booked earlier for today come with it
 
     # ------------------------------------------------------------ commands
 
-    def run(self, command: Callable[[Hall, float], Event]) -> Event:
-        """Decide, append, apply, publish — for every command except issuing."""
+    def run(self, command: Callable[[Hall, float], Event | None]) -> Event | None:
+        """Decide, append, apply, publish — for every command except issuing.
+        A command that finds nothing to change returns None and nothing is written."""
         now = self.clock()
         self._roll_over(now)
-        event = command(self.hall, now)
+        event = command(self._hall, now)
+        if event is None:
+            return None
         with self.store.transaction() as tx:
             tx.append(event)
-        self.hall.apply(event)
+        self._hall.apply(event)
         self._publish(event)
         return event
 
@@ -99,13 +107,13 @@ class HallService:
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
-        category, _, _ = self.hall.check_issue(request, now)
+        category, _, _ = self._hall.check_issue(request, now)
         prefix = self.config.category(category).prefix  # type: ignore[union-attr]
         with self.store.transaction() as tx:
-            sequence = tx.next_sequence(self.hall.state.day.isoformat(), prefix)
-            event = self.hall.issue(request, now, sequence, self.new_token(), str(actor))
+            sequence = tx.next_sequence(self._hall.state.day.isoformat(), prefix)
+            event = self._hall.issue(request, now, sequence, self.new_token(), str(actor))
             tx.append(event)
-        self.hall.apply(event)
+        self._hall.apply(event)
         self._publish(event)
         return event
 
@@ -116,6 +124,6 @@ class HallService:
     def _publish(self, event: Event) -> None:
         for listener in list(self.listeners):
             try:
-                listener(event, self.hall)
+                listener(event, self._hall)
             except Exception:  # a broken listener must not undo a committed event
                 log.exception("listener failed on event %s", event.seq)

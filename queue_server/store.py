@@ -127,6 +127,11 @@ class Store:
             "(SELECT day FROM events WHERE type = 'day_closed') ORDER BY day", (day,))
         return [r[0] for r in rows]
 
+    def booked(self, day: str, code: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM events WHERE day = ? AND type = 'appointment_booked' AND json_extract(data, '$.code') = ?",
+            (day, code)).fetchone() is not None
+
     def issued_count(self, day: str) -> int:
         return self.conn.execute("SELECT count(*) FROM issued_numbers WHERE day = ?", (day,)).fetchone()[0]
 

@@ -14,7 +14,7 @@ from .hall import Event, Hall, Ticket
 
 # Event fields that may leave the building on the public stream.
 PUBLIC_FIELDS = {"number", "category", "window", "reason_code", "recalls", "from_window", "to_category",
-                 "to_window", "reason", "finished", "expired"}
+                 "to_window", "reason", "finished", "expired", "text"}
 PUBLIC_FINISHED = {"number", "outcome"}
 
 
@@ -25,6 +25,8 @@ def public_event(event: Event) -> dict[str, Any]:
             continue
         if key == "finished" and value:
             value = {k: v for k, v in value.items() if k in PUBLIC_FINISHED}
+        if key == "text" and event.type != "notice_set":
+            continue
         if key == "reason" and event.type != "ticket_no_show":
             continue  # dispatcher reasons and pause reasons are for staff
         if key == "expired":
@@ -72,6 +74,7 @@ def snapshot(hall: Hall, estimates: dict[str, Estimate]) -> dict[str, Any]:
         "windows": windows_public(hall),
         "queues": queue_summary(hall, estimates),
         "recent_calls": hall.state.recent_calls[:10],
+        "notice": hall.state.desk.notice,
     }
 
 

@@ -14,8 +14,9 @@ from aiohttp import web
 
 from ..auth import Principal
 from ..config import PRIORITY_CLASSES
+from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
-from ..numbering import HALL_TZ
+from ..numbering import HALL_TZ, business_day
 from ..service import Actor
 from ..stats import live
 from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
@@ -25,6 +26,8 @@ from .routing import BodyError, api, check, integer, nullable, obj, route_of, st
 ISSUERS = frozenset({"kiosk", "clerk"})
 WINDOW_ACTORS = frozenset({"keypad", "clerk"})
 STAFF = frozenset({"clerk"})
+KIOSKS = frozenset({"kiosk"})
+DEVICES = frozenset({"kiosk", "display", "keypad", "review"})
 MANAGERS = frozenset({"manager"})
 SIGNED_IN = frozenset({"clerk", "kiosk", "display", "keypad", "review"})
 
@@ -409,9 +412,6 @@ async def close_window(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------- devices
 
-KIOSKS = frozenset({"kiosk"})
-
-
 @api("GET", "/api/v1/device/person-key-salt", summary="The hall's salt for person keys (kiosks hash ID numbers with it)",
      roles=KIOSKS, tag="devices", response=obj({"salt": string(64)}),
      description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (queue_server.client.person_key) "
@@ -419,6 +419,120 @@ KIOSKS = frozenset({"kiosk"})
 async def person_key_salt(request: web.Request) -> web.Response:
     salt = _svc(request).store.secret("person_key_salt", lambda: secrets.token_hex(32))
     return _json({"salt": salt})
+
+
+@api("POST", "/api/v1/tickets/{ticket}/print-failed", summary="The kiosk could not print this ticket's slip",
+     roles=KIOSKS, tag="tickets", body=obj({"reason": string(200)}, ("reason",)),
+     description="The ticket stays valid (the kiosk shows it on screen with its QR code); the failure is "
+                 "recorded so the ticket is neither lost nor a phantom.")
+async def print_failed(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    ticket = request.match_info["ticket"]
+    event = _svc(request).run(lambda h, now: h.print_failed(ticket, data["reason"], now, str(_actor(request))))
+    return _ticket_result(request, event)
+
+
+DEVICE_STATUS_BODY = obj({"printer": string(16, enum=list(PRINTER_STATES)), "detail": string(200),
+                          "version": string(40)})
+
+
+@api("POST", "/api/v1/devices/status", summary="A device reports its health (printer paper, errors)",
+     roles=DEVICES, tag="devices", body=DEVICE_STATUS_BODY,
+     description="Send on every change and periodically; an unchanged report records nothing. "
+                 "Managers see device health on the live page.")
+async def device_status(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    p = _principal(request)
+    event = _svc(request).run(lambda h, now: h.device_status(p.name, p.role, data, now, str(_actor(request))))
+    return _json({"recorded": event is not None, "seq": event.seq if event else None})
+
+
+ALERT_BODY = obj({"kind": string(16, enum=list(ALERT_KINDS)), "message": string(200)}, ("kind",))
+
+
+@api("POST", "/api/v1/alerts", summary="Raise a staff alert (the kiosk's 请工作人员帮助 button, a printer problem)",
+     roles=DEVICES | STAFF, tag="alerts", body=ALERT_BODY, status=201)
+async def raise_alert(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    p = _principal(request)
+    event = _svc(request).run(lambda h, now: h.alert(data["kind"], data.get("message", ""), p.name, now,
+                                                     str(_actor(request))))
+    return _json({"alert": event.data["alert"], "seq": event.seq}, 201)
+
+
+@api("POST", "/api/v1/alerts/{alert}/ack", summary="A member of staff takes care of an alert", roles=STAFF,
+     tag="alerts")
+async def acknowledge_alert(request: web.Request) -> web.Response:
+    text = request.match_info["alert"]
+    if not text.isdigit():
+        raise Invalid("bad_alert", f"alert must be a number, not {text!r}")
+    who = _principal(request).name
+    event = _svc(request).run(lambda h, now: h.acknowledge(int(text), who, now, str(_actor(request))))
+    return _json({"alert": event.data["alert"], "by": who})
+
+
+@api("POST", "/api/v1/notice", summary="Set the scrolling notice on the hall display (empty clears it)",
+     roles=MANAGERS, tag="display", body=obj({"text": string(300)}, ("text",)))
+async def set_notice(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    event = _svc(request).run(lambda h, now: h.set_notice(data["text"], now, str(_actor(request))))
+    return _json({"notice": event.data["text"], "seq": event.seq})
+
+
+# ---------------------------------------------------------------- appointments
+
+BOOK_BODY = obj({"code": string(16, pattern=r"[A-Za-z0-9]{4,16}"), "category": string(8), "matter": string(32),
+                 "slot_start": string(40), "slot_end": string(40), "person_key": ISSUE_BODY["properties"]["person_key"]},
+                ("slot_start", "slot_end"))
+
+
+@api("POST", "/api/v1/appointments", summary="Book an appointment (预约) for a slot; a code is made if none is given",
+     roles=STAFF, tag="appointments", body=BOOK_BODY, status=201)
+async def book_appointment(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    start = _parse_time(data["slot_start"], "slot_start")
+    end = _parse_time(data["slot_end"], "slot_end")
+    svc = _svc(request)
+    day = business_day(start).isoformat()
+    code = data.get("code") or "".join(secrets.choice("0123456789") for _ in range(6))
+    while "code" not in data and svc.store.booked(day, code):
+        code = "".join(secrets.choice("0123456789") for _ in range(6))
+    if svc.store.booked(day, code):
+        return _json({"error": "duplicate_code", "message": f"appointment code {code} exists already"}, 409)
+    event = svc.run(lambda h, now: h.book(code, start, end, now, data.get("category"), data.get("matter"),
+                                          data.get("person_key"), str(_actor(request))))
+    return _json({"code": code, "day": event.day, "category": event.data["category"],
+                  "matter": event.data["matter"], "slot_start": start, "slot_end": end}, 201)
+
+
+@api("GET", "/api/v1/appointments", summary="Today's appointments and whether they checked in (staff)",
+     roles=STAFF, tag="appointments")
+async def list_appointments(request: web.Request) -> web.Response:
+    hall = _svc(request).hall
+    items = [{"code": b.code, "slot_start": b.slot_start, "slot_end": b.slot_end, "category": b.category,
+              "matter": b.matter, "ticket": hall.state.tickets[b.ticket].number if b.ticket else None}
+             for b in sorted(hall.state.desk.bookings.values(), key=lambda b: b.slot_start)]
+    return _json({"appointments": items})
+
+
+CHECK_IN_BODY = obj({"code": string(16), "person_key": ISSUE_BODY["properties"]["person_key"]})
+
+
+@api("POST", "/api/v1/appointments/check-in", summary="Check in today's appointment by its code or the person's key; "
+     "issues its ticket", roles=ISSUERS, tag="appointments", body=CHECK_IN_BODY, status=201)
+async def check_in(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    if ("code" in data) == ("person_key" in data):
+        raise BodyError("", "give exactly one of code or person_key")
+    svc = _svc(request)
+    booking = svc.hall.booking(code=data.get("code"), person_key=data.get("person_key"))
+    principal = _principal(request)
+    req = IssueRequest(category=booking.category, matter=booking.matter, person_key=booking.person_key,
+                       appointment={"code": booking.code, "slot_start": booking.slot_start, "slot_end": booking.slot_end},
+                       channel=principal.role if principal.kind == "device" else "counter")
+    event = svc.issue(req, _actor(request))
+    ticket = svc.hall.state.tickets[event.data["ticket"]]
+    return _json(issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request)), 201)
 
 
 # ---------------------------------------------------------------- managers

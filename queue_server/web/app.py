@@ -12,7 +12,7 @@ from importlib import resources
 from aiohttp import web
 
 from ..auth import Accounts, Principal
-from ..hall import DomainError
+from ..events import DomainError
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import keys, pages
