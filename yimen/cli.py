@@ -23,11 +23,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cli.register(sub)
     admin_cli.register(sub)
 
+    from display.cli import add_bench_latency
+    from display.cli import register as register_display
+    from kiosk.cli import register as register_kiosk
+
+    register_kiosk(sub)
+    register_display(sub)
+
     from queue_server.sim.cli import add_bench_dispatch, add_sim_commands
 
     bench = sub.add_parser("bench", help="measure performance (prints JSON)",
                            description="Benchmarks: each prints one JSON document on stdout.")
-    add_bench_dispatch(bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH"))
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
+    add_bench_dispatch(bench_sub)
+    add_bench_latency(bench_sub)
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))
