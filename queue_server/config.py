@@ -115,6 +115,15 @@ class Templates:
 
 
 @dataclass(frozen=True)
+class RatingRules:
+    reasons: tuple[str, ...]
+    pad_timeout_s: int
+
+
+DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
+
+
+@dataclass(frozen=True)
 class Material:
     name: str
     form: str
@@ -155,6 +164,7 @@ class HallConfig:
     appointments: AppointmentRules
     templates: Templates
     matters: tuple[Matter, ...]
+    ratings: RatingRules = RatingRules(DEFAULT_RATING_REASONS, 60)
     source: str = ""
     _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 
@@ -308,7 +318,7 @@ def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | No
     top = check.table(raw, (), {
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
-        "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}),
+        "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
     })
     hall = _hall(check, top.get("hall", {}))
     hours = _hours(check, top.get("hours", {}))
@@ -320,10 +330,21 @@ def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | No
     appointments = _appointments(check, top.get("appointments", {}))
     templates = _templates(check, top.get("templates", {}))
     matters = _matters(check, top.get("matters", {}), codes, base_dir)
+    ratings = _ratings(check, top.get("ratings", {}))
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
-                      appointments, templates, tuple(matters), source=check.file)
+                      appointments, templates, tuple(matters), ratings, source=check.file)
+
+
+def _ratings(check: _Checker, data: dict) -> RatingRules:
+    v = check.table(data, ("ratings",), {"reasons": (list, list(DEFAULT_RATING_REASONS)), "pad_timeout_s": (int, 60)})
+    reasons = v["reasons"]
+    if not reasons or not all(isinstance(r, str) and r.strip() for r in reasons) or len(set(reasons)) != len(reasons):
+        check.fail(("ratings", "reasons"), "must list distinct, non-empty reasons for 差评")
+    if not 10 <= v["pad_timeout_s"] <= 600:
+        check.fail(("ratings", "pad_timeout_s"), "must be between 10 and 600 seconds")
+    return RatingRules(tuple(map(str, reasons)), v["pad_timeout_s"])
 
 
 def _hall(check: _Checker, data: dict) -> HallInfo | None:

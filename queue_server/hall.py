@@ -21,6 +21,7 @@ from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
 from .numbering import business_day, format_number, ticket_id
+from .ratings import Ratings, RatingState
 
 TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
 OUTCOMES = ("served", "no_show", "cancelled", "expired")
@@ -80,6 +81,7 @@ class HallState:
     service_s: dict[str, list[float]] = field(default_factory=dict)
     recent_calls: list[dict[str, Any]] = field(default_factory=list)
     desk: FrontDeskState = field(default_factory=FrontDeskState)
+    ratings: RatingState = field(default_factory=RatingState)
     last_seq: int = 0
 
 
@@ -94,7 +96,7 @@ class IssueRequest:
     channel: str = "kiosk"
 
 
-class Hall(FrontDesk):
+class Hall(FrontDesk, Ratings):
     """One hall, one business day: commands and the fold over events."""
 
     def __init__(self, config: HallConfig, day: date, rules: Rules | None = None,
@@ -586,6 +588,7 @@ class Hall(FrontDesk):
             began = t.started_at or t.called_at or at
             self.state.service_s.setdefault(t.category, []).append(at - began)
             t.started_at = began
+            self._rating_slot_opened(t, at)
         elif t.started_at is None:
             t.started_at = t.called_at
         t.status, t.outcome, t.finished_at = "done", outcome, at

@@ -71,6 +71,20 @@ def live(hall: Hall, now: float) -> dict[str, Any]:
                    for a in hall.state.desk.alerts if a.acknowledged_by is None],
         "devices": [{"name": name, **info} for name, info in sorted(hall.state.desk.devices.items())],
         "print_failures": [t.number for t in tickets if t.print_failure is not None],
+        "ratings": ratings_summary(hall),
+    }
+
+
+def ratings_summary(hall: Hall) -> dict[str, Any]:
+    """Rated, 未评 and 差评 for today's finished services (a default rating would never count as rated)."""
+    slots = list(hall.state.ratings.slots.values())
+    rated = [s for s in slots if s.level is not None]
+    bad = [s for s in rated if s.level <= 2]
+    return {
+        "services": len(slots), "rated": len(rated), "unrated": len(slots) - len(rated),
+        "good_share": round(sum(1 for s in rated if s.level >= 4) / len(rated), 4) if rated else None,
+        "bad": [{"number": s.number, "window": s.window, "clerk": s.clerk, "level": s.level,
+                 "reasons": list(s.reasons), "text": s.text, "at": s.rated_at} for s in bad],
     }
 
 

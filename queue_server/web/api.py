@@ -393,6 +393,11 @@ async def pause(request: web.Request) -> web.Response:
     return await _window_command(request, lambda h, n, now, a: h.pause(n, data["reason"], now, a))
 
 
+@_window_route("request-rating", "Ask the window's review pad to show the rating screen (评价)")
+async def request_rating(request: web.Request) -> web.Response:
+    return await _window_command(request, lambda h, n, now, a: h.request_rating(n, now, a))
+
+
 @_window_route("resume", "Resume a paused window")
 async def resume(request: web.Request) -> web.Response:
     return await _window_command(request, lambda h, n, now, a: h.resume(n, now, a))
@@ -477,6 +482,46 @@ async def set_notice(request: web.Request) -> web.Response:
     data = await body_of(request)
     event = _svc(request).run(lambda h, now: h.set_notice(data["text"], now, str(_actor(request))))
     return _json({"notice": event.data["text"], "seq": event.seq})
+
+
+# ---------------------------------------------------------------- ratings (好差评)
+
+REVIEWERS = frozenset({"review"})
+RATE_BODY = obj({"number": string(12), "level": integer(1, 5), "reasons": {"type": "array", "items": string(40)},
+                 "text": string(300), "channel": string(12, enum=["pad", "evaluator", "qr"])}, ("number", "level"))
+
+
+@api("POST", "/api/v1/ratings", summary="The citizen's rating of a finished service (review pad or evaluator only)",
+     roles=REVIEWERS, tag="ratings", body=RATE_BODY, status=201,
+     description="level 5 非常满意 … 1 非常不满意; levels 1–2 are 差评 and may carry reasons from the hall's list. "
+                 "One rating per finished service; a pad bound to a window rates only that window's services. "
+                 "Clerks cannot call this route.")
+async def give_rating(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    p = _principal(request)
+    event = _svc(request).run(lambda h, now: h.rate(
+        data["number"], data["level"], now, device_window=p.window, channel=data.get("channel", "pad"),
+        reasons=data.get("reasons"), text=data.get("text", ""), actor=str(_actor(request))))
+    d = event.data
+    return _json({"number": d["number"], "window": d["window"], "level": d["level"], "label": d["label"],
+                  "bad": d["bad"], "seq": event.seq}, 201)
+
+
+@api("GET", "/api/v1/windows/{window}/card", summary="The window's staff card for its review pad",
+     roles=REVIEWERS | STAFF, tag="ratings")
+async def staff_card(request: web.Request) -> web.Response:
+    number = _window_number(request)
+    hall = _svc(request).hall
+    config, ws = hall.window(number)
+    clerk = None
+    if ws.clerk:
+        user = next((u for u in request.app[keys.ACCOUNTS].users() if u["username"] == ws.clerk), None)
+        clerk = {"username": ws.clerk, "display_name": user["display_name"] if user else ws.clerk}
+    pending = hall.state.ratings.requested.get(number)
+    return _json({"window": number, "window_name": config.name, "kind_label": config.kind_label, "clerk": clerk,
+                  "supervision_phone": hall.config.hall.supervision_phone,
+                  "rating_requested": hall.state.tickets[pending].number if pending else None,
+                  "reasons": list(hall.config.ratings.reasons), "pad_timeout_s": hall.config.ratings.pad_timeout_s})
 
 
 # ---------------------------------------------------------------- appointments

@@ -1,0 +1,106 @@
+"""好差评 through the API: one rating per finished service, bound to it, only from the pad."""
+
+from __future__ import annotations
+
+import json
+
+from queue_server.auth import Accounts
+
+from .conftest import PASSWORD
+
+
+async def serve_one(hall, window: int, category: str) -> str:
+    _, t = await hall.post("/api/v1/tickets", json={"category": category}, expect=201)
+    await hall.act(window, "call-next")
+    await hall.act(window, "start")
+    hall.clock.advance(300)
+    await hall.act(window, "complete")
+    return t["number"]
+
+
+async def pad(hall, window: int) -> dict[str, str]:
+    token = Accounts(hall.service.store).add_device(f"pad-{window}", "review", window, hall.clock())
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_rating_is_bound_to_the_service_window_clerk_and_matter(hall):
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    r = await hall.client.post("/api/v1/windows/1/open", headers={"X-CSRF-Token": csrf})
+    assert r.status == 200
+    number = await serve_one(hall, 1, "A")
+    headers = await pad(hall, 1)
+    r = await hall.client.get("/api/v1/windows/1/card", headers=headers)
+    card = await r.json()
+    assert card["clerk"] == {"username": "clerk1", "display_name": "clerk1"} and card["rating_requested"] is None
+    await hall.act(1, "request-rating")
+    r = await hall.client.get("/api/v1/windows/1/card", headers=headers)
+    assert (await r.json())["rating_requested"] == number
+    r = await hall.client.post("/api/v1/ratings", headers=headers, json={"number": number, "level": 5})
+    assert r.status == 201 and (await r.json())["label"] == "非常满意"
+    given = [e for e in hall.service.store.events() if e.type == "rating_given"]
+    assert len(given) == 1
+    d = given[0].data
+    assert (d["ticket"], d["window"], d["clerk"], d["level"], d["channel"]) == (f"20261123-{number}", 1, "clerk1", 5, "pad")
+    r = await hall.client.post("/api/v1/ratings", headers=headers, json={"number": number, "level": 1})
+    assert r.status == 409 and (await r.json())["error"] == "already_rated"
+
+
+async def test_bad_ratings_carry_reasons_and_show_up_for_managers(hall):
+    await hall.act(2, "open")
+    number = await serve_one(hall, 2, "A")
+    headers = await pad(hall, 2)
+    r = await hall.client.post("/api/v1/ratings", headers=headers,
+                               json={"number": number, "level": 4, "reasons": ["服务态度差"]})
+    assert r.status == 422 and "only for 不满意 and 非常不满意" in (await r.json())["message"]
+    r = await hall.client.post("/api/v1/ratings", headers=headers,
+                               json={"number": number, "level": 2, "reasons": ["没有理由"]})
+    assert r.status == 422 and "unknown reason" in (await r.json())["message"]
+    r = await hall.client.post("/api/v1/ratings", headers=headers, json={
+        "number": number, "level": 1, "reasons": ["多次往返", "告知不清楚"], "text": "材料清单没说清楚"})
+    assert r.status == 201 and (await r.json())["bad"] is True
+    unrated = await serve_one(hall, 2, "A")
+    r = await hall.client.post("/api/v1/session", json={"username": "manager1", "password": PASSWORD})
+    s = await (await hall.client.get("/api/v1/stats/live")).json()
+    assert s["ratings"]["services"] == 2 and s["ratings"]["rated"] == 1 and s["ratings"]["unrated"] == 1
+    assert s["ratings"]["bad"][0]["number"] == number and s["ratings"]["bad"][0]["reasons"] == ["多次往返", "告知不清楚"]
+    assert unrated != number
+
+
+async def test_only_the_windows_own_pad_can_rate_and_never_a_clerk(hall):
+    await hall.act(1, "open")
+    number = await serve_one(hall, 1, "A")
+    other = await pad(hall, 2)
+    r = await hall.client.post("/api/v1/ratings", headers=other, json={"number": number, "level": 5})
+    assert r.status == 409 and "served at window 1, not 2" in (await r.json())["message"]
+    status, _ = await hall.post("/api/v1/ratings", who="clerk-token", json={"number": number, "level": 5})
+    assert status == 403
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    r = await hall.client.post("/api/v1/ratings", json={"number": number, "level": 5}, headers={"X-CSRF-Token": csrf})
+    assert r.status == 403
+
+
+async def test_nothing_to_rate_and_no_show_opens_no_slot(hall):
+    await hall.act(5, "open")
+    assert (await hall.act(5, "request-rating", expect=409))["error"] == "nothing_to_rate"
+    _, t = await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)
+    await hall.act(5, "call-next")
+    await hall.act(5, "skip")
+    assert (await hall.act(5, "request-rating", expect=409))["error"] == "nothing_to_rate"
+    r = await hall.client.post("/api/v1/ratings", headers=await pad(hall, 5), json={"number": t["number"], "level": 5})
+    assert r.status == 404
+
+
+async def test_rating_request_reaches_the_pad_on_the_stream_without_the_level(hall):
+    await hall.act(3, "open")
+    number = await serve_one(hall, 3, "B")
+    ws = await hall.client.ws_connect("/api/v1/events")
+    await ws.receive()
+    await hall.act(3, "request-rating")
+    msg = json.loads((await ws.receive()).data)
+    assert msg["type"] == "rating_requested" and msg["data"] == {"number": number, "window": 3}
+    await hall.client.post("/api/v1/ratings", headers=await pad(hall, 3), json={"number": number, "level": 2})
+    msg = json.loads((await ws.receive()).data)
+    assert msg["type"] == "rating_given" and "level" not in msg["data"]  # how a clerk was rated is not for screens
+    await ws.close()
