@@ -94,3 +94,17 @@ def _share(waits: Sequence[float], target_s: float) -> float | None:
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
+
+
+def clerk_today(hall: Hall, clerk: str) -> dict[str, Any]:
+    """A clerk's own figures today: services finished at windows they were signed in to, and ratings."""
+    mine = [s for s in hall.state.ratings.slots.values() if s.clerk == clerk]
+    service = [hall.state.tickets[s.ticket].finished_at - hall.state.tickets[s.ticket].started_at for s in mine
+               if hall.state.tickets[s.ticket].started_at is not None]
+    rated = [s.level for s in mine if s.level is not None]
+    return {
+        "clerk": clerk, "served": len(mine),
+        "mean_service_s": _round(sum(service) / len(service)) if service else None,
+        "ratings": {"rated": len(rated), "unrated": len(mine) - len(rated),
+                    "levels": {str(level): rated.count(level) for level in (5, 4, 3, 2, 1)}},
+    }

@@ -104,3 +104,19 @@ async def test_rating_request_reaches_the_pad_on_the_stream_without_the_level(ha
     msg = json.loads((await ws.receive()).data)
     assert msg["type"] == "rating_given" and "level" not in msg["data"]  # how a clerk was rated is not for screens
     await ws.close()
+
+
+async def test_a_clerk_sees_their_own_day(hall):
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    await hall.client.post("/api/v1/windows/4/open", headers={"X-CSRF-Token": csrf})
+    first = await serve_one(hall, 4, "C")  # 300 s each
+    await serve_one(hall, 4, "C")
+    r = await hall.client.post("/api/v1/ratings", headers=await pad(hall, 4), json={"number": first, "level": 4})
+    assert r.status == 201
+    await hall.act(6, "open")  # window 6 has no clerk signed in: its services are not clerk1's
+    await serve_one(hall, 6, "E")
+    me = await (await hall.client.get("/api/v1/me/today")).json()
+    assert me == {"clerk": "clerk1", "served": 2, "mean_service_s": 300.0,
+                  "ratings": {"rated": 1, "unrated": 1, "levels": {"5": 0, "4": 1, "3": 0, "2": 0, "1": 0}}}
+    assert (await hall.get("/api/v1/me/today", who="clerk-token"))[0] == 403

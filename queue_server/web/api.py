@@ -18,7 +18,7 @@ from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
 from ..numbering import HALL_TZ, business_day
 from ..service import Actor
-from ..stats import live
+from ..stats import clerk_today, live
 from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
 from . import keys
 from .routing import BodyError, api, check, integer, nullable, obj, route_of, string
@@ -578,6 +578,16 @@ async def check_in(request: web.Request) -> web.Response:
     event = svc.issue(req, _actor(request))
     ticket = svc.hall.state.tickets[event.data["ticket"]]
     return _json(issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request)), 201)
+
+
+@api("GET", "/api/v1/me/today", summary="A signed-in clerk's own figures today (served, mean service time, ratings)",
+     roles=STAFF, tag="statistics")
+async def my_day(request: web.Request) -> web.Response:
+    p = _principal(request)
+    if p.kind != "user":
+        raise web.HTTPForbidden(text=json.dumps({"error": "people_only", "message": "sign in as a person"}),
+                                content_type="application/json")
+    return _json(clerk_today(_svc(request).hall, p.name))
 
 
 # ---------------------------------------------------------------- managers
