@@ -8,6 +8,7 @@ here, so an anonymous visitor is sent to sign in instead of seeing an empty fram
 from __future__ import annotations
 
 from importlib import resources
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -41,8 +42,16 @@ async def manage_page(request: web.Request) -> web.Response:
     return _page("manage.html")
 
 
+async def console_page(request: web.Request) -> web.Response:
+    principal = request.get(keys.PRINCIPAL)
+    if principal is None or principal.kind != "user":
+        raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe="/"))
+    return _page("console.html")
+
+
 def register(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_get("/t/{token}", ticket_page)
     app.router.add_get("/login", login_page)
     app.router.add_get("/manage", manage_page)
+    app.router.add_get("/console", console_page)
