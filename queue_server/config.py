@@ -13,11 +13,13 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .toml_lines import key_lines, line_of
+from .workdays import WorkCalendar
 
 PRESETS = ("township", "village")
 
@@ -118,6 +120,7 @@ class Templates:
 class RatingRules:
     reasons: tuple[str, ...]
     pad_timeout_s: int
+    follow_up_days: int = 5
 
 
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
@@ -165,6 +168,7 @@ class HallConfig:
     templates: Templates
     matters: tuple[Matter, ...]
     ratings: RatingRules = RatingRules(DEFAULT_RATING_REASONS, 60)
+    calendar: WorkCalendar = WorkCalendar()
     source: str = ""
     _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 
@@ -319,6 +323,7 @@ def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | No
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
         "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
+        "calendar": (dict, {}),
     })
     hall = _hall(check, top.get("hall", {}))
     hours = _hours(check, top.get("hours", {}))
@@ -331,20 +336,39 @@ def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | No
     templates = _templates(check, top.get("templates", {}))
     matters = _matters(check, top.get("matters", {}), codes, base_dir)
     ratings = _ratings(check, top.get("ratings", {}))
+    calendar = _calendar(check, top.get("calendar", {}))
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
-                      appointments, templates, tuple(matters), ratings, source=check.file)
+                      appointments, templates, tuple(matters), ratings, calendar, source=check.file)
+
+
+def _calendar(check: _Checker, data: dict) -> WorkCalendar:
+    v = check.table(data, ("calendar",), {"holidays": (list, []), "workdays": (list, [])})
+    days: dict[str, set[date]] = {"holidays": set(), "workdays": set()}
+    for key in days:
+        for item in v[key]:
+            try:
+                days[key].add(item if isinstance(item, date) else date.fromisoformat(str(item)))
+            except ValueError:
+                check.fail(("calendar", key), f"{item!r} is not a date (write 2027-01-01)")
+    both = days["holidays"] & days["workdays"]
+    if both:
+        check.fail(("calendar", "workdays"), f"listed as both holiday and working day: {', '.join(map(str, sorted(both)))}")
+    return WorkCalendar(frozenset(days["holidays"]), frozenset(days["workdays"]))
 
 
 def _ratings(check: _Checker, data: dict) -> RatingRules:
-    v = check.table(data, ("ratings",), {"reasons": (list, list(DEFAULT_RATING_REASONS)), "pad_timeout_s": (int, 60)})
+    v = check.table(data, ("ratings",), {"reasons": (list, list(DEFAULT_RATING_REASONS)), "pad_timeout_s": (int, 60),
+                                         "follow_up_days": (int, 5)})
+    if not 1 <= v["follow_up_days"] <= 60:
+        check.fail(("ratings", "follow_up_days"), "must be between 1 and 60 working days")
     reasons = v["reasons"]
     if not reasons or not all(isinstance(r, str) and r.strip() for r in reasons) or len(set(reasons)) != len(reasons):
         check.fail(("ratings", "reasons"), "must list distinct, non-empty reasons for 差评")
     if not 10 <= v["pad_timeout_s"] <= 600:
         check.fail(("ratings", "pad_timeout_s"), "must be between 10 and 600 seconds")
-    return RatingRules(tuple(map(str, reasons)), v["pad_timeout_s"])
+    return RatingRules(tuple(map(str, reasons)), v["pad_timeout_s"], v["follow_up_days"])
 
 
 def _hall(check: _Checker, data: dict) -> HallInfo | None:

@@ -26,6 +26,8 @@ from .ratings import Ratings, RatingState
 TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
 OUTCOMES = ("served", "no_show", "cancelled", "expired")
 WINDOW_STATUSES = ("closed", "open", "paused")
+# Events that change projections spanning days (follow-ups), not the day's hall.
+OTHER_PROJECTIONS = frozenset({"follow_up_step"})
 
 
 @dataclass
@@ -482,9 +484,9 @@ class Hall(FrontDesk, Ratings):
         An event that belongs to another business day (an appointment booked for a later day)
         is logged today but folded on its own day."""
         handler = getattr(self, f"_on_{event.type}", None)
-        if handler is None:
+        if handler is None and event.type not in OTHER_PROJECTIONS:
             raise ValueError(f"unknown event type {event.type!r}")
-        if event.day == self.state.day.isoformat():
+        if handler is not None and event.day == self.state.day.isoformat():
             handler(event.data, event.at)
         if event.seq:
             self.state.last_seq = event.seq

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .config import HallConfig
+from .followup import FollowUps
 from .hall import Conflict, Event, Hall, IssueRequest
 from .hours import issuing_refusal
 from .numbering import business_day
@@ -46,6 +47,9 @@ class HallService:
         self.new_token = new_token
         self.listeners: list[Listener] = []
         self._hall = self._load(business_day(clock()))
+        self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
+        for event in store.events_of("rating_given", "follow_up_step"):
+            self.follow_ups.apply(event)
 
     @property
     def hall(self) -> Hall:
@@ -93,11 +97,23 @@ class HallService:
         event = command(self._hall, now)
         if event is None:
             return None
+        self._commit(event)
+        return event
+
+    def follow_up(self, item: str, step: str, note: str, by: str, actor: Actor) -> Event:
+        """Advance a bad-review follow-up item (items span days: they are not in the day's hall)."""
+        now = self.clock()
+        self._roll_over(now)
+        event = self.follow_ups.advance(item, step, note, by, now, str(actor))
+        self._commit(event)
+        return event
+
+    def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:
             tx.append(event)
         self._hall.apply(event)
+        self.follow_ups.apply(event)
         self._publish(event)
-        return event
 
     def issue(self, request: IssueRequest, actor: Actor) -> Event:
         """Issue a ticket; its number is allocated inside the same transaction as the event."""

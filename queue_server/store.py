@@ -118,6 +118,13 @@ class Store:
             args.append(day)
         return [_event(row) for row in self.conn.execute(sql + " ORDER BY seq", args)]
 
+    def events_of(self, *types: str) -> list[Event]:
+        """Every event of these types, across all days (for projections that span days)."""
+        marks = ", ".join("?" for _ in types)
+        rows = self.conn.execute(f"SELECT seq, type, at, day, actor, data FROM events WHERE type IN ({marks}) "
+                                 "ORDER BY seq", types)
+        return [_event(row) for row in rows]
+
     def last_seq(self) -> int:
         return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ..auth import Principal
 from ..config import PRIORITY_CLASSES
+from ..followup import APPEAL_STEPS, FLOW
 from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
 from ..numbering import HALL_TZ, business_day
@@ -522,6 +523,39 @@ async def staff_card(request: web.Request) -> web.Response:
                   "supervision_phone": hall.config.hall.supervision_phone,
                   "rating_requested": hall.state.tickets[pending].number if pending else None,
                   "reasons": list(hall.config.ratings.reasons), "pad_timeout_s": hall.config.ratings.pad_timeout_s})
+
+
+# ---------------------------------------------------------------- bad-review follow-up (差评整改)
+
+
+@api("GET", "/api/v1/follow-ups", summary="Bad-review follow-up items, open ones first (?all=1 includes closed)",
+     roles=MANAGERS, tag="ratings")
+async def list_follow_ups(request: web.Request) -> web.Response:
+    svc = _svc(request)
+    today = svc.hall.state.day
+    items = [svc.follow_ups.view(fu, today) for fu in svc.follow_ups.items.values()
+             if request.query.get("all") == "1" or fu.state != "closed"]
+    items.sort(key=lambda v: (v["state"] == "closed", v["deadline"], v["opened_at"]))
+    return _json({"follow_ups": items})
+
+
+STEP_BODY = obj({"step": string(24, enum=[*FLOW[1:], *APPEAL_STEPS]), "note": string(500)}, ("step",))
+
+
+@api("POST", "/api/v1/follow-ups/{item}/step", summary="Advance a follow-up: verified → called_back → rectified → "
+     "feedback → closed; appealed (clerks too) → appeal_upheld / appeal_overturned", roles=STAFF, tag="ratings",
+     body=STEP_BODY)
+async def follow_up_step(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    p = _principal(request)
+    if data["step"] != "appealed" and not p.has(MANAGERS):
+        raise web.HTTPForbidden(text=json.dumps({"error": "managers_only",
+                                                 "message": "only a manager works a follow-up; a clerk may appeal"}),
+                                content_type="application/json")
+    item = request.match_info["item"]
+    svc = _svc(request)
+    svc.follow_up(item, data["step"], data.get("note", ""), p.name, _actor(request))
+    return _json(svc.follow_ups.view(svc.follow_ups.get(item), svc.hall.state.day))
 
 
 # ---------------------------------------------------------------- appointments
