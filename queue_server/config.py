@@ -117,10 +117,21 @@ class Templates:
 
 
 @dataclass(frozen=True)
+class ProvinceLink:
+    """Where ratings are forwarded (the province's 好差评 system), and how its codes differ from ours."""
+
+    endpoint: str = ""  # empty: not forwarded
+    level_codes: tuple[tuple[int, str], ...] = ((5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1"))
+    channel_codes: tuple[tuple[str, str], ...] = (("pad", "1"), ("evaluator", "2"), ("qr", "3"))
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class RatingRules:
     reasons: tuple[str, ...]
     pad_timeout_s: int
     follow_up_days: int = 5
+    province: ProvinceLink = ProvinceLink()
 
 
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
@@ -360,7 +371,7 @@ def _calendar(check: _Checker, data: dict) -> WorkCalendar:
 
 def _ratings(check: _Checker, data: dict) -> RatingRules:
     v = check.table(data, ("ratings",), {"reasons": (list, list(DEFAULT_RATING_REASONS)), "pad_timeout_s": (int, 60),
-                                         "follow_up_days": (int, 5)})
+                                         "follow_up_days": (int, 5), "province": (dict, {})})
     if not 1 <= v["follow_up_days"] <= 60:
         check.fail(("ratings", "follow_up_days"), "must be between 1 and 60 working days")
     reasons = v["reasons"]
@@ -368,7 +379,36 @@ def _ratings(check: _Checker, data: dict) -> RatingRules:
         check.fail(("ratings", "reasons"), "must list distinct, non-empty reasons for 差评")
     if not 10 <= v["pad_timeout_s"] <= 600:
         check.fail(("ratings", "pad_timeout_s"), "must be between 10 and 600 seconds")
-    return RatingRules(tuple(map(str, reasons)), v["pad_timeout_s"], v["follow_up_days"])
+    return RatingRules(tuple(map(str, reasons)), v["pad_timeout_s"], v["follow_up_days"],
+                       _province(check, v["province"]))
+
+
+def _province(check: _Checker, data: dict) -> ProvinceLink:
+    path = ("ratings", "province")
+    default = ProvinceLink()
+    v = check.table(data, path, {"endpoint": (str, ""), "level_codes": (dict, {}), "channel_codes": (dict, {}),
+                                 "timeout_s": (float, 10.0)})
+    if v["endpoint"] and not re.match(r"https?://", v["endpoint"]):
+        check.fail((*path, "endpoint"), "must be an http:// or https:// address (or empty: do not forward)")
+    levels = dict(default.level_codes)
+    for key, code in v["level_codes"].items():
+        if key not in {"1", "2", "3", "4", "5"} or not isinstance(code, str):
+            check.fail((*path, "level_codes"), f"map our levels \"1\"…\"5\" (5 = 非常满意) to the province's code strings; "
+                       f"{key!r} = {code!r} is not that")
+            continue
+        levels[int(key)] = code
+    if len(set(levels.values())) != 5:
+        check.fail((*path, "level_codes"), "two levels map to the same province code")
+    channels = dict(default.channel_codes)
+    for key, code in v["channel_codes"].items():
+        if key not in channels or not isinstance(code, str):
+            check.fail((*path, "channel_codes"), f"channels are {', '.join(channels)}; {key!r} = {code!r} is not that")
+            continue
+        channels[key] = code
+    if not 1 <= v["timeout_s"] <= 120:
+        check.fail((*path, "timeout_s"), "must be between 1 and 120 seconds")
+    return ProvinceLink(v["endpoint"], tuple(sorted(levels.items(), reverse=True)), tuple(channels.items()),
+                        float(v["timeout_s"]))
 
 
 def _hall(check: _Checker, data: dict) -> HallInfo | None:

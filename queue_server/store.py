@@ -56,7 +56,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, payload TEXT NOT NULL,
+        created_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL,
+        delivered_at REAL, last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(delivered_at, id);
+    """,
 ]
+
+# Events that must reach another system (the province's 好差评 platform): queued in the outbox in
+# the same transaction that records them, so none is lost and none is queued twice.
+OUTBOX_EVENTS = frozenset({"rating_given"})
 
 
 class Store:
@@ -139,6 +151,34 @@ class Store:
             "SELECT 1 FROM events WHERE day = ? AND type = 'appointment_booked' AND json_extract(data, '$.code') = ?",
             (day, code)).fetchone() is not None
 
+    # ------------------------------------------------------------ the outbox
+
+    def outbox_next(self, now: float) -> tuple[int, str, dict] | None:
+        """The oldest undelivered item, if it is due: delivery keeps the order of the events."""
+        row = self.conn.execute("SELECT id, key, payload, next_at FROM outbox WHERE delivered_at IS NULL "
+                                "ORDER BY id LIMIT 1").fetchone()
+        if row is None or row[3] > now:
+            return None
+        return row[0], row[1], json.loads(row[2])
+
+    def outbox_delivered(self, item: int, now: float) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ?", (now, item))
+
+    def outbox_failed(self, item: int, error: str, next_at: float) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?",
+                              (error[:500], next_at, item))
+
+    def outbox_state(self) -> dict[str, object]:
+        pending, oldest, error = self.conn.execute(
+            "SELECT count(*), min(created_at), (SELECT last_error FROM outbox WHERE delivered_at IS NULL "
+            "ORDER BY id LIMIT 1) FROM outbox WHERE delivered_at IS NULL").fetchone()
+        return {"pending": pending, "oldest": oldest, "last_error": error}
+
+    def outbox_attempts(self, item: int) -> int:
+        return self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", (item,)).fetchone()[0]
+
     def issued_count(self, day: str) -> int:
         return self.conn.execute("SELECT count(*) FROM issued_numbers WHERE day = ?", (day,)).fetchone()[0]
 
@@ -175,6 +215,11 @@ class Transaction:
         if event.type == "ticket_issued":
             self.conn.execute("INSERT INTO issued_numbers(day, number, seq) VALUES (?, ?, ?)",
                               (event.day, event.data["number"], event.seq))
+        if event.type in OUTBOX_EVENTS:
+            self.conn.execute(
+                "INSERT INTO outbox(key, kind, payload, created_at, next_at) VALUES (?, ?, ?, ?, ?)",
+                (f"{event.type}-{event.seq}", event.type, json.dumps(event.as_dict(), ensure_ascii=False),
+                 event.at, event.at))
         return event.seq
 
 

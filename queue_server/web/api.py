@@ -630,4 +630,5 @@ async def my_day(request: web.Request) -> web.Response:
 @api("GET", "/api/v1/stats/live", summary="Live waiting statistics for managers", roles=MANAGERS, tag="statistics")
 async def stats_live(request: web.Request) -> web.Response:
     svc = _svc(request)
-    return _json(live(svc.hall, svc.clock()))
+    forwarding = bool(svc.config.ratings.province.endpoint)
+    return _json({**live(svc.hall, svc.clock()), "province": svc.store.outbox_state() if forwarding else None})

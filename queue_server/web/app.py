@@ -13,6 +13,7 @@ from aiohttp import web
 
 from ..auth import Accounts, Principal
 from ..events import DomainError
+from ..province import Forwarder
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import keys, pages
@@ -132,6 +133,8 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> 
     static = resources.files("queue_server.web") / "static"
     app.router.add_static("/static", str(static))
     app.cleanup_ctx.append(_day_ticker)
+    if service.config.ratings.province.endpoint:
+        app.cleanup_ctx.append(_province_forwarder)
     app.on_shutdown.append(_close_streams)
     return app
 
@@ -146,6 +149,17 @@ async def _day_ticker(app: web.Application):
             except Exception:
                 log.exception("day roll-over failed")
     task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _province_forwarder(app: web.Application):
+    """Forward ratings to the province's 好差评 system from the outbox, for as long as we run."""
+    service = app[keys.SERVICE]
+    forwarder = Forwarder(service.store, service.config.ratings.province, service.config.hall, service.clock)
+    task = asyncio.create_task(forwarder.run())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
