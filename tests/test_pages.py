@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 
 import pytest
@@ -99,3 +100,34 @@ async def test_manager_page_needs_sign_in_and_shows_hand_computed_figures(hall, 
     await page.wait_for_url(f"{base(hall)}/login")
     r = await page.request.get(f"{base(hall)}/api/v1/stats/live")
     assert r.status == 401
+
+
+async def test_manager_works_a_bad_review_follow_up_on_the_page(hall, browser):
+    from queue_server.auth import Accounts
+
+    await hall.act(1, "open")
+    await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    await hall.act(1, "call-next")
+    await hall.act(1, "complete")
+    pad = Accounts(hall.service.store).add_device("pad-1", "review", 1, hall.clock())
+    r = await hall.client.post("/api/v1/ratings", headers={"Authorization": f"Bearer {pad}"},
+                               json={"number": "A001", "level": 1, "reasons": ["服务态度差"], "text": "等了很久没人理"})
+    assert r.status == 201
+    hall.clock.now = at("2026-12-02 09:00")  # deadline Mon 30 Nov: 2 working days late
+
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{base(hall)}/login?next=/manage")
+    await page.fill("#username", "manager1")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base(hall)}/manage")
+    row = page.locator("#followups tr[data-id='20261123-A001']")
+    await row.wait_for()
+    cells = await row.locator("td").all_text_contents()
+    assert cells[:6] == ["A001", "1号", "非常不满意", "服务态度差 — 等了很久没人理", "待核实", "2026-11-30 已超期2个工作日"]
+    assert await row.get_attribute("class") == "overdue"
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("已调取录像核实")))
+    await row.locator("button[data-step=verified]").click()
+    await page.wait_for_function("() => document.querySelector(\"#followups tr[data-id='20261123-A001'] td:nth-child(5)\").textContent === '已核实'")
+    fu = hall.service.follow_ups.get("20261123-A001")
+    assert fu.state == "verified" and fu.history[-1]["note"] == "已调取录像核实" and fu.history[-1]["by"] == "manager1"
