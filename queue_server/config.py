@@ -93,6 +93,7 @@ class PriorityRules:
     elderly_age: int
     max_overtake: int
     promote_after_min: float
+    preference_step_min: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -537,8 +538,10 @@ def _windows(check: _Checker, items: list, codes: set[str]) -> list[Window]:
 def _priority(check: _Checker, data: dict) -> PriorityRules:
     v = check.table(data, ("priority",), {
         "classes": (list, list(PRIORITY_CLASSES)), "elderly_age": (int, 60),
-        "max_overtake": (int, 3), "promote_after_min": (float, 45),
+        "max_overtake": (int, 3), "promote_after_min": (float, 45), "preference_step_min": (float, 2),
     })
+    if not 0 <= v["preference_step_min"] <= 60:
+        check.fail(("priority", "preference_step_min"), "must be between 0 and 60 minutes")
     for name in v["classes"]:
         if name not in PRIORITY_CLASSES:
             check.fail(("priority", "classes"), f"unknown priority class {name!r}; known: {', '.join(PRIORITY_CLASSES)}")
@@ -548,7 +551,8 @@ def _priority(check: _Checker, data: dict) -> PriorityRules:
         check.fail(("priority", "max_overtake"), "must be between 0 and 50")
     if not 1 <= v["promote_after_min"] <= 480:
         check.fail(("priority", "promote_after_min"), "must be between 1 and 480 minutes")
-    return PriorityRules(tuple(map(str, v["classes"])), v["elderly_age"], v["max_overtake"], float(v["promote_after_min"]))
+    return PriorityRules(tuple(map(str, v["classes"])), v["elderly_age"], v["max_overtake"],
+                         float(v["promote_after_min"]), float(v["preference_step_min"]))
 
 
 def _calling(check: _Checker, data: dict) -> CallingRules:

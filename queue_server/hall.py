@@ -106,7 +106,8 @@ class Hall(FrontDesk, Ratings):
         """`rules` default to the configuration's; `dispatcher` to the production `choose_next`
         (the simulator plugs in the peer policies it compares against)."""
         self.config = config
-        self.rules = rules or Rules(config.priority.max_overtake, config.priority.promote_after_min * 60)
+        self.rules = rules or Rules(config.priority.max_overtake, config.priority.promote_after_min * 60,
+                                    config.priority.preference_step_min * 60)
         self.dispatcher: Dispatcher = dispatcher or choose_next
         self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}

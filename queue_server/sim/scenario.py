@@ -2,7 +2,7 @@
 
     {"format": "yimen-scenario/1", "name": "...",
      "no_show_wait_s": 60,                                   # optional, default 60
-     "rules": {"max_overtake": 3, "promote_after_min": 45},  # optional
+     "rules": {"max_overtake": 3, "promote_after_min": 45, "preference_step_min": 2},  # optional
      "categories": {"A": {"service_min": 7}},                # optional: the hall's prior means
      "windows": [{"id": 1, "serves": ["A", "B"], "pauses": [[from_s, to_s]]}],
      "arrivals": [{"id": "t1", "t": 12.0, "category": "A", "service_s": 410.0,
@@ -55,6 +55,7 @@ class Scenario:
     max_overtake: int | None = None
     promote_after_min: float | None = None
     service_min: dict[str, float] = field(default_factory=dict)
+    preference_step_min: float | None = None
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -172,14 +173,16 @@ def parse_scenario(data: Any) -> Scenario:
     arrivals.sort(key=lambda a: a.t)  # stable: equal times keep the file's order
 
     rules = data.get("rules", {})
-    if not isinstance(rules, dict) or set(rules) - {"max_overtake", "promote_after_min"}:
-        raise ScenarioError("rules may only set max_overtake and promote_after_min")
+    if not isinstance(rules, dict) or set(rules) - {"max_overtake", "promote_after_min", "preference_step_min"}:
+        raise ScenarioError("rules may only set max_overtake, promote_after_min and preference_step_min")
     max_overtake = rules.get("max_overtake")
     if max_overtake is not None and (isinstance(max_overtake, bool) or not isinstance(max_overtake, int)
                                      or max_overtake < 0):
         raise ScenarioError(f"rules.max_overtake must be a whole number ≥ 0, not {max_overtake!r}")
     promote = rules.get("promote_after_min")
     promote_min = None if promote is None else _num(promote, "rules.promote_after_min", 1.0)
+    step = rules.get("preference_step_min")
+    step_min = None if step is None else _num(step, "rules.preference_step_min", 0.0)
 
     cats = data.get("categories", {})
     if not isinstance(cats, dict):
@@ -189,14 +192,15 @@ def parse_scenario(data: Any) -> Scenario:
         if not isinstance(spec, dict) or "service_min" not in spec:
             raise ScenarioError(f"categories.{code} must be {{\"service_min\": minutes}}")
         service_min[code] = _num(spec["service_min"], f"categories.{code}.service_min", 0.5)
-    return Scenario(name, tuple(windows), tuple(arrivals), no_show_wait, max_overtake, promote_min, service_min)
+    return Scenario(name, tuple(windows), tuple(arrivals), no_show_wait, max_overtake, promote_min, service_min,
+                    step_min)
 
 
 def scenario_to_json(s: Scenario) -> dict[str, Any]:
     """The JSON document for `s` (what `parse_scenario` reads back)."""
     out: dict[str, Any] = {"format": FORMAT, "name": s.name, "no_show_wait_s": s.no_show_wait_s}
-    rules = {k: v for k, v in (("max_overtake", s.max_overtake), ("promote_after_min", s.promote_after_min))
-             if v is not None}
+    rules = {k: v for k, v in (("max_overtake", s.max_overtake), ("promote_after_min", s.promote_after_min),
+                               ("preference_step_min", s.preference_step_min)) if v is not None}
     if rules:
         out["rules"] = rules
     if s.service_min:
