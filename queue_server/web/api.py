@@ -336,9 +336,29 @@ def _window_route(name: str, summary: str, body: dict | None = None):
                body=body, response=WINDOW_RESULT)
 
 
-@_window_route("call-next", "Call the next ticket (completes the current one as served)")
-async def call_next(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.call_next(n, now, a))
+# Window actions that take no body: one declaration each, from this table.
+SIMPLE_ACTIONS: dict[str, tuple[str, str]] = {
+    "call-next": ("call_next", "Call the next ticket (completes the current one as served)"),
+    "recall": ("recall", "Call the current ticket again (past the recall limit it becomes a no-show)"),
+    "start": ("start", "The called person has arrived: service starts"),
+    "skip": ("skip", "The called person did not come: no-show"),
+    "complete": ("complete", "Service finished (办结)"),
+    "hold": ("hold", "Park the current ticket (挂起); call it back later by number"),
+    "request-rating": ("request_rating", "Ask the window's review pad to show the rating screen (评价)"),
+    "resume": ("resume", "Resume a paused window"),
+    "close": ("close_window", "Close the window"),
+}
+
+
+def _simple_action(action: str, method: str, summary: str) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return await _window_command(request, lambda h, n, now, a: getattr(h, method)(n, now, a))
+    handler.__name__ = method
+    _window_route(action, summary)(handler)
+
+
+for _action, (_method, _summary) in SIMPLE_ACTIONS.items():
+    _simple_action(_action, _method, _summary)
 
 
 CALL_BODY = obj({"number": string(12, pattern=r"[A-Za-z]{1,2}\d{1,4}|\d{8}-[A-Z]{1,2}\d{3,4}")}, ("number",))
@@ -348,31 +368,6 @@ CALL_BODY = obj({"number": string(12, pattern=r"[A-Za-z]{1,2}\d{1,4}|\d{8}-[A-Z]
 async def call_number(request: web.Request) -> web.Response:
     data = await body_of(request)
     return await _window_command(request, lambda h, n, now, a: h.call_number(n, data["number"], now, a))
-
-
-@_window_route("recall", "Call the current ticket again (past the recall limit it becomes a no-show)")
-async def recall(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.recall(n, now, a))
-
-
-@_window_route("start", "The called person has arrived: service starts")
-async def start(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.start(n, now, a))
-
-
-@_window_route("skip", "The called person did not come: no-show")
-async def skip(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.skip(n, now, a))
-
-
-@_window_route("complete", "Service finished (办结)")
-async def complete(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.complete(n, now, a))
-
-
-@_window_route("hold", "Park the current ticket (挂起); call it back later by number")
-async def hold(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.hold(n, now, a))
 
 
 TRANSFER_BODY = obj({"category": string(8), "window": integer(1, 99)})
@@ -394,26 +389,11 @@ async def pause(request: web.Request) -> web.Response:
     return await _window_command(request, lambda h, n, now, a: h.pause(n, data["reason"], now, a))
 
 
-@_window_route("request-rating", "Ask the window's review pad to show the rating screen (评价)")
-async def request_rating(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.request_rating(n, now, a))
-
-
-@_window_route("resume", "Resume a paused window")
-async def resume(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.resume(n, now, a))
-
-
 @_window_route("open", "Open the window (a signed-in clerk becomes its clerk)")
 async def open_window(request: web.Request) -> web.Response:
     p = _principal(request)
     clerk = p.name if p.kind == "user" else None
     return await _window_command(request, lambda h, n, now, a: h.open_window(n, now, clerk, a))
-
-
-@_window_route("close", "Close the window")
-async def close_window(request: web.Request) -> web.Response:
-    return await _window_command(request, lambda h, n, now, a: h.close_window(n, now, a))
 
 
 # ---------------------------------------------------------------- devices
