@@ -70,10 +70,15 @@ class HallClient:
         try:
             async with self.session.request(method, self.base_url + path, json=body) as response:
                 text = await response.text()
-                data = json.loads(text) if text else None
+                try:
+                    data = json.loads(text) if text else None
+                except json.JSONDecodeError:  # e.g. a proxy's or aiohttp's plain-text error page
+                    data = None
                 if response.status >= 400:
                     data = data if isinstance(data, dict) else {}
                     raise ApiError(response.status, data.get("error", "http_error"), data.get("message", text))
+                if data is None and text:
+                    raise ApiError(response.status, "not_json", f"the server answered {text[:80]!r}, not JSON")
                 return data
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc

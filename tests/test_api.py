@@ -204,3 +204,14 @@ async def test_kiosk_issues_only_in_opening_hours_but_the_counter_may(hall):
     assert r.status == 201  # staff at the counter decide for themselves
     hall.clock.now = at("2026-11-23 13:30")
     assert (await hall.post("/api/v1/tickets", json={"category": "A"}))[0] == 201
+
+
+async def test_the_client_turns_a_plain_text_error_into_an_api_error(hall):
+    import pytest
+
+    from queue_server.client import ApiError, HallClient
+
+    async with HallClient(str(hall.client.make_url("")).rstrip("/"), hall.tokens["kiosk"]) as client:
+        with pytest.raises(ApiError) as exc:
+            await client.request("GET", "/no/such/page")
+    assert exc.value.status == 404

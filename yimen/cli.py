@@ -23,12 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cli.register(sub)
     admin_cli.register(sub)
 
+    from bridge.cli import register as register_keypad
     from display.cli import add_bench_latency
     from display.cli import register as register_display
     from kiosk.cli import register as register_kiosk
 
     register_kiosk(sub)
     register_display(sub)
+    register_keypad(sub)
 
     from queue_server.sim.cli import add_bench_dispatch, add_sim_commands
 
