@@ -488,7 +488,7 @@ async def give_rating(request: web.Request) -> web.Response:
                   "bad": d["bad"], "seq": event.seq}, 201)
 
 
-@api("GET", "/api/v1/windows/{window}/card", summary="The window's staff card for its review pad",
+@api("GET", "/api/v1/windows/{window}/card", summary="The window's staff card for its review pad and console",
      roles=REVIEWERS | STAFF, tag="ratings")
 async def staff_card(request: web.Request) -> web.Response:
     number = _window_number(request)
@@ -500,6 +500,7 @@ async def staff_card(request: web.Request) -> web.Response:
         clerk = {"username": ws.clerk, "display_name": user["display_name"] if user else ws.clerk}
     pending = hall.state.ratings.requested.get(number)
     return _json({"window": number, "window_name": config.name, "kind_label": config.kind_label, "clerk": clerk,
+                  "status": ws.status, "pause_reason": ws.pause_reason,
                   "supervision_phone": hall.config.hall.supervision_phone,
                   "rating_requested": hall.state.tickets[pending].number if pending else None,
                   "reasons": list(hall.config.ratings.reasons), "pad_timeout_s": hall.config.ratings.pad_timeout_s})
