@@ -23,12 +23,14 @@ async def test_snapshot_then_live_events_in_order(hall):
     assert next(q for q in snap["queues"] if q["code"] == "A")["waiting"] == 1
     await hall.act(1, "open")
     await hall.act(1, "call-next")
-    opened, called = await receive(ws), await receive(ws)
+    opened, called = await receive(ws, "event"), await receive(ws, "event")
     assert (opened["seq"], opened["type"]) == (2, "window_opened")
     assert (called["seq"], called["type"]) == (3, "ticket_called")
     assert called["data"] == {"number": "A001", "category": "A", "window": 1, "reason_code": "preference",
                               "finished": None}
     assert next(w for w in called["windows"] if w["number"] == 1)["current"] == "A001"
+    queues = await receive(ws, "queues")  # the people-waiting figures follow the burst
+    assert queues["seq"] == 3 and next(q for q in queues["queues"] if q["code"] == "A")["waiting"] == 0
     await ws.close()
 
 
@@ -86,6 +88,7 @@ async def test_a_client_that_was_away_catches_up_exactly(hall):
 
     await hall.act(2, "resume")
     live_back, live_stayer = await receive(back, "event"), await receive(stayer, "event")
+    assert await receive(back, "queues") == await receive(stayer, "queues")
     assert live_back == live_stayer and live_back["seq"] == 8
     await back.close()
     await stayer.close()

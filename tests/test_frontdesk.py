@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from .conftest import PASSWORD, at
+from .test_events import receive
 
 
 async def manager(hall) -> str:
@@ -59,11 +58,11 @@ async def test_print_failure_is_recorded_and_the_ticket_stays(hall):
 
 async def test_notice_is_public_on_the_display_stream(hall):
     ws = await hall.client.ws_connect("/api/v1/events")
-    json.loads((await ws.receive()).data)
+    await receive(ws, "snapshot")
     csrf = await manager(hall)
     r = await hall.client.post("/api/v1/notice", json={"text": "今天下午14:00起暂停办理不动产业务"}, headers={"X-CSRF-Token": csrf})
     assert r.status == 200
-    event = json.loads((await ws.receive()).data)
+    event = await receive(ws, "event")
     assert event["type"] == "notice_set" and event["data"] == {"text": "今天下午14:00起暂停办理不动产业务"}
     _, snap = await hall.get("/api/v1/queue")
     assert snap["notice"] == "今天下午14:00起暂停办理不动产业务"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from queue_server.auth import Accounts
 
 from .conftest import PASSWORD
+from .test_events import receive
 
 
 async def serve_one(hall, window: int, category: str) -> str:
@@ -96,12 +95,12 @@ async def test_rating_request_reaches_the_pad_on_the_stream_without_the_level(ha
     await hall.act(3, "open")
     number = await serve_one(hall, 3, "B")
     ws = await hall.client.ws_connect("/api/v1/events")
-    await ws.receive()
+    await receive(ws, "snapshot")
     await hall.act(3, "request-rating")
-    msg = json.loads((await ws.receive()).data)
+    msg = await receive(ws, "event")
     assert msg["type"] == "rating_requested" and msg["data"] == {"number": number, "window": 3}
     await hall.client.post("/api/v1/ratings", headers=await pad(hall, 3), json={"number": number, "level": 2})
-    msg = json.loads((await ws.receive()).data)
+    msg = await receive(ws, "event")
     assert msg["type"] == "rating_given" and "level" not in msg["data"]  # how a clerk was rated is not for screens
     await ws.close()
 

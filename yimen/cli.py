@@ -27,10 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     from display.cli import add_bench_latency
     from display.cli import register as register_display
     from kiosk.cli import register as register_kiosk
+    from kiosk.review_cli import register_review
 
     register_kiosk(sub)
     register_display(sub)
     register_keypad(sub)
+    register_review(sub)
 
     from queue_server.sim.cli import add_bench_dispatch, add_sim_commands
 

@@ -327,8 +327,10 @@ async def _window_command(request: web.Request, command: Callable[[Hall, int, fl
     ticket_id = event.data.get("ticket")
     ticket = hall.state.tickets.get(ticket_id) if ticket_id else None
     window = next(w for w in windows_public(hall) if w["number"] == number)
+    # The estimate replays the whole queue: only a ticket sent back to waiting needs it.
+    estimates = _estimates(request) if ticket and ticket.status == "waiting" else {}
     return _json({"event": _staff_event(event), "window": window,
-                  "ticket": ticket_staff(hall, ticket, _estimates(request)) if ticket else None})
+                  "ticket": ticket_staff(hall, ticket, estimates) if ticket else None})
 
 
 def _window_route(name: str, summary: str, body: dict | None = None):

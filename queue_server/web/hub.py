@@ -2,7 +2,8 @@
 
 A client connects to /api/v1/events (optionally `?since=SEQ`). It first receives a snapshot of
 the hall at sequence S, then — if it says where it left off — the events it missed up to S, then
-every new event live, each numbered. Heartbeats carry the latest sequence number, so a client
+every new event live, each numbered, and after each burst of events a `queues` message with the
+people waiting and the estimates (kept off the call's path: the estimate replays the queue). Heartbeats carry the latest sequence number, so a client
 notices a gap and reconnects. A slow client gets its own bounded queue and is dropped (it will
 reconnect and catch up) rather than slowing the hall down.
 """
@@ -50,14 +51,28 @@ class Hub:
         self.service = service
         self.estimates = estimates
         self.clients: set[asyncio.Queue[str | None]] = set()
+        self._queues_pending = False
         service.listeners.append(self.on_event)
 
     def on_event(self, event: Event, hall: Hall) -> None:
+        """Send the event at once (with the windows, which are cheap); the people-waiting figures,
+        which need the estimate's forward replay, follow in one `queues` message per burst."""
         message = public_event(event)
         message["kind"] = "event"
-        message["queue"] = queue_summary(hall, self.estimates.get())
         message["windows"] = windows_public(hall)
         self.broadcast(message)
+        if self._queues_pending:
+            return
+        self._queues_pending = True
+        try:
+            asyncio.get_running_loop().call_soon(self._send_queues)
+        except RuntimeError:  # no loop (a command run outside the server): send now
+            self._send_queues()
+
+    def _send_queues(self) -> None:
+        self._queues_pending = False
+        hall = self.service.hall
+        self.broadcast({"kind": "queues", "seq": hall.state.last_seq, "queues": queue_summary(hall, self.estimates.get())})
 
     def broadcast(self, message: dict[str, Any]) -> None:
         text = json.dumps(message, ensure_ascii=False)

@@ -1,0 +1,207 @@
+"""The announcer: says every call through one speaker, one announcement at a time.
+
+The stream feeds `speech.CallQueue` (ordering and dropping rules); one speaker coroutine takes the
+next call, builds its WAV from cached segments (`hw.voice`), and plays it to the end before taking
+the next, so announcements never overlap. If speech cannot be rendered, that call is logged and
+skipped, and the announcer goes on with the next one: a broken engine must not silence the hall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import wave
+from array import array
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hw.voice import AudioError, AudioOut, Voice, VoiceError, join_wavs
+
+from .model import HALL_TZ
+from .speech import Call, CallQueue, Segment, Settings, all_segments, plan
+
+log = logging.getLogger("yimen.announcer")
+RATE = 22050
+GAP_MS = 60
+PAUSE_MS = 600
+
+
+def write_tone(path: Path, notes: list[tuple[float, float]], rate: int = RATE) -> Path:
+    """A chime: each (frequency Hz, seconds) a decaying sine, like a two-note 叮咚 bell."""
+    samples = array("h")
+    for freq, seconds in notes:
+        n = int(rate * seconds)
+        for i in range(n):
+            env = math.exp(-4.0 * i / n)
+            samples.append(int(12000 * env * math.sin(2 * math.pi * freq * i / rate)))
+    return _write(path, samples, rate)
+
+
+def write_silence(path: Path, ms: int, rate: int = RATE) -> Path:
+    return _write(path, array("h", bytes(2 * (rate * ms // 1000))), rate)
+
+
+def _write(path: Path, samples: array, rate: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return path
+
+
+def scale_wav(path: Path, factor: float) -> None:
+    """Volume for the time of day, applied to the finished announcement (16-bit mono)."""
+    if abs(factor - 1.0) < 1e-6:
+        return
+    with wave.open(str(path), "rb") as w:
+        params, raw = w.getparams(), w.readframes(w.getnframes())
+    samples = array("h")
+    samples.frombytes(raw)
+    scaled = array("h", (max(-32768, min(32767, int(s * factor))) for s in samples))
+    with wave.open(str(path), "wb") as w:
+        w.setparams(params)
+        w.writeframes(scaled.tobytes())
+
+
+def trim_silence(src: Path, dst: Path, threshold: int = 400, keep_ms: int = 25) -> Path:
+    """A segment without the silence TTS engines (and recordings) put around words: joined words
+    would otherwise crawl. Works on 16-bit mono; other formats are copied as they are."""
+    with wave.open(str(src), "rb") as w:
+        params, raw = w.getparams(), w.readframes(w.getnframes())
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if params.sampwidth != 2 or params.nchannels != 1:
+        dst.write_bytes(src.read_bytes())
+        return dst
+    samples = array("h")
+    samples.frombytes(raw)
+    first = next((i for i, v in enumerate(samples) if abs(v) > threshold), None)
+    if first is None:
+        return _write(dst, samples, params.framerate)
+    last = len(samples) - next(i for i, v in enumerate(reversed(samples)) if abs(v) > threshold)
+    keep = params.framerate * keep_ms // 1000
+    return _write(dst, samples[max(0, first - keep):min(len(samples), last + keep)], params.framerate)
+
+
+def parse_volume(text: str) -> list[tuple[str, float]]:
+    """'08:00=1.0,12:00=0.6,14:00=1.0' → [('08:00', 1.0), …]; each level holds until the next time."""
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        at, _, level = part.partition("=")
+        datetime.strptime(at.strip(), "%H:%M")
+        value = float(level)
+        if not 0 <= value <= 2:
+            raise ValueError(f"volume {value} is outside 0–2")
+        out.append((at.strip(), value))
+    return sorted(out)
+
+
+def volume_at(now: float, schedule: list[tuple[str, float]]) -> float:
+    """The level in force at `now` (hall time); before the first entry, the last one of the day holds."""
+    if not schedule:
+        return 1.0
+    hhmm = datetime.fromtimestamp(now, HALL_TZ).strftime("%H:%M")
+    level = schedule[-1][1]
+    for at, value in schedule:
+        if at <= hhmm:
+            level = value
+    return level
+
+
+class Announcer:
+    def __init__(self, voice: Voice, out: AudioOut, work_dir: Path, settings: Settings | None = None,
+                 en_voice: Voice | None = None, voice_pack: Path | None = None,
+                 volume: list[tuple[str, float]] | None = None, clock: Callable[[], float] = time.time):
+        self.voice, self.out, self.en_voice = voice, out, en_voice
+        self.work_dir = Path(work_dir)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = settings or Settings()
+        self.queue = CallQueue(self.settings)
+        self.voice_pack = Path(voice_pack) if voice_pack else None
+        self.volume = volume or []
+        self.clock = clock
+        self.spoken: list[tuple[Call, Path]] = []
+        self.failures: list[tuple[Call, str]] = []
+        self.on_spoken: Callable[[Call, Path], None] | None = None
+        self.on_play_start: Callable[[Call], None] | None = None
+        self._count = 0
+
+    def segment_file(self, seg: Segment) -> Path:
+        if seg.lang in ("tone", "silence"):
+            if self.voice_pack is not None and (self.voice_pack / f"{seg.name}.wav").is_file():
+                return self.voice_pack / f"{seg.name}.wav"
+            if seg.lang == "tone":
+                path = self.work_dir / "chime.wav"
+                return path if path.is_file() else write_tone(path, [(880.0, 0.35), (660.0, 0.55)])
+            path = self.work_dir / "pause.wav"
+            return path if path.is_file() else write_silence(path, PAUSE_MS)
+        if seg.lang == "en":
+            if self.en_voice is None:
+                raise VoiceError("no English voice configured for the second language")
+            return self._trimmed(self.en_voice.segment(seg.name, seg.text))
+        return self._trimmed(self.voice.segment(seg.name, seg.text))
+
+    def _trimmed(self, path: Path) -> Path:
+        stat = path.stat()
+        out = self.work_dir / "trimmed" / f"{path.stem}-{stat.st_size}-{int(stat.st_mtime)}.wav"
+        return out if out.is_file() else trim_silence(path, out)
+
+    def render(self, call: Call) -> Path:
+        """The announcement as one WAV file (segments joined, volume for the time of day)."""
+        files = [self.segment_file(s) for s in plan(call, self.settings)]
+        self._count += 1
+        out = join_wavs(files, self.work_dir / f"call-{self._count % 100:02d}.wav", gap_ms=GAP_MS)
+        scale_wav(out, volume_at(self.clock(), self.volume))
+        return out
+
+    def prepare(self, windows: list[int], prefixes: list[str]) -> int:
+        """Render every segment a day can need, so the first call is not slowed by the TTS engine."""
+        segments = all_segments(windows, prefixes, self.settings)
+        for seg in segments:
+            self.segment_file(seg)
+        return len(segments)
+
+    async def speak_next(self) -> bool:
+        """Say the next queued call; False when there was none."""
+        call = self.queue.pop(self.clock())
+        if call is None:
+            return False
+        try:
+            wav = await asyncio.to_thread(self.render, call)
+            if self.on_play_start is not None:
+                self.on_play_start(call)
+            await asyncio.to_thread(self.out.play, wav)
+        except (VoiceError, AudioError, OSError, wave.Error) as exc:
+            log.error("could not announce %s at window %s: %s", call.number, call.window, exc)
+            self.failures.append((call, str(exc)))
+            return True
+        self.spoken.append((call, wav))
+        if self.on_spoken is not None:
+            self.on_spoken(call, wav)
+        return True
+
+    async def run(self, messages: AsyncIterator[dict[str, Any]]) -> None:
+        wake = asyncio.Event()
+
+        async def read() -> None:
+            async for message in messages:
+                if self.queue.on_message(message, self.clock()) is not None:
+                    wake.set()
+
+        reader = asyncio.ensure_future(read())
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                while await self.speak_next():
+                    pass
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader

@@ -1,0 +1,319 @@
+"""`yimen bench latency`: from a window call over HTTP to the LAST of N screens receiving it.
+
+In one run, on loopback: the real queue server (SQLite log, auth, dispatcher, estimates, hub) and a
+bare aiohttp broadcast server that only fans the same message out. Both are measured by the same
+N websocket clients with the same payload, so the ratio says what Yimen adds on top of the fan-out
+itself; bare times on a shared machine mean little, the ratio is the figure to compare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from queue_server.client import HallClient
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0–100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(percentile(ms, 50), 3), "p99_ms": round(percentile(ms, 99), 3),
+            "max_ms": round(max(ms), 3), "mean_ms": round(sum(ms) / len(ms), 3), "n": len(ms)}
+
+
+class Listeners:
+    """N websocket clients; each records when it first sees a message containing a marker."""
+
+    def __init__(self, url: str, n: int):
+        self.url, self.n = url, n
+        self.session: aiohttp.ClientSession | None = None
+        self.tasks: list[asyncio.Task] = []
+        self.waiting: dict[str, tuple[asyncio.Future, list[float]]] = {}
+        self.ready = 0
+
+    async def start(self) -> None:
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        connected = asyncio.get_running_loop().create_future()
+        for _ in range(self.n):
+            self.tasks.append(asyncio.create_task(self._client(connected)))
+        await asyncio.wait_for(connected, 60)
+
+    async def _client(self, connected: asyncio.Future) -> None:
+        assert self.session is not None
+        async with self.session.ws_connect(self.url, max_msg_size=0) as ws:
+            self.ready += 1
+            if self.ready == self.n and not connected.done():
+                connected.set_result(None)
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                for marker, (fut, seen) in list(self.waiting.items()):
+                    if marker in msg.data:
+                        seen.append(time.perf_counter())
+                        if len(seen) == self.n and not fut.done():
+                            fut.set_result(seen[-1])
+
+    def expect(self, marker: str) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.waiting[marker] = (fut, [])
+        return fut
+
+    async def close(self) -> None:
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.session is not None:
+            await self.session.close()
+
+
+class RemoteListeners:
+    """The same N clients in a child process (screens are other processes, usually other boxes), so the
+    server keeps its own core. time.perf_counter is CLOCK_MONOTONIC, comparable across processes."""
+
+    def __init__(self, url: str, n: int):
+        self.url, self.n = url, n
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "display.latency", self.url, str(self.n),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        assert (await asyncio.wait_for(self._line(), 120)) == "ready"
+
+    async def _line(self) -> str:
+        assert self.proc is not None and self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the listener process ended")
+        return line.decode().strip()
+
+    async def expect(self, marker: str) -> asyncio.Future:
+        """Arm the marker; the future resolves to the time the last client saw it."""
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(marker) + "\n").encode())
+        await self.proc.stdin.drain()
+        assert await self._line() == "armed"
+
+        async def seen() -> float:
+            return float(await self._line())
+        return asyncio.ensure_future(seen())
+
+    async def close(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def _listen_child(url: str, n: int) -> None:
+    """The child's side: N clients; for each armed marker, print when the last of them saw it."""
+    listeners = Listeners(url, n)
+    await listeners.start()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print("ready", flush=True)
+    pending: set[asyncio.Task] = set()
+    while line := await reader.readline():
+        listeners.waiting.clear()
+        fut = listeners.expect(json.loads(line))
+        print("armed", flush=True)
+
+        async def report(f: asyncio.Future = fut) -> None:
+            print(f"{await f:.9f}", flush=True)
+        task = asyncio.create_task(report())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await listeners.close()
+
+
+async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, port
+
+
+async def measure_yimen(devices: int, calls: int, data_dir: Path, waiting: int = 20, audio_calls: int = 0,
+                        audio_ms: list[float] | None = None) -> tuple[list[float], list[float], str]:
+    """Latency of `calls` call-next requests through the real server; returns the last event's text."""
+    from queue_server.auth import Accounts
+    from queue_server.config import load_preset
+    from queue_server.hours import Hours
+    from queue_server.service import HallService
+    from queue_server.store import Store
+    from queue_server.web.app import create_app
+
+    config = load_preset("township")
+    config = dataclasses.replace(config, hours=Hours(tuple(range(1, 8)), (("00:00", "23:59"),), 0))
+    store = Store.open(data_dir)
+    accounts = Accounts(store)
+    now = time.time()
+    kiosk = accounts.add_device("bench-kiosk", "kiosk", None, now)
+    keypad = accounts.add_device("bench-keypad", "keypad", 1, now)
+    runner, port = await _serve(create_app(HallService(config, store), accounts, ""))
+    base = f"http://127.0.0.1:{port}"
+    listeners = RemoteListeners(base + "/api/v1/events", devices)
+    last_text = ""
+    audio_ms = audio_ms if audio_ms is not None else []
+    try:
+        async with HallClient(base, kiosk) as k, HallClient(base, keypad) as pad:
+            for _ in range(waiting):
+                await k.issue(category="A")
+            await pad.window(1, "open")
+            await listeners.start()
+            await asyncio.sleep(0.2)
+            ms, http_ms = [], []
+            for i in range(calls):
+                # Untimed: one more ticket, so the queue stays `waiting` long (and the estimate as costly).
+                issued = (await k.issue(category="A"))["number"]
+                await asyncio.wait_for(await listeners.expect(f'"data": {{"number": "{issued}"'), 10)
+                number = f"A{i + 1:03d}"
+                got = await listeners.expect(f'"data": {{"number": "{number}"')
+                t0 = time.perf_counter()
+                await pad.window(1, "call-next")
+                http_ms.append((time.perf_counter() - t0) * 1000)
+                t1 = await asyncio.wait_for(got, 10)
+                ms.append((t1 - t0) * 1000)
+            snap = await k.queue()
+            if audio_calls:
+                audio_ms[:] = await _measure_audio(base, k, pad, calls, audio_calls, data_dir / "voice")
+            last_text = json.dumps({"seq": snap["seq"], "type": "ticket_called", "at": time.time(),
+                                    "data": {"number": "X", "category": "A", "window": 1, "reason_code": "preference"},
+                                    "kind": "event", "windows": snap["windows"]},
+                                   ensure_ascii=False)
+    finally:
+        await listeners.close()
+        await runner.cleanup()
+        store.close()
+    return ms, http_ms, last_text
+
+
+class _NullOut:
+    """A speaker that plays instantly: the figure is when playing *starts*."""
+
+    def play(self, wav: Path) -> None:
+        pass
+
+
+async def _measure_audio(base: str, kiosk: HallClient, pad: HallClient, done: int, n: int, cache: Path) -> list[float]:
+    """Call to the announcer handing a finished announcement to the speaker (segments pre-rendered)."""
+    from hw.voice import Voice
+
+    from .announcer import Announcer
+    from .speech import Settings
+    from .stream import follow
+
+    hall = await kiosk.hall()
+    announcer = Announcer(Voice(cache), _NullOut(), cache / "work", Settings(template=hall["templates"]["voice"]))
+    with contextlib.redirect_stdout(sys.stderr):  # the espeak driver of pyttsx3 prints on stdout: keep the JSON clean
+        await asyncio.to_thread(announcer.prepare, [w["number"] for w in hall["windows"]],
+                                sorted({c["prefix"] for c in hall["categories"]}))
+    started: dict[str, asyncio.Future] = {}
+    loop = asyncio.get_running_loop()
+
+    def on_start(call) -> None:
+        fut = started.get(call.number)
+        if fut is not None and not fut.done():
+            loop.call_soon_threadsafe(fut.set_result, time.perf_counter())
+
+    announcer.on_play_start = on_start
+    client = HallClient(base)
+    task = asyncio.create_task(announcer.run(follow(client)))
+    ms = []
+    try:
+        await asyncio.sleep(0.3)
+        for i in range(done, done + n):
+            await kiosk.issue(category="A")
+            number = f"A{i + 1:03d}"
+            started[number] = loop.create_future()
+            t0 = time.perf_counter()
+            await pad.window(1, "call-next")
+            ms.append((await asyncio.wait_for(started[number], 30) - t0) * 1000)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.close()
+    return ms
+
+
+async def measure_bare(devices: int, calls: int, payload: str) -> list[float]:
+    """The same fan-out by a bare aiohttp server: POST /call sends `payload` to every socket."""
+    sockets: set[web.WebSocketResponse] = set()
+
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        sockets.add(ws)
+        try:
+            async for _ in ws:
+                pass
+        finally:
+            sockets.discard(ws)
+        return ws
+
+    async def call(request: web.Request) -> web.Response:
+        body = await request.json()
+        text = payload.replace('"number": "X"', f'"number": "{body["number"]}"')
+        for ws in list(sockets):
+            with contextlib.suppress(ConnectionError):
+                await ws.send_str(text)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/ws", ws_handler)
+    app.router.add_post("/call", call)
+    runner, port = await _serve(app)
+    listeners = RemoteListeners(f"http://127.0.0.1:{port}/ws", devices)
+    try:
+        await listeners.start()
+        await asyncio.sleep(0.2)
+        ms = []
+        async with aiohttp.ClientSession() as http:
+            for i in range(calls):
+                number = f"A{i + 1:03d}"
+                got = await listeners.expect(f'"data": {{"number": "{number}"')
+                t0 = time.perf_counter()
+                async with http.post(f"http://127.0.0.1:{port}/call", json={"number": number}) as r:
+                    await r.read()
+                t1 = await asyncio.wait_for(got, 10)
+                ms.append((t1 - t0) * 1000)
+    finally:
+        await listeners.close()
+        await runner.cleanup()
+    return ms
+
+
+async def run_bench(devices: int, calls: int, data_parent: str | None = None, waiting: int = 20,
+                    audio_calls: int = 0) -> dict[str, Any]:
+    audio_ms: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="yimen-bench-", dir=data_parent) as tmp:
+        yimen_ms, http_ms, payload = await measure_yimen(devices, calls, Path(tmp), waiting, audio_calls, audio_ms)
+    bare_ms = await measure_bare(devices, calls, payload)
+    y, b = summary(yimen_ms), summary(bare_ms)
+    return {"benchmark": "call-to-display latency", "devices": devices, "calls": calls, "waiting": waiting,
+            "payload_bytes": len(payload.encode()), "yimen": y, "bare_broadcast": b,
+            "yimen_http_answer": summary(http_ms),  # call-next answered: commit, dispatch, estimates, JSON
+            "ratio_p50": round(y["p50_ms"] / b["p50_ms"], 3), "ratio_p99": round(y["p99_ms"] / b["p99_ms"], 3),
+            "target": {"p99_ms_at_50": 25.0, "ratio": 1.5},
+            **({"call_to_audio_start": summary(audio_ms)} if audio_ms else {})}
+
+
+if __name__ == "__main__":  # the listener child of RemoteListeners: python -m display.latency URL N
+    asyncio.run(_listen_child(sys.argv[1], int(sys.argv[2])))

@@ -1,0 +1,258 @@
+"""What the announcer says for a call, and in which order calls are said. Pure: no audio, no clock.
+
+A call becomes a list of named segments ("chime", "letter-A", "digit-0", "cardinal-12",
+"word-qing3", …), each with the text a TTS engine should speak for it. Names are stable so a hall can
+record a voice pack: one `<name>.wav` per segment (`yimen announcer --list-segments` prints them).
+
+Reading rules (domain §4): ticket digits one by one (A001 → 诶 零 零 一), window numbers as a
+cardinal (12 → 十二), letters as a Mandarin speaker says English letter names (诶 比 西 …), a chime
+before a ticket's first call only, 「重呼」 (spoken 再次呼叫, unambiguous for TTS) before a recall.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+
+DIGITS = "零一二三四五六七八九"
+# How a Mandarin listener names Latin letters (the usual 中式 reading of English letter names).
+LETTERS = {
+    "A": "诶", "B": "比", "C": "西", "D": "迪", "E": "伊", "F": "艾弗", "G": "吉", "H": "艾尺", "I": "艾",
+    "J": "杰", "K": "开", "L": "艾勒", "M": "艾姆", "N": "恩", "O": "欧", "P": "批", "Q": "丘", "R": "阿尔",
+    "S": "艾丝", "T": "提", "U": "优", "V": "维", "W": "达布留", "X": "艾克斯", "Y": "歪", "Z": "贼德",
+}
+RECALL_TEXT = "再次呼叫"  # shown as 重呼; espeak-ng reads 重 as zhòng, so the spoken text avoids it
+EN_TEMPLATE = "Number {number}, please go to window {window}."
+FIELD = re.compile(r"{([a-z_]+)}")
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    text: str
+    lang: str = "zh"  # which voice renders it: "zh" (cmn-latn-pinyin) or "en"
+
+
+CHIME = Segment("chime", "", "tone")
+PAUSE = Segment("pause", "", "silence")
+
+
+def cardinal(n: int) -> str:
+    """0–9999 as spoken: 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五, 1010 → 一千零一十."""
+    if not 0 <= n <= 9999:
+        raise ValueError(f"{n} is outside 0–9999")
+    if n < 10:
+        return DIGITS[n]
+    if n < 20:
+        return "十" + (DIGITS[n - 10] if n > 10 else "")
+    units = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
+    out, zero = "", False
+    for value, unit in units:
+        d = n // value % 10
+        if d:
+            if zero and out:
+                out += "零"
+            out += DIGITS[d] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def word_name(text: str) -> str:
+    """A voice-pack name for fixed words: pinyin with tone numbers (请 → word-qing3)."""
+    syllables = [s for s in lazy_pinyin(text, style=Style.TONE3, errors="ignore") if s.strip()]
+    return "word-" + ("_".join(syllables) if syllables else re.sub(r"\W+", "_", text).strip("_") or "x")
+
+
+def number_segments(number: str) -> list[Segment]:
+    """A ticket number, character by character: letters by name, digits one by one."""
+    out = []
+    for ch in number.upper():
+        if ch.isdigit():
+            out.append(Segment(f"digit-{ch}", DIGITS[int(ch)]))
+        elif ch in LETTERS:
+            out.append(Segment(f"letter-{ch}", LETTERS[ch]))
+    return out
+
+
+def window_segments(window: int) -> list[Segment]:
+    return [Segment(f"cardinal-{window}", cardinal(window))]
+
+
+def template_segments(template: str, fields: dict[str, Any]) -> list[Segment]:
+    """The hall's template split into fixed words and the spoken fields."""
+    out: list[Segment] = []
+    pos = 0
+    for m in FIELD.finditer(template):
+        literal = template[pos:m.start()]
+        if literal.strip():
+            out.append(Segment(word_name(literal), literal))
+        key = m.group(1)
+        if key == "number":
+            out += number_segments(str(fields["number"]))
+        elif key == "window":
+            out += window_segments(int(fields["window"]))
+        else:
+            value = str(fields.get(key) or "")
+            if value:
+                out.append(Segment(word_name(value), value))
+        pos = m.end()
+    tail = template[pos:]
+    if tail.strip():
+        out.append(Segment(word_name(tail), tail))
+    return out
+
+
+def english_segments(template: str, number: str, window: int) -> list[Segment]:
+    """The optional second language: one phrase (letters and digits spelled with spaces)."""
+    spelled = " ".join(number.upper())
+    return [Segment("en-" + re.sub(r"\W+", "_", f"{number}-{window}").strip("_"),
+                    template.format(number=spelled, window=window), "en")]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call to announce, from a `ticket_called` / `ticket_recalled` event."""
+
+    seq: int
+    number: str
+    window: int
+    at: float
+    recall: bool = False
+    first: bool = True  # the ticket's first call: a chime comes before it
+    window_name: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    template: str = "请{number}号到{window}号窗口办理"
+    repeat: int = 2
+    second_language: bool = False
+    en_template: str = EN_TEMPLATE
+    max_age_s: float = 30.0  # a call older than this when its turn comes is not said any more
+    chime: bool = True
+
+
+def plan(call: Call, s: Settings) -> list[Segment]:
+    """The segments of one announcement: [chime] ([重呼] body [en]) × repeat, with pauses between."""
+    body: list[Segment] = []
+    if call.recall:
+        body.append(Segment("recall", RECALL_TEXT))
+    body += template_segments(s.template, {"number": call.number, "window": call.window,
+                                           "window_name": call.window_name, "category": ""})
+    if s.second_language:
+        body.append(PAUSE)
+        body += english_segments(s.en_template, call.number, call.window)
+    out: list[Segment] = [CHIME] if (s.chime and call.first and not call.recall) else []
+    for i in range(max(1, s.repeat)):
+        if i:
+            out.append(PAUSE)
+        out += body
+    return out
+
+
+def all_segments(windows: list[int], prefixes: list[str], s: Settings) -> list[Segment]:
+    """Every distinct segment a day of calls can use (for pre-rendering and for voice-pack authors)."""
+    seen: dict[str, Segment] = {}
+    for w in windows or [1]:
+        for recall in (False, True):
+            call = Call(0, "".join(prefixes) + "0123456789", w, 0.0, recall=recall, first=not recall)
+            for seg in plan(call, s):
+                if seg.lang != "en":
+                    seen.setdefault(seg.name, seg)
+    return list(seen.values())
+
+
+def spoken_text(segments: list[Segment]) -> str:
+    """The plan as one readable line (for logs and tests): 〔叮咚〕 marks the chime, ／ a pause."""
+    return "".join("〔叮咚〕" if seg is CHIME or seg.name == "chime" else "／" if seg.name == "pause" else seg.text
+                   for seg in segments)
+
+
+@dataclass
+class CallQueue:
+    """Announcements waiting to be said: one at a time, in call order, stale ones dropped.
+
+    - A newer call at the same window supersedes a waiting one (that person was already called
+      away, or called again): the waiting one is dropped. If it was the same ticket, the kept one
+      still gets the chime when the dropped one would have (nobody heard the first call).
+    - When the stream shows a window no longer serving the waiting ticket (skipped, paused,
+      closed), the call is dropped.
+    - A call older than `max_age_s` when its turn comes is dropped (e.g. after a long outage).
+    - The first call of a ticket (per business day) gets a chime; a recall never does.
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    waiting: list[Call] = field(default_factory=list)
+    dropped: list[tuple[Call, str]] = field(default_factory=list)
+    heard: set[str] = field(default_factory=set)
+    day: str = ""
+    windows: list[dict[str, Any]] = field(default_factory=list)  # the newest known window states
+    offset: float = 0.0  # local clock minus the server's, from the last live message with a time
+
+    def on_message(self, message: dict[str, Any], now: float | None = None) -> Call | None:
+        """Fold one stream message received at local time `now`; returns the call it queued, if any.
+
+        Ages are kept on the local clock: a live call is stamped when it arrives; a replayed one at
+        its server time shifted by the last known clock offset, so clock skew between the server's
+        box and this one never makes live calls look stale.
+        """
+        if now is not None and message.get("at") is not None and not message.get("replayed") \
+                and message.get("kind") in ("event", "heartbeat"):
+            self.offset = now - float(message["at"])
+        if message.get("kind") == "snapshot":
+            if message.get("day") and message["day"] != self.day:
+                self.day, self.heard = message["day"], set()
+            self.windows = message.get("windows") or self.windows
+            self._prune(self.windows)
+            return None
+        if message.get("kind") != "event":
+            return None
+        queued = None
+        data = message.get("data") or {}
+        etype = message.get("type")
+        if etype in ("ticket_called", "ticket_recalled") and "number" in data:
+            number = str(data["number"])
+            at = float(message.get("at") or 0.0)
+            if now is not None:
+                at = at + self.offset if message.get("replayed") else now
+            call = Call(int(message.get("seq") or 0), number, int(data["window"]), at,
+                        recall=etype == "ticket_recalled", first=number not in self.heard)
+            self.heard.add(number)
+            queued = self.push(call)
+        # Replayed events carry no windows: the snapshot before them is the newest state to check against.
+        self.windows = message.get("windows") or self.windows
+        self._prune(self.windows)
+        return queued
+
+    def push(self, call: Call) -> Call:
+        for old in [c for c in self.waiting if c.window == call.window]:
+            self.waiting.remove(old)
+            self.dropped.append((old, "superseded"))
+            if old.number == call.number and old.first:
+                call = Call(call.seq, call.number, call.window, call.at, recall=False, first=True,
+                            window_name=call.window_name)
+        self.waiting.append(call)
+        self.waiting.sort(key=lambda c: c.seq)
+        return call
+
+    def _prune(self, windows: list[dict[str, Any]]) -> None:
+        current = {int(w["number"]): w.get("current") for w in windows}
+        for c in list(self.waiting):
+            if c.window in current and current[c.window] != c.number:
+                self.waiting.remove(c)
+                self.dropped.append((c, "window moved on"))
+
+    def pop(self, now: float) -> Call | None:
+        """The next call to say now, or None."""
+        while self.waiting:
+            c = self.waiting.pop(0)
+            if now - c.at > self.settings.max_age_s:
+                self.dropped.append((c, "stale"))
+                continue
+            return c
+        return None

@@ -1,0 +1,332 @@
+"""The announcer: what it says for a call, which calls it says under a burst, and the audio it makes."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import subprocess
+import threading
+import time
+import wave
+from array import array
+from pathlib import Path
+
+import pytest
+
+from display.announcer import GAP_MS, Announcer, parse_volume, volume_at, write_tone
+from display.speech import (
+    LETTERS,
+    Call,
+    CallQueue,
+    Settings,
+    all_segments,
+    cardinal,
+    plan,
+    spoken_text,
+    word_name,
+)
+from hw.voice import EspeakRenderer, Voice, VoiceError, WavSink
+from tests.conftest import at
+
+CHIME = "〔叮咚〕"
+
+
+@pytest.mark.parametrize("n, said", [
+    (0, "零"), (1, "一"), (2, "二"), (9, "九"), (10, "十"), (11, "十一"), (12, "十二"), (19, "十九"), (20, "二十"),
+    (21, "二十一"), (30, "三十"), (99, "九十九"), (100, "一百"), (101, "一百零一"), (110, "一百一十"),
+    (120, "一百二十"), (999, "九百九十九"), (1000, "一千"), (1001, "一千零一"), (1010, "一千零一十"),
+])
+def test_window_numbers_are_cardinals(n, said):
+    assert cardinal(n) == said
+
+
+@pytest.mark.parametrize("number, window, recall, first, said", [
+    ("A001", 3, False, True, "〔叮咚〕请诶零零一号到三号窗口办理／请诶零零一号到三号窗口办理"),
+    ("A001", 3, True, False, "再次呼叫请诶零零一号到三号窗口办理／再次呼叫请诶零零一号到三号窗口办理"),
+    ("A010", 10, False, False, "请诶零一零号到十号窗口办理／请诶零一零号到十号窗口办理"),
+    ("B120", 12, False, True, "〔叮咚〕请比一二零号到十二号窗口办理／请比一二零号到十二号窗口办理"),
+    ("C999", 20, False, True, "〔叮咚〕请西九九九号到二十号窗口办理／请西九九九号到二十号窗口办理"),
+    ("D007", 5, False, True, "〔叮咚〕请迪零零七号到五号窗口办理／请迪零零七号到五号窗口办理"),
+    ("F100", 7, False, True, "〔叮咚〕请艾弗一零零号到七号窗口办理／请艾弗一零零号到七号窗口办理"),
+    ("G002", 21, False, True, "〔叮咚〕请吉零零二号到二十一号窗口办理／请吉零零二号到二十一号窗口办理"),
+    ("W018", 101, False, True, "〔叮咚〕请达布留零一八号到一百零一号窗口办理／请达布留零一八号到一百零一号窗口办理"),
+    ("1234", 2, False, True, "〔叮咚〕请一二三四号到二号窗口办理／请一二三四号到二号窗口办理"),
+])
+def test_spoken_plan_table(number, window, recall, first, said):
+    assert spoken_text(plan(Call(1, number, window, 0.0, recall, first), Settings())) == said
+
+
+def test_template_repeat_and_second_language():
+    s = Settings(template="{number}号请到{window}号窗口", repeat=1, second_language=True)
+    segments = plan(Call(1, "A012", 3, 0.0), s)
+    assert spoken_text(segments) == f"{CHIME}诶零一二号请到三号窗口／Number A 0 1 2, please go to window 3."
+    assert segments[-1].lang == "en"
+    assert spoken_text(plan(Call(1, "A012", 3, 0.0, first=False), Settings(repeat=3))).count("请") == 3
+    assert spoken_text(plan(Call(1, "A012", 3, 0.0), Settings(chime=False))).startswith("请")
+
+
+def test_segment_names_are_stable_for_voice_packs():
+    names = [s.name for s in plan(Call(1, "A001", 12, 0.0), Settings(repeat=1))]
+    assert names == ["chime", "word-qing3", "letter-A", "digit-0", "digit-0", "digit-1", "word-hao4_dao4",
+                     "cardinal-12", "word-hao4_chuang1_kou3_ban4_li3"]
+    assert word_name("请") == "word-qing3"
+    every = {s.name for s in all_segments([1, 2, 12], ["A", "B"], Settings())}
+    assert {"recall", "chime", "digit-9", "letter-B", "cardinal-12", "pause"} <= every
+
+
+def test_every_letter_has_a_mandarin_reading():
+    assert set(LETTERS) == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert all(all("\u4e00" <= ch <= "\u9fff" for ch in text) for text in LETTERS.values())
+
+
+# ---------------------------------------------------------------- ordering and dropping
+
+def called(seq: int, number: str, window: int, t: float, recall: bool = False, windows=None) -> dict:
+    msg = {"kind": "event", "seq": seq, "type": "ticket_recalled" if recall else "ticket_called", "at": t,
+           "data": {"number": number, "window": window}}
+    if windows is not None:
+        msg["windows"] = windows
+    return msg
+
+
+def test_a_burst_of_20_calls_in_one_second():
+    q = CallQueue(Settings())
+    t0 = at("2026-11-23 10:00")
+    q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": []})
+    # 20 calls in one second over 7 windows: calls, a recall, and a ticket called again by number.
+    script = []
+    for i in range(20):
+        window = i % 7 + 1
+        script.append((f"A{i + 1:03d}", window, False))
+    script[15] = ("A009", 2, True)  # window 2 recalls its ticket A009 (pending, never said)
+    script[18] = ("A003", 5, True)  # window 5 recalls A003, but A012 was called there after it
+    for seq, (number, window, recall) in enumerate(script, start=1):
+        q.on_message(called(seq, number, window, t0 + seq * 0.05, recall))
+    assert len(q.waiting) == 7  # one per window, never a backlog of superseded calls
+    assert [c.seq for c in q.waiting] == sorted(c.seq for c in q.waiting)
+    said = []
+    while (c := q.pop(t0 + 1.0)) is not None:
+        said.append((c.number, c.window, c.recall, c.first))
+    assert len(said) == 7 and len(q.dropped) == 13
+    assert all(reason == "superseded" for _, reason in q.dropped)
+    # Window 2: A009 was never said, so its recall is said as a first call, with the chime.
+    assert ("A009", 2, False, True) in said
+    # Window 5: the recall of A003 is the newest there, and marked as a recall.
+    assert ("A003", 5, True, False) in said
+    assert [w for _, w, _, _ in said] == sorted({w for _, w, _, _ in said}, key=lambda w: [s[1] for s in said].index(w))
+
+
+def test_stale_and_moved_on_calls_are_dropped_and_the_chime_is_only_for_first_calls():
+    q = CallQueue(Settings(max_age_s=30))
+    t0 = at("2026-11-23 10:00")
+    q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": [{"number": 1, "current": None}]})
+    q.on_message(called(1, "A001", 1, t0, windows=[{"number": 1, "current": "A001"}, {"number": 2, "current": None}]))
+    q.on_message(called(2, "B001", 2, t0, windows=[{"number": 1, "current": "A001"}, {"number": 2, "current": "B001"}]))
+    # Window 1 skips A001 (no-show) before it was said: nobody should be sent there any more.
+    q.on_message({"kind": "event", "seq": 3, "type": "ticket_no_show", "at": t0 + 1, "data": {"number": "A001"},
+                  "windows": [{"number": 1, "current": None}, {"number": 2, "current": "B001"}]})
+    assert [c.number for c in q.waiting] == ["B001"]
+    assert q.dropped[-1][1] == "window moved on"
+    assert q.pop(t0 + 31) is None and q.dropped[-1] == (Call(2, "B001", 2, t0), "stale")
+    # Heard once: calling the same ticket again (held, then called back) gets no chime.
+    q.on_message(called(4, "B001", 2, t0 + 60, windows=[{"number": 2, "current": "B001"}]))
+    assert q.pop(t0 + 61).first is False
+    # A new business day forgets who was called.
+    q.on_message({"kind": "snapshot", "day": "2026-11-24", "windows": []})
+    q.on_message(called(1, "B001", 2, t0 + 86400))
+    assert q.pop(t0 + 86400).first is True
+
+
+def test_replayed_calls_are_checked_against_the_snapshot():
+    q = CallQueue(Settings())
+    t0 = at("2026-11-23 10:00")
+    q.on_message({"kind": "snapshot", "day": "2026-11-23", "seq": 9,
+                  "windows": [{"number": 1, "current": "A002"}, {"number": 2, "current": None}]})
+    q.on_message({**called(5, "A001", 1, t0), "replayed": True})
+    q.on_message({**called(6, "A002", 1, t0 + 1), "replayed": True})
+    q.on_message({**called(7, "B001", 2, t0 + 2), "replayed": True})
+    assert [c.number for c in q.waiting] == ["A002"]
+
+
+def test_volume_by_time_of_day():
+    schedule = parse_volume("08:00=1.0, 12:00=0.5, 14:00=0.9")
+    assert volume_at(at("2026-11-23 09:00"), schedule) == 1.0
+    assert volume_at(at("2026-11-23 12:30"), schedule) == 0.5
+    assert volume_at(at("2026-11-23 07:00"), schedule) == 0.9
+    with pytest.raises(ValueError):
+        parse_volume("25:00=1")
+
+
+# ---------------------------------------------------------------- audio
+
+def samples_of(path: Path) -> tuple[array, int]:
+    with wave.open(str(path), "rb") as w:
+        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
+        data = array("h")
+        data.frombytes(w.readframes(w.getnframes()))
+        return data, w.getframerate()
+
+
+def rms(samples) -> float:
+    return math.sqrt(sum(s * s for s in samples) / max(1, len(samples)))
+
+
+def sox_rms(path: Path) -> float:
+    out = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, check=True).stderr
+    return float(next(line for line in out.splitlines() if line.startswith("RMS     amplitude")).split(":")[1])
+
+
+class ToneRenderer:
+    """A stand-in TTS engine: each text becomes a short tone (fast, and its pitch tells texts apart)."""
+
+    def __init__(self, fail_first: int = 0):
+        self.fail_first, self.calls = fail_first, 0
+        self.lock = threading.Lock()
+
+    def render(self, text: str, out: Path) -> None:
+        with self.lock:
+            self.calls += 1
+            if self.calls <= self.fail_first:
+                raise VoiceError("engine wedged")
+        write_tone(out, [(300 + 20 * (sum(map(ord, text)) % 30), 0.12)])
+
+
+class OneAtATime:
+    """An AudioOut that notices overlapping playback."""
+
+    def __init__(self, sink: WavSink, seconds: float = 0.03):
+        self.sink, self.seconds = sink, seconds
+        self.busy, self.overlaps, self.played = False, 0, 0
+        self.lock = threading.Lock()
+
+    def play(self, wav: Path) -> None:
+        with self.lock:
+            if self.busy:
+                self.overlaps += 1
+            self.busy = True
+        time.sleep(self.seconds)
+        self.sink.play(wav)
+        with self.lock:
+            self.busy = False
+            self.played += 1
+
+
+async def test_real_speech_wav_chime_only_on_first_calls(tmp_path):
+    voice = Voice(tmp_path / "cache")
+    sink = WavSink(tmp_path / "out")
+    t0 = time.time()
+    ann = Announcer(voice, sink, tmp_path / "work", Settings(repeat=2))
+    ann.queue.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": []})
+    ann.queue.on_message(called(1, "A001", 12, t0))
+    assert await ann.speak_next()
+    ann.queue.on_message(called(2, "A001", 12, t0, recall=True))
+    assert await ann.speak_next()
+    first, recall = sink.played
+    s1, rate1 = samples_of(first)
+    s2, rate2 = samples_of(recall)
+    d1, d2 = len(s1) / rate1, len(s2) / rate2
+    assert 3.0 < d1 < 20.0 and 3.0 < d2 < 20.0, (d1, d2)
+    assert sox_rms(first) > 0.02 and sox_rms(recall) > 0.02
+    chime, _ = samples_of(tmp_path / "work" / "chime.wav")
+    assert s1[:len(chime)] == chime  # the first call opens with the chime
+    assert s2[:len(chime)] != chime[:len(s2)] and rms(s2[:len(chime)]) > 0  # the recall opens with speech
+    # The first call is longer by the chime, the recall by 再次呼叫 said in each repetition.
+    marker, rate = samples_of(next((tmp_path / "work" / "trimmed").glob("recall-*.wav")))
+    gap = GAP_MS / 1000
+    expected = (len(chime) / rate + gap) - 2 * (len(marker) / rate + gap)
+    assert abs((d1 - d2) - expected) < 0.005, (d1 - d2, expected)
+
+
+async def test_voice_pack_overrides_segments(tmp_path):
+    pack = tmp_path / "pack"
+    write_tone(pack / "digit-0.wav", [(1234.0, 0.2)])
+    write_tone(pack / "chime.wav", [(500.0, 0.3)])
+    renderer = ToneRenderer()
+    sink = WavSink(tmp_path / "out")
+    ann = Announcer(Voice(tmp_path / "cache", voice_pack=pack, renderer=renderer), sink, tmp_path / "work",
+                    Settings(repeat=1), voice_pack=pack)
+    ann.queue.on_message(called(1, "A001", 3, time.time()))
+    assert await ann.speak_next()
+    out, _ = samples_of(sink.played[0])
+    zero, _ = samples_of(pack / "digit-0.wav")
+    chime, _ = samples_of(pack / "chime.wav")
+    assert out[:len(chime)] == chime
+    text = out.tobytes()
+    assert text.count(zero[50:3000].tobytes()) == 2  # A 0 0 1: both zeros are the recording (trimmed ends aside)
+    assert renderer.calls == 6  # 请 A 1 号到 三 号窗口办理 from the engine; digit-0 and chime never rendered
+
+
+async def test_recovers_when_the_engine_fails(tmp_path, caplog):
+    # The engine fails: the voice falls back to espeak-ng and the call is still said.
+    flaky = ToneRenderer(fail_first=100)
+    sink = WavSink(tmp_path / "out")
+    ann = Announcer(Voice(tmp_path / "cache", renderer=flaky), sink, tmp_path / "work", Settings(repeat=1))
+    ann.queue.on_message(called(1, "B002", 4, time.time()))
+    assert await ann.speak_next()
+    assert len(sink.played) == 1 and sox_rms(sink.played[0]) > 0.02
+    # Nothing can render one call: it is logged and skipped, and the next call is said.
+    broken = {"n": 0}
+
+    class Broken(Voice):
+        def segment(self, name: str, text: str) -> Path:
+            if broken["n"] == 0 and name == "digit-3":
+                broken["n"] += 1
+                raise VoiceError("no engine at all")
+            return super().segment(name, text)
+
+    ann2 = Announcer(Broken(tmp_path / "cache2", renderer=ToneRenderer()), sink, tmp_path / "work2", Settings(repeat=1))
+    ann2.queue.on_message(called(1, "C003", 1, time.time()))
+    ann2.queue.on_message(called(2, "C004", 2, time.time()))
+    assert await ann2.speak_next() and await ann2.speak_next()
+    assert [c.number for c, _ in ann2.failures] == ["C003"]
+    assert [c.number for c, _ in ann2.spoken] == ["C004"]
+
+
+async def test_burst_through_the_running_announcer_never_overlaps(tmp_path):
+    sink = WavSink(tmp_path / "out")
+    speaker = OneAtATime(sink)
+    ann = Announcer(Voice(tmp_path / "cache", renderer=ToneRenderer()), speaker, tmp_path / "work", Settings(repeat=1))
+    feed: asyncio.Queue = asyncio.Queue()
+
+    async def messages():
+        while True:
+            yield await feed.get()
+
+    task = asyncio.create_task(ann.run(messages()))
+    t0 = time.time()
+    await feed.put({"kind": "snapshot", "day": "2026-11-23", "windows": []})
+    for i in range(20):
+        await feed.put(called(i + 1, f"A{i + 1:03d}", i % 5 + 1, t0))
+        await asyncio.sleep(0.05)  # 20 calls in one second
+    for _ in range(400):
+        if not ann.queue.waiting and speaker.played == len(ann.spoken) and not speaker.busy:
+            await asyncio.sleep(0.1)
+            if not ann.queue.waiting:
+                break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert speaker.overlaps == 0
+    said = [c.number for c, _ in ann.spoken]
+    assert said == sorted(said) and "A020" in said and "A016" in said  # the last call of every window is said
+    assert len(said) + len(ann.queue.dropped) == 20
+
+
+def test_espeak_renderer_refuses_an_unknown_voice():
+    with pytest.raises(VoiceError):
+        EspeakRenderer(voice="klingon-xx")
+
+
+def test_ages_use_the_local_clock_so_server_clock_skew_does_not_silence_calls():
+    q = CallQueue(Settings(max_age_s=30))
+    local = at("2026-11-23 10:00")
+    server = local - 3600  # the server's clock is an hour behind this box
+    q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": []}, local)
+    q.on_message(called(1, "A001", 1, server), local)
+    assert q.pop(local + 5).number == "A001"
+    # After a reconnect: a replayed call from 100 s before the last live message is stale, one from 10 s is not.
+    q.on_message({"kind": "heartbeat", "seq": 1, "at": server + 200}, local + 200)
+    q.on_message({**called(2, "B001", 2, server + 100), "replayed": True}, local + 201)
+    q.on_message({**called(3, "C001", 3, server + 190), "replayed": True}, local + 201)
+    assert q.pop(local + 201).number == "C001" and q.pop(local + 201) is None
+    assert q.dropped[-1][0].number == "B001" and q.dropped[-1][1] == "stale"

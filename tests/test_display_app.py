@@ -1,0 +1,281 @@
+"""The hall display, rendered for real (Kivy offscreen) and fed by the real server over loopback.
+
+Kivy's Window is one per process, so the app runs in a child process (this file, run as a script):
+it prints what it shows as one JSON line per stream message and saves a screenshot each time.
+The test drives the hall through the HTTP API and cuts the display's connection with a TCP proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from tests.conftest import PASSWORD
+
+HERE = Path(__file__).resolve()
+
+
+class Proxy:
+    """A loopback TCP relay that can be cut (every connection dropped, new ones refused) and restored."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = 0
+        self.server: asyncio.AbstractServer | None = None
+        self.pipes: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.pipes |= {writer, up_writer}
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError, OSError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+
+    async def cut(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for w in list(self.pipes):
+            w.transport.abort()
+        self.pipes.clear()
+
+    async def restore(self) -> None:
+        await self.start()
+
+
+class Screen:
+    """The display child process and the lines it prints."""
+
+    def __init__(self, proc: asyncio.subprocess.Process):
+        self.proc = proc
+        self.last: dict[str, Any] = {}
+
+    async def until(self, check, timeout: float = 40.0) -> dict[str, Any]:
+        async def loop() -> dict[str, Any]:
+            while True:
+                line = await self.proc.stdout.readline()
+                if not line:
+                    err = (await self.proc.stderr.read()).decode()[-3000:]
+                    raise AssertionError(f"display exited: {err}")
+                if not line.startswith(b"{"):
+                    continue
+                self.last = json.loads(line)
+                if check(self.last["state"]):
+                    return self.last
+        return await asyncio.wait_for(loop(), timeout)
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def start_screen(tmp_path: Path, *args: str) -> Screen:
+    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy"), "PYTHONPATH": str(HERE.parent.parent)}
+    proc = await asyncio.create_subprocess_exec(sys.executable, str(HERE), str(tmp_path), *args, env=env,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                                                limit=2**22)
+    return Screen(proc)
+
+
+def pixel(path: str, xy: tuple[int, int]) -> tuple[int, int, int]:
+    with Image.open(path) as im:
+        return im.convert("RGB").getpixel(xy)
+
+
+def is_call_colour(rgb: tuple[int, int, int]) -> bool:
+    """The latest-call panel is red, or amber while it flashes."""
+    r, g, b = rgb
+    return r > 150 and b < 60
+
+
+async def sign_in_manager(hall) -> str:
+    r = await hall.client.post("/api/v1/session", json={"username": "manager1", "password": PASSWORD})
+    assert r.status == 200
+    return (await r.json())["csrf_token"]
+
+
+async def test_display_follows_calls_pauses_notice_and_catches_up_after_a_cut(hall, tmp_path):
+    for w in (1, 2, 3, 5):
+        await hall.act(w, "open")
+    await hall.act(3, "pause", {"reason": "午休"})
+    for cat in ("A", "A", "A", "D"):
+        await hall.post("/api/v1/tickets", json={"category": cat}, expect=201)
+    csrf = await sign_in_manager(hall)
+    r = await hall.client.post("/api/v1/notice", json={"text": "今天下午公安窗口15:00起暂停办理"},
+                               headers={"X-CSRF-Token": csrf})
+    assert r.status in (200, 201)
+
+    proxy = Proxy(hall.client.port)
+    await proxy.start()
+    screen = await start_screen(tmp_path, "live", f"http://127.0.0.1:{proxy.port}", hall.tokens["display"], "1920x1080")
+    try:
+        first = await screen.until(lambda s: s["hall"] != "")
+        s = first["state"]
+        assert s["hall"] == hall.service.config.hall.name
+        assert s["windows"]["3"]["value"] == "暂停服务" and s["windows"]["3"]["look"] == "paused"
+        assert s["windows"]["4"]["look"] == "closed" and s["windows"]["4"]["opacity"] < 0.5
+        assert s["windows"]["1"]["opacity"] == 1 and s["windows"]["1"]["value"] == "等候叫号"
+        assert s["notice"] == "今天下午公安窗口15:00起暂停办理"
+        assert s["queues"][0].startswith("A ") and "3人" in s["queues"][0]
+        assert s["offline_shown"] is False and s["call"]["number"] == ""
+
+        await hall.act(1, "call-next")
+        got = await screen.until(lambda s: s["call"]["number"] == "A001")
+        s = got["state"]
+        assert s["call"]["window"] == "到1号窗口" and s["call"]["tag"] == "请"
+        assert s["flashing"] is True and s["flash_id"] == 1
+        assert s["windows"]["1"]["value"] == "A001" and s["windows"]["1"]["look"] == "serving"
+        assert "2人" in s["queues"][0]
+        assert is_call_colour(pixel(got["shot"], (60, 200)))
+
+        await hall.act(1, "recall")
+        got = await screen.until(lambda s: s["call"]["tag"] == "重呼")
+        assert got["state"]["call"]["number"] == "A001" and got["state"]["flash_id"] == 2
+
+        await hall.act(5, "call-next")
+        got = await screen.until(lambda s: s["call"]["number"] == "D001")
+        assert got["state"]["recent"][0] == "重呼 请A001号到1号窗口"
+
+        # The connection drops: the screen says so and keeps everything it showed.
+        await proxy.cut()
+        got = await screen.until(lambda s: s["offline_shown"])
+        s = got["state"]
+        assert s["call"]["number"] == "D001" and s["windows"]["1"]["value"] == "A001"
+        assert is_call_colour(pixel(got["shot"], (60, 200)))
+
+        # The hall moves on while the screen is away ...
+        await hall.act(2, "call-next")
+        await hall.act(3, "resume")
+        await hall.act(1, "skip")
+        seq = hall.service.hall.state.last_seq
+        await proxy.restore()
+        # ... and after the reconnect it shows exactly the new state (snapshot), replayed events not re-applied.
+        got = await screen.until(lambda s: not s["offline_shown"] and s["seq"] == seq, timeout=60)
+        s = got["state"]
+        assert s["call"]["number"] == "A002" and s["call"]["window"] == "到2号窗口"
+        assert s["windows"]["3"]["look"] == "idle" and s["windows"]["1"]["value"] == "等候叫号"
+        assert s["windows"]["2"]["value"] == "A002"
+        got = await screen.until(lambda s: s["replayed"] >= 3)
+        assert got["state"]["call"]["number"] == "A002" and got["state"]["flash_id"] == 3
+        with Image.open(got["shot"]) as im:
+            assert im.size == (1920, 1080)
+    finally:
+        await screen.stop()
+        await proxy.cut()
+
+
+RECORDED = [
+    {"kind": "snapshot", "seq": 9, "day": "2026-11-23", "hall": {"name": "示范镇便民服务中心"}, "notice": "",
+     "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A007"},
+                 {"number": 2, "name": "综合受理二", "status": "paused", "current": None},
+                 {"number": 12, "name": "绿色通道", "status": "closed", "current": None}],
+     "queues": [{"code": "A", "prefix": "A", "name": "社会保障", "name_en": "Social security", "waiting": 4,
+                 "estimate": {"ahead": 3, "low_min": 8, "high_min": 22}}],
+     "recent_calls": [{"number": "A007", "window": 1, "at": 1795400000.0, "recall": False}]},
+    {"kind": "event", "seq": 10, "type": "window_opened", "at": 1795400010.0, "data": {"window": 12},
+     "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A007"},
+                 {"number": 2, "name": "综合受理二", "status": "paused", "current": None},
+                 {"number": 12, "name": "绿色通道", "status": "open", "current": None}]},
+    {"kind": "event", "seq": 11, "type": "ticket_called", "at": 1795400020.0,
+     "data": {"number": "A008", "category": "A", "window": 12},
+     "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A007"},
+                 {"number": 2, "name": "综合受理二", "status": "paused", "current": None},
+                 {"number": 12, "name": "绿色通道", "status": "open", "current": "A008"}]},
+    {"kind": "queues", "seq": 11,
+     "queues": [{"code": "A", "prefix": "A", "name": "社会保障", "name_en": "Social security", "waiting": 3,
+                 "estimate": {"ahead": 2, "low_min": 5, "high_min": 15}}]},
+]
+
+
+async def test_portrait_layout_in_english_from_recorded_messages(tmp_path):
+    script = tmp_path / "messages.json"
+    script.write_text(json.dumps(RECORDED, ensure_ascii=False))
+    screen = await start_screen(tmp_path, "replay", str(script), "en", "1080x1920")
+    try:
+        got = await screen.until(lambda s: s["seq"] == 11 and s["queues"] == ["A Social security  3  5–15 min"])
+        s = got["state"]
+        assert s["portrait"] is True and s["size"] == [1080, 1920]
+        assert s["call"] == {"tag": "", "number": "A008", "window": "to window 12"}
+        assert s["windows"]["2"]["value"] == "Paused" and s["windows"]["12"]["value"] == "A008"
+        assert s["queues"] == ["A Social security  3  5–15 min"]
+        assert s["recent"][0] == "A007 to window 1"
+        with Image.open(got["shot"]) as im:
+            assert im.size == (1080, 1920)
+        assert is_call_colour(pixel(got["shot"], (540, 400)))
+    finally:
+        await screen.stop()
+
+
+# ---------------------------------------------------------------- the child process
+
+def _child(argv: list[str]) -> None:
+    out_dir, mode = Path(argv[0]), argv[1]
+    size_text = argv[-1]
+    width, height = (int(x) for x in size_text.split("x"))
+    from display.kivyrun import setup
+
+    setup((width, height), home=out_dir / "kivy")
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    from display.app import DisplayApp, run_app
+
+    counter = iter(range(10**6))
+
+    def report(app: DisplayApp, message: dict[str, Any]) -> None:
+        def shoot(dt: float) -> None:
+            shot = Window.screenshot(name=str(out_dir / f"display-{next(counter):03d}.png"))
+            print(json.dumps({"kind": message.get("kind"), "type": message.get("type"), "shot": shot,
+                              "state": app.widget_state()}, ensure_ascii=False), flush=True)
+        # Two frames later the change has been drawn.
+        Clock.schedule_once(lambda dt: Clock.schedule_once(shoot, 0.05), 0)
+
+    async def main() -> None:
+        if mode == "live":
+            from display.stream import follow
+            from queue_server.client import HallClient
+
+            client = HallClient(argv[2], argv[3])
+            app = DisplayApp(on_update=report)
+            await run_app(app, _after_build(app, follow(client, max_backoff_s=0.5)))
+        else:
+            messages = json.loads(Path(argv[2]).read_text())
+
+            async def replay():
+                for m in messages:
+                    yield m
+                    await asyncio.sleep(0.3)
+                await asyncio.sleep(3600)
+
+            app = DisplayApp(lang=argv[3], on_update=report)
+            await run_app(app, _after_build(app, replay()))
+
+    asyncio.run(main())
+
+
+async def _after_build(app, messages):
+    while app.root is None:
+        await asyncio.sleep(0.05)
+    async for m in messages:
+        yield m
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1:])
