@@ -117,12 +117,11 @@ def run_display(args: argparse.Namespace) -> int:
     from queue_server.client import HallClient
 
     from .app import DisplayApp, run_app
-    from .stream import follow
 
     async def main() -> None:
         async with HallClient(args.server, args.token) as client:
             app = DisplayApp(lang=args.lang, portrait=args.portrait or size[1] > size[0])
-            await run_app(app, follow(client))
+            await run_app(app, client.events(10.0, markers=True))
 
     asyncio.run(main())
     return 0
@@ -135,7 +134,6 @@ def run_announcer(args: argparse.Namespace) -> int:
 
     from .announcer import Announcer, parse_volume
     from .speech import Settings, all_segments
-    from .stream import follow
 
     try:
         volume = parse_volume(args.volume)
@@ -169,7 +167,7 @@ def run_announcer(args: argparse.Namespace) -> int:
             announcer = Announcer(voice, out, args.cache_dir / "work", settings, en, args.voice_pack, volume)
             count = await asyncio.to_thread(announcer.prepare, windows, prefixes)
             logging.getLogger("yimen.announcer").info("%d segments ready; listening to %s", count, args.server)
-            await announcer.run(follow(client))
+            await announcer.run(client.events(10.0, markers=True))
         return 0
 
     return asyncio.run(main())
@@ -203,7 +201,6 @@ def run_led(args: argparse.Namespace) -> int:
     from queue_server.client import ApiError, HallClient, ServerAway
 
     from .led_loop import LedLoop
-    from .stream import follow
 
     try:
         cfg = _led_config(args)
@@ -225,7 +222,7 @@ def run_led(args: argparse.Namespace) -> int:
                 return 1
             template = hall.get("templates", {}).get("led") or "请{number}到{window}号窗口"
             bus = PrintingBus() if args.fake else SerialLedBus(cfg.port, cfg.baudrate, cfg.rs485)
-            await LedLoop(bus, cfg, template).run(follow(client))
+            await LedLoop(bus, cfg, template).run(client.events(10.0, markers=True))
         return 0
 
     return asyncio.run(main())

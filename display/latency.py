@@ -218,7 +218,6 @@ async def _measure_audio(base: str, kiosk: HallClient, pad: HallClient, done: in
 
     from .announcer import Announcer
     from .speech import Settings
-    from .stream import follow
 
     hall = await kiosk.hall()
     announcer = Announcer(Voice(cache), _NullOut(), cache / "work", Settings(template=hall["templates"]["voice"]))
@@ -235,7 +234,7 @@ async def _measure_audio(base: str, kiosk: HallClient, pad: HallClient, done: in
 
     announcer.on_play_start = on_start
     client = HallClient(base)
-    task = asyncio.create_task(announcer.run(follow(client)))
+    task = asyncio.create_task(announcer.run(client.events(10.0, markers=True)))
     ms = []
     try:
         await asyncio.sleep(0.3)

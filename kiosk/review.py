@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -78,28 +76,6 @@ def _button(txt: str, size: float, bg: tuple[float, ...], fg: tuple[float, ...] 
     if down is not None:
         btn.bind(state=lambda w, s: setattr(w, "background_color", down if s == "down" else bg))
     return btn
-
-
-async def follow(client: HallClient, max_backoff_s: float = 10.0) -> AsyncIterator[dict[str, Any]]:
-    """The event stream with a {"kind": "disconnected"} marker each time it drops.
-
-    Each connection starts from a fresh snapshot (no `since`): a service finished while the pad was
-    away is not asked about late, when another citizen may already stand at the window.
-    """
-    delay = 0.5
-    while True:
-        try:
-            async with client.session.ws_connect(client.base_url + "/api/v1/events", heartbeat=10) as ws:
-                delay = 0.5
-                async for msg in ws:
-                    if msg.type != aiohttp.WSMsgType.TEXT:
-                        break
-                    yield json.loads(msg.data)
-        except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
-            log.info("event stream lost (%s)", exc.__class__.__name__)
-        yield {"kind": "disconnected"}
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, max_backoff_s)
 
 
 class ReviewPadApp(App):
@@ -341,7 +317,8 @@ class ReviewPadApp(App):
         self.apply(flow.on_posted(self.state, outcome, self.now()))
 
     async def _stream(self) -> None:
-        async for message in follow(self.client):
+        # A fresh snapshot on every connection (no catch-up): see HallClient.events(resume=False).
+        async for message in self.client.events(10.0, markers=True, resume=False):
             if message.get("kind") == "disconnected":
                 if self.state.online:
                     log.warning("lost the queue server at %s", self.client.base_url)

@@ -102,11 +102,17 @@ class HallClient:
         """A window action: call-next, call, recall, start, skip, complete, hold, transfer, pause, resume, open, close."""
         return await self.request("POST", f"/api/v1/windows/{number}/{action}", body)
 
-    async def events(self, max_backoff_s: float = 30.0) -> AsyncIterator[dict[str, Any]]:
-        """Every message of the event stream, across reconnects (snapshot first after each connect)."""
+    async def events(self, max_backoff_s: float = 30.0, *, markers: bool = False,
+                     resume: bool = True) -> AsyncIterator[dict[str, Any]]:
+        """Every message of the event stream, across reconnects (snapshot first after each connect).
+
+        `markers`: also yield {"kind": "disconnected"} each time the stream drops, so a screen can
+        say it is offline while keeping what it shows. `resume`: reconnect with `?since=` (the last
+        sequence seen) to get the missed events; a review pad turns it off, because a service
+        finished while it was away must not be asked about late."""
         delay = 0.5
         while True:
-            query = f"?since={self.last_seq}" if self.last_seq is not None else ""
+            query = f"?since={self.last_seq}" if resume and self.last_seq is not None else ""
             try:
                 async with self.session.ws_connect(self.base_url + "/api/v1/events" + query, heartbeat=20) as ws:
                     delay = 0.5
@@ -119,5 +125,7 @@ class HallClient:
                         yield message
             except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
                 log.info("event stream lost (%s); retrying in %.1f s", exc.__class__.__name__, delay)
+            if markers:
+                yield {"kind": "disconnected"}
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_backoff_s)

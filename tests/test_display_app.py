@@ -249,12 +249,11 @@ def _child(argv: list[str]) -> None:
 
     async def main() -> None:
         if mode == "live":
-            from display.stream import follow
             from queue_server.client import HallClient
 
             client = HallClient(argv[2], argv[3])
             app = DisplayApp(on_update=report)
-            await run_app(app, _after_build(app, follow(client, max_backoff_s=0.5)))
+            await run_app(app, _after_build(app, client.events(0.5, markers=True)))
         else:
             messages = json.loads(Path(argv[2]).read_text())
 

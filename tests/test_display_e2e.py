@@ -9,7 +9,6 @@ import time
 from display.announcer import Announcer
 from display.led_loop import LedConfig, LedLoop
 from display.speech import Settings
-from display.stream import follow
 from hw.led import SerialLedBus
 from hw.voice import Voice, WavSink
 from queue_server.client import HallClient
@@ -34,7 +33,7 @@ async def test_one_call_reaches_display_announcer_and_leds(hall, tmp_path):
     announcer = Announcer(Voice(tmp_path / "voice"), sink, tmp_path / "work",
                           Settings(template=hall_info["templates"]["voice"], repeat=1))
     announcer.on_spoken = lambda call, wav: spoken.set()
-    tasks = [asyncio.create_task(led.run(follow(clients[0]))), asyncio.create_task(announcer.run(follow(clients[1])))]
+    tasks = [asyncio.create_task(led.run(clients[0].events(10.0, markers=True))), asyncio.create_task(announcer.run(clients[1].events(10.0, markers=True)))]
     screen = await start_screen(tmp_path, "live", url, hall.tokens["display"], "1920x1080")
     try:
         await screen.until(lambda s: s["windows"].get("3", {}).get("look") == "idle")
