@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yimen.kivy_env import prepare, register_cjk_font
+from yimen.kivy_env import setup_window
 
 LANDSCAPE = (1920, 1080)
 PORTRAIT = (1080, 1920)
@@ -12,15 +12,5 @@ PORTRAIT = (1080, 1920)
 
 def setup(size: tuple[int, int] = LANDSCAPE, fullscreen: bool = False, home: str | Path | None = None,
           headless: bool | None = None) -> None:
-    """Environment, window size and the CJK font. A hall screen never exits on Escape."""
-    prepare(home=home, headless=headless)
-    from kivy.config import Config
-
-    Config.set("graphics", "width", str(size[0]))
-    Config.set("graphics", "height", str(size[1]))
-    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
-    Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
-    Config.set("graphics", "resizable", "1")
-    Config.set("kivy", "exit_on_escape", "0")
-    Config.set("input", "mouse", "mouse,disable_multitouch")
-    register_cjk_font()
+    """A hall screen never exits on Escape; it may be resized while set up on a desk."""
+    setup_window(size, fullscreen, home, headless, resizable=True)

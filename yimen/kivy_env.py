@@ -44,3 +44,28 @@ def register_cjk_font() -> str:
     path = cjk_font()
     LabelBase.register(name="Roboto", fn_regular=path, fn_bold=path, fn_italic=path, fn_bolditalic=path)
     return path
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' → (1920, 1080), for the apps' --size options."""
+    w, _, h = text.partition("x")
+    if not (w.isdigit() and h.isdigit()):
+        raise ValueError(f"size must look like 1920x1080, not {text!r}")
+    return int(w), int(h)
+
+
+def setup_window(size: tuple[int, int], fullscreen: bool = False, home: str | Path | None = None,
+                 headless: bool | None = None, resizable: bool = False) -> None:
+    """Everything a public screen needs before kivy.core.window is imported: the environment, the
+    window size, full screen with no cursor on the box, no exit on Escape, and the CJK font."""
+    prepare(home=home, headless=headless)
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
+    Config.set("graphics", "resizable", "1" if resizable else "0")
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    register_cjk_font()
