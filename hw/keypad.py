@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .crc import crc16_modbus
+
 log = logging.getLogger("yimen.hw.keypad")
 
 
@@ -343,16 +345,6 @@ WIRE_TO_KEY: dict[int, str] = {
 KEY_TO_WIRE = {name: code for code, name in WIRE_TO_KEY.items()}
 
 
-def crc16(data: bytes) -> int:
-    """CRC-16/MODBUS (poly 0xA001 reflected, init 0xFFFF): what RS-485 keypad MCUs already have."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
-
-
 @dataclass(frozen=True)
 class Frame:
     address: int
@@ -363,7 +355,7 @@ class Frame:
         if not 0 <= self.address <= 0xFF or not 0 <= self.command <= 0xFF or len(self.data) > MAX_DATA:
             raise FrameError(f"cannot encode {self!r}")
         body = bytes((self.address, self.command, len(self.data))) + self.data
-        crc = crc16(body)
+        crc = crc16_modbus(body)
         return bytes((STX,)) + body + bytes((crc & 0xFF, crc >> 8))
 
 
@@ -414,7 +406,7 @@ class FrameParser:
                     continue
                 break
             body = bytes(buf[i + 1:i + 4 + length])
-            if crc16(body) != buf[end - 2] | (buf[end - 1] << 8):
+            if crc16_modbus(body) != buf[end - 2] | (buf[end - 1] << 8):
                 self.errors += 1
                 i += 1
                 continue

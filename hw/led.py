@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .crc import crc16_modbus
+
 START = b"\xaa\x55"
 END = 0x0D
 BROADCAST = 0xFF
@@ -44,15 +46,6 @@ class LedEncodingError(LedError):
 
 class LedFrameError(LedError):
     """Bytes that are not a valid frame (bad start, length, CRC or end byte)."""
-
-
-def crc16_modbus(data: bytes) -> int:
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 @dataclass(frozen=True)
