@@ -36,6 +36,30 @@ def test_unit_command_line_is_valid_and_hardened():
     assert service["User"] == "yimen"
 
 
+def all_units() -> list[Path]:
+    return sorted(UNIT.parent.glob("yimen-*.service"))
+
+
+def test_every_unit_runs_a_valid_command_without_secrets_on_its_command_line():
+    units = all_units()
+    assert {u.name for u in units} >= {"yimen-serve.service", "yimen-display.service", "yimen-announcer.service",
+                                       "yimen-led.service", "yimen-keypad@.service", "yimen-review@.service"}
+    for path in units:
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.optionxform = str
+        unit.read(path)
+        service = unit["Service"]
+        command = service["ExecStart"].replace("%i", "3").replace("${KEYPAD_DEVICE}", "/dev/input/event0")
+        argv = shlex.split(command)
+        args = build_parser().parse_args(argv[1:])
+        assert args.command == path.name.split("-")[1].split("@")[0].split(".")[0], path.name
+        assert "--token" not in argv, path.name  # tokens come from an EnvironmentFile, not the process list
+        assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict", path.name
+        assert service["User"] == "yimen" and service["Restart"] == "always", path.name
+        if args.command != "serve":
+            assert service["EnvironmentFile"].startswith("/etc/yimen/"), path.name
+
+
 def test_watchdog_interval_is_half_the_period():
     assert watchdog_interval_s({"WATCHDOG_USEC": "30000000"}) == 15.0
     assert watchdog_interval_s({}) is None
