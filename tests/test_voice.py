@@ -213,3 +213,17 @@ def test_wav_sink_keeps_order_and_copies(tmp_path):
 def test_alsa_out_without_player_is_typed_error():
     with pytest.raises(AudioError, match="not installed"):
         AlsaOut(binary="no-such-aplay-binary")
+
+
+def test_default_voice_uses_pyttsx3_and_refuses_unknown_voices(tmp_path, caplog):
+    v = Voice(tmp_path / "a")
+    try:
+        p = v.phrase("请取号")
+        assert isinstance(v._renderer, Pyttsx3Renderer)
+        assert wav_stats(p)[1] > 300
+    finally:
+        v._renderer.close()
+    bad = Voice(tmp_path / "b", voice="klingon-xx")
+    with caplog.at_level("WARNING", logger="yimen.hw.voice"), pytest.raises(VoiceError, match="no voice"):
+        bad.phrase("你好")  # neither engine may quietly fall back to English
+    assert "pyttsx3 unavailable" in caplog.text

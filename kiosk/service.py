@@ -1,0 +1,260 @@
+"""What the kiosk does, without a screen: talk to the server (only through HallClient), print, and
+decide what to tell the person. The Kivy screens call this and show its `Outcome`s; tests drive it
+directly against a real server on loopback.
+
+Rules it keeps: a ticket is printed only after the server acknowledged it; a slip that does not
+print is reported to the server (print-failed) and shown on screen instead — never lost, never a
+phantom; the ID number never leaves the kiosk (only the salted person key); printer trouble is
+reported as device status, paper near end as a staff alert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hw.printer import (
+    EscPosPrinter,
+    PrinterError,
+    PrinterStatus,
+    checklist_bytes,
+    printer_test_page,
+)
+from queue_server.client import ApiError, HallClient, ServerAway, person_key
+
+from .i18n import t
+from .logic import guide_sections, label, local_time, slip_of
+
+log = logging.getLogger("yimen.kiosk")
+
+
+@dataclass
+class Outcome:
+    """The result of taking a ticket, as the screen must show it.
+
+    kind: printed | on_screen (valid ticket, slip not printed) | server_away | refused
+    """
+
+    kind: str
+    message: str = ""
+    issued: dict[str, Any] | None = None
+    code: str = ""
+    printer_state: str = ""
+
+
+@dataclass
+class KioskService:
+    client: HallClient
+    printer: EscPosPrinter | None = None
+    lang: str = "zh"
+    clock: Callable[[], float] = time.time
+    hall: dict[str, Any] | None = None
+    server_ok: bool = False
+    attempts: int = 0
+    printer_state: str = "offline"
+    last_issued: dict[str, Any] | None = None
+    on_change: list[Callable[[], None]] = field(default_factory=list)
+    _salt: str | None = None
+    _matters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _reported_printer: str | None = None
+
+    # ------------------------------------------------------------------ connection
+
+    def _changed(self) -> None:
+        for cb in list(self.on_change):
+            cb()
+
+    async def connect(self) -> bool:
+        """One attempt to load the hall; flips `server_ok` and counts attempts while away."""
+        try:
+            self.hall = await self.client.hall()
+        except (ServerAway, ApiError) as exc:
+            if self.server_ok or self.attempts == 0:
+                log.warning("server away: %s", exc)
+            self.server_ok = False
+            self.attempts += 1
+            self._changed()
+            return False
+        if not self.server_ok:
+            log.info("server reachable (after %d failed attempts)", self.attempts)
+        self.server_ok, self.attempts = True, 0
+        self._changed()
+        return True
+
+    async def keep_connected(self, every_s: float = 5.0, retry_s: float = 2.0) -> None:
+        """Forever: check the server (and the printer), faster while it is away."""
+        while True:
+            await self.connect()
+            await self.check_printer()
+            await asyncio.sleep(every_s if self.server_ok else retry_s)
+
+    def categories(self) -> list[dict[str, Any]]:
+        return list((self.hall or {}).get("categories", []))
+
+    async def matters(self, category: str) -> list[dict[str, Any]]:
+        if category not in self._matters:
+            data = await self.client.request("GET", f"/api/v1/matters?category={category}")
+            self._matters[category] = data["matters"]
+        return self._matters[category]
+
+    def windows_for(self, category: str) -> list[dict[str, Any]]:
+        return [w for w in (self.hall or {}).get("windows", []) if category in w.get("serves", [])]
+
+    # ------------------------------------------------------------------ printer
+
+    async def check_printer(self) -> str:
+        """Ask the printer; tell the server when its state changed (and staff when paper runs low)."""
+        if self.printer is None:
+            state = "offline"
+        else:
+            status: PrinterStatus = await asyncio.to_thread(self.printer.status)
+            state = status.state
+        await self._report_printer(state)
+        return state
+
+    async def _report_printer(self, state: str) -> None:
+        changed = state != self.printer_state
+        self.printer_state = state
+        if changed:
+            self._changed()
+        if state == self._reported_printer:
+            return
+        try:
+            await self.client.request("POST", "/api/v1/devices/status", {"printer": state})
+            if state == "near_end":
+                await self.client.request("POST", "/api/v1/alerts",
+                                          {"kind": "paper_low", "message": "取号机纸将用完 / kiosk paper low"})
+            elif state in ("out", "cover_open", "error"):
+                await self.client.request("POST", "/api/v1/alerts",
+                                          {"kind": "printer", "message": f"取号机打印机：{state}"})
+            self._reported_printer = state
+        except (ServerAway, ApiError) as exc:  # retried on the next check; say it once while away
+            (log.warning if self.server_ok else log.debug)("could not report printer state %s: %s", state, exc)
+
+    @property
+    def printing_available(self) -> bool:
+        return self.printer is not None and self.printer_state in ("ok", "near_end")
+
+    # ------------------------------------------------------------------ tickets
+
+    async def _salted(self, id_number: str) -> str:
+        if self._salt is None:
+            self._salt = await self.client.person_key_salt()
+        return person_key(id_number, self._salt)
+
+    async def take_ticket(self, matter: str | None = None, category: str | None = None,
+                          id_number: str | None = None, birth_date: date | None = None) -> Outcome:
+        """Issue, then print; on any printer trouble the ticket is shown on screen and reported."""
+        body: dict[str, Any] = {"matter": matter, "category": None if matter else category}
+        try:
+            if id_number:
+                body["person_key"] = await self._salted(id_number)
+            if birth_date:
+                body["birth_date"] = birth_date.isoformat()
+            issued = await self.client.issue(**body)
+        except ServerAway:
+            self.server_ok = False
+            self._changed()
+            return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))
+        except ApiError as exc:
+            return self._refused(exc)
+        return await self._deliver(issued)
+
+    async def check_in(self, code: str | None = None, id_number: str | None = None) -> Outcome:
+        """An appointment checks in by its scanned code or by the ID card; then as take_ticket."""
+        try:
+            body = {"code": code} if code else {"person_key": await self._salted(id_number or "")}
+            issued = await self.client.request("POST", "/api/v1/appointments/check-in", body)
+        except ServerAway:
+            self.server_ok = False
+            self._changed()
+            return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))
+        except ApiError as exc:
+            if exc.status in (404, 422) or "appointment" in exc.code or "booking" in exc.code:
+                return Outcome("refused", t("appointment_not_found", self.lang), code=exc.code)
+            return self._refused(exc)
+        return await self._deliver(issued)
+
+    def _refused(self, exc: ApiError) -> Outcome:
+        if exc.code == "hall_closed":
+            detail = exc.message.split(";", 1)[-1].strip() if ";" in exc.message else exc.message
+            return Outcome("refused", t("hall_closed", self.lang, detail=detail), code=exc.code)
+        if exc.code == "already_has_ticket":
+            return Outcome("refused", t("already_has_ticket", self.lang), code=exc.code)
+        return Outcome("refused", t("refused", self.lang, message=exc.message), code=exc.code)
+
+    async def _deliver(self, issued: dict[str, Any]) -> Outcome:
+        self.last_issued = issued
+        if not self.printing_available:
+            state = self.printer_state
+            await self._print_failed(issued, f"printer {state} before printing")
+            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=state)
+        try:
+            assert self.printer is not None
+            status = await asyncio.to_thread(self.printer.print_ticket, slip_of(issued, self.lang))
+        except PrinterError as exc:
+            log.warning("ticket %s did not print: %s", issued["number"], exc)
+            await self._report_printer(exc.state)
+            await self._print_failed(issued, f"{exc.state}: {exc}")
+            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=exc.state)
+        await self._report_printer(status.state)
+        return Outcome("printed", t("take_slip", self.lang), issued, printer_state=status.state)
+
+    async def _print_failed(self, issued: dict[str, Any], reason: str) -> None:
+        try:
+            await self.client.request("POST", f"/api/v1/tickets/{issued['id']}/print-failed", {"reason": reason[:200]})
+        except (ServerAway, ApiError) as exc:  # the ticket is still shown; the log keeps the trace
+            log.error("could not record print failure of %s: %s", issued.get("number"), exc)
+
+    # ------------------------------------------------------------------ the rest
+
+    async def help(self, where: str = "") -> bool:
+        """The 请工作人员帮助 button: a staff alert on the server."""
+        try:
+            await self.client.request("POST", "/api/v1/alerts",
+                                      {"kind": "help", "message": f"取号机有人需要帮助 {where}".strip()[:200]})
+            return True
+        except (ServerAway, ApiError) as exc:
+            log.warning("help alert failed: %s", exc)
+            return False
+
+    async def print_checklist(self, matter: dict[str, Any]) -> bool:
+        if not self.printing_available or self.printer is None:
+            return False
+        data = checklist_bytes(t("checklist_title", self.lang, name=label(matter, self.lang)),
+                               guide_sections(matter, self.lang),
+                               footer=f"{local_time(self.clock())}  12345", cols=self.printer.cols)
+        try:
+            await asyncio.to_thread(self.printer.print_job, data)
+            return True
+        except PrinterError as exc:
+            await self._report_printer(exc.state)
+            return False
+
+    async def print_test(self) -> str:
+        if self.printer is None:
+            return "offline"
+        try:
+            await asyncio.to_thread(self.printer.print_job, printer_test_page(self.printer.cols, local_time(self.clock())))
+            return "ok"
+        except PrinterError as exc:
+            await self._report_printer(exc.state)
+            return exc.state
+
+    async def reprint_last(self) -> Outcome:
+        """Maintenance: print the last ticket again (the ticket itself is unchanged)."""
+        if self.last_issued is None:
+            return Outcome("refused", t("nothing_to_reprint", self.lang))
+        if self.printer is None:
+            return Outcome("on_screen", t("photo_ticket", self.lang), self.last_issued, printer_state="offline")
+        try:
+            await asyncio.to_thread(self.printer.print_ticket, slip_of(self.last_issued, self.lang))
+        except PrinterError as exc:
+            await self._report_printer(exc.state)
+            return Outcome("on_screen", t("photo_ticket", self.lang), self.last_issued, printer_state=exc.state)
+        return Outcome("printed", t("take_slip", self.lang), self.last_issued, printer_state="ok")

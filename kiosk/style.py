@@ -1,0 +1,55 @@
+"""Sizes and colours of the kiosk in standard and elderly (长辈) mode, and the contrast rule they meet.
+
+Font sizes are pixels (the elderly rule is "main text ≥ 30 px-equivalent"); target heights are dp
+(the rule is "≥ 60 dp"). Colours are chosen for ≥ 4.5:1 contrast (WCAG AA), checked by a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Style:
+    body: int  # main text, px
+    small: int  # secondary text, px
+    title: int
+    big: int  # the result screen's lines
+    number: int  # the ticket number on the result screen
+    button_h: int  # dp
+    tile_h: int  # dp
+    key_h: int  # dp, search letter keys
+
+
+NORMAL = Style(body=26, small=22, title=36, big=44, number=180, button_h=72, tile_h=170, key_h=64)
+ELDERLY = Style(body=38, small=32, title=50, big=60, number=240, button_h=120, tile_h=240, key_h=96)
+
+# RGBA 0..1
+BG = (1.0, 1.0, 1.0, 1.0)
+TEXT = (0.07, 0.07, 0.07, 1.0)
+TILE = (0.04, 0.30, 0.60, 1.0)  # deep blue, white text
+TILE_TEXT = (1.0, 1.0, 1.0, 1.0)
+BUTTON = (0.20, 0.20, 0.20, 1.0)  # dark grey, white text
+HELP = (0.70, 0.07, 0.07, 1.0)  # red, white text
+OK = (0.0, 0.40, 0.15, 1.0)  # green, white text
+BANNER = (0.55, 0.05, 0.05, 1.0)  # server/printer trouble, white text
+BAR = (0.92, 0.94, 0.97, 1.0)  # top/bottom bars, dark text
+
+PAIRS = {  # (foreground, background) pairs the screens use
+    "text": (TEXT, BG), "tile": (TILE_TEXT, TILE), "button": (TILE_TEXT, BUTTON), "help": (TILE_TEXT, HELP),
+    "ok": (TILE_TEXT, OK), "banner": (TILE_TEXT, BANNER), "bar": (TEXT, BAR),
+}
+
+
+def _lum(rgb: tuple[float, ...]) -> float:
+    def ch(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (ch(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
+    """WCAG contrast ratio of two opaque colours (1–21)."""
+    a, b = sorted((_lum(fg), _lum(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)

@@ -1,0 +1,218 @@
+"""The kiosk's service layer against the real queue server on loopback, with a fake printer.
+
+Server state is read back through the server's own objects only to check what the kiosk caused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from datetime import date
+
+import pytest
+from aiohttp import web
+
+from hw.printer import FakePrinter, decode
+from kiosk.service import KioskService
+from queue_server.auth import Accounts
+from queue_server.client import HallClient
+from queue_server.web.app import create_app
+
+ID_OLD = "11010519491231002X"  # a valid GB 11643 number, born 1949
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The real app on a fixed loopback port that can be stopped and started again."""
+
+    def __init__(self, service, accounts):
+        self.service, self.accounts = service, accounts
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self.runner = web.AppRunner(create_app(self.service, self.accounts, "http://hall.test"))
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True).start()
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+
+@pytest.fixture
+async def live(service, store, clock):
+    accounts = Accounts(store)
+    token = accounts.add_device("kiosk-1", "kiosk", None, clock())
+    srv = LiveServer(service, accounts)
+    await srv.start()
+    srv.token = token
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+async def kiosk(live):
+    client = HallClient(live.url, live.token, timeout_s=2.0)
+    svc = KioskService(client, FakePrinter(), clock=lambda: live.service.clock())
+    assert await svc.connect()
+    await svc.check_printer()
+    yield svc
+    await client.close()
+
+
+def desk(live):
+    return live.service.hall.state.desk
+
+
+async def test_ticket_issued_and_printed(kiosk, live):
+    cats = [c["code"] for c in kiosk.categories()]
+    assert cats[:4] == ["A", "B", "C", "D"]  # from the server's configuration
+    matters = await kiosk.matters("D")
+    out = await kiosk.take_ticket(matter=matters[0]["code"])
+    assert out.kind == "printed" and out.issued["number"] == "D001"
+    printed = kiosk.printer.fake.printed()
+    assert "D001" in printed.lines and printed.qr == [out.issued["status_url"]]
+    assert "5号窗口" in " ".join(printed.lines)
+    ticket = live.service.hall.state.tickets[out.issued["id"]]
+    assert ticket.print_failure is None
+    assert live.service.hall.state.desk.devices  # the printer's state was reported
+
+
+async def test_id_card_gives_priority_and_one_ticket_per_matter(kiosk, live):
+    code = (await kiosk.matters("A"))[0]["code"]
+    first = await kiosk.take_ticket(matter=code, id_number=ID_OLD, birth_date=date(1949, 12, 31))
+    assert first.kind == "printed" and first.issued["priority"] == "elderly"
+    assert "【绿色通道】" in kiosk.printer.fake.printed().lines
+    again = await kiosk.take_ticket(matter=code, id_number=ID_OLD, birth_date=date(1949, 12, 31))
+    assert again.kind == "refused" and again.code == "already_has_ticket"
+    assert "已经有" in again.message
+    # the ID number never reached the server: not in its log, not in its state
+    dump = "\n".join(live.service.store.conn.iterdump())
+    assert "ticket_issued" in dump and ID_OLD not in dump
+    assert ID_OLD not in repr(live.service.hall.state.tickets)
+
+
+async def test_paper_out_shows_ticket_on_screen_and_records_it(kiosk, live):
+    kiosk.printer.fake.state = "out"
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "on_screen" and out.printer_state == "out"
+    assert out.issued["status_url"].startswith("http://hall.test/t/")
+    assert live.service.hall.state.tickets[out.issued["id"]].print_failure.startswith("out")
+    assert [a.kind for a in desk(live).alerts] == ["printer"]
+    assert not kiosk.printing_available
+    # mid-job: the paper ends while the slip prints
+    kiosk.printer.fake.state = "ok"
+    assert await kiosk.check_printer() == "ok"
+    kiosk.printer.fake.fail_after_bytes = len(kiosk.printer.fake.output) + 50
+    out2 = await kiosk.take_ticket(category="A")
+    assert out2.kind == "on_screen"
+    assert live.service.hall.state.tickets[out2.issued["id"]].print_failure is not None
+
+
+async def test_paper_near_end_alerts_staff_but_prints(kiosk, live):
+    kiosk.printer.fake.state = "near_end"
+    out = await kiosk.take_ticket(category="B")
+    assert out.kind == "printed" and out.printer_state == "near_end"
+    assert [a.kind for a in desk(live).alerts] == ["paper_low"]
+    await kiosk.check_printer()  # unchanged: no second alert
+    assert len(desk(live).alerts) == 1
+
+
+async def test_hall_closed_is_said_plainly(kiosk, live):
+    live.service.clock.advance(12 * 3600)  # 21:00
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "refused" and out.code == "hall_closed"
+    assert out.message.startswith("现在不是办理时间") and "08:30" in out.message
+    assert kiosk.printer.fake.output == b""
+
+
+async def test_help_button_raises_an_alert(kiosk, live):
+    assert await kiosk.help("home")
+    assert [a.kind for a in desk(live).alerts] == ["help"]
+
+
+async def test_appointment_check_in_by_code(kiosk, live):
+    state = live.service
+    now = state.clock()
+    state.run(lambda h, t: h.book("246810", now + 600, now + 2400, t, "A", None, None, "test"))
+    out = await kiosk.check_in(code="246810")
+    assert out.kind == "printed" and out.issued["number"].startswith("A")
+    missing = await kiosk.check_in(code="999999")
+    assert missing.kind == "refused" and "预约" in missing.message
+
+
+async def test_server_away_then_back_without_restart(kiosk, live):
+    await live.stop()
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "server_away" and "重试" in out.message
+    assert kiosk.printer.fake.output == b""  # nothing printed
+    assert not kiosk.server_ok
+    watcher = asyncio.create_task(kiosk.keep_connected(every_s=0.2, retry_s=0.1))
+    try:
+        for _ in range(50):
+            if kiosk.attempts >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert kiosk.attempts >= 2 and not kiosk.server_ok
+        await live.start()
+        for _ in range(100):
+            if kiosk.server_ok:
+                break
+            await asyncio.sleep(0.05)
+        assert kiosk.server_ok and kiosk.attempts == 0
+    finally:
+        watcher.cancel()
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "printed" and out.issued["number"] == "A001"
+
+
+async def test_reprint_last(kiosk):
+    assert (await kiosk.reprint_last()).kind == "refused"
+    out = await kiosk.take_ticket(category="G")
+    again = await kiosk.reprint_last()
+    assert again.kind == "printed" and again.issued["number"] == out.issued["number"]
+    assert kiosk.printer.fake.printed().lines.count(out.issued["number"]) == 2
+
+
+async def test_checklist_prints_the_same_sections_as_the_screen(kiosk):
+    from kiosk.logic import guide_sections
+
+    matter = (await kiosk.matters("A"))[0]
+    assert await kiosk.print_checklist(matter)
+    lines = decode(kiosk.printer.fake.output).lines
+    for heading, items in guide_sections(matter):
+        assert heading in lines
+        assert any(items[0][:8] in line for line in lines)
+
+
+async def test_maintenance_printer_test_and_paper_status(kiosk, live):
+    assert await kiosk.print_test() == "ok"
+    printed = kiosk.printer.fake.printed()
+    assert "打印测试" in printed.lines and printed.qr == ["yimen printer test"]
+    kiosk.printer.fake.state = "cover_open"
+    assert await kiosk.check_printer() == "cover_open"
+    assert await kiosk.print_test() == "cover_open"
+    assert [a.kind for a in desk(live).alerts] == ["printer"]
+    kiosk.printer = None  # no printer configured at all
+    assert await kiosk.check_printer() == "offline"
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "on_screen" and out.printer_state == "offline"
+
+
+async def test_bench_function_counts_bytes_through_a_paced_pty(live):
+    from kiosk.bench import bench_baud, raster_qr_bytes
+
+    r = await bench_baud(live.url, live.token, 115200, 2)
+    assert r["tickets"] == 2 and 300 < r["slip_bytes"] < 600
+    # the wire carries the slip plus the DLE EOT queries around it (1, 4 before; 1, 4 after)
+    assert r["wire_bytes_per_ticket"] == r["slip_bytes"] + 12
+    assert r["physical_limit_ms"] == round(r["slip_bytes"] * 10 / 115200 * 1000, 1)
+    assert raster_qr_bytes("http://hall.test/t/abc") > 20 * 87
