@@ -11,7 +11,9 @@ Used by the kiosk (spoken guidance) and the announcer (calls). Nothing here know
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
+import io
 import logging
 import queue
 import re
@@ -119,7 +121,8 @@ class Pyttsx3Renderer:
             text, out, fut = job
             try:
                 engine.save_to_file(text, str(out))
-                engine.runAndWait()
+                with contextlib.redirect_stdout(io.StringIO()):  # its espeak driver prints "Audio saved to …"
+                    engine.runAndWait()
                 if not self._written(out):
                     raise VoiceError(f"pyttsx3 wrote no audio for {text!r}")
                 fut.set_result(None)

@@ -145,15 +145,17 @@ def _native(url: str) -> bytes:
     return p.output
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kiosk.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", help="a running server (default: start one)")
-    parser.add_argument("--token", help="its kiosk device token")
-    parser.add_argument("--bauds", default="115200,9600", type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--tickets", type=int, default=5)
-    args = parser.parse_args(argv)
+def bench(args: argparse.Namespace) -> int:
     print(json.dumps(asyncio.run(run(args)), indent=2))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .cli import printer_bench_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk.bench", description=__doc__.split("\n\n")[0])
+    printer_bench_arguments(parser)
+    return bench(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def all_units() -> list[Path]:
 def test_every_unit_runs_a_valid_command_without_secrets_on_its_command_line():
     units = all_units()
     assert {u.name for u in units} >= {"yimen-serve.service", "yimen-display.service", "yimen-announcer.service",
-                                       "yimen-led.service", "yimen-keypad@.service", "yimen-review@.service"}
+                                       "yimen-led.service", "yimen-keypad@.service", "yimen-review@.service",
+                                       "yimen-kiosk.service"}
     for path in units:
         unit = configparser.ConfigParser(strict=False, interpolation=None)
         unit.optionxform = str
@@ -56,7 +57,9 @@ def test_every_unit_runs_a_valid_command_without_secrets_on_its_command_line():
         assert "--token" not in argv, path.name  # tokens come from an EnvironmentFile, not the process list
         assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict", path.name
         assert service["User"] == "yimen" and service["Restart"] == "always", path.name
-        if args.command != "serve":
+        if args.command == "kiosk":
+            assert args.config.startswith("/etc/yimen/"), path.name  # its token file is named there
+        elif args.command != "serve":
             assert service["EnvironmentFile"].startswith("/etc/yimen/"), path.name
 
 

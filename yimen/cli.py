@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bridge.cli import register as register_keypad
     from display.cli import add_bench_latency
     from display.cli import register as register_display
+    from kiosk.cli import add_printer_bench
     from kiosk.cli import register as register_kiosk
     from kiosk.review_cli import register_review
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
     add_bench_dispatch(bench_sub)
     add_bench_latency(bench_sub)
+    add_printer_bench(bench_sub)
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))
