@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,6 +63,9 @@ class KioskService:
     _salt: str | None = None
     _matters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _reported_printer: str | None = None
+    # Issue requests whose answer never came: the citizen was told "no ticket", so once the server is
+    # back each is abandoned (a ticket issued for it after all is cancelled). Never resent.
+    unanswered: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ connection
 
@@ -83,8 +87,23 @@ class KioskService:
         if not self.server_ok:
             log.info("server reachable (after %d failed attempts)", self.attempts)
         self.server_ok, self.attempts = True, 0
+        await self._abandon_unanswered()
         self._changed()
         return True
+
+    async def _abandon_unanswered(self) -> None:
+        while self.unanswered:
+            key = self.unanswered[0]
+            try:
+                result = await self.client.abandon(key)
+            except ServerAway:
+                return
+            except ApiError as exc:  # e.g. already abandoned: nothing left to do for this key
+                log.info("abandoning %s: %s", key, exc)
+            else:
+                if result.get("cancelled"):
+                    log.warning("ticket %s was issued although its answer was lost; cancelled", result["cancelled"])
+            self.unanswered.pop(0)
 
     async def keep_connected(self, every_s: float = 5.0, retry_s: float = 2.0) -> None:
         """Forever: check the server (and the printer), faster while it is away."""
@@ -151,13 +170,15 @@ class KioskService:
                           id_number: str | None = None, birth_date: date | None = None) -> Outcome:
         """Issue, then print; on any printer trouble the ticket is shown on screen and reported."""
         body: dict[str, Any] = {"matter": matter, "category": None if matter else category}
+        key = uuid.uuid4().hex
         try:
             if id_number:
                 body["person_key"] = await self._salted(id_number)
             if birth_date:
                 body["birth_date"] = birth_date.isoformat()
-            issued = await self.client.issue(**body)
+            issued = await self.client.issue(idempotency_key=key, **body)
         except ServerAway:
+            self.unanswered.append(key)
             self.server_ok = False
             self._changed()
             return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))

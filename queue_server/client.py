@@ -66,9 +66,10 @@ class HallClient:
         if self._session is not None:
             await self._session.close()
 
-    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None) -> Any:
         try:
-            async with self.session.request(method, self.base_url + path, json=body) as response:
+            async with self.session.request(method, self.base_url + path, json=body, headers=headers) as response:
                 text = await response.text()
                 try:
                     data = json.loads(text) if text else None
@@ -91,8 +92,14 @@ class HallClient:
     async def queue(self) -> dict[str, Any]:
         return await self.request("GET", "/api/v1/queue")
 
-    async def issue(self, **body: Any) -> dict[str, Any]:
-        return await self.request("POST", "/api/v1/tickets", {k: v for k, v in body.items() if v is not None})
+    async def issue(self, idempotency_key: str | None = None, **body: Any) -> dict[str, Any]:
+        """Issue a ticket. With an `idempotency_key`, asking again after a lost answer returns the
+        same ticket; if the answer stays lost, `abandon(key)` makes sure no ticket is left behind."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self.request("POST", "/api/v1/tickets", {k: v for k, v in body.items() if v is not None}, headers)
+
+    async def abandon(self, idempotency_key: str) -> dict[str, Any]:
+        return await self.request("POST", "/api/v1/tickets/abandon", {"idempotency_key": idempotency_key})
 
     async def person_key_salt(self) -> str:
         """The hall's salt for `person_key` (kiosk devices only)."""

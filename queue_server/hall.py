@@ -82,6 +82,8 @@ class HallState:
     windows: dict[int, WindowState] = field(default_factory=dict)
     service_s: dict[str, list[float]] = field(default_factory=dict)
     recent_calls: list[dict[str, Any]] = field(default_factory=list)
+    by_request_key: dict[str, str] = field(default_factory=dict)  # idempotency key → ticket id
+    void_keys: set[str] = field(default_factory=set)  # keys a device gave up on: never issue them
     desk: FrontDeskState = field(default_factory=FrontDeskState)
     ratings: RatingState = field(default_factory=RatingState)
     last_seq: int = 0
@@ -96,6 +98,7 @@ class IssueRequest:
     person_key: str | None = None
     appointment: dict[str, Any] | None = None
     channel: str = "kiosk"
+    request_key: str | None = None  # the device's idempotency key: a retry gets the same ticket
 
 
 class Hall(FrontDesk, Ratings):
@@ -213,6 +216,8 @@ class Hall(FrontDesk, Ratings):
     def check_issue(self, req: IssueRequest, now: float) -> tuple[str, str | None, str | None]:
         """Validate an issue request; returns (category, matter, priority class)."""
         cfg = self.config
+        if req.request_key is not None and req.request_key in self.state.void_keys:
+            raise Conflict("abandoned", "this request was abandoned by the device; take a new ticket")
         matter = None
         if req.matter is not None:
             found = cfg.matter(req.matter)
@@ -272,7 +277,7 @@ class Hall(FrontDesk, Ratings):
             "ticket": ticket_id(self.state.day, number), "number": number, "sequence": sequence,
             "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
             "appointment": appointment, "queued_at": queued_at, "token": token, "estimate": est,
-            "channel": req.channel,
+            "channel": req.channel, "request_key": req.request_key,
         }, actor)
 
     def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
@@ -421,6 +426,28 @@ class Hall(FrontDesk, Ratings):
             raise Conflict("not_cancellable", f"ticket {t.number} is {t.status}; only waiting or held tickets can be cancelled")
         return self._event("ticket_cancelled", now, {"ticket": t.id, "number": t.number, "reason": reason}, actor)
 
+    def issued_for(self, request_key: str) -> Ticket | None:
+        """The ticket an earlier request with this idempotency key got today, if any."""
+        found = self.state.by_request_key.get(request_key)
+        return self.state.tickets[found] if found else None
+
+    def abandon(self, request_key: str, now: float, actor: str = "") -> Event:
+        """A device lost the answer to an issue request and told the citizen no ticket was issued:
+        cancel the ticket if it was issued after all, and refuse the key from now on — so there is
+        never a ticket in the queue that nobody holds."""
+        if request_key in self.state.void_keys:
+            raise Conflict("already_abandoned", "this request was abandoned already")
+        t = self.issued_for(request_key)
+        cancel = t.id if t is not None and t.status in ("waiting", "held") else None
+        return self._event("issue_abandoned", now, {"request_key": request_key, "ticket": cancel,
+                                                    "number": t.number if t else None}, actor)
+
+    def _on_issue_abandoned(self, d: dict, at: float) -> None:
+        self.state.void_keys.add(d["request_key"])
+        if d["ticket"]:
+            t = self.state.tickets[d["ticket"]]
+            t.status, t.outcome, t.finished_at = "done", "cancelled", at
+
     def print_failed(self, ticket: str, reason: str, now: float, actor: str = "") -> Event:
         """The kiosk could not print this ticket's slip: recorded, so it is neither lost nor a phantom."""
         t = self.ticket(ticket)
@@ -500,6 +527,8 @@ class Hall(FrontDesk, Ratings):
         self.state.by_number[t.number] = t.id
         if t.appointment and t.appointment.get("code"):
             self.checked_in(t.appointment["code"], t.id)
+        if d.get("request_key"):
+            self.state.by_request_key[d["request_key"]] = t.id
 
     def _on_ticket_called(self, d: dict, at: float) -> None:
         ws = self.state.windows[d["window"]]

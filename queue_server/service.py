@@ -115,10 +115,13 @@ class HallService:
         self.follow_ups.apply(event)
         self._publish(event)
 
-    def issue(self, request: IssueRequest, actor: Actor) -> Event:
-        """Issue a ticket; its number is allocated inside the same transaction as the event."""
+    def issue(self, request: IssueRequest, actor: Actor) -> Event | None:
+        """Issue a ticket; its number is allocated inside the same transaction as the event.
+        None when a request with the same idempotency key got its ticket already (see `Hall.issued_for`)."""
         now = self.clock()
         self._roll_over(now)
+        if request.request_key is not None and self._hall.issued_for(request.request_key) is not None:
+            return None
         if request.channel == "kiosk":
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:

@@ -215,3 +215,24 @@ async def test_the_client_turns_a_plain_text_error_into_an_api_error(hall):
         with pytest.raises(ApiError) as exc:
             await client.request("GET", "/no/such/page")
     assert exc.value.status == 404
+
+
+async def test_idempotent_issue_and_abandon(hall):
+    headers = {**hall.auth("kiosk"), "Idempotency-Key": "kiosk-1-req-0001"}
+    r1 = await hall.client.post("/api/v1/tickets", json={"category": "A"}, headers=headers)
+    r2 = await hall.client.post("/api/v1/tickets", json={"category": "A"}, headers=headers)
+    first, second = await r1.json(), await r2.json()
+    assert (r1.status, r2.status) == (201, 200) and r2.headers["Idempotent-Replay"] == "true"
+    assert first == second and hall.service.store.issued_count("2026-11-23") == 1
+    bad = await hall.client.post("/api/v1/tickets", json={"category": "A"},
+                                 headers={**hall.auth("kiosk"), "Idempotency-Key": "no spaces!"})
+    assert bad.status == 400 and (await bad.json())["field"] == "Idempotency-Key"
+    _, data = await hall.post("/api/v1/tickets/abandon", json={"idempotency_key": "kiosk-1-req-0001"}, expect=200)
+    assert data["cancelled"] == "A001" and hall.service.hall.ticket("A001").outcome == "cancelled"
+    _, data = await hall.post("/api/v1/tickets/abandon", json={"idempotency_key": "kiosk-1-req-0002"}, expect=200)
+    assert data["cancelled"] is None  # never issued: the key is refused from now on
+    late = await hall.client.post("/api/v1/tickets", json={"category": "A"},
+                                  headers={**hall.auth("kiosk"), "Idempotency-Key": "kiosk-1-req-0002"})
+    assert late.status == 409 and (await late.json())["error"] == "abandoned"
+    status, data = await hall.post("/api/v1/tickets/abandon", json={"idempotency_key": "kiosk-1-req-0002"})
+    assert status == 409

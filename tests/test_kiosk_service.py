@@ -216,3 +216,26 @@ async def test_bench_function_counts_bytes_through_a_paced_pty(live):
     assert r["wire_bytes_per_ticket"] == r["slip_bytes"] + 12
     assert r["physical_limit_ms"] == round(r["slip_bytes"] * 10 / 115200 * 1000, 1)
     assert raster_qr_bytes("http://hall.test/t/abc") > 20 * 87
+
+
+async def test_a_lost_answer_leaves_no_ticket_nobody_holds(kiosk, live):
+    # The server commits the ticket but the kiosk never hears back (the answer is lost on the way):
+    # the kiosk told the citizen "no ticket", so when the server answers again it abandons the key.
+    svc = live.service
+    lost = "lost-answer-0001"
+    answered = await kiosk.client.issue(idempotency_key=lost, category="A")
+    again = await kiosk.client.issue(idempotency_key=lost, category="A")  # a retry gets the same ticket
+    assert again["number"] == answered["number"] == "A001"
+    assert [e.type for e in svc.store.events()].count("ticket_issued") == 1
+    kiosk.unanswered.append(lost)
+    await live.stop()
+    out = await kiosk.take_ticket(category="A")  # this request never reaches the server
+    assert out.kind == "server_away" and len(kiosk.unanswered) == 2
+    await live.start()
+    assert await kiosk.connect()
+    assert kiosk.unanswered == []
+    assert svc.hall.ticket("A001").outcome == "cancelled"
+    abandoned = [e for e in svc.store.events() if e.type == "issue_abandoned"]
+    assert [e.data["number"] for e in abandoned] == ["A001", None]
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "printed" and out.issued["number"] == "A002"

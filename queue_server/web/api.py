@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -244,10 +246,41 @@ async def issue_ticket(request: web.Request) -> web.Response:
     req = IssueRequest(category=data.get("category"), matter=data.get("matter"), priority=data.get("priority"),
                        birth_date=birth, person_key=data.get("person_key"), appointment=appointment,
                        channel=principal.role if principal.kind == "device" else "counter")
+    return await _issue_and_answer(request, req)
+
+
+_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
+
+
+async def _issue_and_answer(request: web.Request, req: IssueRequest) -> web.Response:
+    """Issue, honouring an `Idempotency-Key` header: a device that lost an answer and asks again
+    gets the same ticket (200, `Idempotent-Replay: true`), never a second one."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _KEY.fullmatch(key):
+        raise BodyError("Idempotency-Key", "must be 8–64 letters, digits or . _ : -")
     svc = _svc(request)
-    event = svc.issue(req, _actor(request))
-    ticket = svc.hall.state.tickets[event.data["ticket"]]
-    return _json(issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request)), 201)
+    event = svc.issue(dataclasses.replace(req, request_key=key), _actor(request))
+    ticket = svc.hall.state.tickets[event.data["ticket"]] if event else svc.hall.issued_for(key)  # type: ignore[arg-type]
+    receipt = issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request))
+    response = _json(receipt, 201 if event else 200)
+    if event is None:
+        response.headers["Idempotent-Replay"] = "true"
+    return response
+
+
+ABANDON_BODY = obj({"idempotency_key": string(64, pattern=_KEY.pattern)}, ("idempotency_key",))
+
+
+@api("POST", "/api/v1/tickets/abandon", summary="A device gives up on an issue request whose answer it never got",
+     roles=ISSUERS, tag="tickets", body=ABANDON_BODY,
+     description="When the answer to POST /api/v1/tickets was lost (timeout, server restart) the kiosk told the "
+                 "citizen that no ticket was issued. It then sends the request's Idempotency-Key here: a ticket "
+                 "issued for it after all is cancelled, and the key is refused from now on. So no ticket waits in "
+                 "the queue that nobody holds.")
+async def abandon_issue(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    event = _svc(request).run(lambda h, now: h.abandon(data["idempotency_key"], now, str(_actor(request))))
+    return _json({"cancelled": event.data["number"], "seq": event.seq})
 
 
 def _base(request: web.Request) -> str:
@@ -592,9 +625,7 @@ async def check_in(request: web.Request) -> web.Response:
     req = IssueRequest(category=booking.category, matter=booking.matter, person_key=booking.person_key,
                        appointment={"code": booking.code, "slot_start": booking.slot_start, "slot_end": booking.slot_end},
                        channel=principal.role if principal.kind == "device" else "counter")
-    event = svc.issue(req, _actor(request))
-    ticket = svc.hall.state.tickets[event.data["ticket"]]
-    return _json(issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request)), 201)
+    return await _issue_and_answer(request, req)
 
 
 @api("GET", "/api/v1/me/today", summary="A signed-in clerk's own figures today (served, mean service time, ratings)",
