@@ -475,7 +475,8 @@ class KioskApp(App):
             out = await self.service.take_ticket(
                 matter=matter["code"] if matter else None,
                 category=(self.category or {}).get("code"),
-                id_number=card["id_number"] if card else None, birth_date=card["birth"] if card else None)
+                id_number=card["id_number"] if card else None, birth_date=card["birth"] if card else None,
+                identity=card["identity"] if card else None)
             self.finish(out)
 
         self.spawn(run())
@@ -555,7 +556,7 @@ class KioskApp(App):
         appointment is looked up by the card; otherwise the person chooses (the banner says so).
         """
         self.card = {"id_number": card.id_number, "birth": card.birth_date, "masked_name": mask_name(card.name),
-                     "masked_id": mask_id(card.id_number)}
+                     "masked_id": mask_id(card.id_number), "identity": card}
         self.card_seen_at = self.now()
         log.info("ID card read (%s)", self.card["masked_id"])
         if self.sm.current in ("guide", "confirm") and self.matter is not None:

@@ -167,8 +167,10 @@ class KioskService:
         return person_key(id_number, self._salt)
 
     async def take_ticket(self, matter: str | None = None, category: str | None = None,
-                          id_number: str | None = None, birth_date: date | None = None) -> Outcome:
-        """Issue, then print; on any printer trouble the ticket is shown on screen and reported."""
+                          id_number: str | None = None, birth_date: date | None = None,
+                          identity: Any = None) -> Outcome:
+        """Issue, then print; on any printer trouble the ticket is shown on screen and reported.
+        `identity` (hw.idcard.IdCard) goes to the server as the serving clerk's intake draft."""
         body: dict[str, Any] = {"matter": matter, "category": None if matter else category}
         key = uuid.uuid4().hex
         try:
@@ -184,7 +186,19 @@ class KioskService:
             return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))
         except ApiError as exc:
             return self._refused(exc)
+        if identity is not None:
+            await self._send_intake(issued["id"], identity)
         return await self._deliver(issued)
+
+    async def _send_intake(self, ticket: str, card: Any) -> None:
+        """Best effort: the ticket stands even if the draft does not arrive (the clerk asks for the card)."""
+        draft = {"name": card.name, "sex": card.sex, "ethnicity": card.ethnicity,
+                 "birth_date": card.birth_date.isoformat(), "address": card.address, "id_number": card.id_number,
+                 "authority": card.authority, "valid_from": card.valid_from, "valid_to": card.valid_to}
+        try:
+            await self.client.request("POST", f"/api/v1/tickets/{ticket}/intake", draft)
+        except (ServerAway, ApiError) as exc:
+            log.warning("intake draft for %s not stored: %s", ticket, exc)
 
     async def check_in(self, code: str | None = None, id_number: str | None = None) -> Outcome:
         """An appointment checks in by its scanned code or by the ID card; then as take_ticket."""

@@ -62,6 +62,9 @@ class HallService:
     def _load(self, day: date) -> Hall:
         for old in self.store.unclosed_days_before(day.isoformat()):
             self._close_old_day(date.fromisoformat(old))
+        purged = self.store.purge_intake(day.isoformat())
+        if purged:
+            log.info("deleted %d intake draft(s) of earlier days", purged)
         hall = Hall(self.config, day)
         for event in self.store.events(day=day.isoformat()):
             hall.apply(event)

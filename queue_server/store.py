@@ -64,6 +64,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_pending ON outbox(delivered_at, id);
     """,
+    """
+    CREATE TABLE intake_drafts (
+        ticket TEXT PRIMARY KEY, day TEXT NOT NULL, data TEXT NOT NULL, created_at REAL NOT NULL
+    );
+    """,
 ]
 
 # Events that must reach another system (the province's 好差评 platform): queued in the outbox in
@@ -150,6 +155,23 @@ class Store:
         return self.conn.execute(
             "SELECT 1 FROM events WHERE day = ? AND type = 'appointment_booked' AND json_extract(data, '$.code') = ?",
             (day, code)).fetchone() is not None
+
+    # ------------------------------------------------------------ intake drafts (personal data)
+    # The identity read from the ID card, for the serving clerk only. Kept out of the event log on
+    # purpose: the log is permanent, these are deleted when their business day is closed.
+
+    def put_intake(self, ticket: str, day: str, data: dict, now: float) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO intake_drafts(ticket, day, data, created_at) VALUES (?, ?, ?, ?)",
+                              (ticket, day, json.dumps(data, ensure_ascii=False), now))
+
+    def intake(self, ticket: str) -> dict | None:
+        row = self.conn.execute("SELECT data FROM intake_drafts WHERE ticket = ?", (ticket,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def purge_intake(self, before_day: str) -> int:
+        with self.transaction():
+            return self.conn.execute("DELETE FROM intake_drafts WHERE day < ?", (before_day,)).rowcount
 
     # ------------------------------------------------------------ the outbox
 

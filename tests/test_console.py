@@ -107,7 +107,7 @@ async def test_console_mouse_path_serves_a_citizen_end_to_end(hall, browser, tmp
     assert await page.locator("#waiting tr[data-number=A002] td").all_text_contents() == [
         "A002", "A 综合业务(个人)", "6 分钟", f"{est['low_min']}–{est['high_min']} 分", "呼叫"]
     assert (await window_state(hall, 1))["current"] == "A001"
-    assert await page.text_content("#intake-note") == "暂未接入：服务器尚未提供身份证受理草稿，本区域为空。"
+    await text_is(page, "intake-note", "本号未使用身份证取号")
 
     await page.click("button[data-action=recall]")
     await text_has(page, "msg", "已重呼 A001")
@@ -333,3 +333,20 @@ async def test_console_in_english_a_fixed_window_and_no_lost_or_doubled_keys(hal
     await page.wait_for_url("**/login?next=**")
     r = await page.request.get(f"{base(hall)}/api/v1/me/today")
     assert r.status == 401
+
+
+async def test_console_shows_the_intake_draft_only_to_the_clerk_at_that_window(hall, browser):
+    from .test_frontdesk import CARD
+
+    _, t = await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)
+    await hall.post(f"/api/v1/tickets/{t['id']}/intake", json=CARD, expect=200)
+    await hall.act(5, "open", who="clerk-token")  # opened from the keypad: nobody signed in there yet
+    await hall.act(5, "call-next", who="clerk-token")
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await sign_in(page, hall, "/console?window=5")
+    await text_has(page, "intake-note", "仅本窗口签到的工作人员可查看")
+    assert await page.locator("#intake dd").count() == 0
+    await page.click("button[data-action=open]")  # 接管窗口: the clerk signs in at window 5
+    await page.wait_for_function("() => document.querySelectorAll('#intake dd').length > 0")
+    values = await page.locator("#intake dd").all_text_contents()
+    assert values[:5] == ["张三丰", "男", "汉", "1949-12-31", "11010519491231002X"]

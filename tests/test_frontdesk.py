@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .conftest import PASSWORD, at
 from .test_events import receive
 
@@ -118,3 +120,37 @@ async def test_an_appointment_for_tomorrow_is_there_tomorrow(hall):
     hall.clock.now = at("2026-11-24 08:50")
     _, t = await hall.post("/api/v1/appointments/check-in", json={"code": "TMRW01"}, expect=201)
     assert t["number"] == "D001" and t["id"] == "20261124-D001"
+
+
+CARD = {"name": "张三丰", "sex": "男", "ethnicity": "汉", "birth_date": "1949-12-31", "address": "示范镇示范村1号",
+        "id_number": "11010519491231002X", "authority": "示范县公安局", "valid_from": "2020-01-01", "valid_to": "长期"}
+
+
+async def test_intake_draft_only_for_the_serving_clerk_and_gone_with_the_day(hall, township, clock):
+    from queue_server.service import HallService
+    from queue_server.store import Store
+
+    _, t = await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)
+    _, stored = await hall.post(f"/api/v1/tickets/{t['id']}/intake", json=CARD, expect=200)
+    assert stored["stored"] is True
+    status, data = await hall.post(f"/api/v1/tickets/{t['id']}/intake", json={**CARD, "id_number": "123"})
+    assert status == 400 and data["field"] == "id_number"
+    assert (await hall.post(f"/api/v1/tickets/{t['id']}/intake", who="clerk-token", json=CARD))[0] == 403
+    assert CARD["id_number"] not in json.dumps([e.data for e in hall.service.store.events()])  # not in the log
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = {"X-CSRF-Token": (await r.json())["csrf_token"]}
+    await hall.client.post("/api/v1/windows/5/open", headers=csrf)
+    r = await hall.client.get("/api/v1/windows/5/intake")
+    assert r.status == 404 and (await r.json())["error"] == "no_current_ticket"
+    await hall.client.post("/api/v1/windows/5/call-next", headers=csrf)
+    r = await hall.client.get("/api/v1/windows/5/intake")
+    assert r.status == 200 and (await r.json()) == {"ticket": "D001", "intake": CARD}
+    assert (await hall.get("/api/v1/windows/5/intake", who="clerk-token"))[0] == 403  # a keypad sees nothing
+    _, public = await hall.get(f"/api/v1/status/{t['token']}")
+    assert "张三丰" not in json.dumps(public, ensure_ascii=False) and CARD["id_number"] not in json.dumps(public)
+    hall.client.session.cookie_jar.clear()
+    r = await hall.client.post("/api/v1/session", json={"username": "admin1", "password": PASSWORD})
+    assert (await hall.client.get("/api/v1/windows/5/intake")).status == 200  # managers and admins may
+    clock.now = at("2026-11-24 08:00")  # the next business day: the draft is deleted
+    HallService(township, Store.open(hall.service.store.path.parent), clock)
+    assert hall.service.store.intake(t["id"]) is None

@@ -239,3 +239,16 @@ async def test_a_lost_answer_leaves_no_ticket_nobody_holds(kiosk, live):
     assert [e.data["number"] for e in abandoned] == ["A001", None]
     out = await kiosk.take_ticket(category="A")
     assert out.kind == "printed" and out.issued["number"] == "A002"
+
+
+async def test_the_card_becomes_an_intake_draft_and_nothing_else(kiosk, live):
+    from hw.idcard import IdCard
+
+    card = IdCard("张三丰", "男", "汉", date(1949, 12, 31), "示范镇示范村1号", ID_OLD, "示范县公安局", "20200101", "长期")
+    out = await kiosk.take_ticket(category="D", id_number=ID_OLD, birth_date=card.birth_date, identity=card)
+    assert out.kind == "printed"
+    draft = live.service.store.intake(out.issued["id"])
+    assert draft["name"] == "张三丰" and draft["id_number"] == ID_OLD
+    events = "\n".join(e.day + str(e.data) for e in live.service.store.events())
+    assert ID_OLD not in events and "张三丰" not in events  # the permanent log never holds the identity
+    assert "张三丰" not in "\n".join(kiosk.printer.fake.printed().lines)  # nor does the slip

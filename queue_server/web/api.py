@@ -18,7 +18,7 @@ from ..auth import Principal
 from ..config import PRIORITY_CLASSES
 from ..followup import APPEAL_STEPS, FLOW
 from ..frontdesk import ALERT_KINDS, PRINTER_STATES
-from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
+from ..hall import Conflict, Event, Hall, Invalid, IssueRequest, NotFound
 from ..numbering import HALL_TZ, business_day
 from ..service import Actor
 from ..stats import clerk_today, live
@@ -539,6 +539,48 @@ async def staff_card(request: web.Request) -> web.Response:
                   "supervision_phone": hall.config.hall.supervision_phone,
                   "rating_requested": hall.state.tickets[pending].number if pending else None,
                   "reasons": list(hall.config.ratings.reasons), "pad_timeout_s": hall.config.ratings.pad_timeout_s})
+
+
+# ---------------------------------------------------------------- intake drafts (身份证受理草稿)
+
+INTAKE_BODY = obj({
+    "name": string(40, minLength=1), "sex": string(4), "ethnicity": string(20),
+    "birth_date": string(10, pattern=r"\d{4}-\d{2}-\d{2}"), "address": string(120),
+    "id_number": string(18, pattern=r"\d{17}[\dX]", **{"x-pattern-message": "must be an 18-character ID number"}),
+    "authority": string(60), "valid_from": string(10), "valid_to": string(10)}, ("name", "id_number"))
+
+
+@api("POST", "/api/v1/tickets/{ticket}/intake", summary="Attach the ID card's identity to a ticket for the serving clerk",
+     roles=KIOSKS, tag="tickets", body=INTAKE_BODY,
+     description="Kept out of the event log and off every public view; only the clerk signed in at the window "
+                 "serving the ticket (or a manager) can read it, and it is deleted when the business day closes.")
+async def put_intake(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    svc = _svc(request)
+    ticket = svc.hall.ticket(request.match_info["ticket"])
+    if not ticket.active:
+        raise Conflict("not_active", f"ticket {ticket.number} is finished")
+    svc.store.put_intake(ticket.id, svc.hall.state.day.isoformat(), data, svc.clock())
+    return _json({"ticket": ticket.id, "stored": True})
+
+
+@api("GET", "/api/v1/windows/{window}/intake", summary="The intake draft of the ticket now at this window "
+     "(the clerk signed in there, or a manager)", roles=STAFF, tag="windows")
+async def get_intake(request: web.Request) -> web.Response:
+    p = _principal(request)
+    number = _window_number(request)
+    svc = _svc(request)
+    _, ws = svc.hall.window(number)
+    if p.kind != "user" or not (ws.clerk == p.name or p.has(MANAGERS)):
+        raise web.HTTPForbidden(text=json.dumps({"error": "not_your_window", "message":
+                                f"only the clerk signed in at window {number} may see its intake draft"}),
+                                content_type="application/json")
+    if ws.current is None:
+        raise NotFound("no_current_ticket", f"window {number} has no ticket at the moment")
+    draft = svc.store.intake(ws.current)
+    if draft is None:
+        raise NotFound("no_intake", "the citizen did not use an ID card for this ticket")
+    return _json({"ticket": svc.hall.state.tickets[ws.current].number, "intake": draft})
 
 
 # ---------------------------------------------------------------- bad-review follow-up (差评整改)

@@ -107,7 +107,10 @@ async function act(action, body) {
     const d = res.data;
     if (action === "pause") S.pauseReason = body.reason;
     if (action === "resume") S.pauseReason = null;
-    if (action === "open") S.card = { ...(S.card || {}), clerk: { username: S.me, display_name: S.me } };
+    if (action === "open") {
+      S.card = { ...(S.card || {}), clerk: { username: S.me, display_name: S.me } };
+      renderIntake(S.current);  // taking over the window makes its intake draft readable
+    }
     let text = tr(DONE[action] || [action, action]);
     const number = d.ticket && d.ticket.number;
     if (number && action !== "request-rating") text += " " + number;
@@ -176,6 +179,28 @@ function renderCurrent(t, matter) {
   if (t && t.appointment) notes.push(YM.t("预约", "Appointment"));
   if (t && t.transfers) notes.push(YM.t(`转移 ${t.transfers} 次`, `transferred ${t.transfers}×`));
   el("cur-note").textContent = notes.join(YM.t("；", "; ")) || "—";
+}
+
+const INTAKE_FIELDS = [["name", "姓名", "Name"], ["sex", "性别", "Sex"], ["ethnicity", "民族", "Ethnicity"],
+  ["birth_date", "出生", "Born"], ["id_number", "公民身份号码", "ID number"], ["address", "住址", "Address"],
+  ["authority", "签发机关", "Issued by"], ["valid_to", "有效期至", "Valid to"]];
+
+// The ID card's identity for the ticket at this window: only the clerk signed in here gets it.
+async function renderIntake(t) {
+  const dl = el("intake"), note = el("intake-note");
+  dl.innerHTML = ""; dl.hidden = true;
+  if (!t) { note.textContent = YM.t("当前无办理中的号", "No ticket at the window"); return; }
+  const r = await fetch(`/api/v1/windows/${S.window}/intake`, { credentials: "same-origin" });
+  if (r.status === 404) { note.textContent = YM.t("本号未使用身份证取号", "This ticket was taken without an ID card"); return; }
+  if (r.status === 403) { note.textContent = YM.t("仅本窗口签到的工作人员可查看（请先开窗/接管窗口）", "Only the clerk signed in at this window may see it (open or take over the window)"); return; }
+  if (!r.ok) { note.textContent = YM.t("暂时无法读取", "Cannot load it now"); return; }
+  const draft = (await r.json()).intake;
+  note.textContent = YM.t("请核对原件；草稿在当日结束时删除。", "Check against the card; the draft is deleted when the day closes.");
+  for (const [key, zh, en] of INTAKE_FIELDS) {
+    if (!draft[key]) continue;
+    dl.append(make("dt", YM.t(zh, en)), make("dd", draft[key]));
+  }
+  dl.hidden = false;
 }
 
 function renderMatter(matter) {
@@ -275,7 +300,7 @@ async function refreshAll() {
     renderWindow();
     renderCurrent(cur, matter);
     const key = cur ? cur.id + "|" + (matter ? matter.code : "") : null;
-    if (key !== S.checklistFor) { renderMatter(matter); S.checklistFor = key; }  // keep the ticks while the same ticket stays
+    if (key !== S.checklistFor) { renderMatter(matter); S.checklistFor = key; renderIntake(cur); }  // keep the ticks while the same ticket stays
     renderWaiting(waiting.tickets, held.tickets);
     renderMe(me);
   } catch (e) {
