@@ -133,6 +133,8 @@ class RatingRules:
     pad_timeout_s: int
     follow_up_days: int = 5
     province: ProvinceLink = ProvinceLink()
+    default_after_days: int = 0  # 0: silence stays 未评 (the national rule)
+    default_level: int = 4
 
 
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
@@ -372,7 +374,12 @@ def _calendar(check: _Checker, data: dict) -> WorkCalendar:
 
 def _ratings(check: _Checker, data: dict) -> RatingRules:
     v = check.table(data, ("ratings",), {"reasons": (list, list(DEFAULT_RATING_REASONS)), "pad_timeout_s": (int, 60),
-                                         "follow_up_days": (int, 5), "province": (dict, {})})
+                                         "follow_up_days": (int, 5), "province": (dict, {}),
+                                         "default_after_days": (int, 0), "default_level": (int, 4)})
+    if not 0 <= v["default_after_days"] <= 60:
+        check.fail(("ratings", "default_after_days"), "must be between 0 (no default rating) and 60 days")
+    if not 1 <= v["default_level"] <= 5:
+        check.fail(("ratings", "default_level"), "must be a level from 1 (非常不满意) to 5 (非常满意)")
     if not 1 <= v["follow_up_days"] <= 60:
         check.fail(("ratings", "follow_up_days"), "must be between 1 and 60 working days")
     reasons = v["reasons"]
@@ -381,7 +388,7 @@ def _ratings(check: _Checker, data: dict) -> RatingRules:
     if not 10 <= v["pad_timeout_s"] <= 600:
         check.fail(("ratings", "pad_timeout_s"), "must be between 10 and 600 seconds")
     return RatingRules(tuple(map(str, reasons)), v["pad_timeout_s"], v["follow_up_days"],
-                       _province(check, v["province"]))
+                       _province(check, v["province"]), v["default_after_days"], v["default_level"])
 
 
 def _province(check: _Checker, data: dict) -> ProvinceLink:

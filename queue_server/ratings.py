@@ -5,7 +5,8 @@ ticket, the window, the clerk signed in there and the matter. The window's revie
 that slot once, with one of five levels; levels 1 and 2 (不满意, 非常不满意) are 差评 and ask for
 reasons. A clerk can ask the pad to show the rating screen, but only a review device can rate —
 the clerk can never rate for the citizen. A slot nobody fills stays 未评: there is no national
-default rating, and a province's default (if configured) is a different record with its own channel.
+default rating, and a province's default (`[ratings] default_after_days`) is a different record
+(`ratings_defaulted`, channel "system-default") that never counts as a citizen's rating.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class RatingSlot:
     reasons: tuple[str, ...] = ()
     text: str = ""
     rated_at: float | None = None
+    default_level: int | None = None  # set by a province's rule after silence: never the citizen's rating
 
 
 @dataclass
@@ -98,6 +100,19 @@ class Ratings:
             "ticket": slot.ticket, "number": slot.number, "window": slot.window, "clerk": slot.clerk,
             "matter": slot.matter, "level": level, "label": LEVELS[level], "bad": is_bad(level),
             "reasons": reasons, "text": text.strip(), "channel": channel, "round": 1}, actor)
+
+    def default_ratings(self, now: float, level: int, actor: str = "system") -> Event | None:
+        """The province's default for every service of this day that nobody rated; None if none.
+        Recorded on the services' own day, with its own channel, apart from citizens' ratings."""
+        silent = [s.ticket for s in self.state.ratings.slots.values() if s.level is None and s.default_level is None]
+        if not silent:
+            return None
+        return Event("ratings_defaulted", now, self.state.day.isoformat(),
+                     {"tickets": silent, "level": level, "label": LEVELS[level], "channel": "system-default"}, actor)
+
+    def _on_ratings_defaulted(self, d: dict, at: float) -> None:
+        for ticket in d["tickets"]:
+            self.state.ratings.slots[ticket].default_level = d["level"]
 
     def _on_rating_given(self, d: dict, at: float) -> None:
         slot = self.state.ratings.slots[d["ticket"]]

@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .config import HallConfig
 from .followup import FollowUps
@@ -65,11 +65,33 @@ class HallService:
         purged = self.store.purge_intake(day.isoformat())
         if purged:
             log.info("deleted %d intake draft(s) of earlier days", purged)
+        self._default_old_ratings(day)
         hall = Hall(self.config, day)
         for event in self.store.events(day=day.isoformat()):
             hall.apply(event)
         hall.state.last_seq = self.store.last_seq()
         return hall
+
+    def _default_old_ratings(self, today: date) -> None:
+        """Where the province turns silence into a rating after N days, record it for the days that
+        are now N days old (and any the box missed while it was off, up to 60 days back)."""
+        after = self.config.ratings.default_after_days
+        if not after:
+            return
+        last = today - timedelta(days=after)
+        served_days = self.store.days_with("ticket_issued", (last - timedelta(days=60)).isoformat(), last.isoformat())
+        done_days = set(self.store.days_with("ratings_defaulted", served_days[0], last.isoformat())) if served_days else set()
+        for day in served_days:
+            if day in done_days:
+                continue
+            old = Hall(self.config, date.fromisoformat(day))
+            for event in self.store.events(day=day):
+                old.apply(event)
+            event = old.default_ratings(self.clock(), self.config.ratings.default_level)
+            if event is not None:
+                with self.store.transaction() as tx:
+                    tx.append(event)
+                log.info("province default rating for %d silent service(s) of %s", len(event.data["tickets"]), day)
 
     def _close_old_day(self, day: date) -> None:
         old = Hall(self.config, day)

@@ -82,6 +82,7 @@ def ratings_summary(hall: Hall) -> dict[str, Any]:
     bad = [s for s in rated if s.level <= 2]
     return {
         "services": len(slots), "rated": len(rated), "unrated": len(slots) - len(rated),
+        "defaulted": sum(1 for s in slots if s.level is None and s.default_level is not None),
         "good_share": round(sum(1 for s in rated if s.level >= 4) / len(rated), 4) if rated else None,
         "bad": [{"number": s.number, "window": s.window, "clerk": s.clerk, "level": s.level,
                  "reasons": list(s.reasons), "text": s.text, "at": s.rated_at} for s in bad],

@@ -201,6 +201,12 @@ class Store:
     def outbox_attempts(self, item: int) -> int:
         return self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", (item,)).fetchone()[0]
 
+    def days_with(self, kind: str, first: str, last: str) -> list[str]:
+        """Days between `first` and `last` (inclusive) that have events of type `kind`."""
+        rows = self.conn.execute("SELECT DISTINCT day FROM events WHERE type = ? AND day BETWEEN ? AND ? ORDER BY day",
+                                 (kind, first, last))
+        return [r[0] for r in rows]
+
     def issued_count(self, day: str) -> int:
         return self.conn.execute("SELECT count(*) FROM issued_numbers WHERE day = ?", (day,)).fetchone()[0]
 

@@ -119,3 +119,39 @@ async def test_a_clerk_sees_their_own_day(hall):
     assert me == {"clerk": "clerk1", "served": 2, "mean_service_s": 300.0,
                   "ratings": {"rated": 1, "unrated": 1, "levels": {"5": 0, "4": 1, "3": 0, "2": 0, "1": 0}}}
     assert (await hall.get("/api/v1/me/today", who="clerk-token"))[0] == 403
+
+
+async def test_a_provinces_default_rating_is_recorded_apart_and_once(hall, township, clock):
+    import dataclasses
+    from datetime import date
+
+    from queue_server.hall import Hall
+    from queue_server.service import HallService
+    from queue_server.stats import ratings_summary
+    from queue_server.store import Store
+
+    from .conftest import at
+
+    await hall.act(1, "open")
+    rated = await serve_one(hall, 1, "A")
+    await serve_one(hall, 1, "A")  # nobody rates this one
+    r = await hall.client.post("/api/v1/ratings", headers=await pad(hall, 1), json={"number": rated, "level": 3})
+    assert r.status == 201
+    province = dataclasses.replace(township, ratings=dataclasses.replace(township.ratings, default_after_days=3))
+    store_dir = hall.service.store.path.parent
+
+    clock.now = at("2026-11-25 08:00")  # two days later: too early
+    HallService(province, Store.open(store_dir), clock)
+    assert not [e for e in hall.service.store.events() if e.type == "ratings_defaulted"]
+    clock.now = at("2026-11-26 08:00")  # three days later: the province's rule applies
+    HallService(province, Store.open(store_dir), clock)
+    HallService(province, Store.open(store_dir), clock)  # and only once
+    [event] = [e for e in hall.service.store.events() if e.type == "ratings_defaulted"]
+    assert event.day == "2026-11-23" and event.data["channel"] == "system-default" and event.data["level"] == 4
+    assert event.data["tickets"] == ["20261123-A002"]
+    old = Hall(province, date(2026, 11, 23))
+    for e in hall.service.store.events(day="2026-11-23"):
+        old.apply(e)
+    summary = ratings_summary(old)
+    assert (summary["rated"], summary["unrated"], summary["defaulted"]) == (1, 1, 1)  # never the citizen's
+    assert old.state.ratings.slots["20261123-A001"].level == 3  # the citizen's own rating stands
