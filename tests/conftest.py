@@ -106,3 +106,16 @@ async def hall(aiohttp_client, service, store, clock) -> Hall:
         accounts.add_user(name, PASSWORD, role, now)
     client = await aiohttp_client(create_app(service, accounts, "http://hall.test"))
     return Hall(client, service, clock, tokens)
+
+
+@pytest.fixture
+async def browser():
+    """Real headless Chromium (Debian's package, driven by Playwright) for the page tests."""
+    from playwright.async_api import async_playwright
+
+    from .browser import launch
+
+    async with async_playwright() as p:
+        b = await launch(p)
+        yield b
+        await b.close()

@@ -5,31 +5,13 @@ the API afterwards, so a page that only looks right cannot pass."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 
 import pytest
 
+from .browser import base
 from .conftest import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        await b.close()
-
-
-def base(hall) -> str:
-    return str(hall.client.make_url("")).rstrip("/")
 
 
 async def sign_in(page, hall, path: str, user: str = "clerk1") -> None:

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 
 import pytest
 
+from .browser import base
 from .conftest import PASSWORD, at
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        await b.close()
-
-
-def base(hall) -> str:
-    return str(hall.client.make_url("")).rstrip("/")
 
 
 async def test_ticket_page_is_live_and_mobile_sized(hall, browser, tmp_path):
