@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ from kivy.graphics import Color, Line, Rectangle
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -98,6 +100,8 @@ class ReviewPadApp(App):
         self.targets: dict[str, Widget] = {}
         self.light_mode = "off"
         self.posts = 0  # ratings sent by this pad (one request each, never retried)
+        self.photo_path: str | None = None  # the signed-in clerk's photo, downloaded with the card
+        self._photo_url: str | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shown: tuple[Any, ...] | None = None
 
@@ -158,7 +162,10 @@ class ReviewPadApp(App):
         row = BoxLayout(spacing=24)
         photo = BoxLayout(size_hint_x=0.28)
         _paint(photo, PLAIN_BG, MUTED)
-        photo.add_widget(_label(self.t("photo"), 2 * u, MUTED))
+        if self.photo_path and card.get("photo_url"):
+            photo.add_widget(Image(source=self.photo_path, nocache=True, fit_mode="contain"))
+        else:
+            photo.add_widget(_label(self.t("photo"), 2 * u, MUTED))
         row.add_widget(photo)
         info = BoxLayout(orientation="vertical", spacing=4)
         clerk = (card.get("clerk") or {}).get("display_name")
@@ -299,7 +306,26 @@ class ReviewPadApp(App):
         except ApiError as exc:
             log.error("staff card refused: %s", exc)
             return
+        await self._fetch_photo(card.get("photo_url"))
         self.apply(flow.on_card(self.state, card, self.now()))
+
+    async def _fetch_photo(self, url: str | None) -> None:
+        """Download the clerk's photo when the card names a new one (a failure keeps the placeholder)."""
+        if url == self._photo_url:
+            return
+        self._photo_url, self.photo_path = url, None
+        if not url:
+            return
+        try:
+            data = await self.client.fetch_bytes(url)
+        except (ServerAway, ApiError) as exc:
+            log.warning("staff photo not loaded: %s", exc)
+            self._photo_url = None
+            return
+        suffix = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+        with tempfile.NamedTemporaryFile(prefix="yimen-staff-", suffix=suffix, delete=False) as f:
+            f.write(data)
+        self.photo_path = f.name
 
     async def _post(self, post: flow.Post) -> None:
         body: dict[str, Any] = {"number": post.number, "level": post.level, "channel": post.channel}
@@ -358,7 +384,7 @@ class ReviewPadApp(App):
         return {"screen": s.screen, "number": s.number, "level": s.level, "reasons": list(s.reasons),
                 "notice": s.notice, "online": s.online, "lang": self.lang, "lights": self.light_mode,
                 "posts": self.posts, "levels": levels, "reason_buttons": reasons, "texts": texts,
-                "targets": sorted(self.targets), "size": list(Window.size)}
+                "targets": sorted(self.targets), "size": list(Window.size), "photo": self.photo_path is not None}
 
 
 async def run(window: int, server: str, token: str | None, *, lang: str = "zh", timeout_s: float | None = None,

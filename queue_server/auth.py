@@ -46,6 +46,14 @@ class AuthError(Exception):
     pass
 
 
+def _image_type(data: bytes) -> str | None:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -123,7 +131,40 @@ class Accounts:
                                            "created_at": now, "disabled": 0})
 
     def users(self) -> list[dict]:
-        return list(self.store.db["users"].rows_where(select="username, display_name, role, disabled", order_by="username"))
+        return list(self.store.db["users"].rows_where(select="username, display_name, role, disabled, post, duties",
+                                                      order_by="username"))
+
+    def set_staff_card(self, username: str, post: str | None = None, duties: str | None = None,
+                       photo: bytes | None = None) -> None:
+        """What the window's review pad shows about the clerk (工作人员信息公示)."""
+        if not self.store.conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+            raise AuthError(f"no user {username!r}")
+        changes: dict[str, object] = {}
+        if post is not None:
+            changes["post"] = post.strip()[:40]
+        if duties is not None:
+            changes["duties"] = duties.strip()[:200]
+        if photo is not None:
+            kind = _image_type(photo)
+            if kind is None:
+                raise AuthError("the photo must be a JPEG or PNG file")
+            if len(photo) > 512 * 1024:
+                raise AuthError("the photo must be at most 512 KB")
+            changes["photo"], changes["photo_type"] = photo, kind
+        if changes:
+            with self.store.transaction():
+                self.store.db["users"].update(username, changes)
+
+    def staff_card(self, username: str) -> dict | None:
+        row = self.store.conn.execute(
+            "SELECT display_name, post, duties, photo IS NOT NULL FROM users WHERE username = ?", (username,)).fetchone()
+        if row is None:
+            return None
+        return {"username": username, "display_name": row[0], "post": row[1], "duties": row[2], "has_photo": bool(row[3])}
+
+    def photo(self, username: str) -> tuple[bytes, str] | None:
+        row = self.store.conn.execute("SELECT photo, photo_type FROM users WHERE username = ?", (username,)).fetchone()
+        return (row[0], row[1]) if row and row[0] is not None else None
 
     def check_password(self, username: str, password: str) -> Principal | None:
         row = self.store.conn.execute(

@@ -84,6 +84,16 @@ class HallClient:
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
 
+    async def fetch_bytes(self, path: str) -> bytes:
+        """A binary resource (a staff photo); ApiError for a refusal, ServerAway when unreachable."""
+        try:
+            async with self.session.get(self.base_url + path) as response:
+                if response.status >= 400:
+                    raise ApiError(response.status, "http_error", (await response.text())[:200])
+                return await response.read()
+        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+            raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
+
     # ------------------------------------------------------------ calls devices make
 
     async def hall(self) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class HallInfo:
     timezone: str
     target_wait_min: int
     supervision_phone: str
+    service_commitment: str = "一次告知、限时办结、热情服务、廉洁高效"
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,7 @@ def _hall(check: _Checker, data: dict) -> HallInfo | None:
     v = check.table(data, ("hall",), {
         "name": (str, REQUIRED), "name_en": (str, ""), "region_code": (str, REQUIRED),
         "timezone": (str, "Asia/Shanghai"), "target_wait_min": (int, 15),
-        "supervision_phone": (str, "12345"),
+        "supervision_phone": (str, "12345"), "service_commitment": (str, "一次告知、限时办结、热情服务、廉洁高效"),
     })
     if "name" in v and not v["name"].strip():
         check.fail(("hall", "name"), "must not be empty")
@@ -436,7 +437,7 @@ def _hall(check: _Checker, data: dict) -> HallInfo | None:
     if any(k not in v for k in ("name", "region_code")):
         return None
     return HallInfo(v["name"], v["name_en"], v["region_code"], v["timezone"],
-                    v["target_wait_min"], v["supervision_phone"])
+                    v["target_wait_min"], v["supervision_phone"], v["service_commitment"])
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -69,6 +69,12 @@ MIGRATIONS: list[str] = [
         ticket TEXT PRIMARY KEY, day TEXT NOT NULL, data TEXT NOT NULL, created_at REAL NOT NULL
     );
     """,
+    """
+    ALTER TABLE users ADD COLUMN post TEXT NOT NULL DEFAULT '';
+    ALTER TABLE users ADD COLUMN duties TEXT NOT NULL DEFAULT '';
+    ALTER TABLE users ADD COLUMN photo BLOB;
+    ALTER TABLE users ADD COLUMN photo_type TEXT NOT NULL DEFAULT ''
+    """,
 ]
 
 # Events that must reach another system (the province's 好差评 platform): queued in the outbox in

@@ -155,3 +155,24 @@ async def test_a_provinces_default_rating_is_recorded_apart_and_once(hall, towns
     summary = ratings_summary(old)
     assert (summary["rated"], summary["unrated"], summary["defaulted"]) == (1, 1, 1)  # never the citizen's
     assert old.state.ratings.slots["20261123-A001"].level == 3  # the citizen's own rating stands
+
+
+async def test_the_staff_card_shows_the_signed_in_clerk_with_post_duties_and_photo(hall, tmp_path):
+    from yimen.cli import main
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    (tmp_path / "p.png").write_bytes(png)
+    (tmp_path / "not.gif").write_bytes(b"GIF89a")
+    data_dir = str(hall.service.store.path.parent)
+    assert main(["user", "card", "clerk1", "--post", "综合受理员", "--duties", "社保、医保业务受理",
+                 "--photo", str(tmp_path / "p.png"), "--data-dir", data_dir]) == 0
+    assert main(["user", "card", "clerk1", "--photo", str(tmp_path / "not.gif"), "--data-dir", data_dir]) == 1
+    headers = await pad(hall, 1)
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    await hall.client.post("/api/v1/windows/1/open", headers={"X-CSRF-Token": csrf})
+    card = await (await hall.client.get("/api/v1/windows/1/card", headers=headers)).json()
+    assert (card["post"], card["duties"], card["commitment"]) == ("综合受理员", "社保、医保业务受理", "一次告知、限时办结、热情服务、廉洁高效")
+    photo = await hall.client.get(card["photo_url"], headers=headers)
+    assert photo.status == 200 and photo.content_type == "image/png" and await photo.read() == png
+    assert (await hall.client.get("/api/v1/windows/2/card/photo", headers=await pad(hall, 2))).status == 404

@@ -189,7 +189,12 @@ def level_corners(state: dict[str, Any]) -> list[tuple[float, float]]:
 
 
 async def test_pad_rates_a_service_with_touches_and_stays_calm_through_409_timeout_and_outage(hall, tmp_path):
+    import io
+
     await open_window_as_clerk(hall, 1, "wangli", "王丽")
+    portrait = io.BytesIO()
+    Image.new("RGB", (60, 80), (200, 30, 30)).save(portrait, "PNG")
+    Accounts(hall.service.store).set_staff_card("wangli", "综合受理员", "社保、医保业务受理", portrait.getvalue())
     proxy = Proxy(hall.client.port)
     await proxy.start()
     pad = await start_pad(tmp_path, f"http://127.0.0.1:{proxy.port}", hall.tokens["review"])
@@ -197,10 +202,13 @@ async def test_pad_rates_a_service_with_touches_and_stays_calm_through_409_timeo
         # Idle: the staff card, Chinese by default, nothing about any citizen.
         s = await pad.until(lambda s: s["screen"] == "card" and s["online"] and "工作人员：王丽" in s["texts"])
         assert "监督电话：12345" in s["texts"] and "服务承诺" in s["texts"]
-        assert any("综合窗口" in t for t in s["texts"]) and "1号窗口  综合受理一" in s["texts"]
+        assert "1号窗口  综合受理一" in s["texts"]
         assert s["levels"] == [] and s["posts"] == 0
+        assert s["photo"] and "社保、医保业务受理" in s["texts"] and any("综合受理员" in t for t in s["texts"])
         card_png = await pad.shot("card-800")
         assert Image.open(card_png).size == (800, 480)
+        shot = Image.open(card_png).convert("RGB")
+        assert any(shot.getpixel((x, y)) == (200, 30, 30) for x in range(0, 260, 4) for y in range(60, 420, 4))
 
         # A finished service opens the five levels, none chosen, none singled out.
         a1 = await serve_one(hall)

@@ -40,11 +40,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     uadd.add_argument("--role", required=True, choices=USER_ROLES)
     uadd.add_argument("--display-name", default="", help="name shown on staff screens, e.g. 王芳")
     uadd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    _staff_card_arguments(uadd)
     add_data_dir(uadd)
     uadd.set_defaults(func=user_add)
+    ucard = usub.add_parser("card", help="set what the review pad shows about a clerk",
+                            description="Set a clerk's post, duties and photo for the window's staff card "
+                                        "(工作人员信息公示) on the review pad.")
+    ucard.add_argument("username")
+    _staff_card_arguments(ucard)
+    add_data_dir(ucard)
+    ucard.set_defaults(func=user_card)
     uls = usub.add_parser("list", help="list accounts", description="List accounts (never passwords).")
     add_data_dir(uls)
     uls.set_defaults(func=user_list)
+
+
+def _staff_card_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--post", help="the post shown on the staff card, e.g. 综合受理员")
+    p.add_argument("--duties", help="a line on the clerk's duties, e.g. 社保、医保、民政业务受理")
+    p.add_argument("--photo", metavar="FILE", help="a JPEG or PNG portrait, at most 512 KB")
+
+
+def _set_card(args: argparse.Namespace, accounts) -> None:
+    from pathlib import Path
+
+    photo = Path(args.photo).read_bytes() if args.photo else None
+    accounts.set_staff_card(args.username, args.post, args.duties, photo)
 
 
 def _accounts(args: argparse.Namespace):
@@ -94,12 +115,26 @@ def user_add(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("yimen: the passwords differ", file=sys.stderr)
             return 1
+    accounts = _accounts(args)
     try:
-        _accounts(args).add_user(args.username, password, args.role, time.time(), args.display_name)
-    except AuthError as exc:
+        accounts.add_user(args.username, password, args.role, time.time(), args.display_name)
+        _set_card(args, accounts)
+    except (AuthError, OSError) as exc:
         print(f"yimen: {exc}", file=sys.stderr)
         return 1
     print(f"user {args.username} ({args.role}) created")
+    return 0
+
+
+def user_card(args: argparse.Namespace) -> int:
+    from queue_server.auth import AuthError
+
+    try:
+        _set_card(args, _accounts(args))
+    except (AuthError, OSError) as exc:
+        print(f"yimen: {exc}", file=sys.stderr)
+        return 1
+    print(f"staff card of {args.username} updated")
     return 0
 
 

@@ -529,12 +529,16 @@ async def staff_card(request: web.Request) -> web.Response:
     number = _window_number(request)
     hall = _svc(request).hall
     config, ws = hall.window(number)
-    clerk = None
+    clerk, post, duties, photo_url = None, "", "", None
     if ws.clerk:
-        user = next((u for u in request.app[keys.ACCOUNTS].users() if u["username"] == ws.clerk), None)
-        clerk = {"username": ws.clerk, "display_name": user["display_name"] if user else ws.clerk}
+        staff = request.app[keys.ACCOUNTS].staff_card(ws.clerk) or {"display_name": ws.clerk, "post": "", "duties": ""}
+        clerk = {"username": ws.clerk, "display_name": staff["display_name"]}
+        post, duties = staff["post"], staff["duties"]
+        photo_url = f"/api/v1/windows/{number}/card/photo" if staff.get("has_photo") else None
     pending = hall.state.ratings.requested.get(number)
     return _json({"window": number, "window_name": config.name, "kind_label": config.kind_label, "clerk": clerk,
+                  "post": post, "duties": duties, "photo_url": photo_url,
+                  "commitment": hall.config.hall.service_commitment,
                   "status": ws.status, "pause_reason": ws.pause_reason,
                   "supervision_phone": hall.config.hall.supervision_phone,
                   "rating_requested": hall.state.tickets[pending].number if pending else None,
@@ -614,6 +618,17 @@ async def follow_up_step(request: web.Request) -> web.Response:
     svc = _svc(request)
     svc.follow_up(item, data["step"], data.get("note", ""), p.name, _actor(request))
     return _json(svc.follow_ups.view(svc.follow_ups.get(item), svc.hall.state.day))
+
+
+@api("GET", "/api/v1/windows/{window}/card/photo", summary="The photo of the clerk signed in at the window",
+     roles=REVIEWERS | STAFF, tag="ratings", response={"type": "string", "format": "binary"})
+async def staff_photo(request: web.Request) -> web.Response:
+    number = _window_number(request)
+    _, ws = _svc(request).hall.window(number)
+    found = request.app[keys.ACCOUNTS].photo(ws.clerk) if ws.clerk else None
+    if found is None:
+        raise NotFound("no_photo", f"no photo for the clerk at window {number}")
+    return web.Response(body=found[0], content_type=found[1], headers={"Cache-Control": "no-store"})
 
 
 # ---------------------------------------------------------------- appointments
