@@ -20,6 +20,7 @@ from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_nex
 from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
+from .hours import over_breaks
 from .numbering import business_day, format_number, ticket_id
 from .ratings import Ratings, RatingState
 
@@ -201,8 +202,15 @@ class Hall(FrontDesk, Ratings):
         served = {c for b in busy for c in b.window.serves}
         if any(t.category not in served for t in waiting):
             busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status == "closed"]
-        return estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
-                            self._slot_stats(), self.dispatcher, self._expected_priority(now))
+        raw = estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
+                           self._slot_stats(), self.dispatcher, self._expected_priority(now))
+        return {ticket: self._over_breaks(e, now) for ticket, e in raw.items()}
+
+    def _over_breaks(self, e: Estimate, now: float) -> Estimate:
+        """The estimate counts serving time; a lunch break in between is waited too."""
+        hours = self.config.hours
+        return Estimate(e.ahead, over_breaks(hours, now, e.wait_s), over_breaks(hours, now, e.low_s),
+                        over_breaks(hours, now, e.high_s))
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told (for screens before issuing)."""
@@ -282,9 +290,9 @@ class Hall(FrontDesk, Ratings):
 
     def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
         probe = Waiting("__probe__", category, queued_at, 1 << 60, priority=priority)
-        return estimate_all(self._busy_or_planned(category), [*self._dispatch_view(self.waiting()), probe],
-                            now, self.rules, self.mean_service_s(), self._slot_stats(),
-                            self.dispatcher, self._expected_priority(now))["__probe__"]
+        return self._over_breaks(estimate_all(
+            self._busy_or_planned(category), [*self._dispatch_view(self.waiting()), probe], now, self.rules,
+            self.mean_service_s(), self._slot_stats(), self.dispatcher, self._expected_priority(now))["__probe__"], now)
 
     def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
         """An appointment queues at its slot start if the person is in time, else as a walk-in."""

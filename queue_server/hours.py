@@ -30,3 +30,26 @@ def issuing_refusal(hours: Hours, at: float) -> str | None:
         if _minutes(end) - hours.stop_issuing_min <= now < _minutes(end):
             return f"tickets for this session stopped {hours.stop_issuing_min} min before {end}; opening hours: {sessions}"
     return f"the hall is closed now; opening hours: {sessions}"
+
+
+def over_breaks(hours: Hours, at: float, wait_s: float) -> float:
+    """`wait_s` of serving time from `at`, stretched over the breaks between today's sessions.
+
+    The estimate counts service time; when the hall closes for lunch in between, the citizen
+    waits the break too. Nothing is added after the day's last session (the queue is then closed).
+    """
+    if wait_s == float("inf"):
+        return wait_s
+    moment = datetime.fromtimestamp(at, HALL_TZ)
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    t, left = at, wait_s
+    for start, end in hours.sessions:
+        begin, finish = midnight + _minutes(start) * 60, midnight + _minutes(end) * 60
+        if t < begin:
+            t = begin  # the break (or the time before opening) passes first
+        if t < finish:
+            if left <= finish - t:
+                return t + left - at
+            left -= finish - t
+            t = finish
+    return t + left - at
