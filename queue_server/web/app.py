@@ -16,6 +16,7 @@ from ..events import DomainError
 from ..province import Forwarder
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
+from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
 from . import keys, pages
 from .hub import EstimateCache, Hub
 from .routing import ROUTES, BodyError, openapi, route_of
