@@ -12,17 +12,17 @@ subclasses and never anything else, so the kiosk can show a message and carry on
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import select
 import termios
 import threading
 import time
-import tty
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from .ptydevice import PtyDevice
 
 log = logging.getLogger("yimen.hw.idcard")
 
@@ -355,21 +355,16 @@ class CardWatcher:
 # ------------------------------------------------------------------------- the fake reader
 
 
-class FakeCardReader:
+class FakeCardReader(PtyDevice):
     """A reader behind a pty that speaks the frame protocol: place or remove a card, or make it
     misbehave (`fault`: 'checksum', 'truncate', 'garbage', 'silent', 'bad_id')."""
 
     def __init__(self, card: IdCard | None = None):
         self.card = card
         self.fault: str | None = None
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
         self.commands: list[tuple[int, int]] = []
         self._parser = FrameParser()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fake-idcard", daemon=True)
-        self._thread.start()
+        super().__init__("fake-idcard")
 
     def _reply(self, cmd: int, para: int) -> bytes:
         if (cmd, para) == CMD_FIND:
@@ -418,19 +413,3 @@ class FakeCardReader:
                 except OSError:
                     return
 
-    def unplug(self) -> None:
-        """The reader is pulled out: its end of the line closes."""
-        self._stop.set()
-        self._thread.join(timeout=2)
-        with contextlib.suppress(OSError):
-            os.close(self.master)
-        self.master = -1
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self.master = self.slave = -1

@@ -16,13 +16,14 @@ import os
 import select
 import threading
 import time
-import tty
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from escpos.printer import Dummy
+
+from .ptydevice import PtyDevice
 
 log = logging.getLogger("yimen.hw.printer")
 
@@ -584,7 +585,7 @@ class FakePrinter(EscPosPrinter):
         return self.link  # type: ignore[return-value]
 
 
-class PtyPrinter:
+class PtyPrinter(PtyDevice):
     """A printer simulated behind a pseudo-terminal: pyserial opens `port` as real hardware.
 
     It takes bytes at most at `baud`/10 per second (as a wire would), answers DLE EOT queries in
@@ -594,16 +595,11 @@ class PtyPrinter:
 
     def __init__(self, baud: int | None = None, paper_out_after: int | None = None, state: str = "ok"):
         self.baud, self.paper_out_after, self.state = baud, paper_out_after, state
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
         self.received = bytearray()  # everything that came down the wire, queries included
         self.printed = bytearray()  # what reached the paper
         self.last_byte_at: float | None = None
         self.on_byte: Callable[[float], None] | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pty-printer", daemon=True)
-        self._thread.start()
+        super().__init__("pty-printer")
 
     def _run(self) -> None:
         chunk = max(1, (self.baud or 1_000_000) // 1000)  # ~10 ms of wire time per read
@@ -657,17 +653,4 @@ class PtyPrinter:
     def unplug(self) -> None:
         """The cable is pulled: the wire goes dead and nothing answers."""
         self.state = "offline"
-        self._stop.set()
-        self._thread.join(timeout=2)
-        with contextlib.suppress(OSError):
-            os.close(self.master)
-        self.master = -1
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        for fd in (self.master, self.slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self.master = self.slave = -1
+        super().unplug()
