@@ -20,7 +20,7 @@ from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_nex
 from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
-from .hours import over_breaks
+from .hours import over_breaks, session_bounds
 from .numbering import business_day, format_number, ticket_id
 from .ratings import Ratings, RatingState
 
@@ -204,13 +204,15 @@ class Hall(FrontDesk, Ratings):
             busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status == "closed"]
         raw = estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
                            self._slot_stats(), self.dispatcher, self._expected_priority(now))
-        return {ticket: self._over_breaks(e, now) for ticket, e in raw.items()}
+        bounds = session_bounds(self.config.hours, now)
+        return {ticket: self._over_breaks(e, now, bounds) for ticket, e in raw.items()}
 
-    def _over_breaks(self, e: Estimate, now: float) -> Estimate:
+    def _over_breaks(self, e: Estimate, now: float, bounds: list[tuple[float, float]] | None = None) -> Estimate:
         """The estimate counts serving time; a lunch break in between is waited too."""
         hours = self.config.hours
-        return Estimate(e.ahead, over_breaks(hours, now, e.wait_s), over_breaks(hours, now, e.low_s),
-                        over_breaks(hours, now, e.high_s))
+        bounds = bounds if bounds is not None else session_bounds(hours, now)
+        return Estimate(e.ahead, over_breaks(hours, now, e.wait_s, bounds), over_breaks(hours, now, e.low_s, bounds),
+                        over_breaks(hours, now, e.high_s, bounds))
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told (for screens before issuing)."""

@@ -32,19 +32,24 @@ def issuing_refusal(hours: Hours, at: float) -> str | None:
     return f"the hall is closed now; opening hours: {sessions}"
 
 
-def over_breaks(hours: Hours, at: float, wait_s: float) -> float:
+def session_bounds(hours: Hours, at: float) -> list[tuple[float, float]]:
+    """The day's sessions (of the day of `at`) as epoch-second intervals."""
+    moment = datetime.fromtimestamp(at, HALL_TZ)
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    return [(midnight + _minutes(start) * 60, midnight + _minutes(end) * 60) for start, end in hours.sessions]
+
+
+def over_breaks(hours: Hours, at: float, wait_s: float, bounds: list[tuple[float, float]] | None = None) -> float:
     """`wait_s` of serving time from `at`, stretched over the breaks between today's sessions.
 
     The estimate counts service time; when the hall closes for lunch in between, the citizen
     waits the break too. Nothing is added after the day's last session (the queue is then closed).
+    `bounds` (from `session_bounds`) saves recomputing the day's sessions for every ticket.
     """
     if wait_s == float("inf"):
         return wait_s
-    moment = datetime.fromtimestamp(at, HALL_TZ)
-    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     t, left = at, wait_s
-    for start, end in hours.sessions:
-        begin, finish = midnight + _minutes(start) * 60, midnight + _minutes(end) * 60
+    for begin, finish in bounds if bounds is not None else session_bounds(hours, at):
         if t < begin:
             t = begin  # the break (or the time before opening) passes first
         if t < finish:

@@ -142,7 +142,7 @@ async def test_display_follows_calls_pauses_notice_and_catches_up_after_a_cut(ha
         assert s["call"]["window"] == "到1号窗口" and s["call"]["tag"] == "请"
         assert s["flashing"] is True and s["flash_id"] == 1
         assert s["windows"]["1"]["value"] == "A001" and s["windows"]["1"]["look"] == "serving"
-        assert "2人" in s["queues"][0]
+        await screen.until(lambda s: "2人" in s["queues"][0])  # the people-waiting figures follow the call
         assert is_call_colour(pixel(got["shot"], (60, 200)))
 
         await hall.act(1, "recall")

@@ -26,6 +26,7 @@ from ..views import public_event, queue_summary, snapshot, windows_public
 log = logging.getLogger("yimen.hub")
 HEARTBEAT_S = 15.0
 CLIENT_QUEUE = 1000
+QUEUES_DELAY_S = 0.25  # people-waiting figures follow a burst of events by this much, once
 
 
 class EstimateCache:
@@ -65,7 +66,9 @@ class Hub:
             return
         self._queues_pending = True
         try:
-            asyncio.get_running_loop().call_soon(self._send_queues)
+            # Later, not next: the estimate replays the whole queue and must not hold up the sockets
+            # still sending this event; a burst of calls then costs one estimate, not one each.
+            asyncio.get_running_loop().call_later(QUEUES_DELAY_S, self._send_queues)
         except RuntimeError:  # no loop (a command run outside the server): send now
             self._send_queues()
 
