@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hw.voice import AudioError, AudioOut, Voice, VoiceError, join_wavs
+from hw.voice import AudioError, AudioOut, Voice, VoiceError, join_wavs, write_wav
 
 from .model import HALL_TZ
 from .speech import Call, CallQueue, Segment, Settings, all_segments, plan
@@ -39,21 +39,11 @@ def write_tone(path: Path, notes: list[tuple[float, float]], rate: int = RATE) -
         for i in range(n):
             env = math.exp(-4.0 * i / n)
             samples.append(int(12000 * env * math.sin(2 * math.pi * freq * i / rate)))
-    return _write(path, samples, rate)
+    return write_wav(path, samples, rate)
 
 
 def write_silence(path: Path, ms: int, rate: int = RATE) -> Path:
-    return _write(path, array("h", bytes(2 * (rate * ms // 1000))), rate)
-
-
-def _write(path: Path, samples: array, rate: int) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return path
+    return write_wav(path, array("h", bytes(2 * (rate * ms // 1000))), rate)
 
 
 def scale_wav(path: Path, factor: float) -> None:
@@ -83,10 +73,10 @@ def trim_silence(src: Path, dst: Path, threshold: int = 400, keep_ms: int = 25) 
     samples.frombytes(raw)
     first = next((i for i, v in enumerate(samples) if abs(v) > threshold), None)
     if first is None:
-        return _write(dst, samples, params.framerate)
+        return write_wav(dst, samples, params.framerate)
     last = len(samples) - next(i for i, v in enumerate(reversed(samples)) if abs(v) > threshold)
     keep = params.framerate * keep_ms // 1000
-    return _write(dst, samples[max(0, first - keep):min(len(samples), last + keep)], params.framerate)
+    return write_wav(dst, samples[max(0, first - keep):min(len(samples), last + keep)], params.framerate)
 
 
 def parse_volume(text: str) -> list[tuple[str, float]]:

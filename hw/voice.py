@@ -278,14 +278,18 @@ def join_wavs(paths: list[Path], out: Path, gap_ms: int = 0) -> Path:
         if i and gap_ms:
             joined.extend(gap)
         joined.extend(_resample(samples, src_rate, rate))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(out), "wb") as w:
+    return write_wav(Path(out), joined, rate)
+
+
+def write_wav(path: Path, samples: array, rate: int) -> Path:
+    """16-bit mono samples to a WAV file (the format every segment and announcement uses)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(joined.tobytes())
-    return out
+        w.writeframes(samples.tobytes())
+    return path
 
 
 # ------------------------------------------------------------------------- audio output
