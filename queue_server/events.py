@@ -29,6 +29,12 @@ class NotFound(DomainError):
     status = 404
 
 
+class Forbidden(DomainError):
+    """Authenticated, but this caller may not do this to this window or item (HTTP 403)."""
+
+    status = 403
+
+
 @dataclass
 class Event:
     type: str

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..auth import Principal
 from ..config import PRIORITY_CLASSES
+from ..events import Forbidden
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
 from ..numbering import HALL_TZ
 from ..service import Actor
@@ -342,9 +343,7 @@ def _window_number(request: web.Request) -> int:
     number = int(text)
     p = _principal(request)
     if p.window is not None and p.window != number:
-        raise web.HTTPForbidden(text=json.dumps({"error": "wrong_window",
-                                                 "message": f"this device belongs to window {p.window}"}),
-                                content_type="application/json")
+        raise Forbidden("wrong_window", f"this device belongs to window {p.window}")
     return number
 
 

@@ -3,12 +3,11 @@ their follow-up, intake drafts, appointments, a clerk's own figures. Same conven
 
 from __future__ import annotations
 
-import json
 import secrets
 
 from aiohttp import web
 
-from ..events import Conflict, Invalid, NotFound
+from ..events import Conflict, Forbidden, Invalid, NotFound
 from ..followup import APPEAL_STEPS, FLOW
 from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..hall import IssueRequest
@@ -179,9 +178,7 @@ async def get_intake(request: web.Request) -> web.Response:
     svc = _svc(request)
     _, ws = svc.hall.window(number)
     if p.kind != "user" or not (ws.clerk == p.name or p.has(MANAGERS)):
-        raise web.HTTPForbidden(text=json.dumps({"error": "not_your_window", "message":
-                                f"only the clerk signed in at window {number} may see its intake draft"}),
-                                content_type="application/json")
+        raise Forbidden("not_your_window", f"only the clerk signed in at window {number} may see its intake draft")
     if ws.current is None:
         raise NotFound("no_current_ticket", f"window {number} has no ticket at the moment")
     draft = svc.store.intake(ws.current)
@@ -214,9 +211,7 @@ async def follow_up_step(request: web.Request) -> web.Response:
     data = await body_of(request)
     p = _principal(request)
     if data["step"] != "appealed" and not p.has(MANAGERS):
-        raise web.HTTPForbidden(text=json.dumps({"error": "managers_only",
-                                                 "message": "only a manager works a follow-up; a clerk may appeal"}),
-                                content_type="application/json")
+        raise Forbidden("managers_only", "only a manager works a follow-up; a clerk may appeal")
     item = request.match_info["item"]
     svc = _svc(request)
     svc.follow_up(item, data["step"], data.get("note", ""), p.name, _actor(request))
@@ -293,6 +288,5 @@ async def check_in(request: web.Request) -> web.Response:
 async def my_day(request: web.Request) -> web.Response:
     p = _principal(request)
     if p.kind != "user":
-        raise web.HTTPForbidden(text=json.dumps({"error": "people_only", "message": "sign in as a person"}),
-                                content_type="application/json")
+        raise Forbidden("people_only", "sign in as a person")
     return _json(clerk_today(_svc(request).hall, p.name))
