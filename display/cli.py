@@ -86,13 +86,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_bench_latency(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("latency", help="call-to-display latency",
-                       description="Start the real server on loopback, connect N websocket clients, make K calls "
-                                   "through the HTTP API and time the LAST client's receipt; the same fan-out through "
-                                   "a bare aiohttp broadcast server in the same run; prints JSON with the ratio.")
+                       description="Start the real server and a bare aiohttp broadcast server on loopback, N websocket "
+                                   "clients on each; make K calls through Yimen's HTTP API, interleaved with K "
+                                   "broadcasts of a same-sized message by the bare server, and time each to the LAST "
+                                   "client's receipt; prints JSON with both and the ratio.")
     p.add_argument("--devices", type=int, default=50, metavar="N", help="websocket clients (default: 50)")
     p.add_argument("--calls", type=int, default=200, metavar="K", help="calls (default: 200)")
     p.add_argument("--waiting", type=int, default=20, metavar="W",
-                   help="tickets kept waiting while calling (default: 20; the server re-estimates them on every event)")
+                   help="tickets kept waiting while calling (default: 20; the server re-estimates them after every burst)")
     p.add_argument("--audio-calls", type=int, default=20, metavar="A",
                    help="after the display run, A more calls timed to the announcer starting to play "
                         "(real Mandarin segments, pre-rendered; 0 skips; default: 20)")

@@ -150,59 +150,67 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
     return runner, port
 
 
-async def measure_yimen(devices: int, calls: int, data_dir: Path, waiting: int = 20, audio_calls: int = 0,
-                        audio_ms: list[float] | None = None) -> tuple[list[float], list[float], str]:
-    """Latency of `calls` call-next requests through the real server; returns the last event's text."""
-    from queue_server.auth import Accounts
-    from queue_server.config import load_preset
-    from queue_server.hours import Hours
-    from queue_server.service import HallService
-    from queue_server.store import Store
-    from queue_server.web.app import create_app
+class YimenRig:
+    """The real queue server with N screens, `waiting` tickets kept waiting, and window 1 open."""
 
-    config = load_preset("township")
-    config = dataclasses.replace(config, hours=Hours(tuple(range(1, 8)), (("00:00", "23:59"),), 0))
-    store = Store.open(data_dir)
-    accounts = Accounts(store)
-    now = time.time()
-    kiosk = accounts.add_device("bench-kiosk", "kiosk", None, now)
-    keypad = accounts.add_device("bench-keypad", "keypad", 1, now)
-    runner, port = await _serve(create_app(HallService(config, store), accounts, ""))
-    base = f"http://127.0.0.1:{port}"
-    listeners = RemoteListeners(base + "/api/v1/events", devices)
-    last_text = ""
-    audio_ms = audio_ms if audio_ms is not None else []
-    try:
-        async with HallClient(base, kiosk) as k, HallClient(base, keypad) as pad:
-            for _ in range(waiting):
-                await k.issue(category="A")
-            await pad.window(1, "open")
-            await listeners.start()
-            await asyncio.sleep(0.2)
-            ms, http_ms = [], []
-            for i in range(calls):
-                # Untimed: one more ticket, so the queue stays `waiting` long (and the estimate as costly).
-                issued = (await k.issue(category="A"))["number"]
-                await asyncio.wait_for(await listeners.expect(f'"data": {{"number": "{issued}"'), 10)
-                number = f"A{i + 1:03d}"
-                got = await listeners.expect(f'"data": {{"number": "{number}"')
-                t0 = time.perf_counter()
-                await pad.window(1, "call-next")
-                http_ms.append((time.perf_counter() - t0) * 1000)
-                t1 = await asyncio.wait_for(got, 10)
-                ms.append((t1 - t0) * 1000)
-            snap = await k.queue()
-            if audio_calls:
-                audio_ms[:] = await _measure_audio(base, k, pad, calls, audio_calls, data_dir / "voice")
-            last_text = json.dumps({"seq": snap["seq"], "type": "ticket_called", "at": time.time(),
-                                    "data": {"number": "X", "category": "A", "window": 1, "reason_code": "preference"},
-                                    "kind": "event", "windows": snap["windows"]},
-                                   ensure_ascii=False)
-    finally:
-        await listeners.close()
-        await runner.cleanup()
-        store.close()
-    return ms, http_ms, last_text
+    def __init__(self, devices: int, data_dir: Path, waiting: int):
+        self.devices, self.data_dir, self.waiting = devices, data_dir, waiting
+        self.stack = contextlib.AsyncExitStack()
+        self.calls = 0
+
+    async def __aenter__(self) -> YimenRig:
+        from queue_server.auth import Accounts
+        from queue_server.config import load_preset
+        from queue_server.hours import Hours
+        from queue_server.service import HallService
+        from queue_server.store import Store
+        from queue_server.web.app import create_app
+
+        config = load_preset("township")
+        config = dataclasses.replace(config, hours=Hours(tuple(range(1, 8)), (("00:00", "23:59"),), 0))
+        store = Store.open(self.data_dir)
+        self.stack.callback(store.close)
+        accounts = Accounts(store)
+        now = time.time()
+        kiosk = accounts.add_device("bench-kiosk", "kiosk", None, now)
+        keypad = accounts.add_device("bench-keypad", "keypad", 1, now)
+        runner, port = await _serve(create_app(HallService(config, store), accounts, ""))
+        self.stack.push_async_callback(runner.cleanup)
+        self.base = f"http://127.0.0.1:{port}"
+        self.kiosk = await self.stack.enter_async_context(HallClient(self.base, kiosk))
+        self.pad = await self.stack.enter_async_context(HallClient(self.base, keypad))
+        for _ in range(self.waiting):
+            await self.kiosk.issue(category="A")
+        await self.pad.window(1, "open")
+        self.listeners = RemoteListeners(self.base + "/api/v1/events", self.devices)
+        self.stack.push_async_callback(self.listeners.close)
+        await self.listeners.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stack.aclose()
+
+    async def payload(self) -> str:
+        """A message shaped and sized like the server's own call event, for the bare server."""
+        snap = await self.kiosk.queue()
+        return json.dumps({"seq": snap["seq"], "type": "ticket_called", "at": time.time(),
+                           "data": {"number": "X", "category": "A", "window": 1, "reason_code": "preference"},
+                           "kind": "event", "windows": snap["windows"]}, ensure_ascii=False)
+
+    async def call(self) -> tuple[float, float]:
+        """One timed call-next (to the last screen, and to the HTTP answer), after one untimed issue
+        that keeps the queue `waiting` long (and the estimate as costly)."""
+        self.calls += 1
+        # Armed before issuing: the screens may see the ticket before the kiosk has its answer.
+        issued = await self.listeners.expect(f'"data": {{"number": "A{self.waiting + self.calls:03d}"')
+        await self.kiosk.issue(category="A")
+        await asyncio.wait_for(issued, 10)
+        got = await self.listeners.expect(f'"data": {{"number": "A{self.calls:03d}"')
+        t0 = time.perf_counter()
+        await self.pad.window(1, "call-next")
+        answered = time.perf_counter()
+        t1 = await asyncio.wait_for(got, 10)
+        return (t1 - t0) * 1000, (answered - t0) * 1000
 
 
 class _NullOut:
@@ -252,63 +260,93 @@ async def _measure_audio(base: str, kiosk: HallClient, pad: HallClient, done: in
     return ms
 
 
-async def measure_bare(devices: int, calls: int, payload: str) -> list[float]:
-    """The same fan-out by a bare aiohttp server: POST /call sends `payload` to every socket."""
-    sockets: set[web.WebSocketResponse] = set()
+class BareRig:
+    """The reference: a bare aiohttp server whose POST /call sends `payload` to every socket, with the
+    same websocket settings as the hub (no compression), and the same N screens."""
 
-    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
+    def __init__(self, devices: int, payload: str):
+        self.devices, self.payload = devices, payload
+        self.stack = contextlib.AsyncExitStack()
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.calls = 0
+
+    async def _ws(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(compress=False)
         await ws.prepare(request)
-        sockets.add(ws)
+        self.sockets.add(ws)
         try:
             async for _ in ws:
                 pass
         finally:
-            sockets.discard(ws)
+            self.sockets.discard(ws)
         return ws
 
-    async def call(request: web.Request) -> web.Response:
+    async def _call(self, request: web.Request) -> web.Response:
         body = await request.json()
-        text = payload.replace('"number": "X"', f'"number": "{body["number"]}"')
-        for ws in list(sockets):
+        text = self.payload.replace('"number": "X"', f'"number": "{body["number"]}"')
+        for ws in list(self.sockets):
             with contextlib.suppress(ConnectionError):
                 await ws.send_str(text)
         return web.json_response({"ok": True})
 
-    app = web.Application()
-    app.router.add_get("/ws", ws_handler)
-    app.router.add_post("/call", call)
-    runner, port = await _serve(app)
-    listeners = RemoteListeners(f"http://127.0.0.1:{port}/ws", devices)
-    try:
-        await listeners.start()
-        await asyncio.sleep(0.2)
-        ms = []
-        async with aiohttp.ClientSession() as http:
-            for i in range(calls):
-                number = f"A{i + 1:03d}"
-                got = await listeners.expect(f'"data": {{"number": "{number}"')
-                t0 = time.perf_counter()
-                async with http.post(f"http://127.0.0.1:{port}/call", json={"number": number}) as r:
-                    await r.read()
-                t1 = await asyncio.wait_for(got, 10)
-                ms.append((t1 - t0) * 1000)
-    finally:
-        await listeners.close()
-        await runner.cleanup()
-    return ms
+    async def __aenter__(self) -> BareRig:
+        app = web.Application()
+        app.router.add_get("/ws", self._ws)
+        app.router.add_post("/call", self._call)
+        runner, port = await _serve(app)
+        self.stack.push_async_callback(runner.cleanup)
+        self.url = f"http://127.0.0.1:{port}/call"
+        self.http = await self.stack.enter_async_context(aiohttp.ClientSession())
+        self.listeners = RemoteListeners(f"http://127.0.0.1:{port}/ws", self.devices)
+        self.stack.push_async_callback(self.listeners.close)
+        await self.listeners.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stack.aclose()
+
+    async def call(self) -> float:
+        self.calls += 1
+        number = f"A{self.calls:03d}"
+        got = await self.listeners.expect(f'"data": {{"number": "{number}"')
+        t0 = time.perf_counter()
+        async with self.http.post(self.url, json={"number": number}) as r:
+            await r.read()
+        return (await asyncio.wait_for(got, 10) - t0) * 1000
 
 
 async def run_bench(devices: int, calls: int, data_parent: str | None = None, waiting: int = 20,
                     audio_calls: int = 0) -> dict[str, Any]:
+    """Both servers up at once and their calls interleaved (in alternating order), so whatever else the
+    machine does in the meantime weighs on both alike: the ratio is the figure to compare."""
+    yimen_ms: list[float] = []
+    http_ms: list[float] = []
+    bare_ms: list[float] = []
     audio_ms: list[float] = []
     with tempfile.TemporaryDirectory(prefix="yimen-bench-", dir=data_parent) as tmp:
-        yimen_ms, http_ms, payload = await measure_yimen(devices, calls, Path(tmp), waiting, audio_calls, audio_ms)
-    bare_ms = await measure_bare(devices, calls, payload)
+        async with YimenRig(devices, Path(tmp), waiting) as yimen:
+            payload = await yimen.payload()
+            async with BareRig(devices, payload) as bare:
+                await asyncio.sleep(0.2)
+
+                async def one_yimen() -> None:
+                    shown, answered = await yimen.call()
+                    yimen_ms.append(shown)
+                    http_ms.append(answered)
+
+                async def one_bare() -> None:
+                    bare_ms.append(await bare.call())
+
+                for i in range(calls):
+                    for step in ((one_yimen, one_bare) if i % 2 == 0 else (one_bare, one_yimen)):
+                        await step()
+            if audio_calls:
+                audio_ms = await _measure_audio(yimen.base, yimen.kiosk, yimen.pad, yimen.calls, audio_calls,
+                                                Path(tmp) / "voice")
     y, b = summary(yimen_ms), summary(bare_ms)
     return {"benchmark": "call-to-display latency", "devices": devices, "calls": calls, "waiting": waiting,
             "payload_bytes": len(payload.encode()), "yimen": y, "bare_broadcast": b,
-            "yimen_http_answer": summary(http_ms),  # call-next answered: commit, dispatch, estimates, JSON
+            "yimen_http_answer": summary(http_ms),  # call-next answered: commit, dispatch, JSON
             "ratio_p50": round(y["p50_ms"] / b["p50_ms"], 3), "ratio_p99": round(y["p99_ms"] / b["p99_ms"], 3),
             "target": {"p99_ms_at_50": 25.0, "ratio": 1.5},
             **({"call_to_audio_start": summary(audio_ms)} if audio_ms else {})}

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
 
-from queue_server.web import hub
+import aiohttp
+
+from queue_server.web import hub, keys
 
 
 async def receive(ws, kind: str | None = None, timeout: float = 3.0) -> dict:
@@ -109,3 +113,68 @@ async def test_bad_since_is_refused(hall):
     r = await hall.client.get("/api/v1/events?since=abc")
     assert r.status == 400
     assert (await r.json())["message"] == "since must be a sequence number"
+
+
+async def stuck_screen(hall) -> socket.socket:
+    """A screen that completes the websocket handshake and then never reads again."""
+    loop = asyncio.get_running_loop()
+    stuck = socket.socket()
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window fills up quickly
+    stuck.setblocking(False)
+    await loop.sock_connect(stuck, (hall.client.server.host, hall.client.server.port))
+    await loop.sock_sendall(stuck, b"GET /api/v1/events HTTP/1.1\r\nHost: hall.test\r\nUpgrade: websocket\r\n"
+                                   b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                   b"Sec-WebSocket-Version: 13\r\n\r\n")
+    return stuck
+
+
+def read_until_cut_off(stuck: socket.socket) -> None:
+    """Drain what the server sent; it must end (EOF or reset) rather than block."""
+    stuck.setblocking(True)
+    stuck.settimeout(5)
+    with contextlib.suppress(ConnectionResetError):
+        while stuck.recv(1 << 16):
+            pass
+    stuck.close()
+
+
+async def test_a_screen_that_stops_reading_is_dropped_and_the_others_miss_nothing(hall, monkeypatch):
+    """A hung screen's unsent bytes must not grow without bound nor hold the others back."""
+    monkeypatch.setattr(hub, "SLOW_CLIENT_BYTES", 256 * 1024)
+    the_hub = hall.client.app[keys.HUB]
+    stuck = await stuck_screen(hall)
+    reader = await hall.client.ws_connect("/api/v1/events")
+    await receive(reader, "snapshot")
+    while len(the_hub.clients) < 2:
+        await asyncio.sleep(0.01)
+
+    sent = 0
+    while len(the_hub.clients) == 2 and sent < 400:  # 400 × 64 KiB is far beyond any socket buffer
+        the_hub.broadcast({"kind": "notice", "n": sent, "filler": "x" * 65536})
+        sent += 1
+        assert (await receive(reader, "notice"))["n"] == sent - 1  # the reading screen keeps pace
+    assert len(the_hub.clients) == 1 and sent < 400  # the stuck one was dropped
+
+    await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    assert (await receive(reader, "event"))["data"]["number"] == "A001"
+    read_until_cut_off(stuck)
+    await reader.close()
+
+
+async def test_stopping_the_server_does_not_wait_on_a_hung_screen(hall, monkeypatch):
+    monkeypatch.setattr(hub, "CLOSE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(hub, "SLOW_CLIENT_BYTES", 1 << 40)  # hung, but not yet dropped
+    the_hub = hall.client.app[keys.HUB]
+    stuck = await stuck_screen(hall)
+    polite = await hall.client.ws_connect("/api/v1/events")
+    await receive(polite, "snapshot")
+    while len(the_hub.clients) < 2:
+        await asyncio.sleep(0.01)
+    for n in range(100):  # enough that the hung screen's socket is full and its goodbye cannot be written
+        the_hub.broadcast({"kind": "notice", "n": n, "filler": "x" * 65536})
+        assert (await receive(polite, "notice"))["n"] == n
+    closing = asyncio.ensure_future(the_hub.close_all())
+    assert (await polite.receive()).type == aiohttp.WSMsgType.CLOSE  # the one that listens is told goodbye
+    await asyncio.wait_for(closing, 5)  # and the hung one is cut off instead of awaited
+    assert the_hub.clients == {}
+    read_until_cut_off(stuck)

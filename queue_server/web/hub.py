@@ -3,17 +3,22 @@
 A client connects to /api/v1/events (optionally `?since=SEQ`). It first receives a snapshot of
 the hall at sequence S, then — if it says where it left off — the events it missed up to S, then
 every new event live, each numbered, and after each burst of events a `queues` message with the
-people waiting and the estimates (kept off the call's path: the estimate replays the queue). Heartbeats carry the latest sequence number, so a client
-notices a gap and reconnects. A slow client gets its own bounded queue and is dropped (it will
-reconnect and catch up) rather than slowing the hall down.
+people waiting and the estimates (kept off the call's path: the estimate replays the queue).
+Heartbeats carry the latest sequence number, so a client notices a gap and reconnects.
+
+Sending is synchronous and happens in the committing transaction's wake: each message is framed
+once and the same bytes are written to every socket, in commit order, before the HTTP answer is
+even built — a call reaches the screens without waiting for any task to be scheduled. A client
+whose unsent bytes pile up past a limit is dropped (it reconnects and catches up) rather than
+slowing the hall down or holding memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
+import struct
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -25,8 +30,23 @@ from ..views import public_event, queue_summary, snapshot, windows_public
 
 log = logging.getLogger("yimen.hub")
 HEARTBEAT_S = 15.0
-CLIENT_QUEUE = 1000
+SLOW_CLIENT_BYTES = 1 << 20  # unsent bytes past which a screen is dropped: ~1000 events behind
+CLOSE_TIMEOUT_S = 2.0  # how long a stopping server waits for a screen to acknowledge the close
 QUEUES_DELAY_S = 0.25  # people-waiting figures follow a burst of events by this much, once
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, unfragmented websocket text frame (RFC 6455 §5.2): servers never mask, so the
+    same bytes are valid on every connection."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x81, n)
+    elif n < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, n)
+    return header + payload
 
 
 class EstimateCache:
@@ -51,8 +71,9 @@ class Hub:
     def __init__(self, service: HallService, estimates: EstimateCache):
         self.service = service
         self.estimates = estimates
-        self.clients: set[asyncio.Queue[str | None]] = set()
+        self.clients: dict[asyncio.Transport, web.WebSocketResponse] = {}
         self._queues_pending = False
+        self._heartbeat: asyncio.Task | None = None
         service.listeners.append(self.on_event)
 
     def on_event(self, event: Event, hall: Hall) -> None:
@@ -66,8 +87,8 @@ class Hub:
             return
         self._queues_pending = True
         try:
-            # Later, not next: the estimate replays the whole queue and must not hold up the sockets
-            # still sending this event; a burst of calls then costs one estimate, not one each.
+            # Later, not next: the estimate replays the whole queue and must not hold up the next
+            # call's event; a burst of calls then costs one estimate, not one each.
             asyncio.get_running_loop().call_later(QUEUES_DELAY_S, self._send_queues)
         except RuntimeError:  # no loop (a command run outside the server): send now
             self._send_queues()
@@ -78,15 +99,19 @@ class Hub:
         self.broadcast({"kind": "queues", "seq": hall.state.last_seq, "queues": queue_summary(hall, self.estimates.get())})
 
     def broadcast(self, message: dict[str, Any]) -> None:
-        text = json.dumps(message, ensure_ascii=False)
-        for queue in list(self.clients):
-            try:
-                queue.put_nowait(text)
-            except asyncio.QueueFull:
-                log.warning("dropping a slow event-stream client")
-                self.clients.discard(queue)
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(None)
+        frame = text_frame(json.dumps(message, ensure_ascii=False))
+        for transport in list(self.clients):
+            self._write(transport, frame)
+
+    def _write(self, transport: asyncio.Transport, frame: bytes) -> None:
+        if transport.is_closing():
+            self.clients.pop(transport, None)
+        elif transport.get_write_buffer_size() > SLOW_CLIENT_BYTES:
+            log.warning("dropping a slow event-stream client")
+            self.clients.pop(transport, None)
+            transport.abort()
+        else:
+            transport.write(frame)
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         since_text = request.query.get("since")
@@ -96,48 +121,55 @@ class Hub:
                 raise web.HTTPBadRequest(text=json.dumps({"error": "bad_since", "message": "since must be a sequence number"}),
                                          content_type="application/json")
             since = int(since_text)
-        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
+        # Uncompressed: every frame is one shared byte string, and the messages are small anyway.
+        ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, compress=False)
         await ws.prepare(request)
-        queue: asyncio.Queue[str | None] = asyncio.Queue(CLIENT_QUEUE)
-        # Snapshot and registration happen with no await between them: no event can slip through.
+        transport = request.transport
+        if transport is None:  # the client left during the handshake
+            return ws
+        # Snapshot, catch-up and registration with no await between them: nothing slips through
+        # or overtakes, because every later event is written after these bytes.
         hall = self.service.hall
         snap = snapshot(hall, self.estimates.get())
-        missed = []
+        self._write(transport, text_frame(json.dumps({"kind": "snapshot", **snap}, ensure_ascii=False)))
         if since is not None and since < snap["seq"]:
-            missed = [public_event(e) for e in self.service.store.events(after=since) if e.seq <= snap["seq"]]
-        self.clients.add(queue)
+            for event in self.service.store.events(after=since):
+                if event.seq <= snap["seq"]:
+                    self._write(transport, text_frame(json.dumps({"kind": "event", "replayed": True, **public_event(event)},
+                                                                 ensure_ascii=False)))
+        self.clients[transport] = ws
+        self._start_heartbeat()
         try:
-            await ws.send_str(json.dumps({"kind": "snapshot", **snap}, ensure_ascii=False))
-            for item in missed:
-                await ws.send_str(json.dumps({"kind": "event", "replayed": True, **item}, ensure_ascii=False))
-            sender = asyncio.create_task(self._pump(ws, queue))
-            try:
-                async for msg in ws:
-                    if msg.type == WSMsgType.TEXT and msg.data == "ping":
-                        await ws.send_str(json.dumps({"kind": "pong", "seq": self.service.hall.state.last_seq}))
-                    elif msg.type == WSMsgType.ERROR:
-                        break
-            finally:
-                sender.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sender
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT and msg.data == "ping":
+                    self._write(transport, text_frame(json.dumps({"kind": "pong", "seq": self.service.hall.state.last_seq})))
+                elif msg.type == WSMsgType.ERROR:
+                    break
         finally:
-            self.clients.discard(queue)
+            self.clients.pop(transport, None)
         return ws
 
-    async def _pump(self, ws: web.WebSocketResponse, queue: asyncio.Queue[str | None]) -> None:
-        while True:
-            try:
-                text = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
-            except TimeoutError:
-                text = json.dumps({"kind": "heartbeat", "seq": self.service.hall.state.last_seq,
-                                   "at": self.service.clock()})
-            if text is None:
-                await ws.close()
-                return
-            await ws.send_str(text)
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._beat())
+
+    async def _beat(self) -> None:
+        """Every HEARTBEAT_S, the latest sequence number to every screen: a quiet hall is not a dead link."""
+        while self.clients:
+            await asyncio.sleep(HEARTBEAT_S)
+            self.broadcast({"kind": "heartbeat", "seq": self.service.hall.state.last_seq, "at": self.service.clock()})
 
     async def close_all(self) -> None:
-        for queue in list(self.clients):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(None)
+        """Say goodbye to every screen; one that does not answer within CLOSE_TIMEOUT_S (a hung
+        display) is cut off, so stopping the server never waits on it."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        screens = list(self.clients.items())
+        self.clients.clear()
+
+        async def close(transport: asyncio.Transport, ws: web.WebSocketResponse) -> None:
+            try:
+                await asyncio.wait_for(ws.close(), CLOSE_TIMEOUT_S)
+            except (TimeoutError, ConnectionError):
+                transport.abort()
+        await asyncio.gather(*(close(t, ws) for t, ws in screens), return_exceptions=True)
