@@ -219,13 +219,14 @@ class DisplayApp(App):
 
     def refresh(self) -> None:
         s, t, u = self.state, TEXTS[self.lang], self.u
-        self.hall_label.text = s.hall_name
+        self.hall_label.text = s.hall_name_en if self.lang == "en" and s.hall_name_en else s.hall_name
         self.offline_label.opacity = 0 if s.connected else 1
         latest = s.latest
         if latest is None:
             self.call_tag.text, self.call_number.text, self.call_window.text = "", "", t["no_call"]
         else:
-            self.call_tag.text = t["recall"] if latest.recall else t["please"]
+            tag = t["recall"] if latest.recall else t["please"]
+            self.call_tag.text = f"{tag} {latest.name}".strip() if latest.name else tag
             self.call_number.text = latest.number
             self.call_window.text = t["go_window"].format(n=latest.window)
         for lab, call in zip(self.recent_labels, s.recent[1:] + [None] * len(self.recent_labels), strict=False):

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from queue_server.names import mask_name
+
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 RECENT = 8
 CALL_TYPES = ("ticket_called", "ticket_recalled")
@@ -36,11 +38,13 @@ class Call:
     window: int
     at: float
     recall: bool = False
+    name: str = ""  # masked (张*), only where the hall calls by name
 
 
 @dataclass
 class DisplayState:
     hall_name: str = ""
+    hall_name_en: str = ""
     windows: list[dict[str, Any]] = field(default_factory=list)
     queues: list[dict[str, Any]] = field(default_factory=list)
     recent: list[Call] = field(default_factory=list)
@@ -53,14 +57,17 @@ class DisplayState:
 
 
 def _call(item: dict[str, Any]) -> Call:
-    return Call(str(item["number"]), int(item["window"]), float(item.get("at") or 0.0), bool(item.get("recall")))
+    return Call(str(item["number"]), int(item["window"]), float(item.get("at") or 0.0), bool(item.get("recall")),
+                mask_name(str(item.get("name") or "")))
 
 
 def apply(state: DisplayState, message: dict[str, Any]) -> bool:
     """Fold one stream message into `state`; True when something visible changed."""
     kind = message.get("kind")
     if kind == "snapshot":
-        state.hall_name = (message.get("hall") or {}).get("name", state.hall_name)
+        hall = message.get("hall") or {}
+        state.hall_name = hall.get("name", state.hall_name)
+        state.hall_name_en = hall.get("name_en") or ""
         state.windows = list(message.get("windows") or [])
         state.queues = list(message.get("queues") or [])
         state.recent = [_call(c) for c in (message.get("recent_calls") or [])][:RECENT]
@@ -87,8 +94,7 @@ def apply(state: DisplayState, message: dict[str, Any]) -> bool:
     data = message.get("data") or {}
     etype = message.get("type")
     if etype in CALL_TYPES and "number" in data and "window" in data:
-        call = Call(str(data["number"]), int(data["window"]), float(message.get("at") or 0.0),
-                    etype == "ticket_recalled")
+        call = _call({**data, "at": message.get("at"), "recall": etype == "ticket_recalled"})
         state.recent = [call, *state.recent][:RECENT]
         state.latest = call
         state.flash_id += 1
@@ -125,7 +131,8 @@ def call_text(call: Call | None, lang: str = "zh") -> str:
     t = TEXTS[lang]
     if call is None:
         return t["no_call"]
-    text = f"{t['please']}{call.number}{t['to_window'].format(window=call.window)}"
+    who = f"{call.number} {call.name}" if call.name else call.number
+    text = f"{t['please']}{who}{t['to_window'].format(window=call.window)}"
     return f"{t['recall']} {text}" if call.recall else text
 
 
@@ -138,9 +145,3 @@ def clock_text(now: float, lang: str = "zh") -> tuple[str, str]:
     if lang == "en":
         date = f"{d:%a} {date}"
     return date, f"{d:%H:%M:%S}"
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*: the only form in which a name may reach a public screen."""
-    name = name.strip()
-    return name[:1] + "*" if name else ""  # one star whatever the length: the length is personal too

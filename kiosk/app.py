@@ -34,6 +34,8 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
+from queue_server.names import mask_name
+
 from . import style as st
 from .config import KioskConfig
 from .i18n import t
@@ -42,7 +44,6 @@ from .logic import (
     idle_home_due,
     label,
     mask_id,
-    mask_name,
     may_clear,
     search,
     spoken_number,

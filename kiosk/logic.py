@@ -116,12 +116,6 @@ def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
     )
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only (domain §7)."""
-    name = name.strip()
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
-
-
 def mask_id(id_number: str) -> str:
     """First 3 and last 2 characters: enough for the person to recognise their card."""
     s = id_number.strip()

@@ -27,6 +27,7 @@ from hw.printer import (
     printer_test_page,
 )
 from queue_server.client import ApiError, HallClient, ServerAway, person_key
+from queue_server.names import mask_name
 
 from .i18n import t
 from .logic import guide_sections, label, local_time, slip_of
@@ -178,6 +179,8 @@ class KioskService:
                 body["person_key"] = await self._salted(id_number)
             if birth_date:
                 body["birth_date"] = birth_date.isoformat()
+            if identity is not None and identity.name:
+                body["name"] = mask_name(identity.name)  # masked here: the full name never travels for calling
             issued = await self.client.issue(idempotency_key=key, **body)
         except ServerAway:
             self.unanswered.append(key)

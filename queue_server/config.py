@@ -103,6 +103,7 @@ class CallingRules:
     no_show_rejoin: str
     rejoin_within_min: float
     transfer_placement: str
+    show_names: bool = False  # 姓名呼叫: masked names (张*) on screens, stored masked or not at all
 
 
 @dataclass(frozen=True)
@@ -567,6 +568,7 @@ def _calling(check: _Checker, data: dict) -> CallingRules:
     v = check.table(data, ("calling",), {
         "recall_limit": (int, 2), "no_show_rejoin": (str, "back"),
         "rejoin_within_min": (float, 30), "transfer_placement": (str, "keep"),
+        "show_names": (bool, False),
     })
     if not 0 <= v["recall_limit"] <= 10:
         check.fail(("calling", "recall_limit"), "must be between 0 and 10")
@@ -576,7 +578,8 @@ def _calling(check: _Checker, data: dict) -> CallingRules:
         check.fail(("calling", "transfer_placement"), f"must be one of {', '.join(TRANSFER_PLACEMENTS)}")
     if not 0 <= v["rejoin_within_min"] <= 480:
         check.fail(("calling", "rejoin_within_min"), "must be between 0 and 480 minutes")
-    return CallingRules(v["recall_limit"], v["no_show_rejoin"], float(v["rejoin_within_min"]), v["transfer_placement"])
+    return CallingRules(v["recall_limit"], v["no_show_rejoin"], float(v["rejoin_within_min"]), v["transfer_placement"],
+                        v["show_names"])
 
 
 def _appointments(check: _Checker, data: dict) -> AppointmentRules:

@@ -21,6 +21,7 @@ from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
 from .hours import over_breaks, session_bounds
+from .names import mask_name
 from .numbering import business_day, format_number, ticket_id
 from .ratings import Ratings, RatingState
 
@@ -58,6 +59,7 @@ class Ticket:
     transfers: int = 0
     channel: str = ""
     issued_category: str = ""  # the category it was taken for; `category` follows transfers
+    name: str | None = None  # masked (张*), and only where the hall calls by name
     print_failure: str | None = None  # why the slip did not print (the ticket stays valid, shown on screen)
 
     @property
@@ -100,7 +102,13 @@ class IssueRequest:
     appointment: dict[str, Any] | None = None
     channel: str = "kiosk"
     request_key: str | None = None  # the device's idempotency key: a retry gets the same ticket
+    name: str | None = None  # the holder's name, kept (masked) only where the hall calls by name
 
+
+
+def _named(ticket: Ticket) -> dict[str, str]:
+    """The masked name a call carries, where the hall calls by name (it is only stored there)."""
+    return {"name": ticket.name} if ticket.name else {}
 
 class Hall(FrontDesk, Ratings):
     """One hall, one business day: commands and the fold over events."""
@@ -288,6 +296,7 @@ class Hall(FrontDesk, Ratings):
             "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
             "appointment": appointment, "queued_at": queued_at, "token": token, "estimate": est,
             "channel": req.channel, "request_key": req.request_key,
+            **({"name": mask_name(req.name)} if req.name and self.config.calling.show_names else {}),
         }, actor)
 
     def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
@@ -340,6 +349,7 @@ class Hall(FrontDesk, Ratings):
             "reason": choice.reason if choice else f"called by number at window {window.number}",
             "finished": finished,
             "overtaken": overtaken_by(me, view, waiting) if ticket.status == "waiting" else [],
+            **_named(ticket),
         }, actor)
 
     def call_next(self, window: int, now: float, actor: str = "") -> Event:
@@ -373,7 +383,8 @@ class Hall(FrontDesk, Ratings):
             return self._event("ticket_no_show", now, {
                 "ticket": ticket.id, "number": ticket.number, "window": window, "reason": "recall_limit"}, actor)
         return self._event("ticket_recalled", now, {
-            "ticket": ticket.id, "number": ticket.number, "window": window, "recalls": ticket.recalls + 1}, actor)
+            "ticket": ticket.id, "number": ticket.number, "window": window, "recalls": ticket.recalls + 1,
+            **_named(ticket)}, actor)
 
     def start(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self._active_window(window)
@@ -532,7 +543,7 @@ class Hall(FrontDesk, Ratings):
     def _on_ticket_issued(self, d: dict, at: float) -> None:
         t = Ticket(d["ticket"], d["number"], d["category"], d["matter"], d["priority"], d["person_key"],
                    d["appointment"], at, d["queued_at"], len(self.state.tickets) + 1, d["token"], d["estimate"],
-                   channel=d.get("channel", ""), issued_category=d["category"])
+                   channel=d.get("channel", ""), issued_category=d["category"], name=d.get("name"))
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id
         if t.appointment and t.appointment.get("code"):
@@ -553,14 +564,14 @@ class Hall(FrontDesk, Ratings):
         t.first_called_at = t.first_called_at or at
         t.target_window = None
         ws.current = t.id
-        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": False},
+        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": False, **_named(t)},
                                    *self.state.recent_calls][:20]
 
     def _on_ticket_recalled(self, d: dict, at: float) -> None:
         t = self.state.tickets[d["ticket"]]
         t.recalls = d["recalls"]
         t.called_at = at
-        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": True},
+        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": True, **_named(t)},
                                    *self.state.recent_calls][:20]
 
     def _on_service_started(self, d: dict, at: float) -> None:

@@ -13,7 +13,7 @@ from .estimate import Estimate
 from .hall import Event, Hall, Ticket
 
 # Event fields that may leave the building on the public stream.
-PUBLIC_FIELDS = {"number", "category", "window", "reason_code", "recalls", "from_window", "to_category",
+PUBLIC_FIELDS = {"number", "name", "category", "window", "reason_code", "recalls", "from_window", "to_category",
                  "to_window", "reason", "finished", "expired", "text"}
 PUBLIC_FINISHED = {"number", "outcome"}
 

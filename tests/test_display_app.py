@@ -182,19 +182,21 @@ async def test_display_follows_calls_pauses_notice_and_catches_up_after_a_cut(ha
 
 
 RECORDED = [
-    {"kind": "snapshot", "seq": 9, "day": "2026-11-23", "hall": {"name": "示范镇便民服务中心"}, "notice": "",
+    {"kind": "snapshot", "seq": 9, "day": "2026-11-23", "notice": "",
+     "hall": {"name": "示范镇便民服务中心", "name_en": "Model Town Service Centre"},
      "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A007"},
                  {"number": 2, "name": "综合受理二", "status": "paused", "current": None},
                  {"number": 12, "name": "绿色通道", "status": "closed", "current": None}],
      "queues": [{"code": "A", "prefix": "A", "name": "社会保障", "name_en": "Social security", "waiting": 4,
                  "estimate": {"ahead": 3, "low_min": 8, "high_min": 22}}],
-     "recent_calls": [{"number": "A007", "window": 1, "at": 1795400000.0, "recall": False}]},
+     # A hall that calls by name; the name is masked again on screen whatever arrives.
+     "recent_calls": [{"number": "A007", "window": 1, "at": 1795400000.0, "recall": False, "name": "李四"}]},
     {"kind": "event", "seq": 10, "type": "window_opened", "at": 1795400010.0, "data": {"window": 12},
      "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A007"},
                  {"number": 2, "name": "综合受理二", "status": "paused", "current": None},
                  {"number": 12, "name": "绿色通道", "status": "open", "current": None}]},
     {"kind": "event", "seq": 11, "type": "ticket_called", "at": 1795400020.0,
-     "data": {"number": "A008", "category": "A", "window": 12},
+     "data": {"number": "A008", "category": "A", "window": 12, "name": "张*"},
      "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A007"},
                  {"number": 2, "name": "综合受理二", "status": "paused", "current": None},
                  {"number": 12, "name": "绿色通道", "status": "open", "current": "A008"}]},
@@ -212,10 +214,11 @@ async def test_portrait_layout_in_english_from_recorded_messages(tmp_path):
         got = await screen.until(lambda s: s["seq"] == 11 and s["queues"] == ["A Social security  3  5–15 min"])
         s = got["state"]
         assert s["portrait"] is True and s["size"] == [1080, 1920]
-        assert s["call"] == {"tag": "", "number": "A008", "window": "to window 12"}
+        assert s["hall"] == "Model Town Service Centre"
+        assert s["call"] == {"tag": "张*", "number": "A008", "window": "to window 12"}
         assert s["windows"]["2"]["value"] == "Paused" and s["windows"]["12"]["value"] == "A008"
         assert s["queues"] == ["A Social security  3  5–15 min"]
-        assert s["recent"][0] == "A007 to window 1"
+        assert s["recent"][0] == "A007 李* to window 1"
         with Image.open(got["shot"]) as im:
             assert im.size == (1080, 1920)
         assert is_call_colour(pixel(got["shot"], (540, 400)))

@@ -210,6 +210,7 @@ ISSUE_BODY = obj({
         "x-pattern-message": "must be the 64-hex salted person key; never send an ID number"}),
     "appointment": obj({"code": string(64), "slot_start": string(40), "slot_end": string(40)},
                        ("slot_start", "slot_end")),
+    "name": string(32),
 })
 
 
@@ -226,7 +227,9 @@ def _parse_time(text: str, field: str) -> float:
 @api("POST", "/api/v1/tickets", summary="Issue a ticket (kiosk or staff)", roles=ISSUERS, tag="tickets",
      body=ISSUE_BODY, status=201,
      description="Give `category` or `matter`. `birth_date` (from the ID card) lets the server grant elderly "
-                 "priority; it is not stored. `person_key` enforces one active ticket per person per matter.")
+                 "priority; it is not stored. `person_key` enforces one active ticket per person per matter. "
+                 "`name` (from the ID card) is masked to its first character (张*) and kept only where the "
+                 "hall calls by name (`[calling] show_names`); otherwise it is dropped.")
 async def issue_ticket(request: web.Request) -> web.Response:
     data = await body_of(request)
     birth = None
@@ -243,7 +246,7 @@ async def issue_ticket(request: web.Request) -> web.Response:
     principal = _principal(request)
     req = IssueRequest(category=data.get("category"), matter=data.get("matter"), priority=data.get("priority"),
                        birth_date=birth, person_key=data.get("person_key"), appointment=appointment,
-                       channel=principal.role if principal.kind == "device" else "counter")
+                       name=data.get("name"), channel=principal.role if principal.kind == "device" else "counter")
     return await _issue_and_answer(request, req)
 
 
