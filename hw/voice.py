@@ -2,8 +2,9 @@
 
 Speech is built from named *segments* rendered once and cached, so a recorded voice pack (a
 folder of `<name>.wav`) can replace the robotic TTS piece by piece without code changes. Text is
-rendered by pyttsx3 (one engine, one worker thread, because the engine loses files and wedges
-when used concurrently) and falls back to the `espeak-ng` command when the engine fails.
+rendered by pyttsx3 (one engine on one worker thread for the whole process, because the engine loses
+files and wedges when used concurrently; each job carries its voice) and falls back to the
+`espeak-ng` command when the engine fails, for good once the engine has hung.
 
 Used by the kiosk (spoken guidance) and the announcer (calls). Nothing here knows either of them.
 """
@@ -23,8 +24,9 @@ import threading
 import time
 import wave
 from array import array
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 log = logging.getLogger("yimen.hw.voice")
 
@@ -80,46 +82,70 @@ class EspeakRenderer:
             raise VoiceError(f"espeak-ng failed ({done.returncode}): {done.stderr.decode(errors='replace')[:200]}")
 
 
-class Pyttsx3Renderer:
-    """pyttsx3 driven from ONE worker thread that owns the engine; one utterance per runAndWait()."""
+class EngineHung(VoiceError):
+    """The speech engine gave no answer in time. Its thread is stuck for good (a thread cannot be
+    killed), so the engine must not be asked again."""
 
-    def __init__(self, voice: str = "cmn-latn-pinyin", rate: int = 150, timeout_s: float = 30.0):
-        self.voice, self.rate, self.timeout_s = voice, rate, timeout_s
-        self._jobs: queue.Queue[tuple[str, Path, concurrent.futures.Future[None]] | None] = queue.Queue()
-        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._run, args=(ready,), name="pyttsx3", daemon=True)
+
+# A queued engine job: text, output file, engine voice id, rate, and where the result goes.
+_Job = tuple[str, Path, str, int, concurrent.futures.Future[None]]
+
+
+class TtsWorker:
+    """The process's one speech-engine thread; every job carries its own voice and rate.
+
+    pyttsx3.init() hands every caller the same engine, and the engine loses files and wedges when
+    used concurrently, so all voices (Mandarin, English, the kiosk's) share this one thread and the
+    voice is set before each utterance. After one timeout the worker counts as hung and refuses
+    every later job at once: one long wait, never a pile of stuck threads.
+    """
+
+    _shared: ClassVar[TtsWorker | None] = None
+    _shared_error: ClassVar[VoiceError | None] = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self, engine_factory: Callable[[], Any] | None = None, timeout_s: float = 30.0):
+        self.timeout_s = timeout_s
+        self.hung = False
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        ready: concurrent.futures.Future[list[Any]] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._run, args=(engine_factory or _pyttsx3_engine, ready),
+                                        name="pyttsx3", daemon=True)
         self._thread.start()
-        ready.result(timeout=timeout_s)  # raises VoiceError when the engine or voice is unusable
-
-    @staticmethod
-    def find_voice(voices: list[object], wanted: str) -> object | None:
-        """The engine voice whose id or name is `wanted` (ids look like 'sit/cmn-latn-pinyin')."""
-        for v in voices:
-            vid = str(getattr(v, "id", ""))
-            if vid == wanted or vid.rsplit("/", 1)[-1].lower() == wanted.lower():
-                return v
-        for v in voices:
-            if str(getattr(v, "name", "")).lower() == wanted.lower():
-                return v
-        return None
-
-    def _run(self, ready: concurrent.futures.Future[None]) -> None:
         try:
-            import pyttsx3
+            self.voices: list[Any] = ready.result(timeout=timeout_s)  # VoiceError when the engine is unusable
+        except concurrent.futures.TimeoutError as exc:
+            raise EngineHung(f"the speech engine did not start within {timeout_s:g} s") from exc
 
-            engine = pyttsx3.init()
-            chosen = self.find_voice(list(engine.getProperty("voices")), self.voice)
-            if chosen is None:  # pyttsx3 would silently speak English: refuse instead
-                raise VoiceError(f"voice {self.voice!r} is not known to the speech engine")
-            engine.setProperty("voice", chosen.id)
-            engine.setProperty("rate", self.rate)
+    @classmethod
+    def shared(cls) -> TtsWorker:
+        """The one worker of this process, started on first use; a failed start is not retried
+        (a start that hung would leave one more stuck thread each time)."""
+        with cls._shared_lock:
+            if cls._shared is None and cls._shared_error is None:
+                try:
+                    cls._shared = cls()
+                except VoiceError as exc:
+                    cls._shared_error = exc
+            if cls._shared is None:
+                raise cls._shared_error or VoiceError("no speech engine")
+            return cls._shared
+
+    def _run(self, engine_factory: Callable[[], Any], ready: concurrent.futures.Future[list[Any]]) -> None:
+        try:
+            engine = engine_factory()
+            voices = list(engine.getProperty("voices"))
         except Exception as exc:  # noqa: BLE001 - any engine failure means "use the fallback"
             ready.set_exception(exc if isinstance(exc, VoiceError) else VoiceError(f"pyttsx3: {exc}"))
             return
-        ready.set_result(None)
+        ready.set_result(voices)
         while (job := self._jobs.get()) is not None:
-            text, out, fut = job
+            text, out, voice_id, rate, fut = job
+            if not fut.set_running_or_notify_cancel():  # its caller gave up waiting: do not write late
+                continue
             try:
+                engine.setProperty("voice", voice_id)  # the engine is shared: set this job's voice
+                engine.setProperty("rate", rate)
                 engine.save_to_file(text, str(out))
                 with contextlib.redirect_stdout(io.StringIO()):  # its espeak driver prints "Audio saved to …"
                     engine.runAndWait()
@@ -143,16 +169,55 @@ class Pyttsx3Renderer:
             time.sleep(0.05)
         return False
 
-    def render(self, text: str, out: Path) -> None:
+    def render(self, text: str, out: Path, voice_id: str, rate: int) -> None:
+        """Speak `text` with engine voice `voice_id` into `out`; EngineHung on timeout (then for good)."""
+        if self.hung:
+            raise EngineHung("the speech engine hung earlier; not asking it again")
         fut: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._jobs.put((text, out, fut))
+        self._jobs.put((text, out, voice_id, rate, fut))
         try:
             fut.result(timeout=self.timeout_s)
         except concurrent.futures.TimeoutError as exc:
-            raise VoiceError("pyttsx3 timed out") from exc
+            fut.cancel()
+            self.hung = True
+            raise EngineHung(f"the speech engine gave no answer in {self.timeout_s:g} s") from exc
 
     def close(self) -> None:
+        """Let the thread end once the queued jobs are done (tests; the shared worker lives on)."""
         self._jobs.put(None)
+
+
+def _pyttsx3_engine() -> Any:
+    import pyttsx3
+
+    return pyttsx3.init()
+
+
+class Pyttsx3Renderer:
+    """One voice on the process's shared pyttsx3 worker (cheap: no thread or engine of its own)."""
+
+    def __init__(self, voice: str = "cmn-latn-pinyin", rate: int = 150, worker: TtsWorker | None = None):
+        self.voice, self.rate = voice, rate
+        self.worker = worker or TtsWorker.shared()
+        chosen = self.find_voice(self.worker.voices, voice)
+        if chosen is None:  # pyttsx3 would silently speak English: refuse instead
+            raise VoiceError(f"voice {voice!r} is not known to the speech engine")
+        self.voice_id = str(chosen.id)
+
+    @staticmethod
+    def find_voice(voices: list[object], wanted: str) -> object | None:
+        """The engine voice whose id or name is `wanted` (ids look like 'sit/cmn-latn-pinyin')."""
+        for v in voices:
+            vid = str(getattr(v, "id", ""))
+            if vid == wanted or vid.rsplit("/", 1)[-1].lower() == wanted.lower():
+                return v
+        for v in voices:
+            if str(getattr(v, "name", "")).lower() == wanted.lower():
+                return v
+        return None
+
+    def render(self, text: str, out: Path) -> None:
+        self.worker.render(text, out, self.voice_id, self.rate)
 
 
 # ------------------------------------------------------------------------- the voice
@@ -210,6 +275,11 @@ class Voice:
                 log.warning("pyttsx3 unavailable (%s); using espeak-ng", exc)
                 self._renderer = self._espeak()
         try:
+            self._renderer.render(text, out)
+        except EngineHung as exc:  # asking again would cost the full timeout per segment
+            log.error("speech engine hung (%s); espeak-ng renders every later segment of voice %s",
+                      exc, self.voice)
+            self._renderer = self._espeak()
             self._renderer.render(text, out)
         except VoiceError as exc:
             if isinstance(self._renderer, EspeakRenderer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import wave
 from array import array
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 from hw.voice import (
     AlsaOut,
     AudioError,
+    EngineHung,
     EspeakRenderer,
     Pyttsx3Renderer,
+    TtsWorker,
     Voice,
     VoiceError,
     WavSink,
@@ -153,11 +156,8 @@ def test_espeak_failure_is_a_typed_error(tmp_path):
 
 def test_pyttsx3_renders_with_the_pinyin_voice_and_rejects_unknown_voice(tmp_path):
     r = Pyttsx3Renderer()
-    try:
-        r.render("请A零零一号到三号窗口办理", tmp_path / "p.wav")
-        r.render("谢谢", tmp_path / "q.wav")  # the same engine, second utterance
-    finally:
-        r.close()
+    r.render("请A零零一号到三号窗口办理", tmp_path / "p.wav")
+    r.render("谢谢", tmp_path / "q.wav")  # the same engine, second utterance
     seconds, rms, *_ = wav_stats(tmp_path / "p.wav")
     assert 1.0 < seconds < 8.0 and rms > 300
     assert wav_stats(tmp_path / "q.wav")[0] < seconds
@@ -217,13 +217,77 @@ def test_alsa_out_without_player_is_typed_error():
 
 def test_default_voice_uses_pyttsx3_and_refuses_unknown_voices(tmp_path, caplog):
     v = Voice(tmp_path / "a")
-    try:
-        p = v.phrase("请取号")
-        assert isinstance(v._renderer, Pyttsx3Renderer)
-        assert wav_stats(p)[1] > 300
-    finally:
-        v._renderer.close()
+    p = v.phrase("请取号")
+    assert isinstance(v._renderer, Pyttsx3Renderer)
+    assert wav_stats(p)[1] > 300
     bad = Voice(tmp_path / "b", voice="klingon-xx")
     with caplog.at_level("WARNING", logger="yimen.hw.voice"), pytest.raises(VoiceError, match="no voice"):
         bad.phrase("你好")  # neither engine may quietly fall back to English
     assert "pyttsx3 unavailable" in caplog.text
+
+
+class HungEngine:
+    """A stand-in pyttsx3 engine whose runAndWait() never returns (until the test lets it go)."""
+
+    def __init__(self):
+        self.utterances: list[str] = []
+        self.release = threading.Event()
+
+    def getProperty(self, name):
+        class V:
+            id, name = "sit/cmn-latn-pinyin", "Chinese_(Mandarin,_latin_as_Pinyin)"
+        return [V()]
+
+    def setProperty(self, name, value):
+        pass
+
+    def save_to_file(self, text, filename):
+        self.utterances.append(text)
+
+    def runAndWait(self):
+        self.release.wait()
+
+
+class HungRenderer:
+    """A renderer that reports its engine hung, as Pyttsx3Renderer does after a timeout."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def render(self, text: str, out: Path) -> None:
+        self.calls.append(text)
+        raise EngineHung("the speech engine gave no answer in 0.2 s")
+
+
+TEXTS = ["请", "一", "二", "号窗口", "办理"]
+
+
+def test_a_hung_engine_is_asked_once_then_espeak_renders_the_rest(tmp_path, caplog):
+    engine = HungEngine()
+    worker = TtsWorker(engine_factory=lambda: engine, timeout_s=0.2)
+    try:
+        v = Voice(tmp_path, renderer=Pyttsx3Renderer(worker=worker))
+        with caplog.at_level("WARNING", logger="yimen.hw.voice"):
+            paths = [v.segment(f"seg-{i}", text) for i, text in enumerate(TEXTS)]
+    finally:
+        engine.release.set()
+        worker.close()
+        worker._thread.join(timeout=10)  # leave no engine thread behind for the other tests
+    assert engine.utterances == ["请"]  # asked once, not once per segment
+    assert worker.hung
+    assert len(set(paths)) == 5 and all(wav_stats(p)[1] > 300 for p in paths)
+    assert caplog.text.count("speech engine hung") == 1
+    # another voice on the same hung worker does not wait either
+    engine.utterances.clear()
+    other = Voice(tmp_path / "other", renderer=Pyttsx3Renderer(worker=worker))
+    assert wav_stats(other.phrase("谢谢"))[1] > 300 and engine.utterances == []
+
+
+def test_after_the_engine_hangs_the_voice_keeps_to_espeak(tmp_path, caplog):
+    hung = HungRenderer()
+    v = Voice(tmp_path, renderer=hung)
+    with caplog.at_level("WARNING", logger="yimen.hw.voice"):
+        paths = [v.segment(f"seg-{i}", text) for i, text in enumerate(TEXTS)]
+    assert hung.calls == ["请"]
+    assert all(wav_stats(p)[1] > 300 for p in paths)
+    assert caplog.text.count("speech engine hung") == 1
