@@ -23,7 +23,7 @@ from typing import Any
 from hw.voice import AudioError, AudioOut, Voice, VoiceError, join_wavs, write_wav
 
 from .model import HALL_TZ
-from .speech import Call, CallQueue, Segment, Settings, all_segments, plan
+from .speech import Call, CallQueue, HallNames, Segment, Settings, all_segments, plan
 
 log = logging.getLogger("yimen.announcer")
 RATE = 22050
@@ -79,27 +79,32 @@ def trim_silence(src: Path, dst: Path, threshold: int = 400, keep_ms: int = 25) 
     return write_wav(dst, samples[max(0, first - keep):min(len(samples), last + keep)], params.framerate)
 
 
-def parse_volume(text: str) -> list[tuple[str, float]]:
-    """'08:00=1.0,12:00=0.6,14:00=1.0' → [('08:00', 1.0), …]; each level holds until the next time."""
-    out = []
+def parse_volume(text: str) -> list[tuple[int, float]]:
+    """'08:00=1.0,12:00=0.6,14:00=1.0' → [(480, 1.0), …] (minute of the day, level); each level
+    holds until the next time. Minutes, not the text: '7:30' is a valid time and sorts after '18:00'."""
+    out: dict[int, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         at, _, level = part.partition("=")
-        datetime.strptime(at.strip(), "%H:%M")
+        t = datetime.strptime(at.strip(), "%H:%M")
+        minute = t.hour * 60 + t.minute
+        if minute in out:
+            raise ValueError(f"{at.strip()} is given twice")
         value = float(level)
         if not 0 <= value <= 2:
             raise ValueError(f"volume {value} is outside 0–2")
-        out.append((at.strip(), value))
-    return sorted(out)
+        out[minute] = value
+    return sorted(out.items())
 
 
-def volume_at(now: float, schedule: list[tuple[str, float]]) -> float:
+def volume_at(now: float, schedule: list[tuple[int, float]]) -> float:
     """The level in force at `now` (hall time); before the first entry, the last one of the day holds."""
     if not schedule:
         return 1.0
-    hhmm = datetime.fromtimestamp(now, HALL_TZ).strftime("%H:%M")
+    t = datetime.fromtimestamp(now, HALL_TZ)
+    minute = t.hour * 60 + t.minute
     level = schedule[-1][1]
     for at, value in schedule:
-        if at <= hhmm:
+        if at <= minute:
             level = value
     return level
 
@@ -107,7 +112,7 @@ def volume_at(now: float, schedule: list[tuple[str, float]]) -> float:
 class Announcer:
     def __init__(self, voice: Voice, out: AudioOut, work_dir: Path, settings: Settings | None = None,
                  en_voice: Voice | None = None, voice_pack: Path | None = None,
-                 volume: list[tuple[str, float]] | None = None, clock: Callable[[], float] = time.time):
+                 volume: list[tuple[int, float]] | None = None, clock: Callable[[], float] = time.time):
         self.voice, self.out, self.en_voice = voice, out, en_voice
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -150,9 +155,14 @@ class Announcer:
         scale_wav(out, volume_at(self.clock(), self.volume))
         return out
 
-    def prepare(self, windows: list[int], prefixes: list[str]) -> int:
-        """Render every segment a day can need, so the first call is not slowed by the TTS engine."""
-        segments = all_segments(windows, prefixes, self.settings)
+    def prepare(self, windows: list[int], prefixes: list[str], names: HallNames | None = None) -> int:
+        """Render every segment a day can need, so the first call is not slowed by the TTS engine.
+
+        `names` (from `HallNames.from_hall`) adds the window and category names the template says;
+        the queue starts from them too, until the stream's snapshot brings the current ones."""
+        if names is not None:
+            self.queue.names = names
+        segments = all_segments(windows, prefixes, self.settings, names)
         for seg in segments:
             self.segment_file(seg)
         return len(segments)
@@ -177,20 +187,29 @@ class Announcer:
         return True
 
     async def run(self, messages: AsyncIterator[dict[str, Any]]) -> None:
+        """Say the stream's calls until it ends. Whatever breaks the reader or the speaker ends this
+        with that exception: an announcer that silently stopped following would leave the hall
+        mute, while a process that exits is restarted (systemd) and reconnects."""
         wake = asyncio.Event()
 
         async def read() -> None:
-            async for message in messages:
-                if self.queue.on_message(message, self.clock()) is not None:
-                    wake.set()
+            try:
+                async for message in messages:
+                    if self.queue.on_message(message, self.clock()) is not None:
+                        wake.set()
+            finally:
+                wake.set()  # however the reader ended, the speaker below must look
 
-        reader = asyncio.ensure_future(read())
+        reader = asyncio.create_task(read())
         try:
             while True:
                 await wake.wait()
                 wake.clear()
                 while await self.speak_next():
                     pass
+                if reader.done():
+                    reader.result()  # raises what broke the reader
+                    return
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):

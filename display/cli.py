@@ -134,7 +134,7 @@ def run_announcer(args: argparse.Namespace) -> int:
     from queue_server.client import ApiError, HallClient, ServerAway
 
     from .announcer import Announcer, parse_volume
-    from .speech import Settings, all_segments
+    from .speech import HallNames, Settings, all_segments
 
     try:
         volume = parse_volume(args.volume)
@@ -150,12 +150,17 @@ def run_announcer(args: argparse.Namespace) -> int:
                 print(f"yimen announcer: cannot read the hall from {args.server}: {exc}", file=sys.stderr)
                 return 1
             template = args.template or hall.get("templates", {}).get("voice") or Settings.template
-            settings = Settings(template=template, repeat=args.repeat, second_language=args.second_language,
-                                max_age_s=args.max_age, chime=not args.no_chime)
+            try:
+                settings = Settings(template=template, repeat=args.repeat, second_language=args.second_language,
+                                    max_age_s=args.max_age, chime=not args.no_chime)
+            except ValueError as exc:
+                print(f"yimen announcer: {exc}", file=sys.stderr)
+                return 2
+            names = HallNames.from_hall(hall)
             windows = [w["number"] for w in hall.get("windows", [])]
             prefixes = sorted({c["prefix"] for c in hall.get("categories", [])})
             if args.list_segments:
-                for seg in all_segments(windows, prefixes, settings):
+                for seg in all_segments(windows, prefixes, settings, names):
                     print(f"{seg.name}.wav\t{seg.text or '(' + seg.lang + ')'}")
                 return 0
             try:
@@ -166,7 +171,7 @@ def run_announcer(args: argparse.Namespace) -> int:
                 print(f"yimen announcer: {exc}", file=sys.stderr)
                 return 1
             announcer = Announcer(voice, out, args.cache_dir / "work", settings, en, args.voice_pack, volume)
-            count = await asyncio.to_thread(announcer.prepare, windows, prefixes)
+            count = await asyncio.to_thread(announcer.prepare, windows, prefixes, names)
             logging.getLogger("yimen.announcer").info("%d segments ready; listening to %s", count, args.server)
             await announcer.run(client.events(10.0, markers=True))
         return 0

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import string
 import time
 import tomllib
 from collections.abc import AsyncIterator, Callable
@@ -19,9 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hw.led import Frame, LedBus, LedEncodingError, LedOffline, clear_frame, text_frame
+from hw.led import COLOURS, Frame, LedBus, LedEncodingError, LedOffline, clear_frame, text_frame
+
+from .speech import HallNames
 
 log = logging.getLogger("yimen.led")
+FIELDS = ("number", "window", "window_name", "category")
+SAMPLE = {"number": "A001", "window": 3, "window_name": "综合受理一", "category": "综合业务"}
+
+
+def check_text(key: str, text: object) -> None:
+    """Refuse a display text the loop could not fill, at start: found only when a window first goes
+    idle or pauses, it would stop the loop in the middle of the day."""
+    if not isinstance(text, str):
+        raise ValueError(f"LED setting {key}: must be text, not {text!r}")
+    try:
+        unknown = sorted({f for _, f, _, _ in string.Formatter().parse(text) if f is not None and f not in FIELDS})
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)}")
+        text.format(**SAMPLE)
+        text.format(**{**SAMPLE, "number": ""})
+    except ValueError as exc:
+        placeholders = ", ".join("{" + f + "}" for f in FIELDS)
+        raise ValueError(f"LED setting {key}: {exc} in {text!r}; placeholders: {placeholders}") from None
 
 
 @dataclass(frozen=True)
@@ -54,14 +75,31 @@ class LedConfig:
             raise ValueError(f"unknown LED setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
+    def __post_init__(self) -> None:
+        """Every setting is checked when the file is loaded (and when flags replace one)."""
+        for key in ("template", "idle_text", "paused_text", "closed_text"):
+            if key != "template" or self.template is not None:
+                check_text(key, getattr(self, key))
+        for key in ("serving_colour", "paused_colour", "idle_colour"):
+            if getattr(self, key) not in COLOURS:
+                raise ValueError(f"LED setting {key}: {getattr(self, key)!r} is not one of {', '.join(COLOURS)}")
+        for window, address in self.addresses.items():
+            if not 1 <= address <= 247:
+                raise ValueError(f"LED setting addresses: window {window} → {address} is outside 1–247")
 
-def led_plan(windows: list[dict[str, Any]], cfg: LedConfig, template: str) -> dict[int, Frame]:
-    """The frame each address should be showing now."""
+
+def led_plan(windows: list[dict[str, Any]], cfg: LedConfig, template: str,
+             names: HallNames | None = None) -> dict[int, Frame]:
+    """The frame each address should be showing now (`names` fills {window_name} and {category})."""
+    names = names or HallNames()
     plan: dict[int, Frame] = {}
     for w in windows:
         number = int(w["number"])
         address = cfg.addresses.get(number, number)
-        fields = {"number": w.get("current") or "", "window": number, "window_name": w.get("name", ""), "category": ""}
+        current = w.get("current") or ""
+        fields = {"number": current, "window": number,
+                  "window_name": w.get("name") or names.windows.get(number, ""),
+                  "category": names.category_of(current) if current else ""}
         status = w.get("status")
         if status == "paused":
             text, colour = cfg.paused_text, cfg.paused_colour
@@ -82,14 +120,16 @@ def led_plan(windows: list[dict[str, Any]], cfg: LedConfig, template: str) -> di
 class LedLoop:
     def __init__(self, bus: LedBus, cfg: LedConfig, template: str = "请{number}到{window}号窗口",
                  clock: Callable[[], float] = time.monotonic):
+        check_text("template (the hall's templates.led)", template)
         self.bus, self.cfg, self.template, self.clock = bus, cfg, template, clock
+        self.names = HallNames()
         self.desired: dict[int, Frame] = {}
         self.sent: dict[int, Frame] = {}
         self.online = True
         self.last_full = clock()
 
     def update(self, windows: list[dict[str, Any]]) -> None:
-        self.desired.update(led_plan(windows, self.cfg, self.template))
+        self.desired.update(led_plan(windows, self.cfg, self.template, self.names))
 
     def pending(self, desired: dict[int, Frame] | None = None) -> list[Frame]:
         return [f for a, f in sorted((desired or self.desired).items()) if self.sent.get(a) != f]
@@ -119,22 +159,33 @@ class LedLoop:
         return count
 
     async def run(self, messages: AsyncIterator[dict[str, Any]]) -> None:
-        """Follow the stream; send on every change, and retry every `retry_s` while offline."""
+        """Follow the stream until it ends; send on every change, and retry every `retry_s` while offline.
+
+        Whatever breaks the reader or the sender ends this with that exception: displays frozen on
+        old numbers while the process looks alive are worse than a process that exits and is
+        restarted (systemd), which resends everything on start."""
         wake = asyncio.Event()
 
         async def read() -> None:
-            async for message in messages:
-                if message.get("windows") is not None:
-                    self.update(message["windows"])
-                    wake.set()
+            try:
+                async for message in messages:
+                    self.names.on_message(message)
+                    if message.get("windows") is not None:
+                        self.update(message["windows"])
+                        wake.set()
+            finally:
+                wake.set()  # however the reader ended, the sender below must look
 
-        reader = asyncio.ensure_future(read())
+        reader = asyncio.create_task(read())
         try:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), self.cfg.retry_s)
                 wake.clear()
                 await asyncio.to_thread(self.flush, dict(self.desired))
+                if reader.done():
+                    reader.result()  # raises what broke the reader
+                    return
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,7 @@ before a ticket's first call only, 「重呼」 (spoken 再次呼叫, unambiguou
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -27,6 +27,8 @@ LETTERS = {
 RECALL_TEXT = "再次呼叫"  # shown as 重呼; espeak-ng reads 重 as zhòng, so the spoken text avoids it
 EN_TEMPLATE = "Number {number}, please go to window {window}."
 FIELD = re.compile(r"{([a-z_]+)}")
+TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}  # as the hall's config accepts them
+EN_FIELDS = {"number", "window"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ class Call:
     at: float
     recall: bool = False
     first: bool = True  # the ticket's first call: a chime comes before it
-    window_name: str = ""
+    window_name: str = ""  # the window's name, for {window_name} (综合受理一)
+    category: str = ""  # the ticket's category by name, for {category} (社会保障)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,16 @@ class Settings:
     max_age_s: float = 30.0  # a call older than this when its turn comes is not said any more
     chime: bool = True
 
+    def __post_init__(self) -> None:
+        """A placeholder nobody fills would be said as nothing: refuse it at start instead."""
+        checks = (("template", self.template, TEMPLATE_FIELDS), ("en_template", self.en_template, EN_FIELDS))
+        for key, text, known in checks:
+            unknown = sorted(set(FIELD.findall(text)) - known)
+            if unknown:
+                listed = ", ".join("{" + f + "}" for f in unknown)
+                allowed = ", ".join("{" + f + "}" for f in sorted(known))
+                raise ValueError(f"announcer {key}: unknown placeholder(s) {listed} in {text!r}; placeholders: {allowed}")
+
 
 def plan(call: Call, s: Settings) -> list[Segment]:
     """The segments of one announcement: [chime] ([重呼] body [en]) × repeat, with pauses between."""
@@ -143,7 +156,7 @@ def plan(call: Call, s: Settings) -> list[Segment]:
     if call.recall:
         body.append(Segment("recall", RECALL_TEXT))
     body += template_segments(s.template, {"number": call.number, "window": call.window,
-                                           "window_name": call.window_name, "category": ""})
+                                           "window_name": call.window_name, "category": call.category})
     if s.second_language:
         body.append(PAUSE)
         body += english_segments(s.en_template, call.number, call.window)
@@ -155,12 +168,21 @@ def plan(call: Call, s: Settings) -> list[Segment]:
     return out
 
 
-def all_segments(windows: list[int], prefixes: list[str], s: Settings) -> list[Segment]:
-    """Every distinct segment a day of calls can use (for pre-rendering and for voice-pack authors)."""
+def all_segments(windows: list[int], prefixes: list[str], s: Settings,
+                 names: HallNames | None = None) -> list[Segment]:
+    """Every distinct segment a day of calls can use (for pre-rendering and for voice-pack authors).
+
+    With `names`, the template's {window_name} and {category} are covered too: each field gives its
+    own segments whatever the others are, so varying one field at a time reaches every segment."""
+    names = names or HallNames()
+    window_list = windows or [1]
+    category_names = list(names.categories.values()) or [""]
+    calls = [(w, category_names[0]) for w in window_list] + [(window_list[0], c) for c in category_names]
     seen: dict[str, Segment] = {}
-    for w in windows or [1]:
+    for w, category in calls:
         for recall in (False, True):
-            call = Call(0, "".join(prefixes) + "0123456789", w, 0.0, recall=recall, first=not recall)
+            call = Call(0, "".join(prefixes) + "0123456789", w, 0.0, recall=recall, first=not recall,
+                        window_name=names.windows.get(w, ""), category=category)
             for seg in plan(call, s):
                 if seg.lang != "en":
                     seen.setdefault(seg.name, seg)
@@ -171,6 +193,51 @@ def spoken_text(segments: list[Segment]) -> str:
     """The plan as one readable line (for logs and tests): 〔叮咚〕 marks the chime, ／ a pause."""
     return "".join("〔叮咚〕" if seg is CHIME or seg.name == "chime" else "／" if seg.name == "pause" else seg.text
                    for seg in segments)
+
+
+@dataclass
+class HallNames:
+    """Window and category names as the stream tells them, for the templates' {window_name} and
+    {category} (used by the announcer and the LED loop alike).
+
+    Messages with `windows` name the windows; the snapshot and `queues` messages name the categories
+    and their ticket prefixes. Events that name a ticket's category (issued, called, transferred)
+    are remembered per number, since a transferred ticket keeps its number; a ticket seen without
+    one (called before this process connected) is placed by its prefix.
+    """
+
+    windows: dict[int, str] = field(default_factory=dict)  # window number → name
+    categories: dict[str, str] = field(default_factory=dict)  # category code → name
+    prefixes: dict[str, str] = field(default_factory=dict)  # ticket prefix → category code
+    tickets: dict[str, str] = field(default_factory=dict)  # ticket number → category code (today)
+    day: str = ""
+
+    @classmethod
+    def from_hall(cls, hall: dict[str, Any]) -> HallNames:
+        """From `GET /api/v1/hall`, known before the stream starts (to pre-render the names)."""
+        names = cls()
+        names.on_message({"windows": hall.get("windows") or [], "queues": hall.get("categories") or []})
+        return names
+
+    def on_message(self, message: dict[str, Any]) -> None:
+        if message.get("kind") == "snapshot" and message.get("day") and message["day"] != self.day:
+            self.day, self.tickets = message["day"], {}  # ticket numbers start again every day
+        for w in message.get("windows") or []:
+            if w.get("name"):
+                self.windows[int(w["number"])] = str(w["name"])
+        for c in message.get("queues") or []:
+            code = str(c["code"])
+            self.categories[code] = str(c.get("name") or code)
+            self.prefixes[str(c.get("prefix") or code)] = code
+        data = message.get("data") or {}
+        code = data.get("to_category") or data.get("category")  # transferred / issued or called
+        if message.get("kind") == "event" and data.get("number") and code:
+            self.tickets[str(data["number"])] = str(code)
+
+    def category_of(self, number: str) -> str:
+        """The display name of the ticket's category ('' when nothing tells it)."""
+        code = self.tickets.get(number) or self.prefixes.get(number.rstrip("0123456789"), "")
+        return self.categories.get(code, code)
 
 
 @dataclass
@@ -192,6 +259,7 @@ class CallQueue:
     heard: set[str] = field(default_factory=set)
     day: str = ""
     windows: list[dict[str, Any]] = field(default_factory=list)  # the newest known window states
+    names: HallNames = field(default_factory=HallNames)
     offset: float = 0.0  # local clock minus the server's, from the last live message with a time
 
     def on_message(self, message: dict[str, Any], now: float | None = None) -> Call | None:
@@ -204,6 +272,7 @@ class CallQueue:
         if now is not None and message.get("at") is not None and not message.get("replayed") \
                 and message.get("kind") in ("event", "heartbeat"):
             self.offset = now - float(message["at"])
+        self.names.on_message(message)
         if message.get("kind") == "snapshot":
             if message.get("day") and message["day"] != self.day:
                 self.day, self.heard = message["day"], set()
@@ -220,8 +289,10 @@ class CallQueue:
             at = float(message.get("at") or 0.0)
             if now is not None:
                 at = at + self.offset if message.get("replayed") else now
-            call = Call(int(message.get("seq") or 0), number, int(data["window"]), at,
-                        recall=etype == "ticket_recalled", first=number not in self.heard)
+            window = int(data["window"])
+            call = Call(int(message.get("seq") or 0), number, window, at,
+                        recall=etype == "ticket_recalled", first=number not in self.heard,
+                        window_name=self.names.windows.get(window, ""), category=self.names.category_of(number))
             self.heard.add(number)
             queued = self.push(call)
         # Replayed events carry no windows: the snapshot before them is the newest state to check against.
@@ -234,8 +305,7 @@ class CallQueue:
             self.waiting.remove(old)
             self.dropped.append((old, "superseded"))
             if old.number == call.number and old.first:
-                call = Call(call.seq, call.number, call.window, call.at, recall=False, first=True,
-                            window_name=call.window_name)
+                call = replace(call, recall=False, first=True)
         self.waiting.append(call)
         self.waiting.sort(key=lambda c: c.seq)
         return call

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from display.announcer import GAP_MS, Announcer, parse_volume, volume_at, write_tone
+from display.announcer import GAP_MS, Announcer, parse_volume, scale_wav, volume_at, write_tone
 from display.speech import (
     LETTERS,
     Call,
     CallQueue,
+    HallNames,
     Settings,
     all_segments,
     cardinal,
@@ -25,7 +26,8 @@ from display.speech import (
     spoken_text,
     word_name,
 )
-from hw.voice import EspeakRenderer, Voice, VoiceError, WavSink
+from hw.voice import EspeakRenderer, Voice, VoiceError, WavSink, write_wav
+from queue_server.client import HallClient
 from tests.conftest import at
 
 CHIME = "〔叮咚〕"
@@ -155,6 +157,29 @@ def test_volume_by_time_of_day():
     assert volume_at(at("2026-11-23 07:00"), schedule) == 0.9
     with pytest.raises(ValueError):
         parse_volume("25:00=1")
+
+
+def test_volume_with_unpadded_hours():
+    # '7:30' is a valid time; compared as text it sorted after '18:00' and never took effect.
+    schedule = parse_volume("7:30=0.5,9:00=1.0,18:00=0.4")
+    assert [m for m, _ in schedule] == [7 * 60 + 30, 9 * 60, 18 * 60]
+    assert volume_at(at("2026-11-23 08:00"), schedule) == 0.5
+    assert volume_at(at("2026-11-23 07:00"), schedule) == 0.4  # before the first entry: yesterday's last
+    assert volume_at(at("2026-11-23 09:30"), schedule) == 1.0
+    assert volume_at(at("2026-11-23 19:00"), schedule) == 0.4
+    with pytest.raises(ValueError, match="twice"):
+        parse_volume("7:30=1.0,07:30=0.5")
+
+
+def test_scale_wav_scales_and_clips(tmp_path):
+    original = array("h", [0, 1000, -1000, 20000, -20000, 32767, -32768])
+    half = write_wav(tmp_path / "half.wav", original, 16000)
+    scale_wav(half, 0.5)
+    samples, rate = samples_of(half)
+    assert rate == 16000 and list(samples) == [0, 500, -500, 10000, -10000, 16383, -16384]
+    double = write_wav(tmp_path / "double.wav", original, 16000)
+    scale_wav(double, 2.0)
+    assert list(samples_of(double)[0]) == [0, 2000, -2000, 32767, -32768, 32767, -32768]  # clipped, not wrapped
 
 
 # ---------------------------------------------------------------- audio
@@ -330,3 +355,146 @@ def test_ages_use_the_local_clock_so_server_clock_skew_does_not_silence_calls():
     q.on_message({**called(3, "C001", 3, server + 190), "replayed": True}, local + 201)
     assert q.pop(local + 201).number == "C001" and q.pop(local + 201) is None
     assert q.dropped[-1][0].number == "B001" and q.dropped[-1][1] == "stale"
+
+
+async def test_an_announcement_at_half_volume_is_half_as_loud(tmp_path):
+    now = [at("2026-11-23 09:00")]
+    sink = WavSink(tmp_path / "out")
+    ann = Announcer(Voice(tmp_path / "cache", renderer=ToneRenderer()), sink, tmp_path / "work",
+                    Settings(repeat=1, chime=False), volume=parse_volume("08:00=1.0,12:00=0.5"), clock=lambda: now[0])
+    ann.queue.on_message(called(1, "A001", 3, now[0]), now[0])
+    assert await ann.speak_next()
+    now[0] = at("2026-11-23 13:00")
+    ann.queue.on_message(called(2, "A001", 3, now[0]), now[0])
+    assert await ann.speak_next()
+    full, _ = samples_of(sink.played[0])
+    half, _ = samples_of(sink.played[1])
+    assert len(full) == len(half) and max(map(abs, full)) > 5000
+    assert abs(max(map(abs, half)) - max(map(abs, full)) / 2) <= 1
+    assert list(half) == [int(s * 0.5) for s in full]
+
+
+# ---------------------------------------------------------------- names from the stream
+
+NAMED = "请{category}{number}号到{window_name}（{window}号窗口）办理"
+
+
+async def recorded_stream(hall) -> list[dict]:
+    """The real stream of a ticket that moves: B001 (综合业务(企业)) called at window 3 (企业综合受理),
+    recalled, transferred to category F (个体户与食品经营(市场监管)), then called at window 7 (市场监管)."""
+    await hall.act(3, "open")
+    await hall.act(7, "open")
+    await hall.post("/api/v1/tickets", json={"category": "B"}, expect=201)
+    client = HallClient(str(hall.client.make_url("")).rstrip("/"), hall.tokens["display"])
+    stream = client.events(10.0)
+    try:
+        messages = [await asyncio.wait_for(anext(stream), 10)]
+        assert messages[0]["kind"] == "snapshot"
+        await hall.act(3, "call-next")
+        await hall.act(3, "recall")
+        await hall.act(3, "transfer", json={"category": "F"})
+        await hall.act(7, "call-next")
+        last = hall.service.hall.state.last_seq
+        while not (messages[-1]["kind"] == "event" and messages[-1]["seq"] == last):
+            messages.append(await asyncio.wait_for(anext(stream), 10))
+    finally:
+        await stream.aclose()
+        await client.close()
+    return messages
+
+
+async def test_window_and_category_names_are_said(hall, tmp_path):
+    messages = await recorded_stream(hall)
+    q = CallQueue(Settings(template=NAMED, repeat=1))
+    calls = []
+    for m in messages:
+        if (queued := q.on_message(m)) is not None:
+            calls.append(q.pop(queued.at))  # said before the next message comes
+    said = [spoken_text(plan(c, q.settings)) for c in calls]
+    assert said == [
+        "〔叮咚〕请综合业务(企业)比零零一号到企业综合受理（三号窗口）办理",
+        "再次呼叫请综合业务(企业)比零零一号到企业综合受理（三号窗口）办理",
+        # Transferred: the same number, now in category F, at window 7.
+        "请个体户与食品经营(市场监管)比零零一号到市场监管（七号窗口）办理",
+    ]
+    # The names are segments of their own, so a voice pack can record them.
+    names = [s.name for s in plan(calls[0], q.settings)]
+    assert "word-qi3_ye4_zong1_he2_shou4_li3" in names and "word-zong1_he2_ye4_wu4_qi3_ye4" in names
+
+
+def test_category_of_a_ticket_called_before_the_announcer_connected():
+    q = CallQueue(Settings(template=NAMED, repeat=1))
+    q.on_message({"kind": "snapshot", "day": "2026-11-23",
+                  "windows": [{"number": 2, "name": "综合受理二", "current": "A007"}],
+                  "queues": [{"code": "A", "prefix": "A", "name": "社会保障"}]})
+    # Its call came before the snapshot; the recall carries no category: the prefix tells it.
+    call = q.on_message(called(9, "A007", 2, time.time(), recall=True))
+    assert spoken_text(plan(call, q.settings)) == "再次呼叫请社会保障诶零零七号到综合受理二（二号窗口）办理"
+
+
+async def test_names_are_rendered_before_the_first_call(hall, tmp_path):
+    info = await (await hall.client.get("/api/v1/hall")).json()
+    names = HallNames.from_hall(info)
+    texts = {s.text for s in all_segments([w["number"] for w in info["windows"]], ["A", "B"], Settings(template=NAMED), names)}
+    assert {"企业综合受理", "市场监管", "综合业务(企业)", "领取办理结果"} <= texts
+    renderer = ToneRenderer()
+    ann = Announcer(Voice(tmp_path / "cache", renderer=renderer), WavSink(tmp_path / "out"), tmp_path / "work",
+                    Settings(template=NAMED, repeat=1))
+    ann.prepare([w["number"] for w in info["windows"]], sorted(c["prefix"] for c in info["categories"]), names)
+    before = renderer.calls
+    ann.queue.on_message(called(1, "B001", 3, time.time()) | {"data": {"number": "B001", "window": 3, "category": "B"}})
+    assert await ann.speak_next() and renderer.calls == before  # nothing left for the engine to render
+    assert ann.spoken[0][0].window_name == "企业综合受理" and ann.spoken[0][0].category == "综合业务(企业)"
+
+
+def test_a_placeholder_nobody_fills_is_refused():
+    with pytest.raises(ValueError, match=r"template: unknown placeholder\(s\) \{name\}"):
+        Settings(template="请{number}号到{name}办理")
+    with pytest.raises(ValueError, match="en_template"):
+        Settings(en_template="Number {number}, window {window_name}.")
+
+
+# ---------------------------------------------------------------- the run loop ends with what broke it
+
+async def test_run_raises_what_broke_the_reader(tmp_path):
+    ann = Announcer(Voice(tmp_path / "cache", renderer=ToneRenderer()), WavSink(tmp_path / "out"), tmp_path / "work",
+                    Settings(repeat=1))
+
+    async def broken_stream():
+        yield {"kind": "snapshot", "day": "2026-11-23", "windows": []}
+        yield called(1, "A001", 1, time.time())
+        yield {"kind": "event", "seq": 2, "type": "ticket_called", "at": time.time(),
+               "data": {"number": "A002", "window": "three"}}  # a message the reader cannot fold
+
+    with pytest.raises(ValueError, match="three"):
+        await asyncio.wait_for(ann.run(broken_stream()), 30)
+    assert [c.number for c, _ in ann.spoken] == ["A001"]  # what was queued before the break was still said
+
+
+async def test_run_raises_what_broke_the_speaker(tmp_path):
+    class Buggy(Voice):
+        def segment(self, name: str, text: str) -> Path:
+            raise RuntimeError("a bug, not a speech failure")
+
+    ann = Announcer(Buggy(tmp_path / "cache"), WavSink(tmp_path / "out"), tmp_path / "work", Settings(repeat=1))
+    feed: asyncio.Queue = asyncio.Queue()
+
+    async def endless():
+        while True:
+            yield await feed.get()
+
+    await feed.put(called(1, "A001", 1, time.time()))
+    with pytest.raises(RuntimeError, match="a bug"):
+        await asyncio.wait_for(ann.run(endless()), 30)
+
+
+async def test_run_returns_when_the_stream_ends(tmp_path):
+    ann = Announcer(Voice(tmp_path / "cache", renderer=ToneRenderer()), WavSink(tmp_path / "out"), tmp_path / "work",
+                    Settings(repeat=1))
+
+    async def finite():
+        yield called(1, "A001", 1, time.time())
+        yield called(2, "B001", 2, time.time())
+
+    await asyncio.wait_for(ann.run(finite()), 30)
+    assert [c.number for c, _ in ann.spoken] == ["A001", "B001"]

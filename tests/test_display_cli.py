@@ -96,3 +96,16 @@ async def test_announcer_lists_segments_and_speaks_into_a_wav_dir(hall, tmp_path
 def test_announcer_refuses_a_bad_volume_schedule(capsys):
     assert main(["announcer", "--volume", "8=loud"]) == 2
     assert "--volume" in capsys.readouterr().err
+
+
+async def test_announcer_prepares_window_names_and_refuses_a_bad_template(hall):
+    url = str(hall.client.make_url("")).rstrip("/")
+    first_window = hall.service.config.windows[0].name
+    proc = await _run("announcer", "--server", url, "--list-segments", "--template", "请{number}号到{window_name}办理")
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    assert any(line.endswith("\t" + first_window) for line in out.decode().splitlines())  # rendered at start
+
+    proc = await _run("announcer", "--server", url, "--list-segments", "--template", "请{nmber}号")
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2 and "nmber" in err.decode()

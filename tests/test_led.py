@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from display.led_loop import LedConfig, LedLoop, led_plan
+from display.speech import HallNames
 from hw.led import (
     CMD_CLEAR,
     CMD_TEXT,
@@ -107,6 +108,31 @@ def test_config_file(tmp_path):
     f.write_text("[led]\nbaud = 1\n")
     with pytest.raises(ValueError, match="unknown LED setting"):
         LedConfig.load(f)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('idle_text = "{name}窗口"', r"idle_text: unknown placeholder\(s\) \{name\}"),
+    ('paused_text = "暂停{}"', "paused_text: unknown placeholder"),
+    ('template = "请{number到{window}号窗口"', "template: .*'{' "),
+    ('closed_text = "{window:s}"', "closed_text: Unknown format code"),
+    ('idle_colour = "blue"', "idle_colour: 'blue' is not one of red, green, yellow"),
+    ('addresses = {"4" = 300}', "addresses: window 4 → 300 is outside 1–247"),
+])
+def test_a_setting_the_loop_could_not_use_is_refused_at_load(tmp_path, line, message):
+    # Found only when a window first went idle, such a typo used to stop the loop mid-day.
+    f = tmp_path / "led.toml"
+    f.write_text(f"[led]\n{line}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        LedConfig.load(f)
+
+
+def test_window_name_and_category_name():
+    names = HallNames()
+    names.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": WINDOWS,
+                      "queues": [{"code": "A", "prefix": "A", "name": "社会保障"}]})
+    plan = led_plan(WINDOWS, LedConfig(idle_text="{window_name}"), "{category} {number} {window_name}", names)
+    assert plan[1].text == "社会保障 A001 综合受理一"
+    assert plan[2].text == "综合受理二"
 
 
 class PtyPort:
@@ -212,3 +238,53 @@ def test_the_documented_example_frames_are_what_the_driver_sends():
     assert bytes.fromhex(example) == encode_frame(text_frame(3, "请A001到3号窗口", "green"))
     assert "`AA 55 07 02 00 00 00 90 78 0D`" in section
     assert encode_frame(Frame(7, CMD_CLEAR)).hex(" ").upper() == "AA 55 07 02 00 00 00 90 78 0D"
+
+
+async def test_names_on_the_displays_from_a_real_stream(hall):
+    from tests.test_announcer import recorded_stream
+
+    messages = await recorded_stream(hall)
+
+    bus = FakeLedBus()
+    loop = LedLoop(bus, LedConfig(idle_text="{window_name}"), "{number} {category} 请到{window_name}")
+
+    async def replay():
+        for m in messages:
+            yield m
+            while loop.pending():  # every state reaches the displays (the loop sends only the latest)
+                await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(loop.run(replay()), 30)  # returns when the stream ends
+    shown = [(f.address, f.text) for f in bus.frames]
+    assert (3, "B001 综合业务(企业) 请到企业综合受理") in shown
+    assert bus.showing[3] == "企业综合受理"  # transferred away: the window is idle again
+    assert bus.showing[7] == "B001 个体户与食品经营(市场监管) 请到市场监管"
+
+
+async def test_run_raises_what_broke_the_reader():
+    bus = FakeLedBus()
+    loop = LedLoop(bus, LedConfig(retry_s=0.1))
+
+    async def broken_stream():
+        yield {"kind": "snapshot", "windows": WINDOWS}
+        yield {"kind": "event", "windows": [{"status": "open", "current": "A002"}]}  # a window without a number
+
+    with pytest.raises(KeyError, match="number"):
+        await asyncio.wait_for(loop.run(broken_stream()), 30)
+    assert bus.showing[1] == "请A001到1号窗口"  # what came before the break was sent
+
+
+async def test_run_raises_what_broke_the_sender():
+    class Broken(FakeLedBus):
+        def send(self, frame: Frame) -> None:
+            raise RuntimeError("a bug in a vendor adapter")
+
+    feed: asyncio.Queue = asyncio.Queue()
+
+    async def endless():
+        while True:
+            yield await feed.get()
+
+    await feed.put({"kind": "snapshot", "windows": WINDOWS})
+    with pytest.raises(RuntimeError, match="vendor adapter"):
+        await asyncio.wait_for(LedLoop(Broken(), LedConfig(retry_s=0.1)).run(endless()), 30)
