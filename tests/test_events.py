@@ -138,15 +138,21 @@ def read_until_cut_off(stuck: socket.socket) -> None:
     stuck.close()
 
 
+async def a_stuck_and_a_reading_screen(hall):
+    """Both connected and registered with the hub: (the stuck raw socket, the reading websocket)."""
+    stuck = await stuck_screen(hall)
+    reader = await hall.client.ws_connect("/api/v1/events")
+    await receive(reader, "snapshot")
+    while len(hall.client.app[keys.HUB].clients) < 2:
+        await asyncio.sleep(0.01)
+    return stuck, reader
+
+
 async def test_a_screen_that_stops_reading_is_dropped_and_the_others_miss_nothing(hall, monkeypatch):
     """A hung screen's unsent bytes must not grow without bound nor hold the others back."""
     monkeypatch.setattr(hub, "SLOW_CLIENT_BYTES", 256 * 1024)
     the_hub = hall.client.app[keys.HUB]
-    stuck = await stuck_screen(hall)
-    reader = await hall.client.ws_connect("/api/v1/events")
-    await receive(reader, "snapshot")
-    while len(the_hub.clients) < 2:
-        await asyncio.sleep(0.01)
+    stuck, reader = await a_stuck_and_a_reading_screen(hall)
 
     sent = 0
     while len(the_hub.clients) == 2 and sent < 400:  # 400 × 64 KiB is far beyond any socket buffer
@@ -165,11 +171,7 @@ async def test_stopping_the_server_does_not_wait_on_a_hung_screen(hall, monkeypa
     monkeypatch.setattr(hub, "CLOSE_TIMEOUT_S", 0.2)
     monkeypatch.setattr(hub, "SLOW_CLIENT_BYTES", 1 << 40)  # hung, but not yet dropped
     the_hub = hall.client.app[keys.HUB]
-    stuck = await stuck_screen(hall)
-    polite = await hall.client.ws_connect("/api/v1/events")
-    await receive(polite, "snapshot")
-    while len(the_hub.clients) < 2:
-        await asyncio.sleep(0.01)
+    stuck, polite = await a_stuck_and_a_reading_screen(hall)
     for n in range(100):  # enough that the hung screen's socket is full and its goodbye cannot be written
         the_hub.broadcast({"kind": "notice", "n": n, "filler": "x" * 65536})
         assert (await receive(polite, "notice"))["n"] == n
