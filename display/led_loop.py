@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import string
 import time
 import tomllib
 from collections.abc import AsyncIterator, Callable
@@ -21,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from hw.led import COLOURS, Frame, LedBus, LedEncodingError, LedOffline, clear_frame, text_frame
+from queue_server.config import template_problem
 
 from .speech import HallNames
 
 log = logging.getLogger("yimen.led")
-FIELDS = ("number", "window", "window_name", "category")
-SAMPLE = {"number": "A001", "window": 3, "window_name": "综合受理一", "category": "综合业务"}
 
 
 def check_text(key: str, text: object) -> None:
@@ -34,15 +32,9 @@ def check_text(key: str, text: object) -> None:
     idle or pauses, it would stop the loop in the middle of the day."""
     if not isinstance(text, str):
         raise ValueError(f"LED setting {key}: must be text, not {text!r}")
-    try:
-        unknown = sorted({f for _, f, _, _ in string.Formatter().parse(text) if f is not None and f not in FIELDS})
-        if unknown:
-            raise ValueError(f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)}")
-        text.format(**SAMPLE)
-        text.format(**{**SAMPLE, "number": ""})
-    except ValueError as exc:
-        placeholders = ", ".join("{" + f + "}" for f in FIELDS)
-        raise ValueError(f"LED setting {key}: {exc} in {text!r}; placeholders: {placeholders}") from None
+    problem = template_problem(text)
+    if problem:
+        raise ValueError(f"LED setting {key}: {problem}")
 
 
 @dataclass(frozen=True)

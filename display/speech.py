@@ -17,6 +17,8 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from queue_server.config import TEMPLATE_FIELDS, template_problem
+
 DIGITS = "零一二三四五六七八九"
 # How a Mandarin listener names Latin letters (the usual 中式 reading of English letter names).
 LETTERS = {
@@ -27,7 +29,6 @@ LETTERS = {
 RECALL_TEXT = "再次呼叫"  # shown as 重呼; espeak-ng reads 重 as zhòng, so the spoken text avoids it
 EN_TEMPLATE = "Number {number}, please go to window {window}."
 FIELD = re.compile(r"{([a-z_]+)}")
-TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}  # as the hall's config accepts them
 EN_FIELDS = {"number", "window"}
 
 
@@ -141,13 +142,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         """A placeholder nobody fills would be said as nothing: refuse it at start instead."""
-        checks = (("template", self.template, TEMPLATE_FIELDS), ("en_template", self.en_template, EN_FIELDS))
-        for key, text, known in checks:
-            unknown = sorted(set(FIELD.findall(text)) - known)
-            if unknown:
-                listed = ", ".join("{" + f + "}" for f in unknown)
-                allowed = ", ".join("{" + f + "}" for f in sorted(known))
-                raise ValueError(f"announcer {key}: unknown placeholder(s) {listed} in {text!r}; placeholders: {allowed}")
+        for key, text, known in (("template", self.template, TEMPLATE_FIELDS), ("en_template", self.en_template, EN_FIELDS)):
+            problem = template_problem(text, known)
+            if problem:
+                raise ValueError(f"announcer {key}: {problem}")
 
 
 def plan(call: Call, s: Settings) -> list[Segment]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,6 +45,24 @@ REJOIN_RULES = ("back", "keep", "refuse")
 TRANSFER_PLACEMENTS = ("keep", "front", "back")
 CASE_TYPES = ("immediate", "committed", "forwarded", "joint")
 TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}
+_TEMPLATE_SAMPLE = {"number": "A001", "window": 3, "window_name": "综合受理一", "category": "综合业务"}
+
+
+def template_problem(text: str, known: set[str] = TEMPLATE_FIELDS) -> str | None:
+    """What is wrong with a call template (voice, LED, screen), or None. Shared by the configuration
+    and the devices' own settings: a placeholder nobody fills would be said or shown as nothing, and a
+    broken one would stop a device in the middle of the day, so both are refused at start."""
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        unknown = sorted(fields - known)
+        if unknown:
+            return (f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)} in {text!r}; "
+                    f"allowed: {', '.join('{' + f + '}' for f in sorted(known))}")
+        text.format(**_TEMPLATE_SAMPLE)
+        text.format(**{**_TEMPLATE_SAMPLE, "number": ""})  # an idle window has no number
+    except (ValueError, IndexError) as exc:
+        return f"{exc} in {text!r}"
+    return None
 
 
 # ---------------------------------------------------------------- the frozen configuration
@@ -596,11 +615,10 @@ def _templates(check: _Checker, data: dict) -> Templates:
         "slip_note": (str, "过号请重新取号"),
     })
     for key in ("voice", "led"):
-        fields = set(re.findall(r"{([^{}]*)}", v[key]))
-        unknown = fields - TEMPLATE_FIELDS
-        if unknown:
-            check.fail(("templates", key), f"unknown placeholder(s) {', '.join('{' + f + '}' for f in sorted(unknown))}; "
-                       f"allowed: {', '.join('{' + f + '}' for f in sorted(TEMPLATE_FIELDS))}")
+        problem = template_problem(v[key])
+        if problem:
+            check.fail(("templates", key), problem)
+        fields = set(re.findall(r"{([^{}:!]*)", v[key]))
         for needed in ("number", "window"):
             if needed not in fields:
                 check.fail(("templates", key), f"must contain {{{needed}}}")
