@@ -199,9 +199,9 @@ class HallNames:
     {category} (used by the announcer and the LED loop alike).
 
     Messages with `windows` name the windows; the snapshot and `queues` messages name the categories
-    and their ticket prefixes. Events that name a ticket's category (issued, called, transferred)
-    are remembered per number, since a transferred ticket keeps its number; a ticket seen without
-    one (called before this process connected) is placed by its prefix.
+    and their ticket prefixes. The category of each window's current ticket, and events that name a
+    ticket's category (issued, called, transferred), are remembered per number, since a transferred
+    ticket keeps its number; a ticket seen without one is placed by its prefix.
     """
 
     windows: dict[int, str] = field(default_factory=dict)  # window number → name
@@ -223,6 +223,8 @@ class HallNames:
         for w in message.get("windows") or []:
             if w.get("name"):
                 self.windows[int(w["number"])] = str(w["name"])
+            if w.get("current") and w.get("current_category"):  # also right after a transfer made while away
+                self.tickets[str(w["current"])] = str(w["current_category"])
         for c in message.get("queues") or []:
             code = str(c["code"])
             self.categories[code] = str(c.get("name") or code)

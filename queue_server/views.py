@@ -63,7 +63,8 @@ def windows_public(hall: Hall) -> list[dict[str, Any]]:
         ws = hall.state.windows[w.number]
         current = hall.state.tickets.get(ws.current) if ws.current else None
         out.append({"number": w.number, "name": w.name, "kind": w.kind, "status": ws.status,
-                    "serves": list(w.serves), "current": current.number if current else None})
+                    "serves": list(w.serves), "current": current.number if current else None,
+                    "current_category": current.category if current else None})
     return out
 
 

@@ -432,6 +432,28 @@ def test_category_of_a_ticket_called_before_the_announcer_connected():
     assert spoken_text(plan(call, q.settings)) == "再次呼叫请社会保障诶零零七号到综合受理二（二号窗口）办理"
 
 
+async def test_a_ticket_transferred_before_the_announcer_connected_is_named_by_its_new_category(hall):
+    await hall.act(3, "open")
+    await hall.act(7, "open")
+    await hall.post("/api/v1/tickets", json={"category": "B"}, expect=201)
+    await hall.act(3, "call-next")
+    await hall.act(3, "transfer", json={"category": "F"})
+    await hall.act(7, "call-next")  # all before the announcer connects
+    client = HallClient(str(hall.client.make_url("")).rstrip("/"), hall.tokens["display"])
+    stream = client.events(10.0)
+    q = CallQueue(Settings(template=NAMED, repeat=1))
+    try:
+        q.on_message(await asyncio.wait_for(anext(stream), 10))  # the snapshot: B001 at window 7, category F
+        await hall.act(7, "recall")
+        while (call := q.on_message(await asyncio.wait_for(anext(stream), 10))) is None:
+            pass
+    finally:
+        await stream.aclose()
+        await client.close()
+    # The prefix alone would say 综合业务(企业): the window's current ticket tells the truth.
+    assert spoken_text(plan(call, q.settings)) == "再次呼叫请个体户与食品经营(市场监管)比零零一号到市场监管（七号窗口）办理"
+
+
 async def test_names_are_rendered_before_the_first_call(hall, tmp_path):
     info = await (await hall.client.get("/api/v1/hall")).json()
     names = HallNames.from_hall(info)
