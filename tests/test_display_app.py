@@ -11,12 +11,15 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from display.model import clock_text
 from tests.conftest import PASSWORD
 
 HERE = Path(__file__).resolve()
@@ -144,6 +147,17 @@ async def test_display_follows_calls_pauses_notice_and_catches_up_after_a_cut(ha
         assert s["windows"]["1"]["value"] == "A001" and s["windows"]["1"]["look"] == "serving"
         await screen.until(lambda s: "2人" in s["queues"][0])  # the people-waiting figures follow the call
         assert is_call_colour(pixel(got["shot"], (60, 200)))
+
+        # A few blinks, then steady; the manager's new notice scrolls at once; the date is today's.
+        await asyncio.sleep(3.5)  # the flash lasts FLASHES × FLASH_S = 2.1 s (display/app.py)
+        before = time.time()
+        r = await hall.client.post("/api/v1/notice", json={"text": "请携带身份证原件"}, headers={"X-CSRF-Token": csrf})
+        assert r.status in (200, 201)
+        got = await screen.until(lambda s: s["notice"] == "请携带身份证原件")
+        s = got["state"]
+        assert s["flashing"] is False and s["call"]["number"] == "A001"
+        assert s["date"] in {clock_text(before)[0], clock_text(time.time())[0]}
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", s["clock"])
 
         await hall.act(1, "recall")
         got = await screen.until(lambda s: s["call"]["tag"] == "重呼")
