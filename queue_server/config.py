@@ -9,7 +9,6 @@ one pass.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import string
 import tomllib
@@ -17,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from .toml_lines import key_lines, line_of
+from .config_check import REQUIRED, Checker, ConfigError, Problem, is_kind
+from .matters import Matter, parse_matters
+from .toml_lines import key_lines
 from .workdays import WorkCalendar
 
 PRESETS = ("township", "village")
@@ -43,7 +43,6 @@ PRIORITY_CLASSES: dict[str, str] = {
 }
 REJOIN_RULES = ("back", "keep", "refuse")
 TRANSFER_PLACEMENTS = ("keep", "front", "back")
-CASE_TYPES = ("immediate", "committed", "forwarded", "joint")
 TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}
 _TEMPLATE_SAMPLE = {"number": "A001", "window": 3, "window_name": "综合受理一", "category": "综合业务"}
 
@@ -162,36 +161,6 @@ DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", 
 
 
 @dataclass(frozen=True)
-class Material:
-    name: str
-    form: str
-    count: int
-    required: bool
-    notes: str
-
-
-@dataclass(frozen=True)
-class Matter:
-    code: str
-    name: str
-    name_en: str
-    category: str
-    subject: str
-    department: str
-    legal_basis: tuple[str, ...]
-    materials: tuple[Material, ...]
-    steps: tuple[str, ...]
-    legal_limit_days: int
-    committed_limit_days: int
-    fee: str
-    case_type: str
-    appointment: bool
-    mailing: bool
-    typical_service_min: float
-    supervision_phone: str
-
-
-@dataclass(frozen=True)
 class HallConfig:
     hall: HallInfo
     hours: Hours
@@ -221,91 +190,6 @@ class HallConfig:
 
     def windows_serving(self, category: str) -> tuple[Window, ...]:
         return tuple(w for w in self.windows if category in w.serves)
-
-
-# ---------------------------------------------------------------- problems
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-
-
-class ConfigError(Exception):
-    """The configuration is not usable; `problems` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def _key_name(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-class _Checker:
-    """Collects problems against one source file, with line numbers when known."""
-
-    def __init__(self, file: str, lines: dict[tuple[str | int, ...], int] | None = None):
-        self.file = file
-        self.lines = lines or {}
-        self.problems: list[Problem] = []
-
-    def fail(self, path: tuple[str | int, ...], message: str) -> None:
-        self.problems.append(Problem(self.file, line_of(self.lines, path), _key_name(path), message))
-
-    def table(self, data: Any, path: tuple[str | int, ...], spec: dict[str, tuple]) -> dict:
-        """Check one table against `spec` {key: (type, default or REQUIRED)}; return clean values."""
-        if not isinstance(data, dict):
-            self.fail(path, f"must be a table, not {type(data).__name__}")
-            return {}
-        for key in data:
-            if key not in spec:
-                hint = difflib.get_close_matches(key, list(spec), n=1)
-                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                self.fail((*path, key), f"unknown key{suggestion}; known keys: {', '.join(spec)}")
-        clean: dict[str, Any] = {}
-        for key, (kind, default) in spec.items():
-            if key not in data:
-                if default is REQUIRED:
-                    self.fail((*path, key) if path else (key,), "is required but missing")
-                else:
-                    clean[key] = default
-                continue
-            value = data[key]
-            if not _is(value, kind):
-                self.fail((*path, key), f"must be {_describe(kind)}, not {value!r}")
-                if default is not REQUIRED:
-                    clean[key] = default  # keep checking the rest against a sane value
-                continue
-            clean[key] = value
-        return clean
-
-
-REQUIRED = object()
-
-
-def _is(value: Any, kind: type | tuple) -> bool:
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-def _describe(kind: type | tuple) -> str:
-    return {int: "a whole number", float: "a number", str: "a text string", bool: "true or false",
-            list: "a list", dict: "a table"}.get(kind, str(kind))  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------- loading
@@ -345,7 +229,7 @@ def parse_config(text: str, file: str, base_dir: Path | None = None) -> HallConf
         match = re.search(r"at line (\d+)", str(exc))
         raise ConfigError([Problem(file, int(match.group(1)) if match else None, "",
                                    f"not valid TOML: {exc}")]) from None
-    check = _Checker(file, key_lines(text))
+    check = Checker(file, key_lines(text))
     config = _build(raw, check, base_dir)
     if check.problems:
         raise ConfigError(check.problems)
@@ -353,7 +237,7 @@ def parse_config(text: str, file: str, base_dir: Path | None = None) -> HallConf
     return config
 
 
-def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | None:
+def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | None:
     top = check.table(raw, (), {
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
@@ -378,7 +262,7 @@ def _build(raw: dict, check: _Checker, base_dir: Path | None) -> HallConfig | No
                       appointments, templates, tuple(matters), ratings, calendar, source=check.file)
 
 
-def _calendar(check: _Checker, data: dict) -> WorkCalendar:
+def _calendar(check: Checker, data: dict) -> WorkCalendar:
     v = check.table(data, ("calendar",), {"holidays": (list, []), "workdays": (list, [])})
     days: dict[str, set[date]] = {"holidays": set(), "workdays": set()}
     for key in days:
@@ -393,7 +277,7 @@ def _calendar(check: _Checker, data: dict) -> WorkCalendar:
     return WorkCalendar(frozenset(days["holidays"]), frozenset(days["workdays"]))
 
 
-def _ratings(check: _Checker, data: dict) -> RatingRules:
+def _ratings(check: Checker, data: dict) -> RatingRules:
     v = check.table(data, ("ratings",), {"reasons": (list, list(DEFAULT_RATING_REASONS)), "pad_timeout_s": (int, 60),
                                          "follow_up_days": (int, 5), "province": (dict, {}),
                                          "default_after_days": (int, 0), "default_level": (int, 4)})
@@ -412,7 +296,7 @@ def _ratings(check: _Checker, data: dict) -> RatingRules:
                        _province(check, v["province"]), v["default_after_days"], v["default_level"])
 
 
-def _province(check: _Checker, data: dict) -> ProvinceLink:
+def _province(check: Checker, data: dict) -> ProvinceLink:
     path = ("ratings", "province")
     default = ProvinceLink()
     v = check.table(data, path, {"endpoint": (str, ""), "level_codes": (dict, {}), "channel_codes": (dict, {}),
@@ -440,7 +324,7 @@ def _province(check: _Checker, data: dict) -> ProvinceLink:
                         float(v["timeout_s"]))
 
 
-def _hall(check: _Checker, data: dict) -> HallInfo | None:
+def _hall(check: Checker, data: dict) -> HallInfo | None:
     v = check.table(data, ("hall",), {
         "name": (str, REQUIRED), "name_en": (str, ""), "region_code": (str, REQUIRED),
         "timezone": (str, "Asia/Shanghai"), "target_wait_min": (int, 15),
@@ -463,13 +347,13 @@ def _hall(check: _Checker, data: dict) -> HallInfo | None:
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def _hours(check: _Checker, data: dict) -> Hours | None:
+def _hours(check: Checker, data: dict) -> Hours | None:
     v = check.table(data, ("hours",), {"days": (list, [1, 2, 3, 4, 5]), "sessions": (list, REQUIRED),
                                        "stop_issuing_min": (int, 0)})
     if not 0 <= v["stop_issuing_min"] <= 120:
         check.fail(("hours", "stop_issuing_min"), "must be between 0 and 120 minutes")
     days = v.get("days", [])
-    if not days or any(not _is(d, int) or not 1 <= d <= 7 for d in days) or len(set(days)) != len(days):
+    if not days or any(not is_kind(d, int) or not 1 <= d <= 7 for d in days) or len(set(days)) != len(days):
         check.fail(("hours", "days"), "must list distinct ISO weekdays 1 (Monday) … 7 (Sunday)")
     sessions: list[tuple[str, str]] = []
     for pair in v.get("sessions", []):
@@ -491,7 +375,7 @@ def _hours(check: _Checker, data: dict) -> Hours | None:
     return Hours(tuple(days), tuple(sessions), v["stop_issuing_min"])
 
 
-def _categories(check: _Checker, items: list) -> list[Category]:
+def _categories(check: Checker, items: list) -> list[Category]:
     out: list[Category] = []
     seen_codes: dict[str, int] = {}
     seen_prefixes: dict[str, int] = {}
@@ -525,7 +409,7 @@ def _categories(check: _Checker, items: list) -> list[Category]:
     return out
 
 
-def _windows(check: _Checker, items: list, codes: set[str]) -> list[Window]:
+def _windows(check: Checker, items: list, codes: set[str]) -> list[Window]:
     out: list[Window] = []
     numbers: dict[int, int] = {}
     if not items:
@@ -563,7 +447,7 @@ def _windows(check: _Checker, items: list, codes: set[str]) -> list[Window]:
     return out
 
 
-def _priority(check: _Checker, data: dict) -> PriorityRules:
+def _priority(check: Checker, data: dict) -> PriorityRules:
     v = check.table(data, ("priority",), {
         "classes": (list, list(PRIORITY_CLASSES)), "elderly_age": (int, 60),
         "max_overtake": (int, 3), "promote_after_min": (float, 45), "preference_step_min": (float, 2),
@@ -583,7 +467,7 @@ def _priority(check: _Checker, data: dict) -> PriorityRules:
                          float(v["promote_after_min"]), float(v["preference_step_min"]))
 
 
-def _calling(check: _Checker, data: dict) -> CallingRules:
+def _calling(check: Checker, data: dict) -> CallingRules:
     v = check.table(data, ("calling",), {
         "recall_limit": (int, 2), "no_show_rejoin": (str, "back"),
         "rejoin_within_min": (float, 30), "transfer_placement": (str, "keep"),
@@ -601,7 +485,7 @@ def _calling(check: _Checker, data: dict) -> CallingRules:
                         v["show_names"])
 
 
-def _appointments(check: _Checker, data: dict) -> AppointmentRules:
+def _appointments(check: Checker, data: dict) -> AppointmentRules:
     v = check.table(data, ("appointments",), {"early_min": (float, 30), "late_min": (float, 15)})
     for key in ("early_min", "late_min"):
         if not 0 <= v[key] <= 240:
@@ -609,7 +493,7 @@ def _appointments(check: _Checker, data: dict) -> AppointmentRules:
     return AppointmentRules(float(v["early_min"]), float(v["late_min"]))
 
 
-def _templates(check: _Checker, data: dict) -> Templates:
+def _templates(check: Checker, data: dict) -> Templates:
     v = check.table(data, ("templates",), {
         "voice": (str, "请{number}号到{window}号窗口办理"), "led": (str, "请{number}到{window}号窗口"),
         "slip_note": (str, "过号请重新取号"),
@@ -625,7 +509,7 @@ def _templates(check: _Checker, data: dict) -> Templates:
     return Templates(v["voice"], v["led"], v["slip_note"])
 
 
-def _matters(check: _Checker, data: dict, codes: set[str], base_dir: Path | None) -> list[Matter]:
+def _matters(check: Checker, data: dict, codes: set[str], base_dir: Path | None) -> list[Matter]:
     v = check.table(data, ("matters",), {
         "catalog": (str, "builtin"), "category_map": (dict, {}), "exclude": (list, []),
     })
@@ -661,60 +545,4 @@ def _matters(check: _Checker, data: dict, codes: set[str], base_dir: Path | None
         check.fail(("matters", "category_map"),
                    f"catalog matters of category {code!r} have no category in this hall: add a category "
                    f"{code!r}, map it (category_map = {{ {code} = \"A\" }}) or exclude those matters")
-    return out
-
-
-_MATTER_SPEC: dict[str, tuple] = {
-    "code": (str, REQUIRED), "name": (str, REQUIRED), "name_en": (str, ""), "category": (str, REQUIRED),
-    "subject": (str, "自然人"), "department": (str, ""), "legal_basis": (list, []),
-    "materials": (list, []), "steps": (list, []), "legal_limit_days": (int, REQUIRED),
-    "committed_limit_days": (int, REQUIRED), "fee": (str, "不收费"), "case_type": (str, "immediate"),
-    "appointment": (bool, False), "mailing": (bool, False), "typical_service_min": (float, 8),
-    "supervision_phone": (str, "12345"),
-}
-_MATERIAL_SPEC: dict[str, tuple] = {
-    "name": (str, REQUIRED), "form": (str, "原件"), "count": (int, 1), "required": (bool, True), "notes": (str, ""),
-}
-
-
-def parse_matters(text: str, file: str, check: _Checker | None = None) -> list[Matter]:
-    """Parse a matters catalog (JSON, format yimen-matters/1), reporting into `check`."""
-    own = check is None
-    check = check or _Checker(file)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        check.problems.append(Problem(file, exc.lineno, "", f"not valid JSON: {exc.msg}"))
-        raw = {}
-    if raw and raw.get("format") != "yimen-matters/1":
-        check.problems.append(Problem(file, None, "format", "must be \"yimen-matters/1\""))
-    out: list[Matter] = []
-    seen: set[str] = set()
-    sub = _Checker(file)
-    for i, item in enumerate(raw.get("matters", []) if isinstance(raw, dict) else []):
-        label = item.get("code", f"#{i + 1}") if isinstance(item, dict) else f"#{i + 1}"
-        path: tuple[str | int, ...] = (f"matter {label}",)
-        v = sub.table(item, path, _MATTER_SPEC)
-        materials = []
-        for j, mat in enumerate(v.get("materials", [])):
-            mv = sub.table(mat, (*path, "materials", j), _MATERIAL_SPEC)
-            if "name" in mv:
-                materials.append(Material(mv["name"], mv["form"], mv["count"], mv["required"], mv["notes"]))
-        if v.get("case_type") not in CASE_TYPES:
-            sub.fail((*path, "case_type"), f"must be one of {', '.join(CASE_TYPES)}")
-        if "committed_limit_days" in v and "legal_limit_days" in v and v["committed_limit_days"] > v["legal_limit_days"]:
-            sub.fail((*path, "committed_limit_days"), "the committed limit cannot exceed the legal limit")
-        if v.get("code") in seen:
-            sub.fail((*path, "code"), "duplicate matter code")
-        if any(k not in v for k in ("code", "name", "category", "legal_limit_days", "committed_limit_days")):
-            continue
-        seen.add(v["code"])
-        out.append(Matter(
-            v["code"], v["name"], v["name_en"], v["category"], v["subject"], v["department"],
-            tuple(map(str, v["legal_basis"])), tuple(materials), tuple(map(str, v["steps"])),
-            v["legal_limit_days"], v["committed_limit_days"], v["fee"], v["case_type"],
-            v["appointment"], v["mailing"], float(v["typical_service_min"]), v["supervision_phone"]))
-    check.problems.extend(sub.problems)
-    if own and check.problems:
-        raise ConfigError(check.problems)
     return out

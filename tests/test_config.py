@@ -7,7 +7,8 @@ from importlib import resources
 
 import pytest
 
-from queue_server.config import ConfigError, load_config, parse_config, parse_matters
+from queue_server.config import ConfigError, load_config, parse_config
+from queue_server.matters import parse_matters
 
 PRESET = resources.files("queue_server.presets").joinpath("township.toml").read_text("utf-8")
 
