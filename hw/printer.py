@@ -199,8 +199,8 @@ class TicketSlip:
     service: str
     windows: str
     ahead: int
-    wait_low_min: int
-    wait_high_min: int
+    wait_low_min: int | None  # None: no range can be given (no window serving it is open)
+    wait_high_min: int | None
     issued_at: str
     status_url: str
     note: str = ""
@@ -210,10 +210,10 @@ class TicketSlip:
 
 SLIP_LABELS: dict[str, dict[str, str]] = {
     "zh": {"service": "办理事项：", "windows": "办理窗口：", "ahead": "前面还有 {n} 人",
-           "wait": "预计等候 {lo}–{hi} 分钟", "time": "取号时间：", "scan": "扫码查看排队进度",
+           "wait": "预计等候 {lo}–{hi} 分钟", "no_window": "暂无窗口办理", "time": "取号时间：", "scan": "扫码查看排队进度",
            "phone": "监督电话：", "priority": "【绿色通道】"},
     "en": {"service": "Service: ", "windows": "Window: ", "ahead": "{n} people ahead",
-           "wait": "Estimated wait {lo}-{hi} min", "time": "Taken: ", "scan": "Scan to follow your ticket",
+           "wait": "Estimated wait {lo}-{hi} min", "no_window": "No window open for this service", "time": "Taken: ", "scan": "Scan to follow your ticket",
            "phone": "Supervision: ", "priority": "[Priority]"},
 }
 
@@ -228,7 +228,10 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
         b.line(lab["priority"])
     b.size(4, 4).bold().line(slip.number, scale=4).bold(False).size()
     b.line(lab["ahead"].format(n=slip.ahead))
-    b.line(lab["wait"].format(lo=slip.wait_low_min, hi=slip.wait_high_min))
+    if slip.wait_low_min is None or slip.wait_high_min is None:
+        b.line(lab["no_window"])
+    else:
+        b.line(lab["wait"].format(lo=slip.wait_low_min, hi=slip.wait_high_min))
     b.align("left").rule()
     b.line(lab["service"] + slip.service)
     b.line(lab["windows"] + slip.windows)

@@ -103,13 +103,17 @@ def local_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, HALL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def _minutes(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
     """The printed slip from the server's answer to an issue: numbers and windows, never a person."""
     service = (issued.get("matter") or {}).get("name") or issued["category"]["name"]
     return TicketSlip(
         hall=issued.get("hall", ""), number=issued["number"], service=service,
         windows=windows_text(issued.get("windows", []), lang), ahead=int(issued.get("ahead", 0)),
-        wait_low_min=int(issued["estimate"]["low_min"]), wait_high_min=int(issued["estimate"]["high_min"]),
+        wait_low_min=_minutes(issued["estimate"].get("low_min")), wait_high_min=_minutes(issued["estimate"].get("high_min")),
         issued_at=local_time(float(issued["issued_at"])), status_url=issued["status_url"],
         note=issued.get("note", ""), supervision_phone=issued.get("supervision_phone", "12345"),
         priority=bool(issued.get("priority")),

@@ -496,7 +496,7 @@ def _appointments(check: Checker, data: dict) -> AppointmentRules:
 def _templates(check: Checker, data: dict) -> Templates:
     v = check.table(data, ("templates",), {
         "voice": (str, "请{number}号到{window}号窗口办理"), "led": (str, "请{number}到{window}号窗口"),
-        "slip_note": (str, "过号请重新取号"),
+        "slip_note": (str, ""),
     })
     for key in ("voice", "led"):
         problem = template_problem(v[key])

@@ -51,10 +51,39 @@ class Busy:
 
 @dataclass(frozen=True)
 class Estimate:
+    """What a ticket is told. `ahead` counts the waiting tickets that the windows able to serve its
+    category will call before it — never the whole hall. The hall adds what the replay cannot know:
+    whether a window serving the category is open now, when one is expected to open, and whether
+    the call is likely to come before the category stops serving today."""
+
     ahead: int
     wait_s: float
     low_s: float
     high_s: float
+    open_now: bool = True
+    opens_at: float | None = None
+    closes_at: float | None = None
+    beyond_closing: bool = False
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, float | bool | None]) -> Estimate:
+        """An estimate as a `ticket_issued` event stored it (None for an infinite time); events
+        written before a field existed get its default."""
+        def finite(key: str) -> float:
+            value = data.get(key)
+            return math.inf if value is None else float(value)
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        return cls(int(data.get("ahead") or 0), finite("wait_s"), finite("low_s"), finite("high_s"),
+                   bool(data.get("open_now", True)), None if opens is None else float(opens),
+                   None if closes is None else float(closes), bool(data.get("beyond_closing", False)))
+
+    def stored(self) -> dict[str, float | bool | None]:
+        """The form kept in the `ticket_issued` event (JSON has no infinity)."""
+        def finite(x: float) -> float | None:
+            return round(x, 1) if math.isfinite(x) else None
+        return {"ahead": self.ahead, "wait_s": finite(self.wait_s), "low_s": finite(self.low_s),
+                "high_s": finite(self.high_s), "open_now": self.open_now, "opens_at": self.opens_at,
+                "closes_at": self.closes_at, "beyond_closing": self.beyond_closing}
 
 
 @dataclass(frozen=True)
@@ -109,14 +138,22 @@ def estimate_all(
     stats: SlotStats | None = None,
     choose: Dispatcher = choose_next,
     expected: Sequence[Waiting] = (),
+    probes: Sequence[Waiting] = (),
 ) -> dict[str, Estimate]:
-    """Estimate for every ticket in `waiting`, keyed by ticket id.
+    """Estimate for every ticket in `waiting` and every probe, keyed by ticket id.
 
     `expected` are tickets still to come (queued_at in the future) that may go ahead of those
     waiting — in practice the priority tickets the day's arrival rate promises. They take part in
     the replay but get no estimate and are not counted as people ahead.
+
+    `probes` are tickets that might be taken (what a ticket taken now in each category would be
+    told, or the one being issued): each gets its estimate, but a probe costs its window no time
+    and passes nobody, so probes change neither each other's estimates nor anyone else's.
+
+    A ticket's `ahead` is the number of waiting tickets called before it, in the replay, by the
+    windows that may serve its category.
     """
-    if not waiting:
+    if not waiting and not probes:
         return {}
     stats = stats or SlotStats()
     free_at: list[tuple[float, int, WindowView]] = []
@@ -126,10 +163,11 @@ def estimate_all(
         spread2[i] = (stats.service_cv * left) ** 2
         heapq.heappush(free_at, (now + left, i, busy.window))
     real = {t.ticket_id for t in waiting}
-    remaining = {t.ticket_id: t for t in [*waiting, *expected]}
+    probing = {t.ticket_id for t in probes}
+    remaining = {t.ticket_id: t for t in [*waiting, *probes, *expected]}
+    called = [0] * len(windows)  # waiting tickets each window has called so far in the replay
     out: dict[str, Estimate] = {}
-    started = 0
-    while len(out) < len(real) and free_at:
+    while len(out) < len(real) + len(probing) and free_at:
         at, i, window = heapq.heappop(free_at)
         at = max(at, now)
         present = [t for t in remaining.values() if t.queued_at <= at]
@@ -140,18 +178,25 @@ def estimate_all(
                 heapq.heappush(free_at, (min(later), i, window))
             continue
         ticket = remaining.pop(choice.ticket_id)
+        if ticket.ticket_id in real or ticket.ticket_id in probing:
+            wait = at - now
+            sigma = _sigma(ticket.category, windows, spread2)
+            ahead = sum(n for n, b in zip(called, windows, strict=True) if ticket.category in b.window.serves)
+            out[ticket.ticket_id] = Estimate(ahead, wait, *_range(wait, sigma))
+        if ticket.ticket_id in probing:
+            heapq.heappush(free_at, (at, i, window))  # a probe takes no time: the window calls again
+            continue
         for passed in overtaken_by(ticket, window, present):
             remaining[passed] = replace(remaining[passed], overtaken=remaining[passed].overtaken + 1)
         if ticket.ticket_id in real:
-            wait = at - now
-            sigma = _sigma(ticket.category, windows, spread2)
-            out[ticket.ticket_id] = Estimate(started, wait, *_range(wait, sigma))
-            started += 1
+            called[i] += 1
         mean = mean_service_s.get(ticket.category, 600.0)
         spread2[i] += stats.variance(mean)
         heapq.heappush(free_at, (at + stats.cost(mean), i, window))
-    for ticket_id in real - set(out):  # nobody open can serve these: say so with an open-ended range
-        out[ticket_id] = Estimate(started, math.inf, math.inf, math.inf)
+    for t in [*waiting, *probes]:  # nobody open can serve these: say so with an open-ended range
+        if t.ticket_id not in out:
+            ahead = sum(1 for w in waiting if w.category == t.category and (w.queued_at, w.seq) < (t.queued_at, t.seq))
+            out[t.ticket_id] = Estimate(ahead, math.inf, math.inf, math.inf)
     return out
 
 

@@ -10,8 +10,9 @@ a file or a socket, so the server, the simulator and the benchmarks share this o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,7 @@ from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_nex
 from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
-from .hours import over_breaks, session_bounds
+from .hours import next_session_start, over_breaks, serving_ends, session_bounds
 from .names import mask_name
 from .numbering import business_day, format_number, ticket_id
 from .ratings import Ratings, RatingState
@@ -30,6 +31,15 @@ OUTCOMES = ("served", "no_show", "cancelled", "expired")
 WINDOW_STATUSES = ("closed", "open", "paused")
 # Events that change projections spanning days (follow-ups), not the day's hall.
 OTHER_PROJECTIONS = frozenset({"follow_up_step"})
+
+
+# Probes in the estimate replay (tickets that might be taken) sort after every real ticket.
+QUOTE_SEQ = 1 << 60
+
+
+def quote_key(category: str) -> str:
+    """Where `Hall.estimates` keeps what a ticket taken now in `category` would be told."""
+    return f"__quote_{category}__"
 
 
 @dataclass
@@ -193,34 +203,48 @@ class Hall(FrontDesk, Ratings):
                             current.category if current else None))
         return out
 
-    def _busy_or_planned(self, category: str) -> list[Busy]:
-        """Open windows; if none of them serves `category`, the windows configured for it."""
-        busy = self._busy()
-        if any(category in b.window.serves for b in busy):
-            return busy
-        return busy + [Busy(self._views[w.number]) for w in self.config.windows_serving(category)
-                       if self.state.windows[w.number].status == "closed"]
+    def _replay(self, now: float, probes: Sequence[Waiting] = ()) -> dict[str, Estimate]:
+        """The estimate replay over the live state, with the hall's honesty rules applied.
 
-    def estimates(self, now: float) -> dict[str, Estimate]:
-        """People ahead and wait range for every waiting ticket, from the live state."""
-        waiting = self.waiting()
-        if not waiting:
-            return {}
+        Windows that are open or paused take part; for a category that none of them serves, the
+        closed windows configured for it are planned in (they serve from the next session, or —
+        during a session — nobody can say when, and the estimate says so)."""
         busy = self._busy()
-        served = {c for b in busy for c in b.window.serves}
-        if any(t.category not in served for t in waiting):
+        open_categories = {c for b in busy for c in b.window.serves}
+        waiting = self.waiting()
+        wanted = {t.category for t in waiting} | {p.category for p in probes}
+        if wanted - open_categories:
             busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status == "closed"]
         raw = estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
-                           self._slot_stats(), self.dispatcher, self._expected_priority(now))
+                           self._slot_stats(), self.dispatcher, self._expected_priority(now), probes)
         bounds = session_bounds(self.config.hours, now)
-        return {ticket: self._over_breaks(e, now, bounds) for ticket, e in raw.items()}
+        categories = {t.ticket_id: t.category for t in [*self._dispatch_view(waiting), *probes]}
+        return {ticket: self._honest(e, categories[ticket] in open_categories, now, bounds)
+                for ticket, e in raw.items()}
 
-    def _over_breaks(self, e: Estimate, now: float, bounds: list[tuple[float, float]] | None = None) -> Estimate:
-        """The estimate counts serving time; a lunch break in between is waited too."""
+    def _honest(self, e: Estimate, open_now: bool, now: float, bounds: list[tuple[float, float]]) -> Estimate:
+        """The replay's estimate as the citizen is told it: lunch breaks waited too; no promise
+        from a closed window; a warning when the call is unlikely before serving stops today."""
         hours = self.config.hours
-        bounds = bounds if bounds is not None else session_bounds(hours, now)
-        return Estimate(e.ahead, over_breaks(hours, now, e.wait_s, bounds), over_breaks(hours, now, e.low_s, bounds),
-                        over_breaks(hours, now, e.high_s, bounds))
+        closes = serving_ends(hours, now)
+        opens = None
+        if not open_now:
+            opens = next_session_start(hours, now)
+            if opens is None:  # a session is on (or over) and no window serves it: no time to promise
+                e = replace(e, wait_s=math.inf, low_s=math.inf, high_s=math.inf)
+        stretched = Estimate(e.ahead, over_breaks(hours, now, e.wait_s, bounds), over_breaks(hours, now, e.low_s, bounds),
+                             over_breaks(hours, now, e.high_s, bounds))
+        if math.isfinite(stretched.wait_s):
+            beyond = closes is None or now + stretched.wait_s > closes
+        else:
+            beyond = closes is None or now >= closes
+        return replace(stretched, open_now=open_now, opens_at=opens, closes_at=closes, beyond_closing=beyond)
+
+    def estimates(self, now: float) -> dict[str, Estimate]:
+        """People ahead and wait range for every waiting ticket, from the live state, and under
+        `quote_key(category)` what a ticket taken now in each category would be told."""
+        probes = [Waiting(quote_key(c.code), c.code, now, QUOTE_SEQ + k) for k, c in enumerate(self.config.categories)]
+        return self._replay(now, probes)
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told (for screens before issuing)."""
@@ -287,10 +311,7 @@ class Hall(FrontDesk, Ratings):
         appointment = None
         if req.appointment is not None:
             appointment, queued_at = self._check_in(req.appointment, now)
-        estimate = self._probe_estimate(category, queued_at, now, priority is not None)
-        est = {
-            "ahead": estimate.ahead, "wait_s": _finite(estimate.wait_s),
-            "low_s": _finite(estimate.low_s), "high_s": _finite(estimate.high_s)}
+        est = self._probe_estimate(category, queued_at, now, priority is not None).stored()
         return self._event("ticket_issued", now, {
             "ticket": ticket_id(self.state.day, number), "number": number, "sequence": sequence,
             "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
@@ -300,10 +321,8 @@ class Hall(FrontDesk, Ratings):
         }, actor)
 
     def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
-        probe = Waiting("__probe__", category, queued_at, 1 << 60, priority=priority)
-        return self._over_breaks(estimate_all(
-            self._busy_or_planned(category), [*self._dispatch_view(self.waiting()), probe], now, self.rules,
-            self.mean_service_s(), self._slot_stats(), self.dispatcher, self._expected_priority(now))["__probe__"], now)
+        probe = Waiting("__probe__", category, queued_at, QUOTE_SEQ - 1, priority=priority)
+        return self._replay(now, [probe])["__probe__"]
 
     def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
         """An appointment queues at its slot start if the person is in time, else as a walk-in."""
@@ -649,7 +668,3 @@ class Hall(FrontDesk, Ratings):
 
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _finite(x: float) -> float | None:
-    return None if x == float("inf") else round(x, 1)

@@ -58,3 +58,27 @@ def over_breaks(hours: Hours, at: float, wait_s: float, bounds: list[tuple[float
             left -= finish - t
             t = finish
     return t + left - at
+
+
+def is_opening_day(hours: Hours, at: float) -> bool:
+    return datetime.fromtimestamp(at, HALL_TZ).isoweekday() in hours.days
+
+
+def serving_ends(hours: Hours, at: float) -> float | None:
+    """When serving stops on the day of `at`: the end of its last session; None on a closed day."""
+    if not is_opening_day(hours, at):
+        return None
+    return session_bounds(hours, at)[-1][1]
+
+
+def next_session_start(hours: Hours, at: float) -> float | None:
+    """If `at` falls before a session of its day (before opening, in the lunch break), when that
+    session starts; None during a session, after the last one, or on a closed day."""
+    if not is_opening_day(hours, at):
+        return None
+    for begin, finish in session_bounds(hours, at):
+        if at < begin:
+            return begin
+        if at < finish:
+            return None
+    return None

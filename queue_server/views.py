@@ -7,10 +7,12 @@ or a clerk's notes. Staff views add what a signed-in clerk needs.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from .config import CallingRules
 from .estimate import Estimate
-from .hall import Event, Hall, Ticket
+from .hall import Event, Hall, Ticket, quote_key
 
 # Event fields that may leave the building on the public stream.
 PUBLIC_FIELDS = {"number", "name", "category", "window", "reason_code", "recalls", "from_window", "to_category",
@@ -36,24 +38,39 @@ def public_event(event: Event) -> dict[str, Any]:
 
 
 def estimate_json(e: Estimate | None) -> dict[str, Any] | None:
+    """The estimate as every screen receives it (docs/api.md, "The estimate")."""
     if e is None:
         return None
-    finite = e.high_s != float("inf")
+    finite = math.isfinite(e.high_s)
     return {"ahead": e.ahead,
             "wait_s": round(e.wait_s, 1) if finite else None,
             "low_min": int(e.low_s // 60) if finite else None,
-            "high_min": int(-(-e.high_s // 60)) if finite else None}
+            "high_min": int(-(-e.high_s // 60)) if finite else None,
+            "open_now": e.open_now, "opens_at": e.opens_at,
+            "beyond_closing": e.beyond_closing, "closes_at": e.closes_at}
+
+
+def missed_note(calling: CallingRules, lang: str = "zh") -> str:
+    """What happens to a missed ticket, in the words of the hall's own rule (slip and ticket page).
+    Only characters a GB2312 printer font has."""
+    minutes = f"{calling.rejoin_within_min:g}"
+    if calling.no_show_rejoin == "refuse":
+        return "过号请重新取号" if lang == "zh" else "If you miss your call, please take a new ticket"
+    if calling.no_show_rejoin == "keep":
+        return (f"过号后{minutes}分钟内可到窗口登记，恢复原来的排队位置" if lang == "zh" else
+                f"Missed your call? Within {minutes} min a window can put you back in your place")
+    return (f"过号后{minutes}分钟内可到窗口登记，重新排到队尾" if lang == "zh" else
+            f"Missed your call? Within {minutes} min a window can queue you again, at the end")
 
 
 def queue_summary(hall: Hall, estimates: dict[str, Estimate]) -> list[dict[str, Any]]:
-    """Per category: people waiting and how long the queue is (the estimate of its last ticket)."""
+    """Per category: people waiting, and what a ticket taken now would be told."""
     waiting = hall.waiting()
     out = []
     for c in hall.config.categories:
         mine = [t for t in waiting if t.category == c.code]
-        last = estimates.get(mine[-1].id) if mine else None
         out.append({"code": c.code, "prefix": c.prefix, "name": c.name, "name_en": c.name_en,
-                    "waiting": len(mine), "estimate": estimate_json(last)})
+                    "waiting": len(mine), "estimate": estimate_json(estimates.get(quote_key(c.code)))})
     return out
 
 
@@ -95,6 +112,7 @@ def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict
         "serving_windows": [w.number for w in hall.config.windows_serving(t.category)],
         "hall": hall.config.hall.name,
         "supervision_phone": hall.config.hall.supervision_phone,
+        "note": missed_note(hall.config.calling), "note_en": missed_note(hall.config.calling, "en"),
     }
 
 
@@ -110,19 +128,17 @@ def issued_receipt(hall: Hall, t: Ticket, base_url: str) -> dict[str, Any]:
     """What the kiosk needs to print the slip (domain §4): no personal data on it."""
     category = hall.config.category(t.category)
     matter = hall.config.matter(t.matter) if t.matter else None
-    est = t.estimate or {}
-    low, high = est.get("low_s"), est.get("high_s")
+    estimate = Estimate.from_stored(t.estimate or {})
     return {
         "id": t.id, "number": t.number, "token": t.token,
         "status_url": f"{base_url}/t/{t.token}",
         "category": {"code": t.category, "name": category.name if category else t.category},
         "matter": {"code": matter.code, "name": matter.name} if matter else None,
         "priority": t.priority, "issued_at": t.issued_at,
-        "ahead": est.get("ahead"),
-        "estimate": {"low_min": int(low // 60) if low is not None else None,
-                     "high_min": int(-(-high // 60)) if high is not None else None},
+        "ahead": estimate.ahead,
+        "estimate": estimate_json(estimate),
         "windows": [{"number": w.number, "name": w.name} for w in hall.config.windows_serving(t.category)],
         "hall": hall.config.hall.name,
-        "note": hall.config.templates.slip_note,
+        "note": " ".join(n for n in (missed_note(hall.config.calling), hall.config.templates.slip_note) if n),
         "supervision_phone": hall.config.hall.supervision_phone,
     }

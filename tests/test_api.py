@@ -8,13 +8,16 @@ from .conftest import PASSWORD
 
 
 async def test_issue_returns_what_the_slip_needs(hall):
+    await hall.act(6, "open")
     status, t = await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
     assert t["number"] == "E001" and t["id"] == "20261123-E001"
     assert t["status_url"] == f"http://hall.test/t/{t['token']}"
     assert t["windows"] == [{"number": 6, "name": "自然资源"}]
     assert t["hall"] == "示范镇便民服务中心" and t["supervision_phone"] == "12345"
-    assert t["note"] == "过号请重新取号" and t["ahead"] == 0
+    # the township rule lets a missed ticket rejoin at the back within 30 min: the slip says so
+    assert t["note"] == "过号后30分钟内可到窗口登记，重新排到队尾" and t["ahead"] == 0
     assert 0 <= t["estimate"]["low_min"] <= t["estimate"]["high_min"]
+    assert t["estimate"]["open_now"] is True and t["estimate"]["beyond_closing"] is False
     _, second = await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
     assert second["number"] == "E002" and second["ahead"] == 1
     assert second["estimate"]["high_min"] > t["estimate"]["high_min"]

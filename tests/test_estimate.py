@@ -16,7 +16,7 @@ from queue_server.estimate import (
     estimate_all,
     expected_arrivals,
 )
-from queue_server.hall import Hall, IssueRequest
+from queue_server.hall import Hall, IssueRequest, quote_key
 from queue_server.numbering import day_start
 from queue_server.sim.replay import hall_config
 from queue_server.sim.scenario import parse_scenario
@@ -123,4 +123,5 @@ def test_hall_estimate_at_issue_is_the_production_replay():
     slot = 0.95 * 600 + 0.05 * 60
     assert waits == [0.0, round(slot, 1), round(2 * slot, 1)]
     live = hall.estimates(t0)
-    assert [e.ahead for e in live.values()] == [0, 1, 2]
+    assert [live[t.id].ahead for t in hall.waiting()] == [0, 1, 2]
+    assert live[quote_key("A")].ahead == 3  # what a ticket taken now would be told

@@ -34,7 +34,9 @@ SIGNED_IN = frozenset({"clerk", "kiosk", "display", "keypad", "review"})
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ESTIMATE = obj({"ahead": integer(0), "wait_s": nullable({"type": "number"}),
-                "low_min": nullable({"type": "integer"}), "high_min": nullable({"type": "integer"})})
+                "low_min": nullable({"type": "integer"}), "high_min": nullable({"type": "integer"}),
+                "open_now": {"type": "boolean"}, "opens_at": nullable({"type": "number"}),
+                "beyond_closing": {"type": "boolean"}, "closes_at": nullable({"type": "number"})})
 WINDOW_PUBLIC = obj({"number": integer(1), "name": string(), "kind": string(), "status": string(),
                      "serves": {"type": "array", "items": string()}, "current": nullable(string())})
 TICKET_PUBLIC = {"type": "object", "properties": {
@@ -42,7 +44,7 @@ TICKET_PUBLIC = {"type": "object", "properties": {
     "outcome": nullable(string()), "category": {"type": "object"}, "matter": nullable({"type": "object"}),
     "priority": {"type": "boolean"}, "issued_at": {"type": "number"}, "window": nullable({"type": "object"}),
     "estimate": nullable(ESTIMATE), "serving_windows": {"type": "array", "items": {"type": "integer"}},
-    "hall": string(), "supervision_phone": string()}}
+    "hall": string(), "supervision_phone": string(), "note": string(), "note_en": string()}}
 EVENT = {"type": "object", "properties": {"seq": {"type": "integer"}, "type": string(), "at": {"type": "number"},
                                           "data": {"type": "object"}}}
 WINDOW_RESULT = {"type": "object", "properties": {"event": EVENT, "window": WINDOW_PUBLIC,
