@@ -212,9 +212,11 @@ class Hall(FrontDesk, Ratings):
         busy = self._busy()
         open_categories = {c for b in busy for c in b.window.serves}
         waiting = self.waiting()
-        wanted = {t.category for t in waiting} | {p.category for p in probes}
-        if wanted - open_categories:
-            busy = busy + [Busy(v) for n, v in self._views.items() if self.state.windows[n].status == "closed"]
+        unserved = ({t.category for t in waiting} | {p.category for p in probes}) - open_categories
+        for number, view in self._views.items():  # planned in for the unserved categories only
+            serves = tuple(c for c in view.serves if c in unserved)
+            if serves and self.state.windows[number].status == "closed":
+                busy.append(Busy(WindowView(number, serves)))
         raw = estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
                            self._slot_stats(), self.dispatcher, self._expected_priority(now), probes)
         bounds = session_bounds(self.config.hours, now)
