@@ -167,12 +167,17 @@ class Accounts:
         return (row[0], row[1]) if row and row[0] is not None else None
 
     def check_password(self, username: str, password: str) -> Principal | None:
+        user, stored = self.password_record(username)
+        return user if verify_password(password, stored) and user is not None else None
+
+    def password_record(self, username: str) -> tuple[Principal | None, str]:
+        """The active user and the stored hash to check a password against. An unknown or disabled
+        user gets a dummy hash, so checking costs the same and tells a guesser nothing."""
         row = self.store.conn.execute(
             "SELECT role, password_hash FROM users WHERE username = ? AND disabled = 0", (username,)).fetchone()
         if row is None:
-            verify_password(password, _DUMMY_HASH)
-            return None
-        return Principal("user", username, row[0]) if verify_password(password, row[1]) else None
+            return None, _DUMMY_HASH
+        return Principal("user", username, row[0]), row[1]
 
     # ------------------------------------------------------------ sessions
 

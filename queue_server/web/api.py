@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..auth import Principal
+from ..auth import Principal, verify_password
 from ..config import PRIORITY_CLASSES
 from ..events import Forbidden
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
@@ -22,8 +23,10 @@ from ..service import Actor
 from ..stats import live
 from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
 from . import keys
+from .guard import PoolBusy, client_address
 from .routing import BodyError, api, check, integer, nullable, obj, route_of, string
 
+log = logging.getLogger("yimen.api")
 ISSUERS = frozenset({"kiosk", "clerk"})
 WINDOW_ACTORS = frozenset({"keypad", "clerk"})
 STAFF = frozenset({"clerk"})
@@ -64,8 +67,8 @@ def _actor(request: web.Request) -> Actor:
     return Actor(p.name, p.role)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(data, status=status, headers=headers, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
 
 async def body_of(request: web.Request) -> dict[str, Any]:
@@ -168,15 +171,24 @@ SIGN_IN_BODY = obj({"username": string(32), "password": string(200)}, ("username
 async def sign_in(request: web.Request) -> web.Response:
     data = await body_of(request)
     throttle = request.app[keys.THROTTLE]
-    who = f"{data['username']}|{request.remote}"
-    if throttle.blocked(who, time.monotonic()):
-        return _json({"error": "too_many_attempts", "message": "too many failed sign-ins; wait a minute"}, 429)
+    username, address = data["username"], client_address(request, request.app[keys.TRUSTED_PROXIES])
+    if throttle.blocked(username, address, time.monotonic()):
+        log.warning("sign-in refused (throttled): user %r from %s", username, address)
+        return _json({"error": "too_many_attempts", "message": "too many failed sign-ins; wait a minute"}, 429,
+                     headers={"Retry-After": "60"})
     accounts = request.app[keys.ACCOUNTS]
-    user = accounts.check_password(data["username"], data["password"])
-    if user is None:
-        throttle.failed(who, time.monotonic())
+    user, stored = accounts.password_record(username)
+    try:
+        good = await request.app[keys.HASH_POOL].run(verify_password, data["password"], stored)
+    except PoolBusy:
+        return _json({"error": "sign_in_busy", "message": "too many sign-ins at once; try again in a moment"}, 503,
+                     headers={"Retry-After": "1"})
+    if user is None or not good:
+        throttle.failed(username, address, time.monotonic())
+        log.warning("failed sign-in: user %r from %s", username, address)
         return _json({"error": "bad_credentials", "message": "wrong username or password"}, 401)
-    throttle.clear(who)
+    throttle.succeeded(username, address)
+    log.info("signed in: %s (%s) from %s", user.name, user.role, address)
     cookie, csrf = accounts.open_session(user, _svc(request).clock())
     response = _json({"username": user.name, "role": user.role, "csrf_token": csrf})
     response.set_cookie(keys.SESSION_COOKIE, cookie, httponly=True, samesite="Strict", path="/",

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable
 from importlib import resources
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
 from . import keys, pages
+from .guard import HashPool, SignInThrottle, StreamLimits
 from .hub import EstimateCache, Hub
 from .routing import ROUTES, BodyError, openapi, route_of
 
@@ -29,24 +31,6 @@ VERSION = "0.1.0"
 def _error(status: int, code: str, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": code, "message": message, **extra}, status=status,
                              dumps=lambda d: json.dumps(d, ensure_ascii=False))
-
-
-class Throttle:
-    """Failed sign-ins per (username, address): after 5 within 5 minutes, wait 60 s."""
-
-    def __init__(self, limit: int = 5, window_s: float = 300, lock_s: float = 60):
-        self.limit, self.window_s, self.lock_s = limit, window_s, lock_s
-        self.failures: dict[str, list[float]] = {}
-
-    def failed(self, who: str, now: float) -> None:
-        self.failures[who] = [t for t in self.failures.get(who, []) if now - t < self.window_s] + [now]
-
-    def blocked(self, who: str, now: float) -> bool:
-        recent = [t for t in self.failures.get(who, []) if now - t < self.window_s]
-        return len(recent) >= self.limit and now - recent[-1] < self.lock_s
-
-    def clear(self, who: str) -> None:
-        self.failures.pop(who, None)
 
 
 def _resolve(request: web.Request) -> tuple[Principal | None, str | None]:
@@ -117,14 +101,18 @@ async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[keys.OPENAPI])
 
 
-def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> web.Application:
+def create_app(service: HallService, accounts: Accounts, base_url: str = "",
+               trusted_proxies: Iterable[str] = ()) -> web.Application:
     app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware],
                           client_max_size=64 * 1024)
     app[keys.SERVICE] = service
     app[keys.ACCOUNTS] = accounts
     app[keys.ESTIMATES] = EstimateCache(service)
     app[keys.HUB] = Hub(service, app[keys.ESTIMATES])
-    app[keys.THROTTLE] = Throttle()
+    app[keys.THROTTLE] = SignInThrottle()
+    app[keys.HASH_POOL] = HashPool()
+    app[keys.STREAM_LIMITS] = StreamLimits()
+    app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app[keys.BASE_URL] = base_url.rstrip("/")
     app[keys.OPENAPI] = openapi("Yimen queue server", VERSION)
     for route in ROUTES:
@@ -137,6 +125,7 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> 
     if service.config.ratings.province.endpoint:
         app.cleanup_ctx.append(_province_forwarder)
     app.on_shutdown.append(_close_streams)
+    app.on_cleanup.append(_close_hash_pool)
     return app
 
 
@@ -169,4 +158,8 @@ async def _province_forwarder(app: web.Application):
 
 async def _close_streams(app: web.Application) -> None:
     await app[keys.HUB].close_all()
+
+
+async def _close_hash_pool(app: web.Application) -> None:
+    app[keys.HASH_POOL].close()
 
