@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from .config import HallConfig
 from .followup import FollowUps
-from .hall import Conflict, Event, Hall, IssueRequest
+from .hall import Conflict, Event, Hall, IssueRequest, Ticket
 from .hours import issuing_refusal
 from .numbering import business_day
 from .store import Store
@@ -140,18 +140,20 @@ class HallService:
         self.follow_ups.apply(event)
         self._publish(event)
 
-    def issue(self, request: IssueRequest, actor: Actor) -> Event | None:
+    def issue(self, request: IssueRequest, actor: Actor) -> tuple[Ticket, Event | None]:
         """Issue a ticket; its number is allocated inside the same transaction as the event.
-        None when a request with the same idempotency key got its ticket already (see `Hall.issued_for`)."""
+        Returns the ticket and its event — no event when this same request (same caller, same
+        idempotency key) got its ticket already (see `Hall.replayed`)."""
         now = self.clock()
         self._roll_over(now)
-        if request.request_key is not None and self._hall.issued_for(request.request_key) is not None:
-            return None
+        earlier = self._hall.replayed(request, str(actor))
+        if earlier is not None:
+            return earlier, None
         if request.channel == "kiosk":
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
-        category, _, _ = self._hall.check_issue(request, now)
+        category, _, _ = self._hall.check_issue(request, now, str(actor))
         prefix = self.config.category(category).prefix  # type: ignore[union-attr]
         with self.store.transaction() as tx:
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prefix)
@@ -159,7 +161,7 @@ class HallService:
             tx.append(event)
         self._hall.apply(event)
         self._publish(event)
-        return event
+        return self._hall.state.tickets[event.data["ticket"]], event
 
     def tick(self) -> None:
         """Called periodically: rolls the day over even when nobody acts at midnight."""
