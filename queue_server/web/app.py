@@ -18,6 +18,7 @@ from ..province import Forwarder
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
+from . import api_users as _api_users  # noqa: F401  (registers the account routes)
 from . import keys, pages
 from .guard import HashPool, SignInThrottle, StreamLimits, client_address
 from .hub import EstimateCache, Hub
