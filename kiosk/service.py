@@ -288,6 +288,8 @@ class KioskService:
             return False
 
     async def print_checklist(self, matter: dict[str, Any]) -> bool:
+        if self.printer is not None and not self.printing_available:
+            await self.check_printer(reopen_now=True)  # it may be back since the last check
         if not self.printing_available or self.printer is None:
             return False
         data = checklist_bytes(t("checklist_title", self.lang, name=label(matter, self.lang)),
@@ -304,11 +306,13 @@ class KioskService:
         if self.printer is None:
             return "offline"
         try:
-            await asyncio.to_thread(self.printer.print_job, printer_test_page(self.printer.cols, local_time(self.clock())))
-            return "ok"
+            status = await asyncio.to_thread(self.printer.print_job,
+                                             printer_test_page(self.printer.cols, local_time(self.clock())))
         except PrinterError as exc:
             await self._report_printer(exc.state)
             return exc.state
+        await self._report_printer(status.state)
+        return status.state
 
     async def reprint_last(self) -> Outcome:
         """Maintenance: print the last ticket again (the ticket itself is unchanged)."""

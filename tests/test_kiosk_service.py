@@ -204,6 +204,9 @@ async def test_maintenance_printer_test_and_paper_status(kiosk, live):
     assert await kiosk.check_printer() == "cover_open"
     assert await kiosk.print_test() == "cover_open"
     assert [a.kind for a in desk(live).alerts] == ["printer"]
+    kiosk.printer.fake.state = "ok"  # the cover is closed; no idle check has run since
+    assert await kiosk.print_checklist((await kiosk.matters("A"))[0])
+    assert kiosk.printer_state == "ok" and open_alerts(live) == []
     kiosk.printer = None  # no printer configured at all
     assert await kiosk.check_printer() == "offline"
     out = await kiosk.take_ticket(category="A")
