@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
 from .ptydevice import PtyDevice
@@ -179,7 +180,7 @@ class SlipBuilder:
         return self.raw(b"-" * self.cols + b"\n")
 
     def qr(self, data: str, module: int = 6) -> SlipBuilder:
-        self._p.qr(data, native=True, size=module)
+        self._p.qr(data, native=True, size=module, ec=QR_ECLEVEL_M)
         return self
 
     def feed(self, lines: int = 1) -> SlipBuilder:
