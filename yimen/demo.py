@@ -8,7 +8,8 @@ visitor would wait an hour to see a morning; a server on real time beside fast p
 a 100-minute wait as "610 s".)
 
 The kiosk issues tickets at a rate the hall can serve: the busiest group of windows is about 80 %
-busy (`arrivals_per_hour`), a busy but stable morning. The simulated devices are ordinary API
+busy (`arrivals_per_hour`), after the few people who waited at the door for the opening: a busy
+but stable morning. The simulated devices are ordinary API
 clients with device tokens, exactly like the real kiosk and keypads; the demo itself also watches
 the hall's events, so that a window a person works at through /console is left to them.
 """
@@ -56,6 +57,7 @@ RECALL_WAIT_S = 60.0  # a clerk recalls a missing person once, then waits this l
 SERVICE_SPREAD = 0.5  # lognormal sigma of service times around the category's service_min
 BREAK_SHARE, BREAK_S = 0.03, 300.0  # after a service, a short break now and then
 IDLE_S = 20.0  # a clerk with nobody waiting looks again after this long
+OPENING_CROWD, CROWD_GAP_S = 8, (5.0, 40.0)  # people waiting at the door when the hall opens
 
 
 @dataclasses.dataclass
@@ -132,11 +134,12 @@ class PersonHere(Exception):
 
 
 async def kiosk(client: HallClient, config: HallConfig, clock: HallClock, rate_per_hour: float,
-                rng: random.Random, first: asyncio.Future) -> None:
+                rng: random.Random, first: asyncio.Future, crowd: int = 0) -> None:
+    """Tickets at `rate_per_hour` on average, after the `crowd` already at the door at opening."""
     shares = category_shares(config)
     codes, weights = list(shares), list(shares.values())
-    while True:
-        await clock.sleep(rng.expovariate(rate_per_hour / 3600))
+    for n in itertools.count():
+        await clock.sleep(rng.uniform(*CROWD_GAP_S) if n < crowd else rng.expovariate(rate_per_hour / 3600))
         category = rng.choices(codes, weights)[0]
         matters = [m.code for m in config.matters if m.category == category]
         body: dict = {"matter": rng.choice(matters)} if matters and rng.random() < 0.8 else {"category": category}
@@ -253,7 +256,8 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
     rate = arrivals_per_hour(config)
     first: asyncio.Future = asyncio.get_running_loop().create_future()
     clients = [HallClient(base, tokens["demo-kiosk"])]
-    tasks = [asyncio.create_task(kiosk(clients[0], config, clock, rate, rng, first))]
+    crowd = 0 if last else OPENING_CROWD
+    tasks = [asyncio.create_task(kiosk(clients[0], config, clock, rate, rng, first, crowd))]
     for w in config.windows:
         c = HallClient(base, tokens[f"demo-keypad-{w.number}"])
         clients.append(c)
