@@ -124,7 +124,7 @@ def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
         hall=issued.get("hall") or "", number=issued["number"], service=service,
         windows=windows_text(issued.get("windows") or [], lang), ahead=_int(ahead),
         wait_low_min=_int(est.get("low_min")), wait_high_min=_int(est.get("high_min")),
-        issued_at=local_time(taken), status_url=issued["status_url"],
+        issued_at=local_time(taken), status_url=issued.get("status_url"),
         note=issued.get(f"note_{lang}") or issued.get("note") or "", supervision_phone=issued.get("supervision_phone") or "12345",
         priority=bool(issued.get("priority")), open_now=bool(est.get("open_now", True)),
         opens_at=None if opens is None else clock_time(float(opens), taken),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import errno
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -33,9 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
-    p.add_argument("--base-url", default="", metavar="URL",
-                   help="public address printed on tickets' QR codes, e.g. http://192.168.1.10:8080 "
-                        "(default: the address the kiosk used)")
+    p.add_argument("--public-url", default="", metavar="URL",
+                   help="the address citizens' phones open from the slips' QR codes, e.g. http://192.168.1.10:8080 "
+                        "(default: [hall] public_url, else this box's LAN address and --port)")
+    p.add_argument("--base-url", dest="public_url", help=argparse.SUPPRESS)  # its name before issue 9
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy whose X-Forwarded-For is believed (repeatable; docs/api.md)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=serve)
 
@@ -80,7 +86,28 @@ def load_config_or_exit(path: str | None):
         raise SystemExit(2) from None
 
 
+def listen_error(exc: OSError) -> str:
+    """A failed bind in one line (aiohttp's own message repeats the address and is lower-case)."""
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use (is another Yimen server running?); choose another with --port"
+    return os.strerror(exc.errno) if exc.errno else str(exc)
+
+
 def serve(args: argparse.Namespace) -> int:
+    from queue_server.public_url import PublicAddress, url_problem
+
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_config_or_exit(args.config)
+    problem = url_problem(args.public_url)
+    if problem:
+        print(f"yimen: --public-url {problem}", file=sys.stderr)
+        return 2
+    address = PublicAddress(args.public_url or config.hall.public_url, args.host, args.port)
+    return asyncio.run(_serve(args, config, address))
+
+
+async def _serve(args: argparse.Namespace, config, address) -> int:
+    """Listen first, and only then say so: a busy port is one clear line and exit status 1."""
     from aiohttp import web
 
     from queue_server.auth import Accounts
@@ -90,15 +117,31 @@ def serve(args: argparse.Namespace) -> int:
 
     from . import systemd
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = load_config_or_exit(args.config)
     store = Store.open(args.data_dir)
-    service = HallService(config, store)
-    app = create_app(service, Accounts(store), args.base_url)
+    app = create_app(HallService(config, store), Accounts(store), address, args.trusted_proxy)
     app.cleanup_ctx.append(systemd.lifecycle)
-    print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir})", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
-    store.close()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, args.host, args.port).start()
+    except OSError as exc:
+        print(f"yimen: cannot listen on {args.host}:{args.port}: {listen_error(exc)}", file=sys.stderr)
+        await runner.cleanup()
+        store.close()
+        return 1
+    base = address.base()
+    print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir}); "
+          f"slips' QR codes open {f'{base}/t/…' if base else 'nothing (no public address; see the warning)'}",
+          flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        store.close()
     return 0
 
 
@@ -114,6 +157,15 @@ def config_check(args: argparse.Namespace) -> int:
         return 1
     print(f"OK: {config.hall.name} — {len(config.windows)} windows, {len(config.categories)} categories, "
           f"{len(config.matters)} matters")
+    from queue_server.public_url import PublicAddress
+
+    address = PublicAddress(config.hall.public_url, "0.0.0.0", DEFAULT_PORT)  # as yimen serve runs by default
+    warning = address.warning()
+    if warning:
+        print(f"warning: hall.public_url: {warning}")
+    else:
+        derived = "" if config.hall.public_url else " (this box's LAN address; set [hall] public_url to fix it)"
+        print(f"Slips' QR codes open {address.base()}/t/…{derived}")
     return 0
 
 

@@ -297,7 +297,7 @@ async def _issue_and_answer(request: web.Request, req: IssueRequest) -> web.Resp
     svc = _svc(request)
     ticket, event = svc.issue(dataclasses.replace(req, request_key=key, request_hash=_fingerprint(req)),
                               _actor(request))
-    receipt = issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request))
+    receipt = issued_receipt(svc.hall, ticket, request.app[keys.PUBLIC_ADDRESS].base(_local_port(request)))
     response = _json(receipt, 201 if event else 200)
     if event is None:
         response.headers["Idempotent-Replay"] = "true"
@@ -326,8 +326,10 @@ async def abandon_issue(request: web.Request) -> web.Response:
     return _json({"cancelled": event.data["number"], "seq": event.seq})
 
 
-def _base(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+def _local_port(request: web.Request) -> int | None:
+    """The port this server answered on (never the caller's Host header, which anyone can set)."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
 
 
 @api("GET", "/api/v1/tickets", summary="Today's tickets (staff); ?status=waiting|called|serving|held|done",
