@@ -10,6 +10,8 @@ from importlib import resources
 
 import pytest
 
+from queue_server.auth import Accounts
+from queue_server.store import Store
 from yimen.cli import build_parser, main
 
 from .test_crash import free_port
@@ -192,3 +194,23 @@ def test_readme_tells_a_new_user_about_the_console_and_the_demo_accounts():
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     assert "/console" in readme and "clerk1" in readme and "manager" in readme
     assert "--public-url" in readme
+
+
+def test_accounts_are_disabled_reset_and_signed_out_from_the_command_line(tmp_path):
+    data = str(tmp_path / "data")
+    run = lambda *a, stdin=None: subprocess.run([sys.executable, "-m", "yimen", *a, "--data-dir", data],  # noqa: E731
+                                                input=stdin, capture_output=True, text=True, timeout=60)
+    assert run("user", "add", "--username", "wangfang", "--role", "clerk", stdin="first-secret\n").returncode == 0
+    assert run("user", "add", "--username", "boss", "--role", "admin", stdin="admin-secret\n").returncode == 0
+    done = run("user", "disable", "boss")
+    assert done.returncode == 1 and "last active admin" in done.stderr
+    assert "user wangfang disabled" in run("user", "disable", "wangfang").stdout
+    assert "(disabled)" in run("user", "list").stdout
+    assert run("user", "enable", "wangfang").returncode == 0
+    assert "password of wangfang changed" in run("user", "passwd", "wangfang", stdin="second-secret\n").stdout
+    assert "session(s) of wangfang ended" in run("user", "logout", "wangfang").stdout
+    store = Store.open(data)
+    accounts = Accounts(store)
+    assert accounts.check_password("wangfang", "second-secret") is not None
+    assert accounts.check_password("wangfang", "first-secret") is None
+    assert run("user", "disable", "nobody").returncode == 1

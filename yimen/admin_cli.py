@@ -58,6 +58,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     uls = usub.add_parser("list", help="list accounts", description="List accounts (never passwords).")
     add_data_dir(uls)
     uls.set_defaults(func=user_list)
+    for action, summary, func in (
+            ("disable", "disable an account; its sessions end at once (the last admin stays)", user_disable),
+            ("enable", "enable a disabled account again", user_enable),
+            ("passwd", "set a new password (asked twice, or read from stdin); every session of the "
+                       "account ends", user_passwd),
+            ("logout", "sign an account out everywhere (a lost phone, a clerk who left)", user_logout)):
+        one = usub.add_parser(action, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        one.add_argument("username")
+        add_data_dir(one)
+        one.set_defaults(func=func)
 
 
 def _staff_card_arguments(p: argparse.ArgumentParser) -> None:
@@ -180,3 +190,39 @@ def user_list(args: argparse.Namespace) -> int:
     for u in _accounts(args).users():
         print(f"{u['username']:<20} {u['role']:<8} {u['display_name']}{'  (disabled)' if u['disabled'] else ''}")
     return 0
+
+
+def _account_change(args: argparse.Namespace, change) -> int:
+    from queue_server.auth import AuthError
+
+    try:
+        said = change(_accounts(args))
+    except (AuthError, NoDatabase) as exc:
+        print(f"yimen: {exc}", file=sys.stderr)
+        return 1
+    print(said)
+    return 0
+
+
+def user_disable(args: argparse.Namespace) -> int:
+    return _account_change(args, lambda a: f"user {args.username} disabled; "
+                                           f"{a.set_disabled(args.username, True)} session(s) ended")
+
+
+def user_enable(args: argparse.Namespace) -> int:
+    def enable(accounts) -> str:
+        accounts.set_disabled(args.username, False)
+        return f"user {args.username} enabled"
+    return _account_change(args, enable)
+
+
+def user_passwd(args: argparse.Namespace) -> int:
+    password = _read_password()
+    if password is None:
+        return 1
+    return _account_change(args, lambda a: f"password of {args.username} changed; "
+                                           f"{a.set_password(args.username, password)} session(s) ended")
+
+
+def user_logout(args: argparse.Namespace) -> int:
+    return _account_change(args, lambda a: f"{a.end_sessions(args.username)} session(s) of {args.username} ended")

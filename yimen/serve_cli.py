@@ -8,8 +8,14 @@ import errno
 import logging
 import os
 import signal
+import sqlite3
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from queue_server.store import StoreProblem
 
 DEFAULT_PORT = 8080
 
@@ -95,8 +101,10 @@ def listen_error(exc: OSError) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     from queue_server.public_url import PublicAddress, url_problem
+    from queue_server.web.guard import install_repeat_filter
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_repeat_filter()  # a flood of failing accepts writes a few lines a minute, not gigabytes
     config = load_config_or_exit(args.config)
     problem = url_problem(args.public_url)
     if problem:
@@ -112,13 +120,18 @@ async def _serve(args: argparse.Namespace, config, address) -> int:
 
     from queue_server.auth import Accounts
     from queue_server.service import HallService
-    from queue_server.store import Store
+    from queue_server.store import Store, StoreProblem
     from queue_server.web.app import create_app
 
     from . import systemd
 
-    store = Store.open(args.data_dir)
-    app = create_app(HallService(config, store), Accounts(store), address, args.trusted_proxy)
+    try:
+        store = Store.open(args.data_dir, exclusive=True)
+        service = HallService(config, store)
+    except (StoreProblem, sqlite3.DatabaseError) as exc:
+        return await _cannot_start(args.data_dir, exc)
+    _start_failures(args.data_dir, reset=True)
+    app = create_app(service, Accounts(store), address, args.trusted_proxy)
     app.cleanup_ctx.append(systemd.lifecycle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -143,6 +156,46 @@ async def _serve(args: argparse.Namespace, config, address) -> int:
         await runner.cleanup()
         store.close()
     return 0
+
+
+EXIT_LASTING = 78  # EX_CONFIG: someone must act first; the unit does not restart on it
+EXIT_TRANSIENT = 75  # EX_TEMPFAIL: may pass; the unit restarts, after a growing pause
+
+
+async def _cannot_start(data_dir: str, exc: StoreProblem | sqlite3.DatabaseError) -> int:
+    """One clear line with the fix, then an exit status that tells systemd whether to try again.
+    Before a retry the server waits longer each time (2, 4, 8 … 48 s), so a full disk does not
+    mean a restart every two seconds."""
+    from queue_server.store import StoreProblem, problem_of
+
+    problem = exc if isinstance(exc, StoreProblem) else problem_of(Path(data_dir) / "yimen.db", exc)
+    print(f"yimen: cannot start: {problem.message}. To fix: {problem.fix}.", file=sys.stderr, flush=True)
+    if problem.lasting:
+        return EXIT_LASTING
+    await asyncio.sleep(start_backoff_s(_start_failures(data_dir)))
+    return EXIT_TRANSIENT
+
+
+def start_backoff_s(failures: int) -> float:
+    """The pause before giving up a start that may succeed later: 2, 4, 8 … at most 48 s (the
+    unit's start timeout is 60 s)."""
+    return float(min(2 ** failures, 48))
+
+
+def _start_failures(data_dir: str, reset: bool = False) -> int:
+    """How many starts in a row have failed (kept in the data folder, or /tmp if it is not writable)."""
+    for folder in (Path(data_dir), Path(tempfile.gettempdir())):
+        path = folder / ".yimen-start-failures"
+        try:
+            if reset:
+                path.unlink(missing_ok=True)
+                return 0
+            count = int(path.read_text() or 0) + 1 if path.exists() else 1
+            path.write_text(str(count))
+            return count
+        except (OSError, ValueError):
+            continue
+    return 1
 
 
 def config_check(args: argparse.Namespace) -> int:
