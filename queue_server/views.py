@@ -148,5 +148,6 @@ def issued_receipt(hall: Hall, t: Ticket, base_url: str | None) -> dict[str, Any
         "windows": [{"number": w.number, "name": w.name} for w in hall.config.windows_serving(t.category)],
         "hall": hall.config.hall.name,
         "note": " ".join(n for n in (missed_note(hall.config.calling), hall.config.templates.slip_note) if n),
+        "note_en": missed_note(hall.config.calling, "en"),
         "supervision_phone": hall.config.hall.supervision_phone,
     }
