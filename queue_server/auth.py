@@ -193,6 +193,46 @@ class Accounts:
             return None, _DUMMY_HASH
         return Principal("user", username, row[0]), row[1]
 
+    def user(self, username: str) -> dict | None:
+        row = self.store.conn.execute("SELECT username, display_name, role, disabled FROM users WHERE username = ?",
+                                      (username,)).fetchone()
+        return dict(zip(("username", "display_name", "role", "disabled"), row, strict=True)) if row else None
+
+    def set_disabled(self, username: str, disabled: bool) -> int:
+        """Disable (or enable again) an account. Disabling ends its sessions at once; the last active
+        admin cannot be disabled, so the hall is never left without one. Returns sessions ended."""
+        found = self.user(username)
+        if found is None:
+            raise AuthError(f"no user {username!r}")
+        if disabled and found["role"] == "admin" and self._active_admins() == [username]:
+            raise AuthError("the last active admin cannot be disabled; create another admin first")
+        with self.store.transaction():
+            self.store.conn.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username))
+            ended = self.store.conn.execute("DELETE FROM sessions WHERE username = ?", (username,)).rowcount if disabled else 0
+        return ended
+
+    def _active_admins(self) -> list[str]:
+        return [r[0] for r in self.store.conn.execute("SELECT username FROM users WHERE role = 'admin' AND disabled = 0")]
+
+    def set_password(self, username: str, password: str, keep_session: str | None = None) -> int:
+        """A new password (a reset, or the user's own change); every other session of the user ends,
+        so a password someone else learnt stops working everywhere. Returns sessions ended."""
+        if self.user(username) is None:
+            raise AuthError(f"no user {username!r}")
+        if len(password) < 8:
+            raise AuthError("the password needs at least 8 characters")
+        keep = _sha256(keep_session) if keep_session else ""
+        with self.store.transaction():
+            self.store.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                                    (hash_password(password), username))
+            return self.store.conn.execute("DELETE FROM sessions WHERE username = ? AND token_hash != ?",
+                                           (username, keep)).rowcount
+
+    def end_sessions(self, username: str) -> int:
+        """Sign a person out everywhere (a lost phone, a clerk who left). Returns sessions ended."""
+        with self.store.transaction():
+            return self.store.conn.execute("DELETE FROM sessions WHERE username = ?", (username,)).rowcount
+
     # ------------------------------------------------------------ sessions
 
     def open_session(self, user: Principal, now: float) -> tuple[str, str]:

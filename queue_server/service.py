@@ -46,6 +46,7 @@ class HallService:
         self.clock = clock
         self.new_token = new_token
         self.listeners: list[Listener] = []
+        self.storage_problem: tuple[float, str] | None = None  # (since, what) while writes fail
         self._hall = self._load(business_day(clock()))
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
         for event in store.events_of("rating_given", "follow_up_step"):
@@ -136,6 +137,7 @@ class HallService:
     def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:
             tx.append(event)
+        self.storage_trouble(None)
         self._hall.apply(event)
         self.follow_ups.apply(event)
         self._publish(event)
@@ -159,9 +161,21 @@ class HallService:
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prefix)
             event = self._hall.issue(request, now, sequence, self.new_token(), str(actor))
             tx.append(event)
+        self.storage_trouble(None)
         self._hall.apply(event)
         self._publish(event)
         return self._hall.state.tickets[event.data["ticket"]], event
+
+    def storage_trouble(self, problem: str | None) -> None:
+        """Note that writing failed (a full disk, a locked or damaged file), or — after an event was
+        written — that it works again.
+        Kept in memory — the database cannot take it — and shown to managers on the live page."""
+        if problem is None:
+            if self.storage_problem is not None:
+                log.warning("storage works again")
+            self.storage_problem = None
+        elif self.storage_problem is None:
+            self.storage_problem = (self.clock(), problem)
 
     def tick(self) -> None:
         """Called periodically: rolls the day over even when nobody acts at midnight."""

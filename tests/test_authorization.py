@@ -21,6 +21,12 @@ async def signed_in(hall, username: str) -> dict[str, str]:
     return {"X-CSRF-Token": (await r.json())["csrf_token"]}
 
 
+def session_of(hall) -> dict[str, str]:
+    """The current session cookie as a header, to use it again after the jar changed."""
+    value = next(c.value for c in hall.client.session.cookie_jar if c.key == "yimen_session")
+    return {"Cookie": f"yimen_session={value}"}
+
+
 async def as_user(hall, headers, path: str, json: dict | None = None):
     r = await hall.client.post(path, headers=headers, json=json)
     return r.status, await r.json()
@@ -143,3 +149,52 @@ def test_window_devices_must_be_bound(store, clock):
                                                                   at("2026-11-01 09:00")))
     assert accounts.device_for_token(legacy) is None
     assert accounts.device_for_token("ymd_legacy-kiosk").name == "old-kiosk"  # the same lookup works
+
+
+async def test_accounts_can_be_disabled_reset_and_signed_out(hall):
+    accounts = Accounts(hall.service.store)
+    accounts.add_user("clerk2", PASSWORD, "clerk", hall.clock())
+    clerk_session = await signed_in(hall, "clerk2")
+    clerk_session.update(session_of(hall))
+    manager = await signed_in(hall, "manager1")
+    # A manager may not touch another manager or an admin; an admin may.
+    r = await hall.client.post("/api/v1/users/admin1/disable", headers=manager)
+    assert r.status == 403 and (await r.json())["error"] == "admins_only"
+    r = await hall.client.post("/api/v1/users/clerk2/disable", headers=manager)
+    assert r.status == 200 and (await r.json())["sessions_ended"] == 1
+    hall.client.session.cookie_jar.clear()
+    r = await hall.client.post("/api/v1/windows/1/open", headers=clerk_session)
+    assert r.status == 401  # the disabled clerk's session ended at once
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk2", "password": PASSWORD})
+    assert r.status == 401
+    manager = await signed_in(hall, "manager1")
+    await hall.client.post("/api/v1/users/clerk2/enable", headers=manager)
+    r = await hall.client.post("/api/v1/users/clerk2/password", headers=manager, json={"password": "a new secret"})
+    assert r.status == 200
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk2", "password": "a new secret"})
+    assert r.status == 200
+
+
+async def test_a_person_changes_their_own_password_and_other_sessions_end(hall):
+    first = await signed_in(hall, "clerk1")
+    first.update(session_of(hall))
+    second = await signed_in(hall, "clerk1")  # the same person on another desk
+    r = await hall.client.post("/api/v1/session/password", headers=second,
+                               json={"old_password": "wrong one!", "new_password": "another secret"})
+    assert r.status == 403 and (await r.json())["error"] == "wrong_password"
+    r = await hall.client.post("/api/v1/session/password", headers=second,
+                               json={"old_password": PASSWORD, "new_password": "another secret"})
+    assert r.status == 200 and (await r.json())["other_sessions_ended"] == 1
+    assert (await hall.client.get("/api/v1/session")).status == 200  # this session goes on
+    hall.client.session.cookie_jar.clear()
+    assert (await hall.client.get("/api/v1/session", headers=first)).status == 401
+
+
+def test_the_last_admin_cannot_be_disabled(store, clock):
+    accounts = Accounts(store)
+    accounts.add_user("boss", PASSWORD, "admin", clock())
+    with pytest.raises(AuthError, match="last active admin"):
+        accounts.set_disabled("boss", True)
+    accounts.add_user("boss2", PASSWORD, "admin", clock())
+    accounts.set_disabled("boss", True)
+    assert accounts.check_password("boss", PASSWORD) is None

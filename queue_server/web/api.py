@@ -25,7 +25,7 @@ from ..stats import live
 from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
 from . import keys
 from .guard import PoolBusy, client_address
-from .routing import BodyError, api, check, integer, nullable, obj, route_of, string
+from .routing import BodyError, api, check, integer, nullable, obj, route_of, string, whole_number
 
 log = logging.getLogger("yimen.api")
 ISSUERS = frozenset({"kiosk", "clerk"})
@@ -78,11 +78,13 @@ async def body_of(request: web.Request) -> dict[str, Any]:
     assert route is not None and route.body is not None, "body_of() is for routes that declare a body"
     schema = route.body
     if not request.can_read_body:
+        if schema.get("required") or schema.get("minProperties"):
+            raise BodyError("", "a JSON body is required")
         data: Any = {}
     else:
         try:
             data = await request.json(loads=json.loads)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # ValueError: also integers past 4300 digits
             raise BodyError("", "the body is not valid JSON") from None
     check(data, schema)
     return data
@@ -98,9 +100,10 @@ def _estimates(request: web.Request):
 @api("GET", "/api/v1/health", summary="Liveness and the latest event number", roles=None, tag="public",
      response=obj({"status": string(), "seq": integer(0), "day": string(), "time": {"type": "number"}}))
 async def health(request: web.Request) -> web.Response:
-    hall = _svc(request).hall
-    return _json({"status": "ok", "seq": hall.state.last_seq, "day": hall.state.day.isoformat(),
-                  "time": _svc(request).clock()})
+    svc = _svc(request)
+    hall = svc.hall
+    return _json({"status": "storage_problem" if svc.storage_problem else "ok", "seq": hall.state.last_seq,
+                  "day": hall.state.day.isoformat(), "time": svc.clock()})
 
 
 @api("GET", "/api/v1/hall", summary="The hall's public configuration: categories, windows, rules", roles=None, tag="public")
@@ -152,7 +155,7 @@ async def ticket_status(request: web.Request) -> web.Response:
 
 
 @api("GET", "/api/v1/events", summary="Websocket: snapshot, then every event live (?since=SEQ to catch up)",
-     roles=None, tag="public",
+     roles=None, tag="public", other_statuses=(400, 429),
      description="Messages are JSON with `kind`: `snapshot` (first), `event` (each with `seq`; `replayed: true` for "
                  "catch-up), `heartbeat` (every 15 s with the latest `seq`), `pong` (answer to a text `ping`).")
 async def events(request: web.Request) -> web.StreamResponse:
@@ -168,7 +171,7 @@ SIGN_IN_BODY = obj({"username": string(32), "password": string(200)}, ("username
 @api("POST", "/api/v1/session", summary="Sign in (clerk, manager, admin); sets the session cookie", roles=None,
      tag="session", body=SIGN_IN_BODY,
      response=obj({"username": string(), "role": string(), "csrf_token": string()}),
-     public_write_reason="signing in is how an anonymous person becomes a signed-in user")
+     public_write_reason="signing in is how an anonymous person becomes a signed-in user", other_statuses=(429, 503))
 async def sign_in(request: web.Request) -> web.Response:
     data = await body_of(request)
     throttle = request.app[keys.THROTTLE]
@@ -391,10 +394,7 @@ def _staff_event(event: Event) -> dict[str, Any]:
 
 
 def _window_number(request: web.Request) -> int:
-    text = request.match_info["window"]
-    if not text.isdigit():
-        raise Invalid("bad_window", f"window must be a number, not {text!r}")
-    number = int(text)
+    number = whole_number(request.match_info["window"], "window")
     p = _principal(request)
     if p.window is not None and p.window != number:
         raise Forbidden("wrong_window", f"this device belongs to window {p.window}")
@@ -513,4 +513,6 @@ async def open_window(request: web.Request) -> web.Response:
 async def stats_live(request: web.Request) -> web.Response:
     svc = _svc(request)
     forwarding = bool(svc.config.ratings.province.endpoint)
-    return _json({**live(svc.hall, svc.clock()), "province": svc.store.outbox_state() if forwarding else None})
+    problem = svc.storage_problem
+    return _json({**live(svc.hall, svc.clock()), "province": svc.store.outbox_state() if forwarding else None,
+                  "storage": {"since": problem[0], "problem": problem[1]} if problem else None})

@@ -7,7 +7,7 @@ import secrets
 
 from aiohttp import web
 
-from ..events import Conflict, Forbidden, Invalid, NotFound
+from ..events import Conflict, Forbidden, NotFound
 from ..followup import APPEAL_STEPS, FLOW
 from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..hall import IssueRequest
@@ -32,7 +32,7 @@ from .api import (
     _window_number,
     body_of,
 )
-from .routing import BodyError, api, integer, obj, string
+from .routing import BodyError, api, integer, obj, string, whole_number
 
 # ---------------------------------------------------------------- devices
 
@@ -57,7 +57,7 @@ async def print_failed(request: web.Request) -> web.Response:
 
 
 DEVICE_STATUS_BODY = obj({"printer": string(16, enum=list(PRINTER_STATES)), "detail": string(200),
-                          "version": string(40)})
+                          "version": string(40)}, minProperties=1)
 
 
 @api("POST", "/api/v1/devices/status", summary="A device reports its health (printer paper, errors)",
@@ -87,11 +87,9 @@ async def raise_alert(request: web.Request) -> web.Response:
 @api("POST", "/api/v1/alerts/{alert}/ack", summary="A member of staff takes care of an alert", roles=STAFF,
      tag="alerts")
 async def acknowledge_alert(request: web.Request) -> web.Response:
-    text = request.match_info["alert"]
-    if not text.isdigit():
-        raise Invalid("bad_alert", f"alert must be a number, not {text!r}")
+    alert = whole_number(request.match_info["alert"], "alert")
     who = _principal(request).name
-    event = _svc(request).run(lambda h, now: h.acknowledge(int(text), who, now, str(_actor(request))))
+    event = _svc(request).run(lambda h, now: h.acknowledge(alert, who, now, str(_actor(request))))
     return _json({"alert": event.data["alert"], "by": who})
 
 
