@@ -11,6 +11,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from queue_server.spoken import (
+    spoken_number as spoken_number,  # re-exported: the announcer's reading
+)
+
 from .i18n import t
 from .slip import TicketSlip
 
@@ -140,13 +144,6 @@ def mask_id(id_number: str) -> str:
 
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def spoken_number(number: str, lang: str = "zh") -> str:
-    """Ticket digits read one by one (domain §4): A001 → 'A零零一'."""
-    if lang != "zh":
-        return " ".join(number)
-    return "".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in number)
 
 
 def may_clear(now: float, since: float, last_touch: float, touching: bool, seconds: float) -> bool:
