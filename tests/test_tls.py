@@ -15,6 +15,7 @@ import pytest
 
 from queue_server.auth import Accounts
 from queue_server.client import HallClient, ServerAway
+from queue_server.public_url import lan_address
 from queue_server.store import Store
 from queue_server.tls import fingerprint, fingerprint_bytes, make_certificate, paths
 
@@ -47,7 +48,7 @@ def tls_server(tmp_path):
     pinned = make_certificate(data, ["127.0.0.1"])
     port, tls_port = free_port(), free_port()
     process = subprocess.Popen([sys.executable, "-m", "yimen", "serve", "--config", str(around_the_clock(tmp_path)),
-                                "--data-dir", str(data), "--host", "127.0.0.1", "--port", str(port),
+                                "--data-dir", str(data), "--host", "0.0.0.0", "--port", str(port),
                                 "--tls-port", str(tls_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     yield port, tls_port, token, pinned, process
@@ -78,17 +79,26 @@ async def test_staff_and_devices_over_pinned_tls_citizens_over_http(tls_server):
     async with HallClient(secure, token, fingerprint=wrong) as fooled:
         with pytest.raises(ServerAway, match="another certificate"):
             await fooled.issue(category="A")
-    async with aiohttp.ClientSession() as session:
-        async with session.get(plain + "/api/v1/queue") as r:  # the public board, on plain HTTP
+    # A caller on the hall's network: the box's LAN address, or (on a machine without one) a
+    # caller that a reverse proxy on the box forwards.
+    lan = lan_address()
+    remote, via = (f"http://{lan}:{port}", {}) if lan else (plain, {"X-Forwarded-For": "192.168.1.50"})
+    async with aiohttp.ClientSession(headers=via) as session:
+        async with session.get(remote + "/api/v1/queue") as r:  # the public board, on plain HTTP
             assert r.status == 200 and (await r.json())["queues"][0]["waiting"] == 1
-        async with session.post(plain + "/api/v1/tickets", json={"category": "A"},
+        async with session.post(remote + "/api/v1/tickets", json={"category": "A"},
                                 headers={"Authorization": f"Bearer {token}"}) as r:
             body = await r.json()
             assert r.status == 403 and body["error"] == "use_https" and f":{tls_port}" in body["message"]
-        async with session.post(plain + "/api/v1/session", json={"username": "manager1", "password": PASSWORD}) as r:
+        async with session.post(remote + "/api/v1/session", json={"username": "manager1", "password": PASSWORD}) as r:
             assert r.status == 403  # a password never crosses the Wi-Fi in clear
-        async with session.get(plain + "/manage?x=1", allow_redirects=False) as r:
-            assert r.status == 308 and r.headers["Location"] == f"https://127.0.0.1:{tls_port}/manage?x=1"
+        async with session.get(remote + "/manage?x=1", allow_redirects=False) as r:
+            host = lan or "127.0.0.1"
+            assert r.status == 308 and r.headers["Location"] == f"https://{host}:{tls_port}/manage?x=1"
+    async with aiohttp.ClientSession() as session:  # the kiosk on the box itself: loopback, nothing to overhear
+        async with session.post(plain + "/api/v1/tickets", json={"category": "A"},
+                                headers={"Authorization": f"Bearer {token}"}) as r:
+            assert r.status == 201
         async with session.post(secure + "/api/v1/session", json={"username": "manager1", "password": PASSWORD},
                                 ssl=aiohttp.Fingerprint(fingerprint_bytes(pinned))) as r:
             assert r.status == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import sqlite3
@@ -125,7 +126,7 @@ async def transport_guard(request: web.Request, handler):
     session cookie or a sign-in over plain HTTP is refused before it is used, and the staff pages
     send the browser to the https address. Citizens' public pages stay on plain HTTP."""
     tls_port = request.app[keys.TLS_PORT]
-    if tls_port is None or request.secure:
+    if tls_port is None or request.secure or _on_this_box(request):
         return await handler(request)
     secure_url = f"https://{request.url.host}:{tls_port}{request.path_qs}"
     if request.path.startswith(STAFF_PAGES) and request.method == "GET":
@@ -134,6 +135,14 @@ async def transport_guard(request: web.Request, handler):
     if carries or request.path == "/api/v1/session":
         return _error(403, "use_https", f"credentials travel only over TLS: use {secure_url}")
     return await handler(request)
+
+
+def _on_this_box(request: web.Request) -> bool:
+    """The kiosk, display and announcer on the box itself talk over loopback: nothing to overhear."""
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback and not request.headers.get("X-Forwarded-For")
+    except ValueError:
+        return False
 
 
 async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
