@@ -81,7 +81,7 @@ async def run(examples: int, seed: int, st: str, out: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.api_fuzz", description=__doc__.split("\n\n")[0])
-    p.add_argument("--examples", type=int, default=30, help="test cases per operation (default: 30)")
+    p.add_argument("--examples", type=int, default=20, help="test cases per operation (default: 20)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--out", default="var/fuzz", help="folder for the logs and JUnit reports (default: var/fuzz)")
     args = p.parse_args(argv)
