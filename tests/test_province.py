@@ -1,6 +1,6 @@
-"""Forwarding ratings to the province through the outbox, against a fake provincial endpoint on
-loopback that times out, fails with 500 and loses an answer: every rating arrives exactly once,
-in order, with the province's own level codes."""
+"""Forwarding ratings to the province by a follower of the log, against a fake provincial endpoint
+on loopback that times out, fails with 500 and loses an answer: every rating arrives exactly once,
+in order, with the province's own level codes; the follower's position survives a restart."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from aiohttp import web
 
 from queue_server.auth import ANY_WINDOW, Accounts
 from queue_server.config import ConfigError, ProvinceLink, parse_config
-from queue_server.province import Forwarder, backoff_s, province_payload
+from queue_server.followers import DeliveryFailed, Follower, backoff_s
+from queue_server.province import NAME, TYPES, province_follower, province_payload
 from queue_server.store import Store
 
 from .test_config import PRESET
@@ -67,17 +68,18 @@ async def test_every_rating_arrives_once_in_order_despite_failures(hall, aiohttp
         await rate(hall, 1, level, pad)
 
     store = hall.service.store
-    forwarder = Forwarder(store, link, hall.service.config.hall, hall.clock)
     delivered = 0
     async with aiohttp.ClientSession() as session:
+        follower = province_follower(store, link, hall.service.config.hall, hall.clock, session)
         for attempt in range(12):
-            if attempt == 6:  # the box restarts half-way: the outbox is on disk
-                forwarder = Forwarder(Store.open(store.path.parent), link, hall.service.config.hall, hall.clock)
-            delivered += await forwarder.send_next(session)
+            if attempt == 6:  # the box restarts half-way: the follower's position is on disk
+                follower = province_follower(Store.open(store.path.parent), link, hall.service.config.hall,
+                                             hall.clock, session)
+            delivered += await follower.step()
             hall.clock.advance(backoff_s(8) + 1)  # past any backoff
-            if store.outbox_state()["pending"] == 0:
+            if follower.state()["pending"] == 0:
                 break
-    assert delivered == 3 and store.outbox_state()["pending"] == 0
+    assert delivered == 3 and store.followers.state(NAME, TYPES)["pending"] == 0
     keys = [e.seq for e in store.events() if e.type == "rating_given"]
     assert list(province.accepted) == [f"rating_given-{seq}" for seq in keys]  # once each, in order
     assert [b["level"] for b in province.accepted.values()] == ["1", "5", "2"]  # 5→1, 1→5, 4→2
@@ -91,12 +93,21 @@ async def test_nothing_is_sent_before_its_backoff(hall):
     pad = {"Authorization": "Bearer " + Accounts(hall.service.store).add_device("pad-1", "review", 1, hall.clock())}
     await rate(hall, 1, 3, pad)
     store = hall.service.store
-    row, key, event = store.outbox_next(hall.clock())
-    store.outbox_failed(row, "boom", hall.clock() + backoff_s(1))
-    assert store.outbox_next(hall.clock()) is None
-    assert store.outbox_next(hall.clock() + 2.0) is not None
-    assert store.outbox_state() == {"pending": 1, "oldest": event["at"], "last_error": "boom"}
-    body = province_payload(key, event, ProvinceLink(), hall.service.config.hall)
+    sent: list[str] = []
+
+    async def refuse(event, key):
+        sent.append(key)
+        raise DeliveryFailed("boom")
+
+    follower = Follower(NAME, TYPES, refuse, store, hall.clock)
+    assert not await follower.step() and len(sent) == 1
+    assert not await follower.step() and len(sent) == 1  # waits its backoff: nothing sent
+    hall.clock.advance(backoff_s(1) + 0.5)
+    assert not await follower.step() and len(sent) == 2
+    event = store.followers.next_event(NAME, TYPES)
+    state = store.followers.state(NAME, TYPES)
+    assert (state["pending"], state["oldest"], state["last_error"], state["attempts"]) == (1, event.at, "boom", 2)
+    body = province_payload(sent[0], event, ProvinceLink(), hall.service.config.hall)
     assert body["level"] == "3" and body["channel"] == "1" and body["region_code"] == "330100001"
     assert body["rated_at"] == "2026-11-23T09:05:00+08:00"
 
@@ -141,3 +152,28 @@ async def test_the_running_server_forwards_by_itself(aiohttp_server, aiohttp_cli
         await asyncio.sleep(0.1)
     [(key, body)] = province.accepted.items()
     assert body["service_id"] == "20261123-A001" and body["level"] == "4" and body["window"] == 2
+
+
+def test_an_old_outbox_becomes_the_follower_s_position(tmp_path):
+    """A box upgraded from the outbox: the province link goes on from its first undelivered rating."""
+    import sqlite3
+
+    from queue_server.store import MIGRATIONS
+    from queue_server.store.core import statements
+
+    conn = sqlite3.connect(tmp_path / "yimen.db")
+    for version, script in enumerate(MIGRATIONS[:4], start=1):
+        for statement in statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version={version}")
+    for seq in range(1, 12):
+        conn.execute("INSERT INTO events(type, at, day, actor, data) VALUES ('rating_given', ?, '2026-11-23', '', '{}')",
+                     (1e9 + seq,))
+    conn.executemany("INSERT INTO outbox(key, kind, payload, created_at, next_at, delivered_at) VALUES (?, 'rating_given', "
+                     "'{}', 0, 0, ?)", [("rating_given-5", 1.0), ("rating_given-9", None), ("rating_given-11", None)])
+    conn.commit()
+    conn.close()
+    store = Store.open(tmp_path)
+    assert store.followers.state(NAME, TYPES)["position"] == 8
+    assert store.followers.next_event(NAME, TYPES).seq == 9
+    assert store.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'outbox'").fetchone()[0] == 0

@@ -3,8 +3,8 @@
 from .core import (  # noqa: F401  (the package's interface)
     DB_NAME,
     LOCK,
-    MIGRATIONS,
     MARKER,
+    MIGRATIONS,
     RESTORE,
     Store,
     StoreProblem,

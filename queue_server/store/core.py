@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..hall import Event
 from .accounts import AccountRows
+from .followers import FollowerRows
 
 log = logging.getLogger("yimen.store")
 DB_NAME = "yimen.db"
@@ -79,11 +80,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE users ADD COLUMN photo BLOB;
     ALTER TABLE users ADD COLUMN photo_type TEXT NOT NULL DEFAULT ''
     """,
+    # Forwarding became a follower of the log with its own position (the outbox is gone): the
+    # province link starts at its first undelivered rating, or after its last delivered one.
+    """
+    CREATE TABLE followers (
+        name TEXT PRIMARY KEY, position INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_at REAL NOT NULL DEFAULT 0, last_error TEXT, delivered_at REAL
+    );
+    INSERT INTO followers(name, position) SELECT 'province', coalesce(
+        (SELECT min(CAST(substr(key, instr(key, '-') + 1) AS INTEGER)) - 1 FROM outbox WHERE delivered_at IS NULL),
+        (SELECT max(CAST(substr(key, instr(key, '-') + 1) AS INTEGER)) FROM outbox),
+        0);
+    DROP TABLE outbox;
+    """,
 ]
-
-# Events that must reach another system (the province's 好差评 platform): queued in the outbox in
-# the same transaction that records them, so none is lost and none is queued twice.
-OUTBOX_EVENTS = frozenset({"rating_given"})
 
 
 MARKER = "hall.id"  # written beside the database when a hall is created: its absence later is a loss
@@ -108,6 +118,7 @@ class Store:
         self.path = path
         self.unreadable: list[tuple[int, str]] = []  # (seq, why) of event rows that could not be read
         self.accounts = AccountRows(conn, self.transaction)
+        self.followers = FollowerRows(conn, self.transaction, self._readable)
         self._lock: int | None = None
 
     @classmethod
@@ -247,34 +258,6 @@ class Store:
         with self.transaction():
             return self.conn.execute("DELETE FROM intake_drafts WHERE day < ?", (before_day,)).rowcount
 
-    # ------------------------------------------------------------ the outbox
-
-    def outbox_next(self, now: float) -> tuple[int, str, dict] | None:
-        """The oldest undelivered item, if it is due: delivery keeps the order of the events."""
-        row = self.conn.execute("SELECT id, key, payload, next_at FROM outbox WHERE delivered_at IS NULL "
-                                "ORDER BY id LIMIT 1").fetchone()
-        if row is None or row[3] > now:
-            return None
-        return row[0], row[1], json.loads(row[2])
-
-    def outbox_delivered(self, item: int, now: float) -> None:
-        with self.transaction():
-            self.conn.execute("UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ?", (now, item))
-
-    def outbox_failed(self, item: int, error: str, next_at: float) -> None:
-        with self.transaction():
-            self.conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ?",
-                              (error[:500], next_at, item))
-
-    def outbox_state(self) -> dict[str, object]:
-        pending, oldest, error = self.conn.execute(
-            "SELECT count(*), min(created_at), (SELECT last_error FROM outbox WHERE delivered_at IS NULL "
-            "ORDER BY id LIMIT 1) FROM outbox WHERE delivered_at IS NULL").fetchone()
-        return {"pending": pending, "oldest": oldest, "last_error": error}
-
-    def outbox_attempts(self, item: int) -> int:
-        return self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", (item,)).fetchone()[0]
-
     def days_with(self, kind: str, first: str, last: str) -> list[str]:
         """Days between `first` and `last` (inclusive) that have events of type `kind`."""
         rows = self.conn.execute("SELECT DISTINCT day FROM events WHERE type = ? AND day BETWEEN ? AND ? ORDER BY day",
@@ -317,11 +300,6 @@ class Transaction:
         if event.type == "ticket_issued":
             self.conn.execute("INSERT INTO issued_numbers(day, number, seq) VALUES (?, ?, ?)",
                               (event.day, event.data["number"], event.seq))
-        if event.type in OUTBOX_EVENTS:
-            self.conn.execute(
-                "INSERT INTO outbox(key, kind, payload, created_at, next_at) VALUES (?, ?, ?, ?, ?)",
-                (f"{event.type}-{event.seq}", event.type, json.dumps(event.as_dict(), ensure_ascii=False),
-                 event.at, event.at))
         return event.seq
 
 

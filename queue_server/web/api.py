@@ -20,6 +20,8 @@ from ..config import PRIORITY_CLASSES
 from ..events import Forbidden
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
 from ..numbering import HALL_TZ
+from ..province import NAME as PROVINCE
+from ..province import TYPES as PROVINCE_TYPES
 from ..service import Actor
 from ..stats import live
 from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
@@ -530,6 +532,7 @@ async def stats_live(request: web.Request) -> web.Response:
     svc = _svc(request)
     forwarding = bool(svc.config.ratings.province.endpoint)
     problem = svc.storage_problem
-    return _json({**live(svc.hall, svc.clock()), "province": svc.store.outbox_state() if forwarding else None,
+    province = svc.store.followers.state(PROVINCE, PROVINCE_TYPES) if forwarding else None
+    return _json({**live(svc.hall, svc.clock()), "province": province,
                   "storage": {"since": problem[0], "problem": problem[1]} if problem else None,
                   "skipped_events": [{"seq": seq, "why": why} for seq, why in svc.skipped]})

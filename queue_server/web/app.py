@@ -11,11 +11,12 @@ import sqlite3
 from collections.abc import Iterable
 from importlib import resources
 
+import aiohttp
 from aiohttp import web
 
 from ..auth import Accounts, Principal
 from ..events import Conflict, DomainError, Forbidden, Invalid, NotFound
-from ..province import Forwarder
+from ..province import province_follower
 from ..public_url import PublicAddress
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
@@ -244,14 +245,17 @@ async def _estimates(app: web.Application):
 
 
 async def _province_forwarder(app: web.Application):
-    """Forward ratings to the province's 好差评 system from the outbox, for as long as we run."""
+    """Forward ratings to the province's 好差评 system, as a follower of the log, while we run."""
     service = app[keys.SERVICE]
-    forwarder = Forwarder(service.store, service.config.ratings.province, service.config.hall, service.clock)
-    task = asyncio.create_task(forwarder.run())
+    session = aiohttp.ClientSession()
+    follower = province_follower(service.store, service.config.ratings.province, service.config.hall,
+                                 service.clock, session)
+    task = asyncio.create_task(follower.run())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await session.close()
 
 
 async def _close_streams(app: web.Application) -> None:
