@@ -59,8 +59,8 @@ class HallService:
 
     @property
     def hall(self) -> Hall:
-        """Today's hall: reading it after midnight (Asia/Shanghai) first closes the old day."""
-        self._roll_over(self.clock())
+        """The current business day's hall. Reading never writes: the day is closed at start, by
+        the server's timer (`tick`, every few seconds) and before any command after midnight."""
         return self._hall
 
     # ------------------------------------------------------------ state from the log

@@ -88,6 +88,7 @@ async def test_overdue_counts_working_days_and_survives_a_restart(hall, township
     manager = await sign_in(hall, "manager1")
     await step(hall, manager, item, "verified")
     hall.clock.now = at("2026-12-03 10:00")  # deadline Mon 30 Nov; Tue, Wed, Thu are late
+    hall.service.tick()  # the server's day timer closes the old days
     await sign_in(hall, "manager1")  # a session lasts 12 hours
     listed = (await (await hall.client.get("/api/v1/follow-ups")).json())["follow_ups"]
     assert listed[0]["overdue_days"] == 3 and listed[0]["state"] == "verified"

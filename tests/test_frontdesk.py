@@ -118,6 +118,7 @@ async def test_an_appointment_for_tomorrow_is_there_tomorrow(hall):
     assert r.status == 201 and (await r.json())["day"] == "2026-11-24"
     assert (await hall.post("/api/v1/appointments/check-in", json={"code": "TMRW01"}))[0] == 404  # not today
     hall.clock.now = at("2026-11-24 08:50")
+    hall.service.tick()  # the server's day timer closes the old days
     _, t = await hall.post("/api/v1/appointments/check-in", json={"code": "TMRW01"}, expect=201)
     assert t["number"] == "D001" and t["id"] == "20261124-D001"
 

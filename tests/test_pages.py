@@ -96,6 +96,7 @@ async def test_manager_works_a_bad_review_follow_up_on_the_page(hall, browser):
                                json={"number": "A001", "level": 1, "reasons": ["服务态度差"], "text": "等了很久没人理"})
     assert r.status == 201
     hall.clock.now = at("2026-12-02 09:00")  # deadline Mon 30 Nov: 2 working days late
+    hall.service.tick()  # the server's day timer closes the old days
 
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(f"{base(hall)}/login?next=/manage")

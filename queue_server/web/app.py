@@ -218,11 +218,14 @@ async def _check_public_address(app: web.Application) -> None:
         public_log.warning("%s", warning)
 
 
+DAY_TICK_S = 10.0  # how soon after midnight the day is closed when nobody acts
+
+
 async def _day_ticker(app: web.Application):
     """Roll the business day over at midnight even if nobody is acting."""
     async def loop() -> None:
         while True:
-            await asyncio.sleep(30)
+            await asyncio.sleep(DAY_TICK_S)
             try:
                 app[keys.SERVICE].tick()
             except Exception:
