@@ -3,14 +3,15 @@
 Import only after `yimen.kivy_env.prepare()`. Every screen is rebuilt from the app's state when it
 is shown (language, elderly mode, what was chosen), so switching mode or language is one tap from
 anywhere and never leaves a half-updated screen. All server and printer work goes through
-`KioskService`; this module only shows its outcomes. Widgets that matter are kept in `self.w` by
-name so tests can touch them exactly as a person would.
+`KioskService`; this module only shows its outcomes. It owns the frame (bars, banner), navigation,
+the ticket flow and the devices' events; each screen's layout and taps live in kiosk/screens/, one
+class per screen. Widgets that matter are kept in `self.w` by name so tests can touch them exactly
+as a person would.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import queue
 import threading
@@ -20,18 +21,15 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.image import Image
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.scrollview import ScrollView
-from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
 from queue_server.names import mask_name
@@ -39,23 +37,11 @@ from queue_server.names import mask_name
 from . import style as st
 from .config import KioskConfig
 from .i18n import t
-from .logic import (
-    guide_sections,
-    idle_home_due,
-    label,
-    mask_id,
-    may_clear,
-    search,
-    spoken_number,
-    windows_text,
-)
+from .logic import idle_home_due, label, mask_id, may_clear, spoken_number
+from .screens import SCREENS
 from .service import KioskService, Outcome
 
 log = logging.getLogger("yimen.kiosk.app")
-
-SCREENS = ("home", "matters", "guide", "confirm", "working", "result", "message", "pin", "admin")
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
 
 def _paint(widget: Widget, rgba: tuple[float, ...]) -> None:
     """A solid background that follows the widget."""
@@ -63,17 +49,6 @@ def _paint(widget: Widget, rgba: tuple[float, ...]) -> None:
         Color(*rgba)
         rect = Rectangle(pos=widget.pos, size=widget.size)
     widget.bind(pos=lambda w, v: setattr(rect, "pos", v), size=lambda w, v: setattr(rect, "size", v))
-
-
-def qr_texture(data: str, box: int = 10):
-    """The status URL as a QR texture, for the ticket shown on screen when it cannot be printed."""
-    import qrcode
-
-    img = qrcode.make(data, box_size=box, border=2).convert("RGB")
-    buf = io.BytesIO()
-    img.save(buf, format="png")
-    buf.seek(0)
-    return CoreImage(buf, ext="png").texture
 
 
 class Speaker:
@@ -110,6 +85,7 @@ class KioskApp(App):
         self.category: dict[str, Any] | None = None
         self.matter: dict[str, Any] | None = None
         self.matters: list[dict[str, Any]] = []
+        self.found: list[dict[str, Any]] = []  # the matters the search shows
         self.query = ""
         self.outcome: Outcome | None = None
         self.message = ""
@@ -146,8 +122,8 @@ class KioskApp(App):
         self.banner = Label(size_hint_y=None, height=0, color=st.TILE_TEXT, halign="center", valign="middle")
         _paint(self.banner, st.BANNER)
         self.sm = ScreenManager(transition=NoTransition())
-        for name in SCREENS:
-            self.sm.add_widget(Screen(name=name))
+        for name, screen in SCREENS.items():
+            self.sm.add_widget(screen(self, name=name))
         self.bottom = BoxLayout(size_hint_y=None, height=dp(110), padding=dp(8), spacing=dp(12))
         _paint(self.bottom, st.BAR)
         for part in (self.top, self.banner, self.sm, self.bottom):
@@ -311,7 +287,7 @@ class KioskApp(App):
         screen = self.sm.get_screen(name)
         screen.clear_widgets()
         box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(12))
-        getattr(self, f"_screen_{name}")(box)
+        screen.fill(box)
         screen.add_widget(box)
         self._build_bars()
         self.shown_at = self.now()  # after building: a slow first render must not eat the timeout
@@ -330,142 +306,7 @@ class KioskApp(App):
         self.service.lang = self.lang
         self.show(self.sm.current)
 
-    # ------------------------------------------------------------------ screens
-
-    def _screen_home(self, box: BoxLayout) -> None:
-        self._home_built_online = self.service.server_ok
-        box.add_widget(self.label(t("title", self.lang), self.s.title, name="title", bold=True, halign="center"))
-        box.add_widget(self.label(t("card_prompt" if self.card else "home_hint", self.lang), self.s.body,
-                                  name="hint", halign="center"))
-        cols = 3 if self.cfg.orientation == "landscape" else 2
-        if self.elderly:
-            cols -= 1
-        sv, grid = self.scroller("tiles")
-        grid.cols = cols
-        for cat in self.service.categories():
-            tile = self.button(label(cat, self.lang), f"tile_{cat['code']}", lambda c=cat: self.pick_category(c),
-                               bg=st.TILE, size=self.s.big if self.elderly else self.s.title,
-                               height=dp(self.s.tile_h))
-            tile.disabled = not self.service.server_ok
-            grid.add_widget(tile)
-        box.add_widget(sv)
-        self.say("say_home")
-
-    def pick_category(self, cat: dict[str, Any]) -> None:
-        self.category, self.query = cat, ""
-
-        async def load() -> None:
-            try:
-                self.matters = await self.service.matters(cat["code"])
-            except Exception as exc:  # noqa: BLE001 - ServerAway/ApiError: say so, stay calm
-                self.message = t("server_away", self.lang, n=max(1, self.service.attempts))
-                log.warning("matters of %s: %s", cat["code"], exc)
-                self.show("message")
-                return
-            self.show("matters")
-
-        self.spawn(load())
-
-    def _screen_matters(self, box: BoxLayout) -> None:
-        assert self.category is not None
-        box.add_widget(self.label(label(self.category, self.lang), self.s.title, bold=True))
-        search_row = BoxLayout(size_hint_y=None, height=dp(self.s.key_h), spacing=dp(8))
-        field = TextInput(text=self.query, hint_text=t("search_hint", self.lang), font_size=self.s.body,
-                          multiline=False, write_tab=False)
-        field.bind(text=lambda w, v: self.set_query(v, rebuild=False))
-        self.w["search"] = field
-        search_row.add_widget(field)
-        search_row.add_widget(self.button(t("delete", self.lang), "key_back", lambda: self.set_query(self.query[:-1]),
-                                          size_hint_x=None, width=dp(120), height=dp(self.s.key_h)))
-        box.add_widget(search_row)
-        keys = GridLayout(cols=13 if not self.elderly else 9, size_hint_y=None, spacing=dp(4))
-        keys.bind(minimum_height=keys.setter("height"))
-        for ch in LETTERS:
-            keys.add_widget(self.button(ch, f"key_{ch}", lambda c=ch: self.set_query(self.query + c.lower()),
-                                        height=dp(self.s.key_h)))
-        box.add_widget(keys)
-        sv, grid = self.scroller("matter_list")
-        self.w["matter_grid"] = grid
-        box.add_widget(sv)
-        self._fill_matters()
-        self.say("say_matters")
-
-    def set_query(self, text: str, rebuild: bool = True) -> None:
-        self.query = text
-        if rebuild and "search" in self.w:
-            self.w["search"].text = text  # triggers _fill via the binding below
-        self._fill_matters()
-
-    def _fill_matters(self) -> None:
-        grid = self.w.get("matter_grid")
-        if grid is None:
-            return
-        grid.clear_widgets()
-        found = search(self.matters, self.query)
-        for m in found:
-            grid.add_widget(self.button(label(m, self.lang), f"matter_{m['code']}", lambda m=m: self.pick_matter(m),
-                                        bg=st.TILE, height=dp(self.s.button_h + 20)))
-        if not found:
-            grid.add_widget(self.label(t("no_match", self.lang), name="no_match"))
-        self.found = found
-
-    def pick_matter(self, matter: dict[str, Any]) -> None:
-        self.matter = matter
-        self.show("guide")
-
-    def _screen_guide(self, box: BoxLayout) -> None:
-        assert self.matter is not None
-        box.add_widget(self.label(label(self.matter, self.lang), self.s.title, name="guide_title", bold=True))
-        sv, grid = self.scroller("guide")
-        for heading, items in guide_sections(self.matter, self.lang):
-            grid.add_widget(self.label(heading, self.s.big if not self.elderly else self.s.title, bold=True))
-            for item in items:
-                grid.add_widget(self.label(item, self.s.body))
-        box.add_widget(sv)
-        row = BoxLayout(size_hint_y=None, height=dp(self.s.button_h + 20), spacing=dp(12))
-        checklist = self.button(t("print_checklist", self.lang), "print_checklist", self.print_checklist,
-                                height=dp(self.s.button_h + 20))
-        checklist.disabled = not self.service.printing_available
-        row.add_widget(checklist)
-        row.add_widget(self.button(t("take_ticket", self.lang), "take_ticket", lambda: self.show("confirm"),
-                                   bg=st.OK, size=self.s.big, height=dp(self.s.button_h + 20)))
-        box.add_widget(row)
-        self.say("say_guide")
-
-    def print_checklist(self) -> None:
-        assert self.matter is not None
-        matter = self.matter
-
-        async def run() -> None:
-            ok = await self.service.print_checklist(matter)
-            self.w["print_checklist"].text = t("checklist_printed" if ok else "printer_unavailable", self.lang,
-                                               state=t(f"printer_{self.service.printer_state}", self.lang))
-
-        self.spawn(run())
-
-    def _windows_for_choice(self) -> str:
-        cat = self.matter["category"] if self.matter else (self.category or {}).get("code", "")
-        return windows_text(self.service.windows_for(cat), self.lang)
-
-    def _screen_confirm(self, box: BoxLayout) -> None:
-        assert self.matter is not None
-        box.add_widget(self.label(t("confirm_title", self.lang), self.s.title, bold=True, halign="center"))
-        box.add_widget(self.label(t("confirm_text", self.lang, name=label(self.matter, self.lang),
-                                    windows=self._windows_for_choice()), self.s.big, name="confirm_text",
-                                  halign="center"))
-        if self.card:
-            box.add_widget(self.label(t("card_read", self.lang, name=self.card["masked_name"],
-                                        id=self.card["masked_id"]), self.s.body, halign="center"))
-        box.add_widget(Widget())
-        box.add_widget(self.button(t("confirm", self.lang), "confirm", self.take_ticket, bg=st.OK, size=self.s.big,
-                                   height=dp(self.s.button_h * 2)))
-        box.add_widget(self.button(t("cancel", self.lang), "cancel", lambda: self.show("guide")))
-        self.say("say_confirm")
-
-    def _screen_working(self, box: BoxLayout) -> None:
-        box.add_widget(Widget())
-        box.add_widget(self.label(t("working", self.lang), self.s.big, name="working", halign="center"))
-        box.add_widget(Widget())
+    # ------------------------------------------------------------------ the ticket
 
     def take_ticket(self) -> None:
         matter = self.matter
@@ -498,43 +339,6 @@ class KioskApp(App):
             self.show("message")
             if out.kind == "server_away":
                 self.say("say_server_away")
-
-    def _screen_result(self, box: BoxLayout) -> None:
-        """Portrait: one column. Landscape: the number on the left, the QR (if any) on the right,
-        so everything is visible at once without scrolling, even in elderly mode."""
-        assert self.outcome is not None and self.outcome.issued is not None
-        issued = self.outcome.issued
-        landscape = self.cfg.orientation == "landscape"
-        row = BoxLayout(orientation="horizontal" if landscape else "vertical", spacing=dp(24))
-        col = BoxLayout(orientation="vertical", spacing=dp(8))
-        number_px = int(self.s.number * (0.75 if landscape else 1.0))
-        col.add_widget(self.label(t("your_number", self.lang), self.s.big, halign="center"))
-        col.add_widget(self.label(issued["number"], number_px, name="number", bold=True, halign="center"))
-        if issued.get("priority"):
-            col.add_widget(self.label(t("priority_note", self.lang), self.s.body, name="priority", halign="center"))
-        col.add_widget(self.label(t("ahead", self.lang, n=issued["ahead"]), self.s.big, name="ahead", halign="center"))
-        est = issued["estimate"]
-        col.add_widget(self.label(t("estimate", self.lang, lo=est["low_min"], hi=est["high_min"]), self.s.big,
-                                  name="estimate", halign="center"))
-        col.add_widget(self.label(t("go_windows", self.lang, windows=windows_text(issued.get("windows", []), self.lang)),
-                                  self.s.body, name="windows", halign="center"))
-        col.add_widget(self.label(self.outcome.message, self.s.body, name="result_message", halign="center",
-                                  bold=self.outcome.kind == "on_screen"))
-        col.add_widget(Widget())
-        row.add_widget(col)
-        if self.outcome.kind == "on_screen":
-            qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain",
-                       size_hint=(0.8, 1) if landscape else (1, None), height=dp(360))
-            self.w["qr"] = qr
-            row.add_widget(qr)
-        box.add_widget(row)
-        box.add_widget(self.button(t("done", self.lang), "done", lambda: self.show("home"), bg=st.OK))
-
-    def _screen_message(self, box: BoxLayout) -> None:
-        box.add_widget(Widget())
-        box.add_widget(self.label(self.message, self.s.big, name="message", halign="center"))
-        box.add_widget(Widget())
-        box.add_widget(self.button(t("home", self.lang), "message_ok", lambda: self.show("home"), bg=st.OK))
 
     # ------------------------------------------------------------------ help, card, scanner
 
@@ -613,82 +417,3 @@ class KioskApp(App):
             self.finish(await self.service.check_in(code=code))
 
         self.spawn(run())
-
-    # ------------------------------------------------------------------ maintenance
-
-    def _screen_pin(self, box: BoxLayout) -> None:
-        box.add_widget(self.label(t("pin_prompt", self.lang), self.s.title, halign="center"))
-        box.add_widget(self.label("●" * len(self.pin_typed), self.s.title, name="pin_dots", halign="center"))
-        pad = GridLayout(cols=3, spacing=dp(8), size_hint_y=None)
-        pad.bind(minimum_height=pad.setter("height"))
-        for key in "123456789C0✓":
-            pad.add_widget(self.button(key, f"pin_{key}", lambda k=key: self.pin_key(k), height=dp(self.s.key_h + 20)))
-        box.add_widget(pad)
-        box.add_widget(Widget())
-
-    def pin_key(self, key: str) -> None:
-        if key == "C":
-            self.pin_typed = ""
-        elif key == "✓":
-            ok = bool(self.cfg.admin_pin) and self.pin_typed == self.cfg.admin_pin
-            self.pin_typed = ""
-            if ok:
-                self.show("admin")
-                return
-            self.w["pin_dots"].text = t("pin_wrong", self.lang)
-            return
-        else:
-            self.pin_typed = (self.pin_typed + key)[:12]
-        self.w["pin_dots"].text = "●" * len(self.pin_typed)
-
-    def _screen_admin(self, box: BoxLayout) -> None:
-        box.add_widget(self.label(t("admin", self.lang), self.s.title, bold=True))
-        box.add_widget(self.label(self.status_text(), self.s.body, name="admin_status"))
-        box.add_widget(self.label(t("server_url", self.lang), self.s.body))
-        url = TextInput(text=self.service.client.base_url, font_size=self.s.body, multiline=False,
-                        size_hint_y=None, height=dp(self.s.button_h))
-        self.w["server_url"] = url
-        box.add_widget(url)
-        box.add_widget(self.button(t("save", self.lang), "save_url", lambda: self.set_server(url.text)))
-        box.add_widget(self.button(t("printer_test", self.lang), "printer_test", self.admin_printer_test))
-        box.add_widget(self.button(t("paper_status", self.lang), "paper_status", self.admin_paper))
-        box.add_widget(self.button(t("reprint", self.lang), "reprint", self.admin_reprint))
-        box.add_widget(self.button(t("exit", self.lang), "exit", self.stop, bg=st.HELP))
-        box.add_widget(Widget())
-
-    def _admin_note(self, text: str) -> None:
-        if "admin_status" in self.w:
-            self.w["admin_status"].text = text
-
-    def set_server(self, url: str) -> None:
-        url = url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            self._admin_note("http(s)://…")
-            return
-        self.service.client.base_url = url
-        self.service.server_ok = False
-        self.spawn(self.service.connect())
-        self._admin_note(url)
-
-    def admin_printer_test(self) -> None:
-        async def run() -> None:
-            state = await self.service.print_test()
-            self._admin_note(t("status_line", self.lang, printer=t(f"printer_{state}", self.lang),
-                               server=t("connected" if self.service.server_ok else "disconnected", self.lang)))
-
-        self.spawn(run())
-
-    def admin_paper(self) -> None:
-        async def run() -> None:
-            await self.service.check_printer()
-            self._admin_note(self.status_text())
-
-        self.spawn(run())
-
-    def admin_reprint(self) -> None:
-        async def run() -> None:
-            out = await self.service.reprint_last()
-            self._admin_note(out.message)
-
-        self.spawn(run())
-
