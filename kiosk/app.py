@@ -30,6 +30,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
 from queue_server.names import mask_name
@@ -37,14 +38,28 @@ from queue_server.names import mask_name
 from . import style as st
 from .config import KioskConfig
 from .i18n import t
-from .logic import idle_home_due, label, mask_id, may_clear, spoken_number
+from .logic import (
+    card_note,
+    estimate_lines,
+    idle_home_due,
+    label,
+    mask_id,
+    may_clear,
+    printer_text,
+    quote_needs_a_look,
+    reader_state,
+    refusal_text,
+    result_hold_s,
+    spoken_number,
+)
 from .screens import SCREENS
 from .service import KioskService, Outcome
 
 log = logging.getLogger("yimen.kiosk.app")
 
 def _paint(widget: Widget, rgba: tuple[float, ...]) -> None:
-    """A solid background that follows the widget."""
+    """A solid background that follows the widget (kept as `yimen_bg` for the contrast check)."""
+    widget.yimen_bg = rgba
     with widget.canvas.before:
         Color(*rgba)
         rect = Rectangle(pos=widget.pos, size=widget.size)
@@ -88,9 +103,13 @@ class KioskApp(App):
         self.found: list[dict[str, Any]] = []  # the matters the search shows
         self.query = ""
         self.outcome: Outcome | None = None
-        self.message = ""
+        self.message_of: Callable[[str], str] = lambda lang: ""  # the message screen's text, per language
+        self.quote: tuple[str, dict[str, Any] | None] | None = None  # (category, estimate) on the confirm screen
+        self.keys_shown = False  # elderly mode: the letter keys only when asked for
         self.card: dict[str, Any] | None = None
         self.card_seen_at = 0.0
+        self.reader = "no_card"  # the ID-card reader's state as last reported (logic.reader_state)
+        self.placed: str | None = None  # the ID number of the card on the reader since it was placed
         self.pin_typed = ""
         self.w: dict[str, Widget] = {}
         self.touching = 0
@@ -98,8 +117,6 @@ class KioskApp(App):
         self.shown_at = 0.0
         self._admin_taps: list[float] = []
         self.tasks: set[asyncio.Task] = set()
-        self.note = ""  # a passing remark in the banner (e.g. a torn card read), until note_until
-        self.note_until = 0.0
         self.history: list[str] = []  # screens shown, in order (for the log and for tests)
         self.title = "Yimen kiosk"
 
@@ -143,8 +160,7 @@ class KioskApp(App):
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("kiosk action failed", exc_info=task.exception())
-            self.message = t("help_failed", self.lang)
-            self.show("message")
+            self.tell(lambda lang: t("went_wrong", lang))
 
     def _touch_down(self, window: Any, touch: Any) -> bool:
         self.touching += 1
@@ -160,7 +176,8 @@ class KioskApp(App):
         now = self.now()
         current = self.sm.current
         if current == "result":
-            secs = self.cfg.result_seconds_elderly if self.elderly else self.cfg.result_seconds
+            secs = result_hold_s(self.outcome.kind if self.outcome else "", self.elderly,
+                                 self.cfg.result_seconds, self.cfg.result_seconds_elderly)
             if may_clear(now, self.shown_at, self.last_touch, self.touching > 0, secs):
                 self.show("home")
         elif current not in ("working", "admin", "pin") and idle_home_due(
@@ -169,9 +186,6 @@ class KioskApp(App):
             self.show("home")
         if self.card and now - self.card_seen_at >= self.cfg.card_forget_seconds and self.touching == 0:
             self.forget_card()
-        if self.note and now >= self.note_until:
-            self.note = ""
-            self.refresh_status()
 
     # ------------------------------------------------------------------ helpers
 
@@ -192,12 +206,22 @@ class KioskApp(App):
     def button(self, text: str, name: str, action: Callable[[], Any], bg: tuple[float, ...] = st.BUTTON,
                size: int | None = None, height: float | None = None, **kw: Any) -> Button:
         b = Button(text=text, font_size=size or self.s.body, background_normal="", background_down="",
-                   background_color=bg, color=st.TILE_TEXT, size_hint_y=None,
+                   background_disabled_normal="", background_disabled_down="", background_color=bg,
+                   color=st.TILE_TEXT, disabled_color=st.DISABLED_TEXT, size_hint_y=None,
                    height=height or dp(self.s.button_h), halign="center", valign="middle", **kw)
         b.bind(size=lambda w, v: setattr(w, "text_size", (v[0] - dp(16), None)))
+        b.bind(disabled=lambda w, v: setattr(w, "background_color", st.DISABLED if v else bg))
         b.bind(on_release=lambda *_: action())
         self.w[name] = b
         return b
+
+    def text_input(self, text: str, name: str, hint: str = "", **kw: Any) -> TextInput:
+        """A one-line field in the kiosk's colours (Kivy's default hint grey is below 4.5:1)."""
+        field = TextInput(text=text, hint_text=hint, font_size=self.s.body, multiline=False, write_tab=False,
+                          background_normal="", background_active="", background_color=st.BAR,
+                          foreground_color=st.TEXT, hint_text_color=st.HINT, cursor_color=st.TEXT, **kw)
+        self.w[name] = field
+        return field
 
     def scroller(self, name: str) -> tuple[ScrollView, GridLayout]:
         sv = ScrollView(do_scroll_x=False, bar_width=dp(12))
@@ -209,8 +233,11 @@ class KioskApp(App):
 
     def say(self, key: str, **kw: Any) -> None:
         """Spoken guidance: every step in elderly mode."""
-        if self.elderly and self.speaker is not None:
-            self.speaker.say(t(key, self.lang, **kw))
+        self.say_text(t(key, self.lang, **kw))
+
+    def say_text(self, text: str) -> None:
+        if self.elderly and self.speaker is not None and text:
+            self.speaker.say(text)
 
     # ------------------------------------------------------------------ bars
 
@@ -241,21 +268,28 @@ class KioskApp(App):
         self.refresh_status()
 
     def status_text(self) -> str:
-        printer = t(f"printer_{self.service.printer_state}", self.lang)
+        printer = printer_text(self.service.printer_state, self.lang)
         server = t("connected" if self.service.server_ok else "disconnected", self.lang)
         return t("status_line", self.lang, printer=printer, server=server)
 
     def refresh_status(self) -> None:
-        """The red banner: server away (with the retry count) or printer unavailable; else hidden."""
+        """The red banner, most urgent first: a card to place again, the server away (with the retry
+        count), the printer unavailable, the ID-card reader's trouble, the card read; else hidden.
+        The card messages follow the reader's state (logic.card_note), never a timer."""
+        note = card_note(self.reader, self.card is not None)
         text = ""
-        if self.note and self.now() < self.note_until:
-            text = self.note
+        if note == "card_error":
+            text = t(note, self.lang)
         elif not self.service.server_ok:
             text = t("server_away", self.lang, n=max(1, self.service.attempts))
         elif not self.service.printing_available:
-            text = t("printer_unavailable", self.lang, state=t(f"printer_{self.service.printer_state}", self.lang))
-        if self.card and not text:
-            text = t("card_read", self.lang, name=self.card["masked_name"], id=self.card["masked_id"])
+            text = t("printer_unavailable", self.lang, state=printer_text(self.service.printer_state, self.lang))
+        elif note == "card_read" and self.card:
+            text = t(note, self.lang, name=self.card["masked_name"], id=self.card["masked_id"])
+        elif note:
+            text = t(note, self.lang)
+        if "hint" in self.w:
+            self.w["hint"].text = t("card_prompt" if self.card else "home_hint", self.lang)
         self.banner.text = text
         self.banner.font_size = self.s.body
         self.banner.height = dp(self.s.button_h) if text else 0
@@ -281,6 +315,21 @@ class KioskApp(App):
 
     # ------------------------------------------------------------------ navigation
 
+    def tell(self, text_of: Callable[[str], str]) -> None:
+        """The message screen, with its text made in whichever language the screen shows."""
+        self.message_of = text_of
+        self.show("message")
+
+    def outcome_text(self, out: Outcome, lang: str) -> str:
+        """What a service outcome says, in `lang` (so switching language re-words it)."""
+        if out.kind == "server_away":
+            return t("server_away", lang, n=max(1, self.service.attempts))
+        if out.kind == "refused" and out.code:
+            return refusal_text(out.code, lang, self.service.hall)
+        if out.kind in ("printed", "on_screen"):
+            return t("take_slip" if out.kind == "printed" else "photo_ticket", lang)
+        return out.message
+
     def show(self, name: str) -> None:
         self.history.append(name)
         self.sm.current = name
@@ -293,6 +342,8 @@ class KioskApp(App):
         self.shown_at = self.now()  # after building: a slow first render must not eat the timeout
 
     def back(self) -> None:
+        if self.sm.current == "matters":
+            self.keys_shown = False
         order = {"matters": "home", "guide": "matters", "confirm": "guide", "result": "home",
                  "message": "home", "pin": "home", "admin": "home"}
         self.show(order.get(self.sm.current, "home"))
@@ -331,12 +382,14 @@ class KioskApp(App):
             self.show("result")
             if out.kind == "printed":
                 self.say("say_result", number=spoken_number(out.issued["number"], self.lang),
-                         ahead=out.issued["ahead"])
+                         ahead=out.issued.get("ahead", 0))
             else:
                 self.say("say_photo")
+            for kind, text in estimate_lines(out.issued.get("estimate"), self.lang):
+                if kind == "warn":  # may not be served today: heard, not only read
+                    self.say_text(text)
         else:
-            self.message = out.message
-            self.show("message")
+            self.tell(lambda lang: self.outcome_text(out, lang))
             if out.kind == "server_away":
                 self.say("say_server_away")
 
@@ -347,8 +400,7 @@ class KioskApp(App):
 
         async def run() -> None:
             ok = await self.service.help(where)
-            self.message = t("help_sent" if ok else "help_failed", self.lang)
-            self.show("message")
+            self.tell(lambda lang: t("help_sent" if ok else "help_failed", lang))
             if ok:
                 self.say("say_help")
 
@@ -357,15 +409,27 @@ class KioskApp(App):
     def card_inserted(self, card: Any) -> None:
         """An ID card was read (hw.idcard.IdCard): keep what the ticket needs, show it masked.
 
-        On the guide or confirm screen the ticket is taken at once for the chosen matter; at home an
-        appointment is looked up by the card; otherwise the person chooses (the banner says so).
-        """
+        One action per placement: the same card read again without being lifted (the reader
+        reports it again after a fault) only brings the messages up to date. On the confirm screen
+        the ticket is taken at once for the chosen matter; on the guide screen too, unless the
+        quote needs a look first (no window open, may not be served today: A2/A3), then the
+        confirm screen shows it. At home an appointment is looked up by the card; otherwise the
+        person chooses (the banner says the card was read)."""
+        again = card.id_number == self.placed
+        self.placed, self.reader = card.id_number, reader_state("card")
+        if again:
+            self.refresh_status()
+            return
         self.card = {"id_number": card.id_number, "birth": card.birth_date, "masked_name": mask_name(card.name),
                      "masked_id": mask_id(card.id_number), "identity": card}
         self.card_seen_at = self.now()
         log.info("ID card read (%s)", self.card["masked_id"])
-        if self.sm.current in ("guide", "confirm") and self.matter is not None:
+        if self.sm.current == "confirm" and self.matter is not None:
             self.take_ticket()
+            return
+        if self.sm.current == "guide" and self.matter is not None:
+            self.spawn(self._card_on_guide(self.matter))
+            self.refresh_status()
             return
         if self.sm.current == "home":
             card_data = dict(self.card)
@@ -381,22 +445,33 @@ class KioskApp(App):
             return
         self.refresh_status()
 
+    async def _card_on_guide(self, matter: dict[str, Any]) -> None:
+        estimate = await self.service.quote(matter["category"])
+        if self.sm.current != "guide" or self.matter is not matter or self.card is None:
+            return  # the person moved on meanwhile
+        self.quote = (matter["category"], estimate)
+        if quote_needs_a_look(estimate):
+            self.show("confirm")
+        else:
+            self.take_ticket()
+
     def card_removed(self) -> None:
-        self.forget_card()
+        """The reader reports no card (after a card, or after a fault): its data and messages go."""
+        self.placed, self.reader = None, reader_state("removed")
+        self.card = None
+        self.refresh_status()
 
     def card_error(self, kind: str) -> None:
-        """A reader fault (hw.idcard.error_kind) in plain words; the details are in the log.
-
-        A card that fails its check stops the person with a message; a torn read (card lifted
-        mid-read, a noisy line) or a missing reader only shows a note in the banner, so whatever
-        the person was doing by touch carries on."""
-        log.warning("ID card: %s", kind)
-        if kind in ("invalid_id", "card_data"):
-            self.message = t("card_invalid", self.lang)
-            self.show("message")
+        """A reader fault (hw.idcard.error_kind): the banner follows it until the reader reports
+        a card or no card again (logic.card_note); the details are in the log. A card that fails
+        its check stops the person with a message; anything else leaves them working by touch."""
+        state = reader_state(kind)
+        if state != self.reader:
+            log.warning("ID card reader: %s", kind)
+        self.reader = state
+        if state == "invalid":
+            self.tell(lambda lang: t("card_invalid", lang))
             return
-        self.note = t("reader_gone" if kind == "reader_gone" else "card_error", self.lang)
-        self.note_until = self.now() + 8.0
         self.refresh_status()
 
     def forget_card(self) -> None:
@@ -408,8 +483,7 @@ class KioskApp(App):
         """A scanned appointment code checks the appointment in."""
         code = code.strip()
         if not code or len(code) > 16 or not code.isalnum():
-            self.message = t("scan_error", self.lang)
-            self.show("message")
+            self.tell(lambda lang: t("scan_error", lang))
             return
         self.show("working")
 

@@ -7,7 +7,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from .. import style as st
 from ..i18n import t
-from ..logic import guide_sections, label
+from ..logic import guide_sections, label, printer_text
 from .base import KioskScreen
 
 
@@ -40,6 +40,6 @@ class GuideScreen(KioskScreen):
         async def run() -> None:
             ok = await app.service.print_checklist(matter)
             app.w["print_checklist"].text = t("checklist_printed" if ok else "printer_unavailable", app.lang,
-                                              state=t(f"printer_{app.service.printer_state}", app.lang))
+                                              state=printer_text(app.service.printer_state, app.lang))
 
         app.spawn(run())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
 from .. import style as st
 from ..i18n import t
+from ..logic import printer_text
 from .base import KioskScreen
 
 
@@ -48,9 +48,7 @@ class AdminScreen(KioskScreen):
         box.add_widget(app.label(t("admin", app.lang), app.s.title, bold=True))
         box.add_widget(app.label(app.status_text(), app.s.body, name="admin_status"))
         box.add_widget(app.label(t("server_url", app.lang), app.s.body))
-        url = TextInput(text=app.service.client.base_url, font_size=app.s.body, multiline=False,
-                        size_hint_y=None, height=dp(app.s.button_h))
-        app.w["server_url"] = url
+        url = app.text_input(app.service.client.base_url, "server_url", size_hint_y=None, height=dp(app.s.button_h))
         box.add_widget(url)
         box.add_widget(app.button(t("save", app.lang), "save_url", lambda: self.set_server(url.text)))
         box.add_widget(app.button(t("printer_test", app.lang), "printer_test", self.printer_test))
@@ -79,7 +77,7 @@ class AdminScreen(KioskScreen):
 
         async def run() -> None:
             state = await app.service.print_test()
-            self.note(t("status_line", app.lang, printer=t(f"printer_{state}", app.lang),
+            self.note(t("status_line", app.lang, printer=printer_text(state, app.lang),
                         server=t("connected" if app.service.server_ok else "disconnected", app.lang)))
 
         app.spawn(run())

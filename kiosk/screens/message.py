@@ -14,7 +14,7 @@ class MessageScreen(KioskScreen):
     def fill(self, box: BoxLayout) -> None:
         app = self.app
         box.add_widget(Widget())
-        box.add_widget(app.label(app.message, app.s.big, name="message", halign="center"))
+        box.add_widget(app.label(app.message_of(app.lang), app.s.big, name="message", halign="center"))
         box.add_widget(Widget())
         box.add_widget(app.button(t("home", app.lang), "message_ok", lambda: app.show("home"), bg=st.OK))
 

@@ -1,4 +1,5 @@
-"""The ticket: printed (take the slip) or, when the printer cannot print, shown with its QR code."""
+"""The ticket: printed (take the slip) or, when the printer cannot print, shown with its QR code —
+the person's only copy then, so it stays (kiosk/logic.result_hold_s)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from kivy.uix.widget import Widget
 
 from .. import style as st
 from ..i18n import t
-from ..logic import windows_text
+from ..logic import estimate_lines, windows_text
 from .base import KioskScreen
+
+NAMES = {"ahead": "ahead", "wait": "estimate", "warn": "warning"}
 
 
 def qr_texture(data: str, box: int = 10):
@@ -29,33 +32,49 @@ def qr_texture(data: str, box: int = 10):
 
 class ResultScreen(KioskScreen):
     def fill(self, box: BoxLayout) -> None:
-        """Portrait: one column. Landscape: the number on the left, the QR (if any) on the right,
-        so everything is visible at once without scrolling, even in elderly mode."""
+        """Portrait: one column. Landscape: the number on the left; what the ticket is told and
+        the QR (if any) on the right — everything visible at once without scrolling, even in
+        elderly mode. The wait is worded from the issue answer exactly as the confirm screen's
+        quote was (logic.estimate_lines)."""
         app = self.app
         assert app.outcome is not None and app.outcome.issued is not None
         issued = app.outcome.issued
         landscape = app.cfg.orientation == "landscape"
-        row = BoxLayout(orientation="horizontal" if landscape else "vertical", spacing=dp(24))
-        col = BoxLayout(orientation="vertical", spacing=dp(8))
-        number_px = int(app.s.number * (0.75 if landscape else 1.0))
-        col.add_widget(app.label(t("your_number", app.lang), app.s.big, halign="center"))
-        col.add_widget(app.label(issued["number"], number_px, name="number", bold=True, halign="center"))
+        left = BoxLayout(orientation="vertical", spacing=dp(8))
+        right = BoxLayout(orientation="vertical", spacing=dp(8)) if landscape else left
+        left.add_widget(Widget())
+        left.add_widget(app.label(t("your_number", app.lang), app.s.big, halign="center"))
+        left.add_widget(app.label(issued["number"], app.s.number, name="number", bold=True, halign="center"))
         if issued.get("priority"):
-            col.add_widget(app.label(t("priority_note", app.lang), app.s.body, name="priority", halign="center"))
-        col.add_widget(app.label(t("ahead", app.lang, n=issued["ahead"]), app.s.big, name="ahead", halign="center"))
-        est = issued["estimate"]
-        col.add_widget(app.label(t("estimate", app.lang, lo=est["low_min"], hi=est["high_min"]), app.s.big,
-                                 name="estimate", halign="center"))
-        col.add_widget(app.label(t("go_windows", app.lang, windows=windows_text(issued.get("windows", []), app.lang)),
-                                 app.s.body, name="windows", halign="center"))
-        col.add_widget(app.label(app.outcome.message, app.s.body, name="result_message", halign="center",
-                                 bold=app.outcome.kind == "on_screen"))
-        col.add_widget(Widget())
-        row.add_widget(col)
+            left.add_widget(app.label(t("priority_note", app.lang), app.s.body, name="priority", halign="center"))
+        message = app.label(app.outcome_text(app.outcome, app.lang), app.s.body, name="result_message",
+                            halign="center", bold=app.outcome.kind == "on_screen")
+        if landscape:
+            left.add_widget(message)
+            left.add_widget(Widget())
+            right.add_widget(Widget())
+        estimate = dict(issued.get("estimate") or {})
+        if estimate.get("ahead") is None and issued.get("ahead") is not None:
+            estimate["ahead"] = issued["ahead"]
+        for kind, text in estimate_lines(estimate, app.lang, issued=True):
+            warn = kind == "warn"
+            right.add_widget(app.label(text, app.s.body if warn else app.s.big, name=NAMES[kind], bold=warn,
+                                       color=st.WARN if warn else st.TEXT, halign="center"))
+        right.add_widget(app.label(t("go_windows", app.lang, windows=windows_text(issued.get("windows", []), app.lang)),
+                                   app.s.body, name="windows", halign="center"))
+        if not landscape:
+            right.add_widget(message)
         if app.outcome.kind == "on_screen":
-            qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain",
-                       size_hint=(0.8, 1) if landscape else (1, None), height=dp(360))
+            qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain", size_hint=(1, None),
+                       height=dp(320 if landscape else 360))
             app.w["qr"] = qr
-            row.add_widget(qr)
-        box.add_widget(row)
+            right.add_widget(qr)
+        right.add_widget(Widget())
+        if landscape:
+            row = BoxLayout(orientation="horizontal", spacing=dp(24))
+            row.add_widget(left)
+            row.add_widget(right)
+            box.add_widget(row)
+        else:
+            box.add_widget(left)
         box.add_widget(app.button(t("done", app.lang), "done", lambda: app.show("home"), bg=st.OK))
