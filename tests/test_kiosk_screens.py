@@ -78,6 +78,7 @@ async def test_an_on_screen_ticket_stays_until_done_or_a_minute(live, tmp_path):
     assert r["held_300s"] == "result" and r["released_59s"] == "result" and r["released_61s"] == "home"
     assert r["done"] == "home"
     assert r["printed_after_11s"] == "home"  # a printed ticket clears as configured (10 s)
+    assert r["failed_action"] == "出了点问题，请重试，或请工作人员帮助"  # D5: not "could not call staff"
 
 
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
@@ -273,6 +274,13 @@ async def scenario_result_hold(out: Path, url: str, token: str) -> None:
         clock.advance(11)
         await d.ticks()
         r["printed_after_11s"] = app.sm.current
+
+        async def broken() -> None:  # any action that fails: a plain sentence, not the help message
+            raise RuntimeError("a bug")
+
+        app.spawn(broken())
+        await d.screen("message")
+        r["failed_action"] = app.w["message"].text
 
     try:
         await run(app, keeper, body)
