@@ -126,20 +126,34 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield Transaction(self.conn)
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     # ------------------------------------------------------------ reading events
 
-    def events(self, day: str | None = None, after: int = 0) -> list[Event]:
+    def events(self, day: str | None = None, after: int = 0, upto: int | None = None,
+               limit: int | None = None) -> list[Event]:
+        """Events after seq `after` (up to `upto`, at most `limit`), of one day or all."""
         sql = "SELECT seq, type, at, day, actor, data FROM events WHERE seq > ?"
         args: list = [after]
         if day is not None:
             sql += " AND day = ?"
             args.append(day)
-        return [_event(row) for row in self.conn.execute(sql + " ORDER BY seq", args)]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            args.append(upto)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_event(row) for row in self.conn.execute(sql, args)]
+
+    def first_seq(self, day: str) -> int | None:
+        """The first event of a business day (None before anything happened that day)."""
+        return self.conn.execute("SELECT min(seq) FROM events WHERE day = ?", (day,)).fetchone()[0]
 
     def events_of(self, *types: str) -> list[Event]:
         """Every event of these types, across all days (for projections that span days)."""

@@ -129,3 +129,16 @@ def test_the_missed_ticket_note_follows_the_hall_s_rule(township, rule, zh):
     assert missed_note(calling) == zh
     zh.encode("gb2312")  # the slip's printer font has every character
     assert missed_note(calling, "en").isascii()
+
+
+def test_a_closed_window_planned_for_one_category_does_not_speed_up_another(d):
+    """Window 4 (C, A, G) is closed; C is served only by windows 1 and 4. With window 1 also closed,
+    C has no open window, and window 4 is planned in for C alone: A's figures are not improved by
+    a window nobody sits at."""
+    open_all_but(d, 1, 4)
+    for _ in range(12):
+        d.issue(category="A")
+    alone = estimate_of(d, "A012")
+    d.issue(category="C")
+    assert estimate_of(d, "A012") == alone
+    assert estimate_of(d, "C001").open_now is False

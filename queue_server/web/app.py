@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable
 from importlib import resources
 
 from aiohttp import web
@@ -17,11 +18,14 @@ from ..province import Forwarder
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
+from . import api_users as _api_users  # noqa: F401  (registers the account routes)
 from . import keys, pages
+from .guard import HashPool, SignInThrottle, StreamLimits, client_address
 from .hub import EstimateCache, Hub
 from .routing import ROUTES, BodyError, openapi, route_of
 
 log = logging.getLogger("yimen.web")
+access = logging.getLogger("yimen.access")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 VERSION = "0.1.0"
 
@@ -29,24 +33,6 @@ VERSION = "0.1.0"
 def _error(status: int, code: str, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": code, "message": message, **extra}, status=status,
                              dumps=lambda d: json.dumps(d, ensure_ascii=False))
-
-
-class Throttle:
-    """Failed sign-ins per (username, address): after 5 within 5 minutes, wait 60 s."""
-
-    def __init__(self, limit: int = 5, window_s: float = 300, lock_s: float = 60):
-        self.limit, self.window_s, self.lock_s = limit, window_s, lock_s
-        self.failures: dict[str, list[float]] = {}
-
-    def failed(self, who: str, now: float) -> None:
-        self.failures[who] = [t for t in self.failures.get(who, []) if now - t < self.window_s] + [now]
-
-    def blocked(self, who: str, now: float) -> bool:
-        recent = [t for t in self.failures.get(who, []) if now - t < self.window_s]
-        return len(recent) >= self.limit and now - recent[-1] < self.lock_s
-
-    def clear(self, who: str) -> None:
-        self.failures.pop(who, None)
 
 
 def _resolve(request: web.Request) -> tuple[Principal | None, str | None]:
@@ -68,19 +54,46 @@ def _resolve(request: web.Request) -> tuple[Principal | None, str | None]:
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
+    """Every error of the API is the documented JSON; nothing unexpected escapes as a bare 500."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except DomainError as exc:
         return _error(exc.status, exc.code, exc.message)
     except BodyError as exc:
         return _error(400, "bad_request", str(exc), field=exc.field)
     except web.HTTPException as exc:
         if request.path.startswith("/api/") and exc.content_type != "application/json" and exc.status >= 400:
-            return _error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+            response = _error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+            if "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         raise
-    except sqlite3.OperationalError:
-        log.exception("database error on %s %s", request.method, request.path)
+    except sqlite3.OperationalError as exc:
+        full = "full" in str(exc)
+        request.app[keys.SERVICE].storage_trouble(str(exc))
+        log.error("database error on %s %s: %s", request.method, request.path, exc)
+        if full:
+            return _error(503, "storage_full", "the hall's storage is full; staff have been alerted")
         return _error(503, "storage_unavailable", "the hall's database is busy or unavailable; try again")
+    except Exception:
+        if not request.path.startswith("/api/"):
+            raise
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error(500, "internal_error", "something went wrong inside the server; nothing was changed")
+    return response
+
+
+@web.middleware
+async def access_log(request: web.Request, handler):
+    """One line per state change and per refused caller: who (device or person, address), what,
+    and the answer — never a body. Staff actions are also events; this adds the refusals."""
+    response = await handler(request)
+    if request.method not in SAFE_METHODS or response.status in (401, 403, 429):
+        principal = request.get(keys.PRINCIPAL)  # set by auth_middleware, further in
+        who = f"{principal.role}:{principal.name}" if principal else "anonymous"
+        address = client_address(request, request.app[keys.TRUSTED_PROXIES])
+        access.info("%s %s %s %s %d", address, who, request.method, request.path, response.status)
+    return response
 
 
 @web.middleware
@@ -101,6 +114,10 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = "yimen"  # no versions for a scanner to match
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler):
     response = await handler(request)
@@ -117,14 +134,19 @@ async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[keys.OPENAPI])
 
 
-def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> web.Application:
-    app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware],
+def create_app(service: HallService, accounts: Accounts, base_url: str = "",
+               trusted_proxies: Iterable[str] = ()) -> web.Application:
+    app = web.Application(middlewares=[security_headers, access_log, errors_middleware, auth_middleware],
                           client_max_size=64 * 1024)
+    app.on_response_prepare.append(_server_header)
     app[keys.SERVICE] = service
     app[keys.ACCOUNTS] = accounts
     app[keys.ESTIMATES] = EstimateCache(service)
     app[keys.HUB] = Hub(service, app[keys.ESTIMATES])
-    app[keys.THROTTLE] = Throttle()
+    app[keys.THROTTLE] = SignInThrottle()
+    app[keys.HASH_POOL] = HashPool()
+    app[keys.STREAM_LIMITS] = StreamLimits()
+    app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app[keys.BASE_URL] = base_url.rstrip("/")
     app[keys.OPENAPI] = openapi("Yimen queue server", VERSION)
     for route in ROUTES:
@@ -137,6 +159,7 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "") -> 
     if service.config.ratings.province.endpoint:
         app.cleanup_ctx.append(_province_forwarder)
     app.on_shutdown.append(_close_streams)
+    app.on_cleanup.append(_close_hash_pool)
     return app
 
 
@@ -169,4 +192,8 @@ async def _province_forwarder(app: web.Application):
 
 async def _close_streams(app: web.Application) -> None:
     await app[keys.HUB].close_all()
+
+
+async def _close_hash_pool(app: web.Application) -> None:
+    app[keys.HASH_POOL].close()
 

@@ -6,6 +6,12 @@ every new event live, each numbered, and after each burst of events a `queues` m
 people waiting and the estimates (kept off the call's path: the estimate replays the queue).
 Heartbeats carry the latest sequence number, so a client notices a gap and reconnects.
 
+Catching up is bounded: only today's events, at most MAX_CATCH_UP of them, are replayed — a client
+that asks for more (`?since=0`) gets the snapshot alone, which already holds today's state. The
+replay is sent in chunks with the event loop free in between, from frames kept for today once
+made, so a flood of catching-up clients costs little and never holds up a kiosk; live events that
+arrive meanwhile wait for that client in order. Connections are capped (web/guard.py).
+
 Sending is synchronous and happens in the committing transaction's wake: each message is framed
 once and the same bytes are written to every socket, in commit order, before the HTTP answer is
 even built — a call reaches the screens without waiting for any task to be scheduled. A client
@@ -27,12 +33,18 @@ from ..estimate import Estimate
 from ..hall import Event, Hall
 from ..service import HallService
 from ..views import public_event, queue_summary, snapshot, windows_public
+from . import keys
+from .guard import client_address
 
 log = logging.getLogger("yimen.hub")
 HEARTBEAT_S = 15.0
 SLOW_CLIENT_BYTES = 1 << 20  # unsent bytes past which a screen is dropped: ~1000 events behind
 CLOSE_TIMEOUT_S = 2.0  # how long a stopping server waits for a screen to acknowledge the close
 QUEUES_DELAY_S = 0.25  # people-waiting figures follow a burst of events by this much, once
+MAX_CATCH_UP = 10_000  # events replayed to one client at most (a busy day has a few thousand)
+CATCH_UP_CHUNK = 200  # events read, framed and written between two turns of the event loop
+CATCH_UP_BUFFER = 256 * 1024  # unsent bytes a catching-up client may hold before we wait for it
+CATCH_UP_STALL_S = 10.0  # how long we wait for it to read before letting it go
 
 
 def text_frame(text: str) -> bytes:
@@ -72,6 +84,10 @@ class Hub:
         self.service = service
         self.estimates = estimates
         self.clients: dict[asyncio.Transport, web.WebSocketResponse] = {}
+        # Clients still catching up: what is broadcast meanwhile waits here, in order.
+        self.catching_up: dict[asyncio.Transport, list[bytes]] = {}
+        self._replay_frames: dict[int, bytes] = {}  # today's replayed events, framed once
+        self._replay_day = ""
         self._queues_pending = False
         self._heartbeat: asyncio.Task | None = None
         service.listeners.append(self.on_event)
@@ -102,6 +118,8 @@ class Hub:
         frame = text_frame(json.dumps(message, ensure_ascii=False))
         for transport in list(self.clients):
             self._write(transport, frame)
+        for waiting in self.catching_up.values():
+            waiting.append(frame)
 
     def _write(self, transport: asyncio.Transport, frame: bytes) -> None:
         if transport.is_closing():
@@ -113,30 +131,47 @@ class Hub:
         else:
             transport.write(frame)
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         since_text = request.query.get("since")
         since: int | None = None
         if since_text is not None:
-            if not since_text.isdigit():
-                raise web.HTTPBadRequest(text=json.dumps({"error": "bad_since", "message": "since must be a sequence number"}),
-                                         content_type="application/json")
+            if not (since_text.isascii() and since_text.isdigit()) or len(since_text) > 18:
+                return _refusal(400, "bad_since", "since must be a sequence number")
             since = int(since_text)
+        authenticated = request.get(keys.PRINCIPAL) is not None
+        address = client_address(request, request.app[keys.TRUSTED_PROXIES])
+        limits = request.app[keys.STREAM_LIMITS]
+        refusal = limits.admit(address, authenticated)
+        if refusal is not None:
+            log.warning("event stream refused for %s: %s", address, refusal)
+            return _refusal(429, "too_many_streams", refusal)
+        try:
+            return await self._serve(request, since)
+        finally:
+            limits.release(address, authenticated)
+
+    async def _serve(self, request: web.Request, since: int | None) -> web.WebSocketResponse:
         # Uncompressed: every frame is one shared byte string, and the messages are small anyway.
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S, compress=False)
         await ws.prepare(request)
         transport = request.transport
         if transport is None:  # the client left during the handshake
             return ws
-        # Snapshot, catch-up and registration with no await between them: nothing slips through
-        # or overtakes, because every later event is written after these bytes.
+        # The snapshot and the start of buffering with no await between them: nothing slips
+        # through or overtakes, because every later event is queued behind these bytes.
         hall = self.service.hall
         snap = snapshot(hall, self.estimates.get())
         self._write(transport, text_frame(json.dumps({"kind": "snapshot", **snap}, ensure_ascii=False)))
-        if since is not None and since < snap["seq"]:
-            for event in self.service.store.events(after=since):
-                if event.seq <= snap["seq"]:
-                    self._write(transport, text_frame(json.dumps({"kind": "event", "replayed": True, **public_event(event)},
-                                                                 ensure_ascii=False)))
+        self.catching_up[transport] = []
+        try:
+            if since is not None and since < snap["seq"]:
+                await self._catch_up(transport, since, snap["seq"], snap["day"])
+            for frame in self.catching_up.pop(transport):
+                self._write(transport, frame)
+        finally:
+            self.catching_up.pop(transport, None)
+        if transport.is_closing():
+            return ws
         self.clients[transport] = ws
         self._start_heartbeat()
         try:
@@ -148,6 +183,34 @@ class Hub:
         finally:
             self.clients.pop(transport, None)
         return ws
+
+    async def _catch_up(self, transport: asyncio.Transport, since: int, upto: int, day: str) -> None:
+        """Replay today's events after `since` up to the snapshot's `upto`, in chunks; nothing if
+        `since` lies before today or too far back (the snapshot stands in for them)."""
+        first = self.service.store.first_seq(day)
+        if first is None or since < first - 1 or upto - since > MAX_CATCH_UP:
+            return
+        if day != self._replay_day:
+            self._replay_frames, self._replay_day = {}, day
+        at = since
+        while at < upto and not transport.is_closing():
+            chunk = [self._replay_frames.get(seq) for seq in range(at + 1, min(at + CATCH_UP_CHUNK, upto) + 1)]
+            if None in chunk:
+                for event in self.service.store.events(after=at, upto=upto, limit=CATCH_UP_CHUNK):
+                    self._replay_frames[event.seq] = text_frame(json.dumps(
+                        {"kind": "event", "replayed": True, **public_event(event)}, ensure_ascii=False))
+                chunk = [self._replay_frames.get(seq) for seq in range(at + 1, min(at + CATCH_UP_CHUNK, upto) + 1)]
+            self._write(transport, b"".join(f for f in chunk if f is not None))
+            at += CATCH_UP_CHUNK
+            await asyncio.sleep(0)  # let the hall serve kiosks between chunks
+            waited = 0.0
+            while transport.get_write_buffer_size() > CATCH_UP_BUFFER and not transport.is_closing():
+                if waited > CATCH_UP_STALL_S:  # not reading: let it go, it may come back later
+                    log.warning("dropping an event-stream client that stopped reading while catching up")
+                    transport.abort()
+                    return
+                await asyncio.sleep(0.02)
+                waited += 0.02
 
     def _start_heartbeat(self) -> None:
         if self._heartbeat is None or self._heartbeat.done():
@@ -173,3 +236,9 @@ class Hub:
             except (TimeoutError, ConnectionError):
                 transport.abort()
         await asyncio.gather(*(close(t, ws) for t, ws in screens), return_exceptions=True)
+
+
+def _refusal(status: int, code: str, message: str) -> web.Response:
+    """A refused stream, as the documented JSON error (before any websocket handshake)."""
+    return web.json_response({"error": code, "message": message}, status=status,
+                             headers={"Retry-After": "60"} if status == 429 else None)

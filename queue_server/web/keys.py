@@ -9,14 +9,17 @@ from aiohttp import web
 if TYPE_CHECKING:
     from ..auth import Accounts, Principal
     from ..service import HallService
-    from .app import Throttle
+    from .guard import HashPool, SignInThrottle, StreamLimits
     from .hub import EstimateCache, Hub
 
 SERVICE: web.AppKey[HallService] = web.AppKey("service")
 ACCOUNTS: web.AppKey[Accounts] = web.AppKey("accounts")
 HUB: web.AppKey[Hub] = web.AppKey("hub")
 ESTIMATES: web.AppKey[EstimateCache] = web.AppKey("estimates")
-THROTTLE: web.AppKey[Throttle] = web.AppKey("throttle")
+THROTTLE: web.AppKey[SignInThrottle] = web.AppKey("throttle")
+HASH_POOL: web.AppKey[HashPool] = web.AppKey("hash_pool")
+STREAM_LIMITS: web.AppKey[StreamLimits] = web.AppKey("stream_limits")
+TRUSTED_PROXIES: web.AppKey[frozenset[str]] = web.AppKey("trusted_proxies")
 BASE_URL: web.AppKey[str] = web.AppKey("base_url")
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
 OPENAPI: web.AppKey[dict] = web.AppKey("openapi")
