@@ -253,7 +253,8 @@ REFUSALS = {  # the server's error code → the kiosk's own words (never the ser
     "unknown_matter": "refused_service", "unknown_category": "refused_service",
     "category_mismatch": "refused_service", "category_required": "refused_service",
     "unauthenticated": "refused_device", "forbidden": "refused_device",
-    "storage_unavailable": "try_again", "abandoned": "try_again",
+    "storage_unavailable": "try_again", "abandoned": "try_again", "idempotency_key_reused": "try_again",
+    "appointment_not_booked": "appointment_not_found", "storage_full": "refused",
 }
 
 
