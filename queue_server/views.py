@@ -96,6 +96,12 @@ def snapshot(hall: Hall, estimates: dict[str, Estimate]) -> dict[str, Any]:
     }
 
 
+def live_estimate(t: Ticket, estimates: dict[str, Estimate]) -> Estimate:
+    """The ticket's estimate from the last replay; a ticket issued since keeps the one it was
+    given until the next replay (a moment later) includes it."""
+    return estimates.get(t.id) or Estimate.from_stored(t.estimate or {})
+
+
 def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict[str, Any]:
     """The citizen's own ticket, as the status page shows it."""
     category = hall.config.category(t.category)
@@ -108,7 +114,7 @@ def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict
         "priority": t.priority is not None,
         "issued_at": t.issued_at, "called_at": t.called_at, "finished_at": t.finished_at,
         "window": {"number": window.number, "name": window.name} if window and t.status in ("called", "serving", "held") else None,
-        "estimate": estimate_json(estimates.get(t.id)) if t.status == "waiting" else None,
+        "estimate": estimate_json(live_estimate(t, estimates)) if t.status == "waiting" else None,
         "serving_windows": [w.number for w in hall.config.windows_serving(t.category)],
         "hall": hall.config.hall.name,
         "supervision_phone": hall.config.hall.supervision_phone,

@@ -156,6 +156,7 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "",
     static = resources.files("queue_server.web") / "static"
     app.router.add_static("/static", str(static))
     app.cleanup_ctx.append(_day_ticker)
+    app.cleanup_ctx.append(_estimates)
     if service.config.ratings.province.endpoint:
         app.cleanup_ctx.append(_province_forwarder)
     app.on_shutdown.append(_close_streams)
@@ -175,6 +176,16 @@ async def _day_ticker(app: web.Application):
     task = asyncio.create_task(loop())
     yield
     task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _estimates(app: web.Application):
+    """Replay the estimates in the background, at least every 30 s, for as long as we run."""
+    task = asyncio.create_task(app[keys.ESTIMATES].keep_fresh())
+    yield
+    task.cancel()
+    app[keys.ESTIMATES].stop()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
