@@ -93,7 +93,7 @@ async def test_elderly_mode_shows_every_choice(live, tmp_path, orientation):  # 
     assert len(r["matters_seen"]) == 16 and len(set(r["matters_seen"])) == 16
     assert len(r["matters_seen_en"]) == 16
     assert r["keys_hidden"] and r["keys_shown_when_asked"] and r["search_gl"] == ["MZ-004"]
-    assert r["quote_warned"] and r["confirm_fits"] and r["result_fits"]
+    assert r["quote_warned"] and r["confirm_fits"] and r["result_fits"] and r["qr_inside"]
     if orientation == "landscape":
         assert r["home_pages"] == 1  # 7 tiles on one screen
     assert r["min_font_px"] >= 30 and r["min_button_dp"] >= 60
@@ -356,10 +356,15 @@ async def scenario_pages(out: Path, url: str, token: str, orientation: str) -> N
         r["confirm_fits"] = fits_on_screen(app)
         check("confirm", ["confirm", "cancel"])
         d.shot("confirm")
+        service.printer.fake.state = "out"  # the fullest result: on screen, with the QR and the warning
+        await d.until(lambda: service.printer_state == "out")
         await d.tap("confirm")
         await d.screen("result")
-        r["result_fits"] = fits_on_screen(app)
+        r["result_fits"] = fits_on_screen(app) and app.outcome.kind == "on_screen"
         check("result", ["done"])
+        sm, qr = app.sm, app.w["qr"]
+        r["qr_inside"] = (sm.to_window(sm.x, sm.y)[1] <= qr.to_window(qr.x, qr.y)[1]
+                          and qr.to_window(qr.x, qr.top)[1] <= sm.to_window(sm.x, sm.top)[1] and qr.height >= 200)
         d.shot("result")
         r["min_font_px"] = min(f for f, _ in sizes)
         r["min_button_dp"] = min(b for _, b in sizes)

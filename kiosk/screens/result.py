@@ -49,10 +49,12 @@ class ResultScreen(KioskScreen):
             left.add_widget(app.label(t("priority_note", app.lang), app.s.body, name="priority", halign="center"))
         message = app.label(app.outcome_text(app.outcome, app.lang), app.s.body, name="result_message",
                             halign="center", bold=app.outcome.kind == "on_screen")
+        on_screen = app.outcome.kind == "on_screen"
         if landscape:
             left.add_widget(message)
             left.add_widget(Widget())
-            right.add_widget(Widget())
+            if not on_screen:
+                right.add_widget(Widget())
         estimate = dict(issued.get("estimate") or {})
         if estimate.get("ahead") is None and issued.get("ahead") is not None:
             estimate["ahead"] = issued["ahead"]
@@ -64,12 +66,13 @@ class ResultScreen(KioskScreen):
                                    app.s.body, name="windows", halign="center"))
         if not landscape:
             right.add_widget(message)
-        if app.outcome.kind == "on_screen":
-            qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain", size_hint=(1, None),
-                       height=dp(320 if landscape else 360))
+        if on_screen:  # landscape: the QR takes whatever height the lines and a banner leave
+            qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain",
+                       size_hint=(1, 1 if landscape else None), height=dp(360))
             app.w["qr"] = qr
             right.add_widget(qr)
-        right.add_widget(Widget())
+        if not (landscape and on_screen):
+            right.add_widget(Widget())
         if landscape:
             row = BoxLayout(orientation="horizontal", spacing=dp(24))
             row.add_widget(left)
