@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
 ESC, GS, FS, DLE, EOT, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A
@@ -155,7 +156,8 @@ class SlipBuilder:
         return self.raw(b"-" * self.cols + b"\n")
 
     def qr(self, data: str, module: int = 6) -> SlipBuilder:
-        self._p.qr(data, native=True, size=module)
+        """A native QR code at error correction level M (survives a crease or a smudge)."""
+        self._p.qr(data, native=True, size=module, ec=QR_ECLEVEL_M)
         return self
 
     def feed(self, lines: int = 1) -> SlipBuilder:

@@ -11,6 +11,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from queue_server.spoken import (
+    spoken_number as spoken_number,  # re-exported: the announcer's reading
+)
+
 from .i18n import STRINGS, t
 from .slip import TicketSlip
 
@@ -124,7 +128,7 @@ def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
         hall=issued.get("hall") or "", number=issued["number"], service=service,
         windows=windows_text(issued.get("windows") or [], lang), ahead=_int(ahead),
         wait_low_min=_int(est.get("low_min")), wait_high_min=_int(est.get("high_min")),
-        issued_at=local_time(taken), status_url=issued["status_url"],
+        issued_at=local_time(taken), status_url=issued.get("status_url"),
         note=issued.get(f"note_{lang}") or issued.get("note") or "", supervision_phone=issued.get("supervision_phone") or "12345",
         priority=bool(issued.get("priority")), open_now=bool(est.get("open_now", True)),
         opens_at=None if opens is None else clock_time(float(opens), taken),
@@ -140,13 +144,6 @@ def mask_id(id_number: str) -> str:
 
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def spoken_number(number: str, lang: str = "zh") -> str:
-    """Ticket digits read one by one (domain §4): A001 → 'A零零一'."""
-    if lang != "zh":
-        return " ".join(number)
-    return "".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in number)
 
 
 def may_clear(now: float, since: float, last_touch: float, touching: bool, seconds: float) -> bool:

@@ -228,10 +228,12 @@ class KioskService:
 
     async def check_in(self, code: str | None = None, id_number: str | None = None) -> Outcome:
         """An appointment checks in by its scanned code or by the ID card; then as take_ticket."""
+        key = uuid.uuid4().hex
         try:
             body = {"code": code} if code else {"person_key": await self._salted(id_number or "")}
-            issued = await self.client.request("POST", "/api/v1/appointments/check-in", body)
+            issued = await self.client.check_in(idempotency_key=key, **body)
         except ServerAway:
+            self.unanswered.append(key)  # as for a ticket: abandoned once the server is back
             self.server_ok = False
             self._changed()
             return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))

@@ -30,7 +30,7 @@ class TicketSlip:
     wait_low_min: int | None
     wait_high_min: int | None
     issued_at: str
-    status_url: str
+    status_url: str | None  # None: the server knows no address a phone can reach; no QR then
     note: str = ""
     supervision_phone: str = "12345"
     priority: bool = False
@@ -89,7 +89,9 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
     b.line(lab["windows"] + slip.windows)
     b.line(lab["time"] + slip.issued_at)
     b.bold().line(lab["valid"]).bold(False)
-    b.align("center").qr(slip.status_url).line(lab["scan"])
+    b.align("center")
+    if slip.status_url:
+        b.qr(slip.status_url).line(lab["scan"])
     if slip.note:
         b.bold().line(slip.note).bold(False)
     b.line(lab["phone"] + slip.supervision_phone)

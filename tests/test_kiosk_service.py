@@ -16,7 +16,7 @@ from hw.escpos_bytes import decode
 from hw.printer import FakePrinter
 from kiosk.service import KioskService
 from queue_server.auth import Accounts
-from queue_server.client import HallClient
+from queue_server.client import HallClient, ServerAway
 from queue_server.web.app import create_app
 
 from .conftest import at
@@ -150,6 +150,35 @@ async def test_appointment_check_in_by_code(kiosk, live):
     assert out.kind == "printed" and out.issued["number"].startswith("A")
     missing = await kiosk.check_in(code="999999")
     assert missing.kind == "refused" and "预约" in missing.message
+
+
+async def test_a_check_in_whose_answer_is_lost_leaves_no_ticket(kiosk, live, monkeypatch):
+    """The check-in is issued but the answer never arrives: the kiosk told the person "no ticket",
+    so the ticket is abandoned once the server answers again; a retry would have got the same one."""
+    state = live.service
+    now = state.clock()
+    state.run(lambda h, t: h.book("135790", now + 600, now + 2400, t, "A", None, None, "test"))
+    sent: list[str] = []
+    real = kiosk.client.request
+
+    async def lose_the_answer(method, path, body=None, headers=None):
+        answer = await real(method, path, body, headers)
+        if path.endswith("/check-in"):
+            sent.append(headers["Idempotency-Key"])
+            again = await real(method, path, body, headers)  # the same key again: the same ticket
+            assert again["number"] == answer["number"]
+            raise ServerAway("the answer was lost on the way")
+        return answer
+
+    monkeypatch.setattr(kiosk.client, "request", lose_the_answer)
+    out = await kiosk.check_in(code="135790")
+    assert out.kind == "server_away" and kiosk.unanswered == sent
+    monkeypatch.setattr(kiosk.client, "request", real)
+    assert await kiosk.connect()
+    assert kiosk.unanswered == []
+    booked = state.hall.state.desk.bookings["135790"]
+    assert state.hall.state.tickets[booked.ticket].outcome == "cancelled"
+    assert [e.type for e in state.store.events()].count("ticket_issued") == 1
 
 
 async def test_server_away_then_back_without_restart(kiosk, live):

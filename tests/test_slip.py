@@ -206,3 +206,11 @@ def test_estimate_lines_are_the_slip_s_words_for_the_screen():
                       wait_high_min=None, issued_at="", status_url=URL, open_now=False, opens_at="08:30")
     assert estimate_lines(slip) == ["预计 08:30 开始办理"]
     assert estimate_lines(slip, "en") == ["Service expected from 08:30"]
+
+
+def test_a_slip_without_a_reachable_address_prints_no_qr_code():
+    """The server gives no link when it knows no address a phone can reach (never a loopback one):
+    the slip then has no QR code and no 扫码 line, and everything else."""
+    decoded = printed({**answer(), "status_url": None})
+    assert decoded.qr == [] and not any("扫码" in line for line in decoded.lines)
+    assert any("A004" in line for line in decoded.lines)
