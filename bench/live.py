@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -47,6 +48,7 @@ class LiveHall:
     port: int = field(default_factory=free_port)
     tokens: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    before_start: Callable[[Path], None] | None = None  # given the data folder, before the server starts
 
     @property
     def base(self) -> str:
@@ -67,6 +69,8 @@ class LiveHall:
         self.tokens["keypad"] = accounts.add_device("keypad-all", "keypad", ANY_WINDOW, now)
         accounts.add_user("manager", PASSWORD, "manager", now)
         store.close()
+        if self.before_start is not None:
+            self.before_start(data)
         log = (self.directory / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "yimen", "serve", "--config", str(config), "--data-dir", str(data),
