@@ -43,6 +43,7 @@ class LiveHall:
     """`async with LiveHall() as hall:` — the server runs until the block ends."""
 
     kiosks: int = 1
+    people: tuple[str, ...] = ()  # more accounts, each with its role as its username (clerk, admin)
     env: dict[str, str] = field(default_factory=dict)
     directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="yimen-bench-")))
     port: int = field(default_factory=free_port)
@@ -66,8 +67,13 @@ class LiveHall:
         now = time.time()
         for k in range(self.kiosks):
             self.tokens[f"kiosk{k}"] = accounts.add_device(f"kiosk-{k}", "kiosk", None, now)
+        self.tokens["kiosk"] = self.tokens["kiosk0"]
         self.tokens["keypad"] = accounts.add_device("keypad-all", "keypad", ANY_WINDOW, now)
+        self.tokens["display"] = accounts.add_device("display-1", "display", None, now)
+        self.tokens["review"] = accounts.add_device("review-1", "review", 1, now)
         accounts.add_user("manager", PASSWORD, "manager", now)
+        for role in self.people:
+            accounts.add_user(role, PASSWORD, role, now)
         store.close()
         if self.before_start is not None:
             self.before_start(data)

@@ -89,6 +89,7 @@ class Accounts:
 
     def __init__(self, store: Store):
         self.store = store
+        self.rows = store.accounts
 
     # ------------------------------------------------------------ devices
 
@@ -103,27 +104,22 @@ class Accounts:
             raise AuthError(f"a {kind} does not belong to a window")
         if not re.fullmatch(r"[\w.-]{1,64}", name):
             raise AuthError("device name: 1–64 letters, digits, '.', '_' or '-'")
-        if self.store.conn.execute("SELECT 1 FROM devices WHERE name = ?", (name,)).fetchone():
+        if self.rows.device_exists(name):
             raise AuthError(f"a device named {name!r} exists already (revoke it first to replace it)")
         token = "ymd_" + secrets.token_urlsafe(32)
-        with self.store.transaction():
-            self.store.db["devices"].insert({"name": name, "kind": kind, "window": window,
-                                             "token_hash": _sha256(token), "created_at": now})
+        self.rows.add_device(name, kind, window, _sha256(token), now)
         return token
 
     def revoke_device(self, name: str, now: float) -> bool:
-        with self.store.transaction():
-            cur = self.store.conn.execute("UPDATE devices SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", (now, name))
-        return cur.rowcount > 0
+        return self.rows.revoke_device(name, now)
 
     def devices(self) -> list[dict]:
-        return list(self.store.db["devices"].rows_where(select="name, kind, window, created_at, revoked_at", order_by="name"))
+        return self.rows.devices()
 
     def device_for_token(self, token: str) -> Principal | None:
         """The device holding `token`. A keypad or review pad registered without a window (before
         the binding was required) is not accepted: re-add it with its window."""
-        row = self.store.conn.execute(
-            "SELECT name, kind, window FROM devices WHERE token_hash = ? AND revoked_at IS NULL", (_sha256(token),)).fetchone()
+        row = self.rows.active_device(_sha256(token))
         if row is None or (row[1] in WINDOW_DEVICES and row[2] is None):
             return None
         return Principal("device", row[0], row[1], None if row[2] == ANY_WINDOW else row[2])
@@ -137,21 +133,17 @@ class Accounts:
             raise AuthError("username: 2–32 letters, digits, '.', '_' or '-'")
         if len(password) < 8:
             raise AuthError("the password needs at least 8 characters")
-        if self.store.conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+        if self.rows.user_exists(username):
             raise AuthError(f"user {username!r} exists already")
-        with self.store.transaction():
-            self.store.db["users"].insert({"username": username, "display_name": display_name or username,
-                                           "role": role, "password_hash": hash_password(password),
-                                           "created_at": now, "disabled": 0})
+        self.rows.add_user(username, display_name or username, role, hash_password(password), now)
 
     def users(self) -> list[dict]:
-        return list(self.store.db["users"].rows_where(select="username, display_name, role, disabled, post, duties",
-                                                      order_by="username"))
+        return self.rows.users()
 
     def set_staff_card(self, username: str, post: str | None = None, duties: str | None = None,
                        photo: bytes | None = None) -> None:
         """What the window's review pad shows about the clerk (工作人员信息公示)."""
-        if not self.store.conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+        if not self.rows.user_exists(username):
             raise AuthError(f"no user {username!r}")
         changes: dict[str, object] = {}
         if post is not None:
@@ -166,19 +158,16 @@ class Accounts:
                 raise AuthError("the photo must be at most 512 KB")
             changes["photo"], changes["photo_type"] = photo, kind
         if changes:
-            with self.store.transaction():
-                self.store.db["users"].update(username, changes)
+            self.rows.update_user(username, changes)
 
     def staff_card(self, username: str) -> dict | None:
-        row = self.store.conn.execute(
-            "SELECT display_name, post, duties, photo IS NOT NULL FROM users WHERE username = ?", (username,)).fetchone()
+        row = self.rows.staff_card(username)
         if row is None:
             return None
         return {"username": username, "display_name": row[0], "post": row[1], "duties": row[2], "has_photo": bool(row[3])}
 
     def photo(self, username: str) -> tuple[bytes, str] | None:
-        row = self.store.conn.execute("SELECT photo, photo_type FROM users WHERE username = ?", (username,)).fetchone()
-        return (row[0], row[1]) if row and row[0] is not None else None
+        return self.rows.photo(username)
 
     def check_password(self, username: str, password: str) -> Principal | None:
         user, stored = self.password_record(username)
@@ -187,16 +176,13 @@ class Accounts:
     def password_record(self, username: str) -> tuple[Principal | None, str]:
         """The active user and the stored hash to check a password against. An unknown or disabled
         user gets a dummy hash, so checking costs the same and tells a guesser nothing."""
-        row = self.store.conn.execute(
-            "SELECT role, password_hash FROM users WHERE username = ? AND disabled = 0", (username,)).fetchone()
+        row = self.rows.password_row(username)
         if row is None:
             return None, _DUMMY_HASH
         return Principal("user", username, row[0]), row[1]
 
     def user(self, username: str) -> dict | None:
-        row = self.store.conn.execute("SELECT username, display_name, role, disabled FROM users WHERE username = ?",
-                                      (username,)).fetchone()
-        return dict(zip(("username", "display_name", "role", "disabled"), row, strict=True)) if row else None
+        return self.rows.user(username)
 
     def set_disabled(self, username: str, disabled: bool) -> int:
         """Disable (or enable again) an account. Disabling ends its sessions at once; the last active
@@ -206,13 +192,10 @@ class Accounts:
             raise AuthError(f"no user {username!r}")
         if disabled and found["role"] == "admin" and self._active_admins() == [username]:
             raise AuthError("the last active admin cannot be disabled; create another admin first")
-        with self.store.transaction():
-            self.store.conn.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username))
-            ended = self.store.conn.execute("DELETE FROM sessions WHERE username = ?", (username,)).rowcount if disabled else 0
-        return ended
+        return self.rows.set_disabled(username, disabled)
 
     def _active_admins(self) -> list[str]:
-        return [r[0] for r in self.store.conn.execute("SELECT username FROM users WHERE role = 'admin' AND disabled = 0")]
+        return self.rows.active_admins()
 
     def set_password(self, username: str, password: str, keep_session: str | None = None) -> int:
         """A new password (a reset, or the user's own change); every other session of the user ends,
@@ -221,36 +204,24 @@ class Accounts:
             raise AuthError(f"no user {username!r}")
         if len(password) < 8:
             raise AuthError("the password needs at least 8 characters")
-        keep = _sha256(keep_session) if keep_session else ""
-        with self.store.transaction():
-            self.store.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?",
-                                    (hash_password(password), username))
-            return self.store.conn.execute("DELETE FROM sessions WHERE username = ? AND token_hash != ?",
-                                           (username, keep)).rowcount
+        return self.rows.set_password_hash(username, hash_password(password),
+                                           _sha256(keep_session) if keep_session else "")
 
     def end_sessions(self, username: str) -> int:
         """Sign a person out everywhere (a lost phone, a clerk who left). Returns sessions ended."""
-        with self.store.transaction():
-            return self.store.conn.execute("DELETE FROM sessions WHERE username = ?", (username,)).rowcount
+        return self.rows.end_sessions(username)
 
     # ------------------------------------------------------------ sessions
 
     def open_session(self, user: Principal, now: float) -> tuple[str, str]:
         """A new session for `user`: returns (cookie value, CSRF token)."""
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-        with self.store.transaction():
-            self.store.conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
-            self.store.conn.execute(
-                "INSERT INTO sessions(token_hash, username, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                (_sha256(cookie), user.name, csrf, now, now + SESSION_HOURS * 3600))
+        self.rows.open_session(_sha256(cookie), user.name, csrf, now, now + SESSION_HOURS * 3600)
         return cookie, csrf
 
     def session(self, cookie: str, now: float) -> Principal | None:
-        row = self.store.conn.execute(
-            "SELECT s.username, u.role, s.csrf FROM sessions s JOIN users u USING (username) "
-            "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0", (_sha256(cookie), now)).fetchone()
+        row = self.rows.session(_sha256(cookie), now)
         return Principal("user", row[0], row[1], csrf=row[2]) if row else None
 
     def close_session(self, cookie: str) -> None:
-        with self.store.transaction():
-            self.store.conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_sha256(cookie),))
+        self.rows.close_session(_sha256(cookie))

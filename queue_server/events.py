@@ -7,7 +7,8 @@ from typing import Any
 
 
 class DomainError(Exception):
-    status = 409
+    """A command the hall refuses, with a code for programs and a message for people. What a
+    refusal means on the wire (an HTTP status) is the web layer's business (web/app.py)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -16,23 +17,19 @@ class DomainError(Exception):
 
 
 class Conflict(DomainError):
-    """The request is well-formed but the hall's state does not allow it now (HTTP 409)."""
+    """The request is well-formed but the hall's state does not allow it now."""
 
 
 class Invalid(DomainError):
-    """The request names something that does not exist or breaks a rule (HTTP 422)."""
-
-    status = 422
+    """The request names something that does not exist or breaks a rule."""
 
 
 class NotFound(DomainError):
-    status = 404
+    """No such ticket, window, alert or item."""
 
 
 class Forbidden(DomainError):
-    """Authenticated, but this caller may not do this to this window or item (HTTP 403)."""
-
-    status = 403
+    """Authenticated, but this caller may not do this to this window or item."""
 
 
 @dataclass

@@ -113,3 +113,19 @@ def test_a_newer_database_is_refused(tmp_path):
 def test_secret_is_made_once_and_kept(store):
     first = store.secret("person_key_salt", lambda: "s1")
     assert store.secret("person_key_salt", lambda: "s2") == first == "s1"
+
+
+def test_a_migration_is_split_where_sqlite_says_a_statement_ends():
+    from queue_server.store.core import statements
+
+    script = """
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT DEFAULT 'a; b');
+    CREATE TRIGGER keep AFTER INSERT ON notes BEGIN UPDATE notes SET text = text || ';' WHERE id = new.id; END;
+    """
+    found = statements(script)
+    assert len(found) == 2 and found[1].startswith("CREATE TRIGGER") and found[1].endswith("END;")
+    conn = sqlite3.connect(":memory:")
+    for statement in found:
+        conn.execute(statement)
+    conn.execute("INSERT INTO notes DEFAULT VALUES")
+    assert conn.execute("SELECT text FROM notes").fetchone()[0] == "a; b;"

@@ -14,7 +14,7 @@ from importlib import resources
 from aiohttp import web
 
 from ..auth import Accounts, Principal
-from ..events import DomainError
+from ..events import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..province import Forwarder
 from ..public_url import PublicAddress
 from ..service import HallService
@@ -31,6 +31,14 @@ public_log = logging.getLogger("yimen.public")
 access = logging.getLogger("yimen.access")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 VERSION = "0.1.0"
+
+
+# What the hall's refusals mean on the wire (docs/api.md, "Errors").
+STATUS_OF: dict[type[DomainError], int] = {Conflict: 409, Invalid: 422, NotFound: 404, Forbidden: 403}
+
+
+def status_of(exc: DomainError) -> int:
+    return next((status for kind, status in STATUS_OF.items() if isinstance(exc, kind)), 409)
 
 
 def _error(status: int, code: str, message: str, **extra: object) -> web.Response:
@@ -61,7 +69,7 @@ async def errors_middleware(request: web.Request, handler):
     try:
         response = await handler(request)
     except DomainError as exc:
-        return _error(exc.status, exc.code, exc.message)
+        return _error(status_of(exc), exc.code, exc.message)
     except BodyError as exc:
         return _error(400, "bad_request", str(exc), field=exc.field)
     except web.HTTPException as exc:

@@ -19,9 +19,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
-from .hall import Event
+from ..hall import Event
+from .accounts import AccountRows
 
 log = logging.getLogger("yimen.store")
 DB_NAME = "yimen.db"
@@ -107,8 +106,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None = None):
         self.conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
         self.unreadable: list[tuple[int, str]] = []  # (seq, why) of event rows that could not be read
+        self.accounts = AccountRows(conn, self.transaction)
         self._lock: int | None = None
 
     @classmethod
@@ -160,9 +159,8 @@ class Store:
             raise RuntimeError(f"database schema {current} is newer than this Yimen ({len(MIGRATIONS)}); upgrade Yimen")
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in statements(script):
+                    self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version={version}")
 
     @contextmanager
@@ -325,6 +323,21 @@ class Transaction:
                 (f"{event.type}-{event.seq}", event.type, json.dumps(event.as_dict(), ensure_ascii=False),
                  event.at, event.at))
         return event.seq
+
+
+def statements(script: str) -> list[str]:
+    """A migration's statements, split where SQLite says one is complete (a ';' inside a string or
+    a trigger's body does not end one). Run one by one inside the migration's own transaction."""
+    out, buffer = [], ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \n;"):
+        raise ValueError(f"an incomplete SQL statement at the end of a migration: {buffer.strip()[:60]}")
+    return out
 
 
 def _event(row: tuple) -> Event:
