@@ -61,6 +61,10 @@ class ReaderError(IdCardError):
     """The reader answered with a failure status."""
 
 
+class TornRead(IdCardError):
+    """A card was found but not read whole: lifted or moved during the read (or a noisy line)."""
+
+
 class ReaderGone(IdCardError):
     """The reader cannot be opened or stopped answering (unplugged)."""
 
@@ -263,23 +267,28 @@ class SerialCardReader:
         raise ReaderGone(f"ID-card reader {self.port} does not answer")
 
     def read_card(self) -> IdCard:
-        """find → select → read. NoCard when nothing is on the reader."""
+        """find → select → read. NoCard when nothing is on the reader; TornRead when a card was
+        found but the rest failed (so a screen can tell "place the card again" from a reader
+        that talks nonsense, which fails at find)."""
         sw, _ = self.transact(CMD_FIND)
         if sw == SW_NO_CARD:
             raise NoCard("no card")
         if sw != SW_FOUND:
             raise ReaderError(f"find card: status {sw:#04x}")
-        sw, _ = self.transact(CMD_SELECT)
-        if sw != SW_OK:
-            raise ReaderError(f"select card: status {sw:#04x}")
-        sw, data = self.transact(CMD_READ_BASIC)
-        if sw != SW_OK:
-            raise ReaderError(f"read card: status {sw:#04x}")
-        if len(data) < 4:
-            raise FrameError("basic information too short")
-        text_len = int.from_bytes(data[:2], "big")
-        if text_len < 256 or len(data) < 4 + text_len:
-            raise FrameError(f"basic information: text length {text_len} of {len(data) - 4} bytes")
+        try:
+            sw, _ = self.transact(CMD_SELECT)
+            if sw != SW_OK:
+                raise ReaderError(f"select card: status {sw:#04x}")
+            sw, data = self.transact(CMD_READ_BASIC)
+            if sw != SW_OK:
+                raise ReaderError(f"read card: status {sw:#04x}")
+            if len(data) < 4:
+                raise FrameError("basic information too short")
+            text_len = int.from_bytes(data[:2], "big")
+            if text_len < 256 or len(data) < 4 + text_len:
+                raise FrameError(f"basic information: text length {text_len} of {len(data) - 4} bytes")
+        except (FrameError, ReaderError) as exc:
+            raise TornRead(f"card found, then {exc}") from exc
         return parse_text(data[4:4 + 256])
 
     def close(self) -> None:
@@ -290,10 +299,12 @@ class SerialCardReader:
 
 
 def error_kind(exc: IdCardError) -> str:
-    """A short code for the screen to word in its own language: reader_gone, invalid_id, bad_frame,
-    card_data or reader_error."""
+    """A short code for the screen to word in its own language: reader_gone, torn_read, invalid_id,
+    bad_frame, card_data or reader_error."""
     if isinstance(exc, ReaderGone):
         return "reader_gone"
+    if isinstance(exc, TornRead):
+        return "torn_read"
     if isinstance(exc, CardDataError):
         return "invalid_id" if "GB 11643" in str(exc) else "card_data"
     if isinstance(exc, FrameError):
@@ -303,7 +314,10 @@ def error_kind(exc: IdCardError) -> str:
 
 class CardWatcher:
     """Polls a reader on its own thread: on_card once per placed card, on_removed when it goes,
-    on_error(kind) for faults (once per distinct fault, see error_kind); reopens a vanished reader."""
+    on_error(kind) for faults (once per distinct fault, see error_kind); reopens a vanished reader.
+
+    After a fault the reader's next good answer is reported too — the card (again) or on_removed
+    (no card) — so whatever a screen said about the fault can follow the reader back to normal."""
 
     def __init__(self, open_reader: Callable[[], SerialCardReader], on_card: Callable[[IdCard], None],
                  on_removed: Callable[[], None], on_error: Callable[[str], None], every_s: float = 0.3):
@@ -328,15 +342,14 @@ class CardWatcher:
                 if reader is None:
                     reader = self.open_reader()
                 card = reader.read_card()
-                last_error = ""
-                if card.id_number != present:
+                if card.id_number != present or last_error:
                     present = card.id_number
                     self.on_card(card)
-            except NoCard:
                 last_error = ""
-                if present is not None:
-                    present = None
+            except NoCard:
+                if present is not None or last_error:
                     self.on_removed()
+                present, last_error = None, ""
             except IdCardError as exc:
                 message = str(exc)
                 if message != last_error:

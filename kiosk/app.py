@@ -3,14 +3,15 @@
 Import only after `yimen.kivy_env.prepare()`. Every screen is rebuilt from the app's state when it
 is shown (language, elderly mode, what was chosen), so switching mode or language is one tap from
 anywhere and never leaves a half-updated screen. All server and printer work goes through
-`KioskService`; this module only shows its outcomes. Widgets that matter are kept in `self.w` by
-name so tests can touch them exactly as a person would.
+`KioskService`; this module only shows its outcomes. It owns the frame (bars, banner), navigation,
+the ticket flow and the devices' events; each screen's layout and taps live in kiosk/screens/, one
+class per screen. Widgets that matter are kept in `self.w` by name so tests can touch them exactly
+as a person would.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import queue
 import threading
@@ -20,16 +21,14 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.image import Image
 from kivy.uix.label import Label
-from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
@@ -40,40 +39,31 @@ from . import style as st
 from .config import KioskConfig
 from .i18n import t
 from .logic import (
-    guide_sections,
+    card_note,
+    estimate_lines,
     idle_home_due,
     label,
     mask_id,
     may_clear,
-    search,
+    printer_text,
+    quote_needs_a_look,
+    reader_state,
+    refusal_text,
+    result_hold_s,
     spoken_number,
-    windows_text,
 )
+from .screens import SCREENS
 from .service import KioskService, Outcome
 
 log = logging.getLogger("yimen.kiosk.app")
 
-SCREENS = ("home", "matters", "guide", "confirm", "working", "result", "message", "pin", "admin")
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
 def _paint(widget: Widget, rgba: tuple[float, ...]) -> None:
-    """A solid background that follows the widget."""
+    """A solid background that follows the widget (kept as `yimen_bg` for the contrast check)."""
+    widget.yimen_bg = rgba
     with widget.canvas.before:
         Color(*rgba)
         rect = Rectangle(pos=widget.pos, size=widget.size)
     widget.bind(pos=lambda w, v: setattr(rect, "pos", v), size=lambda w, v: setattr(rect, "size", v))
-
-
-def qr_texture(data: str, box: int = 10):
-    """The status URL as a QR texture, for the ticket shown on screen when it cannot be printed."""
-    import qrcode
-
-    img = qrcode.make(data, box_size=box, border=2).convert("RGB")
-    buf = io.BytesIO()
-    img.save(buf, format="png")
-    buf.seek(0)
-    return CoreImage(buf, ext="png").texture
 
 
 class Speaker:
@@ -110,11 +100,16 @@ class KioskApp(App):
         self.category: dict[str, Any] | None = None
         self.matter: dict[str, Any] | None = None
         self.matters: list[dict[str, Any]] = []
+        self.found: list[dict[str, Any]] = []  # the matters the search shows
         self.query = ""
         self.outcome: Outcome | None = None
-        self.message = ""
+        self.message_of: Callable[[str], str] = lambda lang: ""  # the message screen's text, per language
+        self.quote: tuple[str, dict[str, Any] | None] | None = None  # (category, estimate) on the confirm screen
+        self.keys_shown = False  # elderly mode: the letter keys only when asked for
         self.card: dict[str, Any] | None = None
         self.card_seen_at = 0.0
+        self.reader = "no_card"  # the ID-card reader's state as last reported (logic.reader_state)
+        self.placed: str | None = None  # the ID number of the card on the reader since it was placed
         self.pin_typed = ""
         self.w: dict[str, Widget] = {}
         self.touching = 0
@@ -122,8 +117,6 @@ class KioskApp(App):
         self.shown_at = 0.0
         self._admin_taps: list[float] = []
         self.tasks: set[asyncio.Task] = set()
-        self.note = ""  # a passing remark in the banner (e.g. a torn card read), until note_until
-        self.note_until = 0.0
         self.history: list[str] = []  # screens shown, in order (for the log and for tests)
         self.title = "Yimen kiosk"
 
@@ -146,8 +139,8 @@ class KioskApp(App):
         self.banner = Label(size_hint_y=None, height=0, color=st.TILE_TEXT, halign="center", valign="middle")
         _paint(self.banner, st.BANNER)
         self.sm = ScreenManager(transition=NoTransition())
-        for name in SCREENS:
-            self.sm.add_widget(Screen(name=name))
+        for name, screen in SCREENS.items():
+            self.sm.add_widget(screen(self, name=name))
         self.bottom = BoxLayout(size_hint_y=None, height=dp(110), padding=dp(8), spacing=dp(12))
         _paint(self.bottom, st.BAR)
         for part in (self.top, self.banner, self.sm, self.bottom):
@@ -167,8 +160,7 @@ class KioskApp(App):
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("kiosk action failed", exc_info=task.exception())
-            self.message = t("help_failed", self.lang)
-            self.show("message")
+            self.tell(lambda lang: t("went_wrong", lang))
 
     def _touch_down(self, window: Any, touch: Any) -> bool:
         self.touching += 1
@@ -184,7 +176,8 @@ class KioskApp(App):
         now = self.now()
         current = self.sm.current
         if current == "result":
-            secs = self.cfg.result_seconds_elderly if self.elderly else self.cfg.result_seconds
+            secs = result_hold_s(self.outcome.kind if self.outcome else "", self.elderly,
+                                 self.cfg.result_seconds, self.cfg.result_seconds_elderly)
             if may_clear(now, self.shown_at, self.last_touch, self.touching > 0, secs):
                 self.show("home")
         elif current not in ("working", "admin", "pin") and idle_home_due(
@@ -193,9 +186,6 @@ class KioskApp(App):
             self.show("home")
         if self.card and now - self.card_seen_at >= self.cfg.card_forget_seconds and self.touching == 0:
             self.forget_card()
-        if self.note and now >= self.note_until:
-            self.note = ""
-            self.refresh_status()
 
     # ------------------------------------------------------------------ helpers
 
@@ -216,12 +206,22 @@ class KioskApp(App):
     def button(self, text: str, name: str, action: Callable[[], Any], bg: tuple[float, ...] = st.BUTTON,
                size: int | None = None, height: float | None = None, **kw: Any) -> Button:
         b = Button(text=text, font_size=size or self.s.body, background_normal="", background_down="",
-                   background_color=bg, color=st.TILE_TEXT, size_hint_y=None,
+                   background_disabled_normal="", background_disabled_down="", background_color=bg,
+                   color=st.TILE_TEXT, disabled_color=st.DISABLED_TEXT, size_hint_y=None,
                    height=height or dp(self.s.button_h), halign="center", valign="middle", **kw)
         b.bind(size=lambda w, v: setattr(w, "text_size", (v[0] - dp(16), None)))
+        b.bind(disabled=lambda w, v: setattr(w, "background_color", st.DISABLED if v else bg))
         b.bind(on_release=lambda *_: action())
         self.w[name] = b
         return b
+
+    def text_input(self, text: str, name: str, hint: str = "", **kw: Any) -> TextInput:
+        """A one-line field in the kiosk's colours (Kivy's default hint grey is below 4.5:1)."""
+        field = TextInput(text=text, hint_text=hint, font_size=self.s.body, multiline=False, write_tab=False,
+                          background_normal="", background_active="", background_color=st.BAR,
+                          foreground_color=st.TEXT, hint_text_color=st.HINT, cursor_color=st.TEXT, **kw)
+        self.w[name] = field
+        return field
 
     def scroller(self, name: str) -> tuple[ScrollView, GridLayout]:
         sv = ScrollView(do_scroll_x=False, bar_width=dp(12))
@@ -233,8 +233,11 @@ class KioskApp(App):
 
     def say(self, key: str, **kw: Any) -> None:
         """Spoken guidance: every step in elderly mode."""
-        if self.elderly and self.speaker is not None:
-            self.speaker.say(t(key, self.lang, **kw))
+        self.say_text(t(key, self.lang, **kw))
+
+    def say_text(self, text: str) -> None:
+        if self.elderly and self.speaker is not None and text:
+            self.speaker.say(text)
 
     # ------------------------------------------------------------------ bars
 
@@ -265,21 +268,28 @@ class KioskApp(App):
         self.refresh_status()
 
     def status_text(self) -> str:
-        printer = t(f"printer_{self.service.printer_state}", self.lang)
+        printer = printer_text(self.service.printer_state, self.lang)
         server = t("connected" if self.service.server_ok else "disconnected", self.lang)
         return t("status_line", self.lang, printer=printer, server=server)
 
     def refresh_status(self) -> None:
-        """The red banner: server away (with the retry count) or printer unavailable; else hidden."""
+        """The red banner, most urgent first: a card to place again, the server away (with the retry
+        count), the printer unavailable, the ID-card reader's trouble, the card read; else hidden.
+        The card messages follow the reader's state (logic.card_note), never a timer."""
+        note = card_note(self.reader, self.card is not None)
         text = ""
-        if self.note and self.now() < self.note_until:
-            text = self.note
+        if note == "card_error":
+            text = t(note, self.lang)
         elif not self.service.server_ok:
             text = t("server_away", self.lang, n=max(1, self.service.attempts))
         elif not self.service.printing_available:
-            text = t("printer_unavailable", self.lang, state=t(f"printer_{self.service.printer_state}", self.lang))
-        if self.card and not text:
-            text = t("card_read", self.lang, name=self.card["masked_name"], id=self.card["masked_id"])
+            text = t("printer_unavailable", self.lang, state=printer_text(self.service.printer_state, self.lang))
+        elif note == "card_read" and self.card:
+            text = t(note, self.lang, name=self.card["masked_name"], id=self.card["masked_id"])
+        elif note:
+            text = t(note, self.lang)
+        if "hint" in self.w:
+            self.w["hint"].text = t("card_prompt" if self.card else "home_hint", self.lang)
         self.banner.text = text
         self.banner.font_size = self.s.body
         self.banner.height = dp(self.s.button_h) if text else 0
@@ -305,18 +315,35 @@ class KioskApp(App):
 
     # ------------------------------------------------------------------ navigation
 
+    def tell(self, text_of: Callable[[str], str]) -> None:
+        """The message screen, with its text made in whichever language the screen shows."""
+        self.message_of = text_of
+        self.show("message")
+
+    def outcome_text(self, out: Outcome, lang: str) -> str:
+        """What a service outcome says, in `lang` (so switching language re-words it)."""
+        if out.kind == "server_away":
+            return t("server_away", lang, n=max(1, self.service.attempts))
+        if out.kind == "refused" and out.code:
+            return refusal_text(out.code, lang, self.service.hall)
+        if out.kind in ("printed", "on_screen"):
+            return t("take_slip" if out.kind == "printed" else "photo_ticket", lang)
+        return out.message
+
     def show(self, name: str) -> None:
         self.history.append(name)
         self.sm.current = name
         screen = self.sm.get_screen(name)
         screen.clear_widgets()
         box = BoxLayout(orientation="vertical", padding=dp(16), spacing=dp(12))
-        getattr(self, f"_screen_{name}")(box)
+        screen.fill(box)
         screen.add_widget(box)
         self._build_bars()
         self.shown_at = self.now()  # after building: a slow first render must not eat the timeout
 
     def back(self) -> None:
+        if self.sm.current == "matters":
+            self.keys_shown = False
         order = {"matters": "home", "guide": "matters", "confirm": "guide", "result": "home",
                  "message": "home", "pin": "home", "admin": "home"}
         self.show(order.get(self.sm.current, "home"))
@@ -330,142 +357,7 @@ class KioskApp(App):
         self.service.lang = self.lang
         self.show(self.sm.current)
 
-    # ------------------------------------------------------------------ screens
-
-    def _screen_home(self, box: BoxLayout) -> None:
-        self._home_built_online = self.service.server_ok
-        box.add_widget(self.label(t("title", self.lang), self.s.title, name="title", bold=True, halign="center"))
-        box.add_widget(self.label(t("card_prompt" if self.card else "home_hint", self.lang), self.s.body,
-                                  name="hint", halign="center"))
-        cols = 3 if self.cfg.orientation == "landscape" else 2
-        if self.elderly:
-            cols -= 1
-        sv, grid = self.scroller("tiles")
-        grid.cols = cols
-        for cat in self.service.categories():
-            tile = self.button(label(cat, self.lang), f"tile_{cat['code']}", lambda c=cat: self.pick_category(c),
-                               bg=st.TILE, size=self.s.big if self.elderly else self.s.title,
-                               height=dp(self.s.tile_h))
-            tile.disabled = not self.service.server_ok
-            grid.add_widget(tile)
-        box.add_widget(sv)
-        self.say("say_home")
-
-    def pick_category(self, cat: dict[str, Any]) -> None:
-        self.category, self.query = cat, ""
-
-        async def load() -> None:
-            try:
-                self.matters = await self.service.matters(cat["code"])
-            except Exception as exc:  # noqa: BLE001 - ServerAway/ApiError: say so, stay calm
-                self.message = t("server_away", self.lang, n=max(1, self.service.attempts))
-                log.warning("matters of %s: %s", cat["code"], exc)
-                self.show("message")
-                return
-            self.show("matters")
-
-        self.spawn(load())
-
-    def _screen_matters(self, box: BoxLayout) -> None:
-        assert self.category is not None
-        box.add_widget(self.label(label(self.category, self.lang), self.s.title, bold=True))
-        search_row = BoxLayout(size_hint_y=None, height=dp(self.s.key_h), spacing=dp(8))
-        field = TextInput(text=self.query, hint_text=t("search_hint", self.lang), font_size=self.s.body,
-                          multiline=False, write_tab=False)
-        field.bind(text=lambda w, v: self.set_query(v, rebuild=False))
-        self.w["search"] = field
-        search_row.add_widget(field)
-        search_row.add_widget(self.button(t("delete", self.lang), "key_back", lambda: self.set_query(self.query[:-1]),
-                                          size_hint_x=None, width=dp(120), height=dp(self.s.key_h)))
-        box.add_widget(search_row)
-        keys = GridLayout(cols=13 if not self.elderly else 9, size_hint_y=None, spacing=dp(4))
-        keys.bind(minimum_height=keys.setter("height"))
-        for ch in LETTERS:
-            keys.add_widget(self.button(ch, f"key_{ch}", lambda c=ch: self.set_query(self.query + c.lower()),
-                                        height=dp(self.s.key_h)))
-        box.add_widget(keys)
-        sv, grid = self.scroller("matter_list")
-        self.w["matter_grid"] = grid
-        box.add_widget(sv)
-        self._fill_matters()
-        self.say("say_matters")
-
-    def set_query(self, text: str, rebuild: bool = True) -> None:
-        self.query = text
-        if rebuild and "search" in self.w:
-            self.w["search"].text = text  # triggers _fill via the binding below
-        self._fill_matters()
-
-    def _fill_matters(self) -> None:
-        grid = self.w.get("matter_grid")
-        if grid is None:
-            return
-        grid.clear_widgets()
-        found = search(self.matters, self.query)
-        for m in found:
-            grid.add_widget(self.button(label(m, self.lang), f"matter_{m['code']}", lambda m=m: self.pick_matter(m),
-                                        bg=st.TILE, height=dp(self.s.button_h + 20)))
-        if not found:
-            grid.add_widget(self.label(t("no_match", self.lang), name="no_match"))
-        self.found = found
-
-    def pick_matter(self, matter: dict[str, Any]) -> None:
-        self.matter = matter
-        self.show("guide")
-
-    def _screen_guide(self, box: BoxLayout) -> None:
-        assert self.matter is not None
-        box.add_widget(self.label(label(self.matter, self.lang), self.s.title, name="guide_title", bold=True))
-        sv, grid = self.scroller("guide")
-        for heading, items in guide_sections(self.matter, self.lang):
-            grid.add_widget(self.label(heading, self.s.big if not self.elderly else self.s.title, bold=True))
-            for item in items:
-                grid.add_widget(self.label(item, self.s.body))
-        box.add_widget(sv)
-        row = BoxLayout(size_hint_y=None, height=dp(self.s.button_h + 20), spacing=dp(12))
-        checklist = self.button(t("print_checklist", self.lang), "print_checklist", self.print_checklist,
-                                height=dp(self.s.button_h + 20))
-        checklist.disabled = not self.service.printing_available
-        row.add_widget(checklist)
-        row.add_widget(self.button(t("take_ticket", self.lang), "take_ticket", lambda: self.show("confirm"),
-                                   bg=st.OK, size=self.s.big, height=dp(self.s.button_h + 20)))
-        box.add_widget(row)
-        self.say("say_guide")
-
-    def print_checklist(self) -> None:
-        assert self.matter is not None
-        matter = self.matter
-
-        async def run() -> None:
-            ok = await self.service.print_checklist(matter)
-            self.w["print_checklist"].text = t("checklist_printed" if ok else "printer_unavailable", self.lang,
-                                               state=t(f"printer_{self.service.printer_state}", self.lang))
-
-        self.spawn(run())
-
-    def _windows_for_choice(self) -> str:
-        cat = self.matter["category"] if self.matter else (self.category or {}).get("code", "")
-        return windows_text(self.service.windows_for(cat), self.lang)
-
-    def _screen_confirm(self, box: BoxLayout) -> None:
-        assert self.matter is not None
-        box.add_widget(self.label(t("confirm_title", self.lang), self.s.title, bold=True, halign="center"))
-        box.add_widget(self.label(t("confirm_text", self.lang, name=label(self.matter, self.lang),
-                                    windows=self._windows_for_choice()), self.s.big, name="confirm_text",
-                                  halign="center"))
-        if self.card:
-            box.add_widget(self.label(t("card_read", self.lang, name=self.card["masked_name"],
-                                        id=self.card["masked_id"]), self.s.body, halign="center"))
-        box.add_widget(Widget())
-        box.add_widget(self.button(t("confirm", self.lang), "confirm", self.take_ticket, bg=st.OK, size=self.s.big,
-                                   height=dp(self.s.button_h * 2)))
-        box.add_widget(self.button(t("cancel", self.lang), "cancel", lambda: self.show("guide")))
-        self.say("say_confirm")
-
-    def _screen_working(self, box: BoxLayout) -> None:
-        box.add_widget(Widget())
-        box.add_widget(self.label(t("working", self.lang), self.s.big, name="working", halign="center"))
-        box.add_widget(Widget())
+    # ------------------------------------------------------------------ the ticket
 
     def take_ticket(self) -> None:
         matter = self.matter
@@ -490,51 +382,16 @@ class KioskApp(App):
             self.show("result")
             if out.kind == "printed":
                 self.say("say_result", number=spoken_number(out.issued["number"], self.lang),
-                         ahead=out.issued["ahead"])
+                         ahead=out.issued.get("ahead", 0))
             else:
                 self.say("say_photo")
+            for kind, text in estimate_lines(out.issued.get("estimate"), self.lang):
+                if kind == "warn":  # may not be served today: heard, not only read
+                    self.say_text(text)
         else:
-            self.message = out.message
-            self.show("message")
+            self.tell(lambda lang: self.outcome_text(out, lang))
             if out.kind == "server_away":
                 self.say("say_server_away")
-
-    def _screen_result(self, box: BoxLayout) -> None:
-        """Portrait: one column. Landscape: the number on the left, the QR (if any) on the right,
-        so everything is visible at once without scrolling, even in elderly mode."""
-        assert self.outcome is not None and self.outcome.issued is not None
-        issued = self.outcome.issued
-        landscape = self.cfg.orientation == "landscape"
-        row = BoxLayout(orientation="horizontal" if landscape else "vertical", spacing=dp(24))
-        col = BoxLayout(orientation="vertical", spacing=dp(8))
-        number_px = int(self.s.number * (0.75 if landscape else 1.0))
-        col.add_widget(self.label(t("your_number", self.lang), self.s.big, halign="center"))
-        col.add_widget(self.label(issued["number"], number_px, name="number", bold=True, halign="center"))
-        if issued.get("priority"):
-            col.add_widget(self.label(t("priority_note", self.lang), self.s.body, name="priority", halign="center"))
-        col.add_widget(self.label(t("ahead", self.lang, n=issued["ahead"]), self.s.big, name="ahead", halign="center"))
-        est = issued["estimate"]
-        col.add_widget(self.label(t("estimate", self.lang, lo=est["low_min"], hi=est["high_min"]), self.s.big,
-                                  name="estimate", halign="center"))
-        col.add_widget(self.label(t("go_windows", self.lang, windows=windows_text(issued.get("windows", []), self.lang)),
-                                  self.s.body, name="windows", halign="center"))
-        col.add_widget(self.label(self.outcome.message, self.s.body, name="result_message", halign="center",
-                                  bold=self.outcome.kind == "on_screen"))
-        col.add_widget(Widget())
-        row.add_widget(col)
-        if self.outcome.kind == "on_screen":
-            qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain",
-                       size_hint=(0.8, 1) if landscape else (1, None), height=dp(360))
-            self.w["qr"] = qr
-            row.add_widget(qr)
-        box.add_widget(row)
-        box.add_widget(self.button(t("done", self.lang), "done", lambda: self.show("home"), bg=st.OK))
-
-    def _screen_message(self, box: BoxLayout) -> None:
-        box.add_widget(Widget())
-        box.add_widget(self.label(self.message, self.s.big, name="message", halign="center"))
-        box.add_widget(Widget())
-        box.add_widget(self.button(t("home", self.lang), "message_ok", lambda: self.show("home"), bg=st.OK))
 
     # ------------------------------------------------------------------ help, card, scanner
 
@@ -543,8 +400,7 @@ class KioskApp(App):
 
         async def run() -> None:
             ok = await self.service.help(where)
-            self.message = t("help_sent" if ok else "help_failed", self.lang)
-            self.show("message")
+            self.tell(lambda lang: t("help_sent" if ok else "help_failed", lang))
             if ok:
                 self.say("say_help")
 
@@ -553,15 +409,27 @@ class KioskApp(App):
     def card_inserted(self, card: Any) -> None:
         """An ID card was read (hw.idcard.IdCard): keep what the ticket needs, show it masked.
 
-        On the guide or confirm screen the ticket is taken at once for the chosen matter; at home an
-        appointment is looked up by the card; otherwise the person chooses (the banner says so).
-        """
+        One action per placement: the same card read again without being lifted (the reader
+        reports it again after a fault) only brings the messages up to date. On the confirm screen
+        the ticket is taken at once for the chosen matter; on the guide screen too, unless the
+        quote needs a look first (no window open, may not be served today: A2/A3), then the
+        confirm screen shows it. At home an appointment is looked up by the card; otherwise the
+        person chooses (the banner says the card was read)."""
+        again = card.id_number == self.placed
+        self.placed, self.reader = card.id_number, reader_state("card")
+        if again:
+            self.refresh_status()
+            return
         self.card = {"id_number": card.id_number, "birth": card.birth_date, "masked_name": mask_name(card.name),
                      "masked_id": mask_id(card.id_number), "identity": card}
         self.card_seen_at = self.now()
         log.info("ID card read (%s)", self.card["masked_id"])
-        if self.sm.current in ("guide", "confirm") and self.matter is not None:
+        if self.sm.current == "confirm" and self.matter is not None:
             self.take_ticket()
+            return
+        if self.sm.current == "guide" and self.matter is not None:
+            self.spawn(self._card_on_guide(self.matter))
+            self.refresh_status()
             return
         if self.sm.current == "home":
             card_data = dict(self.card)
@@ -577,22 +445,33 @@ class KioskApp(App):
             return
         self.refresh_status()
 
+    async def _card_on_guide(self, matter: dict[str, Any]) -> None:
+        estimate = await self.service.quote(matter["category"])
+        if self.sm.current != "guide" or self.matter is not matter or self.card is None:
+            return  # the person moved on meanwhile
+        self.quote = (matter["category"], estimate)
+        if quote_needs_a_look(estimate):
+            self.show("confirm")
+        else:
+            self.take_ticket()
+
     def card_removed(self) -> None:
-        self.forget_card()
+        """The reader reports no card (after a card, or after a fault): its data and messages go."""
+        self.placed, self.reader = None, reader_state("removed")
+        self.card = None
+        self.refresh_status()
 
     def card_error(self, kind: str) -> None:
-        """A reader fault (hw.idcard.error_kind) in plain words; the details are in the log.
-
-        A card that fails its check stops the person with a message; a torn read (card lifted
-        mid-read, a noisy line) or a missing reader only shows a note in the banner, so whatever
-        the person was doing by touch carries on."""
-        log.warning("ID card: %s", kind)
-        if kind in ("invalid_id", "card_data"):
-            self.message = t("card_invalid", self.lang)
-            self.show("message")
+        """A reader fault (hw.idcard.error_kind): the banner follows it until the reader reports
+        a card or no card again (logic.card_note); the details are in the log. A card that fails
+        its check stops the person with a message; anything else leaves them working by touch."""
+        state = reader_state(kind)
+        if state != self.reader:
+            log.warning("ID card reader: %s", kind)
+        self.reader = state
+        if state == "invalid":
+            self.tell(lambda lang: t("card_invalid", lang))
             return
-        self.note = t("reader_gone" if kind == "reader_gone" else "card_error", self.lang)
-        self.note_until = self.now() + 8.0
         self.refresh_status()
 
     def forget_card(self) -> None:
@@ -604,8 +483,7 @@ class KioskApp(App):
         """A scanned appointment code checks the appointment in."""
         code = code.strip()
         if not code or len(code) > 16 or not code.isalnum():
-            self.message = t("scan_error", self.lang)
-            self.show("message")
+            self.tell(lambda lang: t("scan_error", lang))
             return
         self.show("working")
 
@@ -613,82 +491,3 @@ class KioskApp(App):
             self.finish(await self.service.check_in(code=code))
 
         self.spawn(run())
-
-    # ------------------------------------------------------------------ maintenance
-
-    def _screen_pin(self, box: BoxLayout) -> None:
-        box.add_widget(self.label(t("pin_prompt", self.lang), self.s.title, halign="center"))
-        box.add_widget(self.label("●" * len(self.pin_typed), self.s.title, name="pin_dots", halign="center"))
-        pad = GridLayout(cols=3, spacing=dp(8), size_hint_y=None)
-        pad.bind(minimum_height=pad.setter("height"))
-        for key in "123456789C0✓":
-            pad.add_widget(self.button(key, f"pin_{key}", lambda k=key: self.pin_key(k), height=dp(self.s.key_h + 20)))
-        box.add_widget(pad)
-        box.add_widget(Widget())
-
-    def pin_key(self, key: str) -> None:
-        if key == "C":
-            self.pin_typed = ""
-        elif key == "✓":
-            ok = bool(self.cfg.admin_pin) and self.pin_typed == self.cfg.admin_pin
-            self.pin_typed = ""
-            if ok:
-                self.show("admin")
-                return
-            self.w["pin_dots"].text = t("pin_wrong", self.lang)
-            return
-        else:
-            self.pin_typed = (self.pin_typed + key)[:12]
-        self.w["pin_dots"].text = "●" * len(self.pin_typed)
-
-    def _screen_admin(self, box: BoxLayout) -> None:
-        box.add_widget(self.label(t("admin", self.lang), self.s.title, bold=True))
-        box.add_widget(self.label(self.status_text(), self.s.body, name="admin_status"))
-        box.add_widget(self.label(t("server_url", self.lang), self.s.body))
-        url = TextInput(text=self.service.client.base_url, font_size=self.s.body, multiline=False,
-                        size_hint_y=None, height=dp(self.s.button_h))
-        self.w["server_url"] = url
-        box.add_widget(url)
-        box.add_widget(self.button(t("save", self.lang), "save_url", lambda: self.set_server(url.text)))
-        box.add_widget(self.button(t("printer_test", self.lang), "printer_test", self.admin_printer_test))
-        box.add_widget(self.button(t("paper_status", self.lang), "paper_status", self.admin_paper))
-        box.add_widget(self.button(t("reprint", self.lang), "reprint", self.admin_reprint))
-        box.add_widget(self.button(t("exit", self.lang), "exit", self.stop, bg=st.HELP))
-        box.add_widget(Widget())
-
-    def _admin_note(self, text: str) -> None:
-        if "admin_status" in self.w:
-            self.w["admin_status"].text = text
-
-    def set_server(self, url: str) -> None:
-        url = url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            self._admin_note("http(s)://…")
-            return
-        self.service.client.base_url = url
-        self.service.server_ok = False
-        self.spawn(self.service.connect())
-        self._admin_note(url)
-
-    def admin_printer_test(self) -> None:
-        async def run() -> None:
-            state = await self.service.print_test()
-            self._admin_note(t("status_line", self.lang, printer=t(f"printer_{state}", self.lang),
-                               server=t("connected" if self.service.server_ok else "disconnected", self.lang)))
-
-        self.spawn(run())
-
-    def admin_paper(self) -> None:
-        async def run() -> None:
-            await self.service.check_printer()
-            self._admin_note(self.status_text())
-
-        self.spawn(run())
-
-    def admin_reprint(self) -> None:
-        async def run() -> None:
-            out = await self.service.reprint_last()
-            self._admin_note(out.message)
-
-        self.spawn(run())
-

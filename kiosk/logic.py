@@ -15,7 +15,7 @@ from queue_server.spoken import (
     spoken_number as spoken_number,  # re-exported: the announcer's reading
 )
 
-from .i18n import t
+from .i18n import STRINGS, t
 from .slip import TicketSlip
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
@@ -158,3 +158,150 @@ def idle_home_due(now: float, last_touch: float, touching: bool, elderly: bool, 
     if at_home or elderly or touching or seconds <= 0:
         return False
     return now - last_touch >= seconds
+
+
+ON_SCREEN_MIN_S = 60.0
+
+
+def result_hold_s(kind: str, elderly: bool, standard_s: float, elderly_s: float) -> float:
+    """How long the result screen stays once nobody touches it. A ticket shown on screen because
+    it could not be printed is the person's only copy: it stays at least ON_SCREEN_MIN_S."""
+    seconds = elderly_s if elderly else standard_s
+    return max(seconds, ON_SCREEN_MIN_S) if kind == "on_screen" else seconds
+
+
+# ---------------------------------------------------------------------- what a ticket is told
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _clock(epoch: float, other_day: bool, lang: str) -> str:
+    moment = datetime.fromtimestamp(epoch, HALL_TZ)
+    hhmm = moment.strftime("%H:%M")
+    if not other_day:
+        return hhmm
+    month = MONTHS_EN[moment.month - 1] if lang == "en" else moment.month
+    return t("date_time", lang, month=month, day=moment.day, time=hhmm)
+
+
+def estimate_lines(est: dict[str, Any] | None, lang: str = "zh", issued: bool = True) -> list[tuple[str, str]]:
+    """What a ticket is told about its wait, as (kind, text) lines — kind is 'ahead', 'wait' or
+    'warn' (a warning the screen shows in red). `issued` False: before the ticket is taken (the
+    confirm screen's quote for a ticket taken now). Every field may be null (docs/api.md, "The
+    estimate"): a missing number is left out, never shown as "None".
+
+    No time is promised when no window serving the category is open: 暂无窗口办理, or when serving
+    is expected to start. `opens_at` gets a date when it is not today (after `closes_at`)."""
+    if not est:
+        return [("wait", t("no_estimate", lang))]
+    lines: list[tuple[str, str]] = []
+    ahead = est.get("ahead")
+    if ahead is not None:
+        lines.append(("ahead", t("ahead" if issued else "quote_ahead", lang, n=int(ahead))))
+    lo, hi = est.get("low_min"), est.get("high_min")
+    opens_at, closes_at = est.get("opens_at"), est.get("closes_at")
+    if est.get("open_now") is False:
+        if opens_at is not None:
+            other_day = closes_at is None or float(opens_at) >= float(closes_at)
+            lines.append(("wait", t("opens_at", lang, time=_clock(float(opens_at), other_day, lang))))
+        else:
+            lines.append(("wait", t("no_window", lang)))
+    elif lo is not None and hi is not None:
+        lines.append(("wait", t("estimate", lang, lo=int(lo), hi=int(hi))))
+    elif lo is not None:
+        lines.append(("wait", t("estimate_over", lang, lo=int(lo))))
+    elif hi is not None:
+        lines.append(("wait", t("estimate_within", lang, hi=int(hi))))
+    else:
+        lines.append(("wait", t("no_estimate", lang)))
+    if est.get("beyond_closing"):
+        body = t("late_ticket" if issued else "late_quote", lang)
+        if closes_at is not None:
+            lines.append(("warn", t("closes_at", lang, time=_clock(float(closes_at), False, lang)) + body))
+        else:
+            lines.append(("warn", body[:1].upper() + body[1:]))
+    return lines
+
+
+def spoken(text: str, lang: str = "zh") -> str:
+    """A screen line as the voice reads it: '5–14 分钟' becomes '5到14 分钟'."""
+    return text.replace("–", t("say_range", lang))
+
+
+def quote_needs_a_look(est: dict[str, Any] | None) -> bool:
+    """Should the person see the quote before a ticket is issued for them (e.g. when an ID card
+    is placed on the guide screen, which otherwise issues at once)? Yes when nothing can be
+    promised or it may not be served today."""
+    return not est or est.get("open_now") is False or bool(est.get("beyond_closing"))
+
+
+# ---------------------------------------------------------------------- refusals and states
+
+WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def hours_text(hours: dict[str, Any] | None, lang: str = "zh") -> str:
+    """The hall's opening hours from `GET /api/v1/hall`: 办理时间：周一至周五 08:30–12:00、13:30–17:00."""
+    if not hours or not hours.get("sessions"):
+        return ""
+    names = WEEKDAYS[lang if lang in WEEKDAYS else "zh"]
+    word = (lambda d: f"周{names[d - 1]}") if lang == "zh" else (lambda d: names[d - 1])
+    days = sorted(int(d) for d in hours.get("days", []))
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        days_text = word(days[0]) + ("至" if lang == "zh" else "–") + word(days[-1])
+    else:
+        days_text = ("、" if lang == "zh" else ", ").join(word(d) for d in days)
+    sessions = ("、" if lang == "zh" else ", ").join(f"{a}–{b}" for a, b in hours["sessions"])
+    return t("hours", lang, days=days_text, sessions=sessions)
+
+
+REFUSALS = {  # the server's error code → the kiosk's own words (never the server's English message)
+    "already_has_ticket": "already_has_ticket", "already_checked_in": "already_checked_in",
+    "appointment_not_found": "appointment_not_found", "too_early": "appointment_early",
+    "wrong_day": "appointment_other_day", "bad_slot": "appointment_not_found",
+    "unknown_matter": "refused_service", "unknown_category": "refused_service",
+    "category_mismatch": "refused_service", "category_required": "refused_service",
+    "unauthenticated": "refused_device", "forbidden": "refused_device",
+    "storage_unavailable": "try_again", "abandoned": "try_again", "idempotency_key_reused": "try_again",
+    "appointment_not_booked": "appointment_not_found", "storage_full": "refused",
+}
+
+
+def refusal_text(code: str, lang: str = "zh", hall: dict[str, Any] | None = None) -> str:
+    """Why no ticket, in the screen's language, from the server's error code; codes the kiosk
+    does not know get a calm generic sentence, never the server's (English) message."""
+    if code == "hall_closed":
+        return t("hall_closed", lang, detail=hours_text((hall or {}).get("hours"), lang)).strip()
+    return t(REFUSALS.get(code, "refused"), lang)
+
+
+def printer_text(state: str, lang: str = "zh") -> str:
+    """A printer state in words; a state this kiosk has no words for is a fault, not a crash."""
+    key = f"printer_{state}"
+    return t(key if key in STRINGS else "printer_error", lang)
+
+
+# The ID-card reader's state as last reported by hw.idcard.CardWatcher: the kiosk's card messages
+# follow it (never a timer). "card": a card was read; "no_card"; "torn": a card was found but not
+# read whole (lifted or moved); "fault": the reader answers nonsense; "gone": no reader;
+# "invalid": the card's data fails its check (a message screen says so).
+READER_STATES = {"torn_read": "torn", "bad_frame": "fault", "reader_error": "fault", "reader_gone": "gone",
+                 "invalid_id": "invalid", "card_data": "invalid"}
+
+
+def reader_state(event: str) -> str:
+    """The reader's state after one report: 'card', 'removed' or an hw.idcard.error_kind."""
+    if event == "card":
+        return "card"
+    if event == "removed":
+        return "no_card"
+    return READER_STATES.get(event, "fault")
+
+
+def card_note(reader: str, holding_card: bool) -> str | None:
+    """The banner's card message (an i18n key), or None. While the kiosk holds a card's data the
+    banner shows that card (what the reader does next does not unmake a good read); otherwise it
+    says what is wrong with the reader now."""
+    if holding_card:
+        return "card_read"
+    return {"torn": "card_error", "fault": "reader_fault", "gone": "reader_gone"}.get(reader)

@@ -27,7 +27,7 @@ from queue_server.client import ApiError, HallClient, ServerAway, person_key
 from queue_server.names import mask_name
 
 from .i18n import t
-from .logic import guide_sections, label, local_time, slip_of
+from .logic import guide_sections, label, local_time, refusal_text, slip_of
 from .slip import estimate_lines, ticket_bytes
 
 log = logging.getLogger("yimen.kiosk")
@@ -135,6 +135,17 @@ class KioskService:
     def windows_for(self, category: str) -> list[dict[str, Any]]:
         return [w for w in (self.hall or {}).get("windows", []) if category in w.get("serves", [])]
 
+    async def quote(self, category: str) -> dict[str, Any] | None:
+        """What a ticket taken now in `category` would be told (`GET /api/v1/queue` →
+        `queues[i].estimate`), for the confirm screen; None when the server cannot say."""
+        try:
+            data = await self.client.queue()
+        except (ServerAway, ApiError) as exc:
+            log.info("no quote for %s: %s", category, exc)
+            return None
+        found = next((q for q in (data or {}).get("queues", []) if q.get("code") == category), None)
+        return (found or {}).get("estimate")
+
     # ------------------------------------------------------------------ printer
 
     async def check_printer(self, reopen_now: bool = False) -> str:
@@ -233,12 +244,10 @@ class KioskService:
         return await self._deliver(issued)
 
     def _refused(self, exc: ApiError) -> Outcome:
-        if exc.code == "hall_closed":
-            detail = exc.message.split(";", 1)[-1].strip() if ";" in exc.message else exc.message
-            return Outcome("refused", t("hall_closed", self.lang, detail=detail), code=exc.code)
-        if exc.code == "already_has_ticket":
-            return Outcome("refused", t("already_has_ticket", self.lang), code=exc.code)
-        return Outcome("refused", t("refused", self.lang, message=exc.message), code=exc.code)
+        """In the kiosk's own words from the error code: the server's message is English for staff
+        and goes to the log only."""
+        log.info("ticket refused: %s", exc)
+        return Outcome("refused", refusal_text(exc.code, self.lang, self.hall), code=exc.code)
 
     async def _deliver(self, issued: dict[str, Any]) -> Outcome:
         """Print the slip of an issued ticket, or show it on screen and record why not. Whatever

@@ -18,11 +18,12 @@ class Style:
     number: int  # the ticket number on the result screen
     button_h: int  # dp
     tile_h: int  # dp
+    tile_min_h: int  # dp, the least a tile may shrink to when a page of tiles shares the space
     key_h: int  # dp, search letter keys
 
 
-NORMAL = Style(body=26, small=22, title=36, big=44, number=180, button_h=72, tile_h=170, key_h=64)
-ELDERLY = Style(body=38, small=32, title=50, big=60, number=240, button_h=120, tile_h=240, key_h=96)
+NORMAL = Style(body=26, small=22, title=36, big=44, number=180, button_h=72, tile_h=170, tile_min_h=120, key_h=64)
+ELDERLY = Style(body=38, small=32, title=50, big=60, number=240, button_h=120, tile_h=240, tile_min_h=160, key_h=96)
 
 # RGBA 0..1
 BG = (1.0, 1.0, 1.0, 1.0)
@@ -34,10 +35,15 @@ HELP = (0.70, 0.07, 0.07, 1.0)  # red, white text
 OK = (0.0, 0.40, 0.15, 1.0)  # green, white text
 BANNER = (0.55, 0.05, 0.05, 1.0)  # server/printer trouble, white text
 BAR = (0.92, 0.94, 0.97, 1.0)  # top/bottom bars, dark text
+WARN = (0.62, 0.0, 0.0, 1.0)  # warnings on the page (may not be served today), on BG
+DISABLED = (0.82, 0.83, 0.85, 1.0)  # a button that cannot be used now (server away, no printer)
+DISABLED_TEXT = (0.22, 0.22, 0.22, 1.0)
+HINT = (0.36, 0.36, 0.36, 1.0)  # a text field's hint; fields are BAR-coloured boxes
 
-PAIRS = {  # (foreground, background) pairs the screens use
+PAIRS = {  # (foreground, background) pairs the screens use; tests also check the live widgets
     "text": (TEXT, BG), "tile": (TILE_TEXT, TILE), "button": (TILE_TEXT, BUTTON), "help": (TILE_TEXT, HELP),
-    "ok": (TILE_TEXT, OK), "banner": (TILE_TEXT, BANNER), "bar": (TEXT, BAR),
+    "ok": (TILE_TEXT, OK), "banner": (TILE_TEXT, BANNER), "bar": (TEXT, BAR), "warn": (WARN, BG),
+    "disabled": (DISABLED_TEXT, DISABLED), "hint": (HINT, BAR), "field": (TEXT, BAR),
 }
 
 
@@ -50,6 +56,9 @@ def _lum(rgb: tuple[float, ...]) -> float:
 
 
 def contrast(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
-    """WCAG contrast ratio of two opaque colours (1–21)."""
+    """WCAG contrast ratio (1–21) of a colour on an opaque background; a translucent foreground
+    (RGBA with alpha < 1, as Kivy draws disabled text) is first blended onto the background."""
+    alpha = fg[3] if len(fg) > 3 else 1.0
+    fg = tuple(f * alpha + b * (1 - alpha) for f, b in zip(fg[:3], bg[:3], strict=True))
     a, b = sorted((_lum(fg), _lum(bg)), reverse=True)
     return (a + 0.05) / (b + 0.05)

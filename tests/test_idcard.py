@@ -22,6 +22,7 @@ from hw.idcard import (
     NoCard,
     ReaderGone,
     SerialCardReader,
+    TornRead,
     answer,
     basic_info,
     check_digit,
@@ -138,7 +139,7 @@ def test_no_card(fake):
         reader.close()
 
 
-@pytest.mark.parametrize("fault,error", [("checksum", FrameError), ("truncate", FrameError),
+@pytest.mark.parametrize("fault,error", [("checksum", TornRead), ("truncate", TornRead),
                                          ("bad_id", CardDataError), ("silent", ReaderGone)])
 def test_faults_are_typed_errors(fake, fault, error):
     fake.card, fake.fault = CARD, fault
@@ -210,7 +211,55 @@ def test_watcher_reports_card_removal_and_faults(fake):
         watcher.stop()
     cards = [v for k, v in events if k == "card"]
     assert cards == [CARD]  # one report per placed card, not one per poll
-    assert [v for k, v in events if k == "error"][0] == "bad_frame"
+    assert [v for k, v in events if k == "error"][0] == "torn_read"  # the card was found, then torn
+
+
+def _watch(fake):
+    events: list[tuple[str, object]] = []
+    seen = threading.Condition()
+
+    def note(kind):
+        def cb(*a):
+            with seen:
+                events.append((kind, a[0] if a else None))
+                seen.notify_all()
+        return cb
+
+    watcher = CardWatcher(lambda: SerialCardReader(fake.port, timeout_s=0.3), note("card"), note("removed"),
+                          note("error"), every_s=0.05)
+
+    def wait_for(*expected, timeout=10.0):
+        """Until the events end with `expected` (kind or (kind, value))."""
+        def tail_matches():
+            got = events[-len(expected):]
+            return len(got) == len(expected) and all(
+                e == g or e == g[0] for e, g in zip(expected, got, strict=True))
+        with seen:
+            assert seen.wait_for(tail_matches, timeout), events
+    watcher.start()
+    return watcher, events, wait_for
+
+
+def test_watcher_tells_a_torn_read_from_a_reader_talking_nonsense(fake):
+    """A card found and then not read whole is 'torn_read' (place it again); garbage from the
+    reader fails before any card is found and is 'bad_frame' (the reader, not the card)."""
+    watcher, events, wait_for = _watch(fake)
+    try:
+        fake.fault = "garbage"  # no card at all
+        wait_for(("error", "bad_frame"))
+        fake.fault = None
+        wait_for("removed")  # the reader answers "no card" again: said, so the screen can follow
+        fake.card, fake.fault = CARD, "truncate"
+        wait_for(("error", "torn_read"))
+        fake.fault = None
+        wait_for(("card", CARD))
+        fake.fault = "checksum"
+        wait_for(("error", "torn_read"))
+        fake.fault = None
+        wait_for(("card", CARD))  # the same card read well again is reported again
+    finally:
+        watcher.stop()
+    assert [k for k, _ in events].count("removed") == 1
 
 
 def test_basic_info_layout():

@@ -1,15 +1,14 @@
 """The kiosk's real Kivy screens, offscreen, driven by touches, against the real server on loopback.
 
 Kivy's Window is one per process, so each scenario runs this file as a script in its own process
-(`python tests/test_kiosk_app.py SCENARIO OUT URL TOKEN`); the pytest side keeps the real server
-running (and stops/starts it on request), then checks what the scenario recorded — widget state,
-screenshots — and what the server recorded.
+(`python tests/test_kiosk_app.py SCENARIO OUT URL TOKEN`, see tests/kiosk_harness.py); the pytest
+side keeps the real server running (and stops/starts it on request), then checks what the scenario
+recorded — widget state, screenshots — and what the server recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import time
@@ -17,36 +16,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.kiosk_harness import (
+    ROOT,
+    Driver,
+    fits_on_screen,
+    main,
+    open_windows,
+    png_ok,
+    start,
+    walk,
+)
+from tests.kiosk_harness import run as _run
+from tests.kiosk_harness import run_scenario as _run_scenario
 from tests.test_kiosk_service import live  # noqa: F401 - the loopback server fixture
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 async def run_scenario(name: str, live, out: Path, timeout_s: float = 60.0) -> dict:  # noqa: F811
-    """Run one scenario process; serve its stop/start requests; return its recorded results."""
-    out.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, KIVY_HOME=str(out / "kivy"), PYTHONPATH=str(ROOT))
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, name, str(out), live.url, live.token, cwd=str(ROOT), env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    done: set[str] = set()
-    waiter = asyncio.ensure_future(proc.communicate())
-    deadline = time.monotonic() + timeout_s
-    while not waiter.done():
-        for req in out.glob("req-*"):
-            action = req.name[4:]
-            if action not in done:
-                await (live.stop() if action.startswith("stop") else live.start())
-                done.add(action)
-                (out / f"ack-{action}").write_text("ok")
-        if time.monotonic() > deadline:
-            proc.kill()
-            break
-        await asyncio.sleep(0.05)
-    stdout, stderr = await waiter
-    (out / "stderr.txt").write_bytes(stderr)
-    assert proc.returncode == 0, stderr.decode(errors="replace")[-4000:]
-    return json.loads((out / "result.json").read_text())
+    return await _run_scenario(__file__, name, live, out, timeout_s)
+
 
 
 def screenshot_region_differs(real: str, tofu: str, box: list[int]) -> float:
@@ -61,21 +48,15 @@ def screenshot_region_differs(real: str, tofu: str, box: list[int]) -> float:
     return (diff.histogram()[255]) / (w * h)
 
 
-def png_ok(path: str) -> bool:
-    from PIL import Image
-
-    img = Image.open(path)
-    colours = img.convert("RGB").resize((64, 64)).getcolors(64 * 64)
-    return img.size[0] >= 1000 and colours is not None and len(colours) > 3
-
-
 async def test_tile_matter_guide_ticket_and_result(live, tmp_path):  # noqa: F811
+    open_windows(live, 1, 2, 3, 4, 5, 6, 7)
     r = await run_scenario("flow", live, tmp_path)
     assert r["tiles"][:3] == ["综合业务(个人)", "综合业务(企业)", "跨域通办"]  # the server's categories
     assert r["window_size"] == [1080, 1920]
     assert r["search_sfz"] == ["SFZ-001", "SFZ-002"] and r["search_none"] == []
     assert r["search_chars"] == ["HJ-001"]
     assert "申请材料" in r["guide_text"] and "设定依据" in r["guide_text"]
+    assert r["quote"] == ["现在取号，前面还有 0 人", "预计等候 0–2 分钟"]  # before the ticket is taken
     assert r["number"] == "D001" and r["ahead"] == "前面还有 0 人" and r["estimate"].startswith("预计等候")
     assert r["printed_lines_has_number"] and r["printed_qr"] == [r["status_url"]]
     # no tofu: the CJK font draws distinct glyphs where the fallback font draws identical boxes
@@ -87,6 +68,7 @@ async def test_tile_matter_guide_ticket_and_result(live, tmp_path):  # noqa: F81
     assert r["help_message"].startswith("已通知工作人员")
     assert [a.kind for a in live.service.hall.state.desk.alerts] == ["help"]
     assert live.service.hall.state.tickets["20261123-D001"].print_failure is None
+    assert r["contrast"] == {k: [] for k in r["contrast"]} and len(r["contrast"]) == 6
     for shot in r["screenshots"]:
         assert png_ok(shot), shot
 
@@ -108,6 +90,7 @@ async def test_elderly_mode_landscape_english_and_voice(live, tmp_path):  # noqa
     assert r["english_title"] == "Choose a service" and "Household registration" in " ".join(r["english_tiles"])
     assert r["number"].startswith("A") and r["priority"] is None
     assert r["result_fits"]  # the elderly result screen in landscape shows everything at once
+    assert r["contrast"] == {k: [] for k in r["contrast"]} and len(r["contrast"]) == 4
     for shot in r["screenshots"]:
         assert png_ok(shot), shot
 
@@ -124,6 +107,9 @@ async def test_printer_out_and_server_away(live, tmp_path):  # noqa: F811
     assert r["number_after"] == "A002" and r["printed_after"]
     assert r["maintenance"]["wrong_pin"] == "密码错误" and r["maintenance"]["reprinted"]
     assert r["maintenance"]["exited"]
+    # the disabled tiles, the banners, the ticket on screen, the PIN pad and the maintenance screen
+    assert r["checklist_disabled"]
+    assert r["contrast"] == {k: [] for k in r["contrast"]} and len(r["contrast"]) == 5
     for shot in r["screenshots"]:
         assert png_ok(shot), shot
 
@@ -131,6 +117,7 @@ async def test_printer_out_and_server_away(live, tmp_path):  # noqa: F811
 async def test_id_card_and_appointment_scanner(live, tmp_path):  # noqa: F811
     now = live.service.clock()
     live.service.run(lambda h, t: h.book("246810", now + 600, now + 2400, t, "A", None, None, "test"))
+    open_windows(live, 1, 2, 3, 4, 5, 6, 7)  # a ticket that can be served today is issued at once
     r = await run_scenario("devices", live, tmp_path)
     assert "张*" in r["banner_card"] and "张三丰" not in r["banner_card"]
     assert "110" in r["banner_card"] and "11010519491231002X" not in r["banner_card"]
@@ -180,124 +167,6 @@ async def test_yimen_kiosk_command_connects_and_stops_on_sigterm(live, tmp_path)
 # =========================================================================== the scenario process
 
 
-def _main() -> None:  # pragma: no cover - runs in the child process
-    import faulthandler
-
-    faulthandler.dump_traceback_later(50, exit=True)  # a hang shows where it hangs
-    name, out, url, token = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-    from yimen.kivy_env import prepare, register_cjk_font
-
-    prepare(home=out / "kivy", headless=True)
-    from kiosk.config import KioskConfig
-    from kiosk.run import configure_window
-
-    configure_window(KioskConfig(orientation=ORIENTATION.get(name, "portrait"), fullscreen=False))
-    register_cjk_font()
-    asyncio.run(SCENARIOS[name](out, url, token))
-
-
-class Driver:
-    def __init__(self, app, out: Path):
-        self.app, self.out = app, out
-        self.shots: list[str] = []
-        self.result: dict = {}
-
-    async def frames(self, n: int = 3) -> None:
-        for _ in range(n):
-            await asyncio.sleep(1 / 30)
-
-    async def tap(self, name: str, hold_s: float = 0.0) -> None:
-        from kivy.tests.common import UnitTestTouch
-
-        await self.frames(4)  # let the layout settle before aiming
-        w = self.app.w[name]
-        parent = w.parent
-        for _ in range(12):  # bring it into view when it sits in a scroll view
-            if parent is None:
-                break
-            if parent.__class__.__name__ == "ScrollView":
-                x0, y0 = w.to_window(w.x, w.y)
-                x1, y1 = w.to_window(w.right, w.top)
-                sx0, sy0 = parent.to_window(parent.x, parent.y)
-                sx1, sy1 = parent.to_window(parent.right, parent.top)
-                if not (sy0 <= y0 and y1 <= sy1):
-                    parent.scroll_to(w, padding=10, animate=False)
-                    await self.frames(4)
-                break
-            parent = parent.parent
-        x, y = w.to_window(*w.center)
-        self.result.setdefault("taps", []).append([name, round(x), round(y), self.app.sm.current])
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        await self.frames(2)
-        if hold_s:
-            await asyncio.sleep(hold_s)
-        touch.touch_up()
-        await self.frames(3)
-
-    async def until(self, pred, timeout: float = 15.0) -> None:
-        end = time.monotonic() + timeout
-        while not pred():
-            if time.monotonic() > end:
-                from kivy.core.window import Window
-
-                self.shot("timeout")
-                self.result["history"] = self.app.history
-                raise AssertionError(f"timed out waiting; screen={self.app.sm.current}; window={Window.size}")
-            await asyncio.sleep(0.05)
-        await self.frames(3)
-
-    async def screen(self, name: str, timeout: float = 15.0) -> None:
-        await self.until(lambda: self.app.sm.current == name, timeout)
-
-    def shot(self, name: str) -> None:
-        from kivy.core.window import Window
-
-        self.shots.append(Window.screenshot(name=str(self.out / f"{name}.png")))
-
-    async def request(self, action: str) -> None:
-        """Ask the pytest side to stop/start the server, and wait until it did."""
-        (self.out / f"req-{action}").write_text("1")
-        await self.until(lambda: (self.out / f"ack-{action}").exists(), 20)
-
-    def finish(self) -> None:
-        self.result["screenshots"] = self.shots
-        (self.out / "result.json").write_text(json.dumps(self.result, ensure_ascii=False, default=str))
-
-
-async def _start(out: Path, url: str, token: str, **cfg_kw):
-    from hw.printer import FakePrinter
-    from kiosk.app import KioskApp, Speaker
-    from kiosk.config import KioskConfig
-    from kiosk.service import KioskService
-    from queue_server.client import HallClient
-
-    cfg = KioskConfig(server=url, token=token, fullscreen=False, admin_pin="2468", **cfg_kw)
-    client = HallClient(url, token, timeout_s=1.0)
-    service = KioskService(client, FakePrinter(), lang=cfg.lang)
-    speaker = None
-    if cfg.voice_pack == "" and cfg.audio == "sink":
-        from hw.voice import EspeakRenderer, Voice, WavSink
-
-        speaker = Speaker(Voice(out / "voice-cache", renderer=EspeakRenderer()), WavSink(out / "played"))
-    await service.connect()
-    await service.check_printer()
-    app = KioskApp(service, cfg, speaker=speaker)
-    keeper = asyncio.ensure_future(service.keep_connected(every_s=0.3, retry_s=0.2))
-    return app, service, keeper
-
-
-async def _run(app, keeper, body) -> None:
-    async def drive() -> None:
-        try:
-            await body()
-        finally:
-            keeper.cancel()
-            app.stop()
-
-    await asyncio.gather(app.async_run(async_lib="asyncio"), drive())
-
-
 def _texture_pixels(text: str, font: str | None) -> bytes:
     from kivy.core.text import Label as CoreLabel
 
@@ -318,7 +187,7 @@ def _diff(a: bytes, b: bytes) -> float:
 async def scenario_flow(out: Path, url: str, token: str) -> None:
     import kivy
 
-    app, service, keeper = await _start(out, url, token, result_seconds=1.5)
+    app, service, keeper = await start(out, url, token, result_seconds=1.5)
     d = Driver(app, out)
     r = d.result
 
@@ -330,6 +199,7 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
         r["window_size"] = list(Window.size)
         r["tiles"] = [app.w[f"tile_{c['code']}"].text for c in service.categories()]
         d.shot("home_portrait")
+        d.check_contrast("home")
         # tofu check: Roboto (no CJK) draws every Han character as the same box
         roboto = str(Path(kivy.__file__).parent / "data" / "fonts" / "Roboto-Regular.ttf")
         r["tofu_identical"] = _texture_pixels("一门", roboto) == _texture_pixels("便民", roboto)
@@ -351,6 +221,7 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
             await d.tap(f"key_{ch}")
         r["search_sfz"] = [m["code"] for m in app.found]
         d.shot("matters_search")
+        d.check_contrast("matters")
         await d.tap("key_Q")
         r["search_none"] = [m["code"] for m in app.found]
         app.w["search"].text = "出生"  # characters typed on a keyboard / IME
@@ -363,9 +234,13 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
         grid = app.w["guide"].children[0]
         r["guide_text"] = " ".join(getattr(c, "text", "") for c in reversed(grid.children))
         d.shot("guide")
+        d.check_contrast("guide")
         await d.tap("take_ticket")
         await d.screen("confirm")
+        await d.until(lambda: "quote_wait" in app.w and "分钟" in app.w["quote_wait"].text)
+        r["quote"] = [app.w[n].text for n in ("quote_ahead", "quote_wait")]
         d.shot("confirm")
+        d.check_contrast("confirm")
         await d.tap("confirm")
         await d.screen("result")
         r["number"] = app.w["number"].text
@@ -376,6 +251,7 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
         r["printed_lines_has_number"] = "D001" in printed.lines
         r["printed_qr"] = printed.qr
         d.shot("result")
+        d.check_contrast("result")
         # hold a finger on the screen well past the timeout: it must stay
         from kivy.tests.common import UnitTestTouch
 
@@ -390,6 +266,7 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
         await d.screen("message")
         r["help_message"] = app.w["message"].text
         d.shot("help")
+        d.check_contrast("message")
 
     try:
         await _run(app, keeper, body)
@@ -397,30 +274,8 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
         d.finish()
 
 
-def fits_on_screen(app) -> bool:
-    """Every text of the current screen lies inside the screen area (nothing cut off)."""
-    from kivy.uix.label import Label
-
-    sm = app.sm
-    _, bottom = sm.to_window(sm.x, sm.y)
-    _, top = sm.to_window(sm.x, sm.top)
-    for w in _walk(sm.current_screen):
-        if isinstance(w, Label) and w.text:
-            _, y0 = w.to_window(w.x, w.y)
-            _, y1 = w.to_window(w.x, w.top)
-            if y0 < bottom - 1 or y1 > top + 1:
-                return False
-    return True
-
-
-def _walk(widget):
-    yield widget
-    for child in widget.children:
-        yield from _walk(child)
-
-
 async def scenario_elderly(out: Path, url: str, token: str) -> None:
-    app, service, keeper = await _start(out, url, token, orientation="landscape", audio="sink",
+    app, service, keeper = await start(out, url, token, orientation="landscape", audio="sink",
                                         idle_home_seconds=3.0)
     d = Driver(app, out)
     r = d.result
@@ -430,7 +285,7 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         from kivy.uix.button import Button
         from kivy.uix.label import Label
 
-        widgets = [w for w in _walk(app.root_box) if isinstance(w, Label) and w.text and w.get_root_window()]
+        widgets = [w for w in walk(app.root_box) if isinstance(w, Label) and w.text and w.get_root_window()]
         fonts = [w.font_size for w in widgets if w.text]
         buttons = [w.height / dp(1) for w in widgets if isinstance(w, Button)]
         return min(fonts), min(buttons)
@@ -450,6 +305,7 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         r["elderly_button_text"] = app.w["elderly"].text
         r["min_font_px"], r["min_button_dp"] = sizes()
         d.shot("home_elderly_landscape")
+        d.check_contrast("home_elderly")
         await d.tap("tile_A")
         await d.screen("matters")
         await asyncio.sleep(4.5)  # an elderly person takes their time: no timeout
@@ -457,7 +313,8 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         f, b = sizes()
         r["min_font_px"], r["min_button_dp"] = min(r["min_font_px"], f), min(r["min_button_dp"], b)
         d.shot("matters_elderly")
-        await d.tap("matter_MZ-004")
+        d.check_contrast("matters_elderly")
+        await d.choose("matter_MZ-004", "matter_list")
         await d.screen("guide")
         f, b = sizes()
         r["min_font_px"], r["min_button_dp"] = min(r["min_font_px"], f), min(r["min_button_dp"], b)
@@ -469,6 +326,7 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         r["priority"] = app.w["priority"].text if "priority" in app.w and app.w["priority"].get_root_window() else None
         r["result_fits"] = fits_on_screen(app)
         d.shot("result_elderly")
+        d.check_contrast("result_elderly")
         await d.until(lambda: len(app.speaker.audio.played) >= 2, 20)
         r["spoken"] = list(app.speaker.spoken)
         import wave
@@ -489,6 +347,7 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         r["english_title"] = app.w["title"].text
         r["english_tiles"] = [app.w[f"tile_{c['code']}"].text for c in service.categories()]
         d.shot("home_elderly_english")
+        d.check_contrast("home_elderly_english")
 
     try:
         await _run(app, keeper, body)
@@ -497,7 +356,7 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
 
 
 async def scenario_trouble(out: Path, url: str, token: str) -> None:
-    app, service, keeper = await _start(out, url, token)
+    app, service, keeper = await start(out, url, token)
     d = Driver(app, out)
     r = d.result
 
@@ -510,6 +369,9 @@ async def scenario_trouble(out: Path, url: str, token: str) -> None:
         await d.screen("matters")
         await d.tap("matter_JY-002")
         await d.screen("guide")
+        r["checklist_disabled"] = app.w["print_checklist"].disabled
+        d.shot("guide_no_printer")
+        d.check_contrast("guide_no_printer")  # the disabled checklist button under the banner
         await d.tap("take_ticket")
         await d.tap("confirm")
         await d.screen("result")
@@ -518,6 +380,7 @@ async def scenario_trouble(out: Path, url: str, token: str) -> None:
         r["qr_shown"] = "qr" in app.w and app.w["qr"].get_root_window() is not None
         r["on_screen_message"] = app.w["result_message"].text
         d.shot("ticket_on_screen")
+        d.check_contrast("ticket_on_screen")
         await d.tap("done")
         await d.screen("home")
         service.printer.fake.state = "ok"
@@ -527,6 +390,7 @@ async def scenario_trouble(out: Path, url: str, token: str) -> None:
         r["banner_away"] = app.banner.text
         r["tiles_disabled_away"] = app.w["tile_A"].disabled
         d.shot("server_away")
+        d.check_contrast("server_away")
         await d.tap("tile_A")
         r["screen_after_tap_away"] = app.sm.current
         await d.request("start-1")
@@ -553,10 +417,12 @@ async def scenario_trouble(out: Path, url: str, token: str) -> None:
         for k in "1111✓":
             await d.tap(f"pin_{k}")
         m["wrong_pin"] = app.w["pin_dots"].text
+        d.check_contrast("pin")
         for k in "2468✓":
             await d.tap(f"pin_{k}")
         await d.screen("admin")
         d.shot("maintenance")
+        d.check_contrast("maintenance")
         before = service.printer.fake.printed().lines.count("A002")
         await d.tap("reprint")
         await d.until(lambda: service.printer.fake.printed().lines.count("A002") == before + 1)
@@ -582,7 +448,7 @@ async def scenario_devices(out: Path, url: str, token: str) -> None:
 
     reader = FakeCardReader()
     scans: list[list] = []
-    app, service, keeper = await _start(out, url, token, idcard=reader.port, scanner="/dev/input/fake",
+    app, service, keeper = await start(out, url, token, idcard=reader.port, scanner="/dev/input/fake",
                                         card_forget_seconds=30)
 
     def open_scanner(path):
@@ -666,6 +532,6 @@ SCENARIOS = {"flow": scenario_flow, "elderly": scenario_elderly, "trouble": scen
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    _main()
+    main(SCENARIOS, ORIENTATION)
 else:
     pytestmark = pytest.mark.slow

@@ -12,19 +12,30 @@ from kiosk import style
 from kiosk.config import ConfigError, load
 from kiosk.i18n import STRINGS, t
 from kiosk.logic import (
+    REFUSALS,
     age_on,
+    card_note,
+    estimate_lines,
     guide_sections,
+    hours_text,
     idle_home_due,
     mask_id,
     matches,
     may_clear,
     pinyin_keys,
+    printer_text,
+    quote_needs_a_look,
+    reader_state,
+    refusal_text,
+    result_hold_s,
     search,
     slip_of,
+    spoken,
     spoken_number,
     windows_text,
 )
 from queue_server.names import mask_name
+from tests.conftest import at
 
 MATTERS = [
     {"code": "SHBX-001", "name": "城乡居民基本养老保险参保登记", "name_en": "Pension enrolment"},
@@ -161,3 +172,116 @@ def test_kiosk_help():
         assert flag in out.stdout
     bench = subprocess.run([sys.executable, "-m", "kiosk.bench", "--help"], capture_output=True, text=True)
     assert bench.returncode == 0 and "--bauds" in bench.stdout
+
+
+# ---------------------------------------------------------------------- what a ticket is told
+
+OPEN = {"ahead": 2, "wait_s": 540.0, "low_min": 5, "high_min": 14, "open_now": True, "opens_at": None,
+        "beyond_closing": False, "closes_at": at("2026-11-23 17:00")}
+
+
+def texts(lines):
+    return [text for _, text in lines]
+
+
+def test_estimate_lines_before_and_after_issue():
+    assert estimate_lines(OPEN, "zh", issued=False) == [("ahead", "现在取号，前面还有 2 人"),
+                                                        ("wait", "预计等候 5–14 分钟")]
+    assert texts(estimate_lines(OPEN)) == ["前面还有 2 人", "预计等候 5–14 分钟"]
+    assert texts(estimate_lines(OPEN, "en")) == ["2 people ahead", "Estimated wait 5–14 min"]
+
+
+def test_no_open_window_promises_no_time():
+    """A2: 暂无窗口办理 when no window serving it is open; the expected start when it is known."""
+    closed = {**OPEN, "open_now": False, "wait_s": None, "low_min": None, "high_min": None}
+    assert texts(estimate_lines(closed, issued=False)) == ["现在取号，前面还有 2 人", "暂无窗口办理"]
+    lunch = {**OPEN, "open_now": False, "opens_at": at("2026-11-23 13:30"), "low_min": 80, "high_min": 95}
+    assert texts(estimate_lines(lunch))[1] == "预计 13:30 开始办理"  # no range: nothing is promised
+    assert texts(estimate_lines(lunch, "en"))[1] == "Serving expected to start at 13:30"
+    tomorrow = {**lunch, "opens_at": at("2026-11-24 08:30")}
+    assert texts(estimate_lines(tomorrow))[1] == "预计 11月24日 08:30 开始办理"
+    assert texts(estimate_lines({**tomorrow, "closes_at": None}, "en"))[1] == \
+        "Serving expected to start at 24 Nov 08:30"
+
+
+def test_beyond_closing_is_a_warning_that_still_lets_the_person_take_a_ticket():
+    """A3: said before issuing (the person may still take it) and on the ticket."""
+    late = {**OPEN, "beyond_closing": True}
+    assert estimate_lines(late, issued=False)[-1] == ("warn", "今天 17:00 停止办理，现在取号可能当天轮不到，您仍可取号")
+    assert estimate_lines(late)[-1] == ("warn", "今天 17:00 停止办理，您的号可能当天轮不到")
+    assert estimate_lines({**late, "closes_at": None}, "en")[-1] == ("warn", "Your ticket may not be called today")
+    assert quote_needs_a_look(late) and quote_needs_a_look({**OPEN, "open_now": False})
+    assert quote_needs_a_look(None) and not quote_needs_a_look(OPEN)
+
+
+@pytest.mark.parametrize("field", ["ahead", "wait_s", "low_min", "high_min", "opens_at", "closes_at"])
+@pytest.mark.parametrize("open_now", [True, False])
+def test_a_null_field_never_breaks_the_lines(field, open_now):
+    """D5: every field may be null; the screen shows what is known and never the word None."""
+    est = {**OPEN, "open_now": open_now, "beyond_closing": True, field: None}
+    for lang in ("zh", "en"):
+        for issued in (True, False):
+            lines = estimate_lines(est, lang, issued)
+            assert lines and all(text and "None" not in text for _, text in lines)
+    assert texts(estimate_lines({**OPEN, "high_min": None})) == ["前面还有 2 人", "预计等候 5 分钟以上"]
+    assert texts(estimate_lines({**OPEN, "low_min": None, "high_min": None}))[1] == "暂时无法估计等候时间"
+    assert texts(estimate_lines(None)) == ["暂时无法估计等候时间"]
+    assert texts(estimate_lines({})) == ["暂时无法估计等候时间"]
+
+
+def test_spoken_lines_read_the_range_in_words():
+    assert spoken("预计等候 5–14 分钟") == "预计等候 5到14 分钟"
+    assert spoken("Estimated wait 5–14 min", "en") == "Estimated wait 5 to 14 min"
+
+
+def test_an_on_screen_ticket_stays_at_least_a_minute():
+    """E1: the person's only copy (not printed) stays ≥ 60 s without a touch; a printed one as set."""
+    assert result_hold_s("on_screen", False, 10, 30) == 60
+    assert result_hold_s("on_screen", True, 10, 90) == 90
+    assert result_hold_s("printed", False, 10, 30) == 10
+    assert result_hold_s("printed", True, 10, 30) == 30
+
+
+# ---------------------------------------------------------------------- words, not server English
+
+HOURS = {"days": [1, 2, 3, 4, 5], "sessions": [["08:30", "12:00"], ["13:30", "17:00"]]}
+
+
+def test_hours_in_words():
+    assert hours_text(HOURS) == "办理时间：周一至周五 08:30–12:00、13:30–17:00"
+    assert hours_text(HOURS, "en") == "Opening hours: Mon–Fri 08:30–12:00, 13:30–17:00"
+    assert hours_text({"days": [1, 3, 6], "sessions": [["09:00", "12:00"]]}) == "办理时间：周一、周三、周六 09:00–12:00"
+    assert hours_text(None) == ""
+
+
+@pytest.mark.parametrize("code", sorted(REFUSALS) + ["hall_closed", "not_json", "http_error", "something_new"])
+def test_every_refusal_is_in_the_screen_s_language(code):
+    zh = refusal_text(code, "zh", {"hours": HOURS})
+    assert zh and not any("a" <= c.lower() <= "z" for c in zh), zh  # never the server's English
+    en = refusal_text(code, "en", {"hours": HOURS})
+    assert en.isascii() or "–" in en
+    assert refusal_text("hall_closed", "zh", {"hours": HOURS}) == \
+        "现在不是办理时间，不能取号。办理时间：周一至周五 08:30–12:00、13:30–17:00"
+    assert refusal_text("hall_closed", "zh", None) == "现在不是办理时间，不能取号。"
+
+
+def test_a_printer_state_without_words_is_a_fault_not_a_crash():
+    assert printer_text("out") == "缺纸" and printer_text("reconnecting") == "故障"
+    assert printer_text("reconnecting", "en") == "fault"
+
+
+# ---------------------------------------------------------------------- the ID-card messages
+
+
+def test_card_messages_follow_the_reader():
+    """E3: a good read after a torn one shows the card, not the torn-read note; a removed card
+    leaves nothing behind; a reader talking nonsense is the reader's fault, not the person's."""
+    assert card_note(reader_state("torn_read"), holding_card=False) == "card_error"
+    assert card_note(reader_state("card"), holding_card=True) == "card_read"
+    assert card_note(reader_state("removed"), holding_card=False) is None
+    assert card_note(reader_state("bad_frame"), holding_card=False) == "reader_fault"
+    assert card_note(reader_state("reader_error"), holding_card=False) == "reader_fault"
+    assert card_note(reader_state("reader_gone"), holding_card=False) == "reader_gone"
+    assert card_note(reader_state("invalid_id"), holding_card=False) is None  # a message screen says it
+    assert card_note(reader_state("torn_read"), holding_card=True) == "card_read"  # a good read stands
+    assert card_note(reader_state("card"), holding_card=False) is None  # used for a ticket: forgotten

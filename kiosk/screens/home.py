@@ -1,0 +1,63 @@
+"""Home: the hall's categories as big tiles, exactly as the server lists them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+
+from .. import style as st
+from ..i18n import t
+from ..logic import label
+from .base import KioskScreen
+from .pager import Pager
+
+log = logging.getLogger("yimen.kiosk.app")
+
+
+class HomeScreen(KioskScreen):
+    """Standard mode: a scrolling grid. Elderly mode: pages that always fit (every tile whole)."""
+
+    def fill(self, box: BoxLayout) -> None:
+        app = self.app
+        app._home_built_online = app.service.server_ok
+        box.add_widget(app.label(t("title", app.lang), app.s.title, name="title", bold=True, halign="center"))
+        box.add_widget(app.label(t("card_prompt" if app.card else "home_hint", app.lang), app.s.body,
+                                 name="hint", halign="center"))
+        landscape = app.cfg.orientation == "landscape"
+        categories = app.service.categories()
+        if app.elderly:
+            box.add_widget(Pager(app, "tiles", categories, self.tile, cols=3 if landscape else 1,
+                                 row_h=app.s.tile_min_h, max_row_h=app.s.tile_h))
+        else:
+            sv, grid = app.scroller("tiles")
+            grid.cols = 3 if landscape else 2
+            for cat in categories:
+                grid.add_widget(self.tile(cat))
+            box.add_widget(sv)
+        app.say("say_home")
+
+    def tile(self, cat: dict[str, Any]) -> Button:
+        app = self.app
+        tile = app.button(label(cat, app.lang), f"tile_{cat['code']}", lambda: self.pick_category(cat),
+                          bg=st.TILE, size=app.s.title, height=dp(app.s.tile_h))
+        tile.disabled = not app.service.server_ok
+        return tile
+
+    def pick_category(self, cat: dict[str, Any]) -> None:
+        app = self.app
+        app.category, app.query, app.keys_shown = cat, "", False
+
+        async def load() -> None:
+            try:
+                app.matters = await app.service.matters(cat["code"])
+            except Exception as exc:  # noqa: BLE001 - ServerAway/ApiError: say so, stay calm
+                log.warning("matters of %s: %s", cat["code"], exc)
+                app.tell(lambda lang: t("server_away", lang, n=max(1, app.service.attempts)))
+                return
+            app.show("matters")
+
+        app.spawn(load())
