@@ -30,9 +30,8 @@ from hw.escpos_bytes import PROFILE
 from hw.printer import EscPosPrinter, PtyPrinter
 from queue_server.client import HallClient
 
-from .logic import slip_of
 from .service import KioskService
-from .slip import ticket_bytes
+from .slip import slip_of, ticket_bytes
 
 ALWAYS_OPEN = """
 [hours]

@@ -39,6 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "your_number": ("您的号码", "Your number"),
     "ahead": ("前面还有 {n} 人", "{n} people ahead"),
     "estimate": ("预计等候 {lo}–{hi} 分钟", "Estimated wait {lo}–{hi} min"),
+    "estimate_one": ("预计等候 {n} 分钟", "Estimated wait {n} min"),
     "estimate_over": ("预计等候 {lo} 分钟以上", "Estimated wait over {lo} min"),
     "estimate_within": ("预计等候 {hi} 分钟以内", "Estimated wait up to {hi} min"),
     "no_estimate": ("暂时无法估计等候时间", "No wait estimate at the moment"),

@@ -16,7 +16,6 @@ from queue_server.spoken import (
 )
 
 from .i18n import STRINGS, t
-from .slip import TicketSlip
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -116,26 +115,6 @@ def clock_time(epoch: float, today_of: float) -> str:
     return when.strftime("%H:%M" if when.date() == today.date() else "%m-%d %H:%M")
 
 
-def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
-    """The printed slip from the server's answer to an issue: numbers and windows, never a person.
-    Every field of the estimate may be null (docs/api.md): the slip then says less, never breaks."""
-    service = (issued.get("matter") or {}).get("name") or issued["category"]["name"]
-    est = issued.get("estimate") or {}
-    ahead = issued.get("ahead") if issued.get("ahead") is not None else est.get("ahead")
-    taken = float(issued["issued_at"])
-    opens = est.get("opens_at")
-    return TicketSlip(
-        hall=issued.get("hall") or "", number=issued["number"], service=service,
-        windows=windows_text(issued.get("windows") or [], lang), ahead=_int(ahead),
-        wait_low_min=_int(est.get("low_min")), wait_high_min=_int(est.get("high_min")),
-        issued_at=local_time(taken), status_url=issued.get("status_url"),
-        note=issued.get(f"note_{lang}") or issued.get("note") or "", supervision_phone=issued.get("supervision_phone") or "12345",
-        priority=bool(issued.get("priority")), open_now=bool(est.get("open_now", True)),
-        opens_at=None if opens is None else clock_time(float(opens), taken),
-        beyond_closing=bool(est.get("beyond_closing", False)),
-    )
-
-
 def mask_id(id_number: str) -> str:
     """First 3 and last 2 characters: enough for the person to recognise their card."""
     s = id_number.strip()
@@ -190,8 +169,10 @@ def estimate_lines(est: dict[str, Any] | None, lang: str = "zh", issued: bool = 
     confirm screen's quote for a ticket taken now). Every field may be null (docs/api.md, "The
     estimate"): a missing number is left out, never shown as "None".
 
-    No time is promised when no window serving the category is open: 暂无窗口办理, or when serving
-    is expected to start. `opens_at` gets a date when it is not today (after `closes_at`)."""
+    No time is promised when no window serving the category is open during a session (暂无窗口办理);
+    before opening or at lunch, when serving is expected to start and the wait counted from now.
+    `opens_at` gets a date when it is not today (after `closes_at`). The slip prints these same
+    lines (kiosk/slip.py), so paper and screen never differ."""
     if not est:
         return [("wait", t("no_estimate", lang))]
     lines: list[tuple[str, str]] = []
@@ -200,20 +181,22 @@ def estimate_lines(est: dict[str, Any] | None, lang: str = "zh", issued: bool = 
         lines.append(("ahead", t("ahead" if issued else "quote_ahead", lang, n=int(ahead))))
     lo, hi = est.get("low_min"), est.get("high_min")
     opens_at, closes_at = est.get("opens_at"), est.get("closes_at")
-    if est.get("open_now") is False:
-        if opens_at is not None:
+    opening_later = est.get("open_now") is False
+    if opening_later and opens_at is None:  # a session is on and no window serves it: no time promised
+        lines.append(("wait", t("no_window", lang)))
+    else:
+        if opening_later:  # before opening or at lunch: when serving starts, then the wait from now
             other_day = closes_at is None or float(opens_at) >= float(closes_at)
             lines.append(("wait", t("opens_at", lang, time=_clock(float(opens_at), other_day, lang))))
-        else:
-            lines.append(("wait", t("no_window", lang)))
-    elif lo is not None and hi is not None:
-        lines.append(("wait", t("estimate", lang, lo=int(lo), hi=int(hi))))
-    elif lo is not None:
-        lines.append(("wait", t("estimate_over", lang, lo=int(lo))))
-    elif hi is not None:
-        lines.append(("wait", t("estimate_within", lang, hi=int(hi))))
-    else:
-        lines.append(("wait", t("no_estimate", lang)))
+        if lo is not None and hi is not None:
+            lines.append(("wait", t("estimate", lang, lo=int(lo), hi=int(hi)) if lo != hi
+                          else t("estimate_one", lang, n=int(lo))))
+        elif lo is not None:
+            lines.append(("wait", t("estimate_over", lang, lo=int(lo))))
+        elif hi is not None:
+            lines.append(("wait", t("estimate_within", lang, hi=int(hi))))
+        elif not opening_later:
+            lines.append(("wait", t("no_estimate", lang)))
     if est.get("beyond_closing"):
         body = t("late_ticket" if issued else "late_quote", lang)
         if closes_at is not None:

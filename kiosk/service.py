@@ -27,8 +27,8 @@ from queue_server.client import ApiError, HallClient, ServerAway, person_key
 from queue_server.names import mask_name
 
 from .i18n import t
-from .logic import guide_sections, label, local_time, refusal_text, slip_of
-from .slip import estimate_lines, ticket_bytes
+from .logic import guide_sections, label, local_time, refusal_text
+from .slip import slip_of, ticket_bytes
 
 log = logging.getLogger("yimen.kiosk")
 
@@ -255,7 +255,7 @@ class KioskService:
         self.last_issued = issued
         try:
             slip = slip_of(issued, self.lang)
-            lines = estimate_lines(slip, self.lang)
+            lines = [text for _, text in slip.told]
             data = ticket_bytes(slip, self.printer.cols if self.printer else 32, self.lang)
         except Exception as exc:  # noqa: BLE001 - an answer the slip cannot be made from must not lose the ticket
             log.exception("slip of ticket %s could not be built", issued.get("number"))

@@ -1,7 +1,8 @@
 """The ticket slip: what it says, in the kiosk's language, and how it sits on the paper.
 
-Pure: `ticket_bytes` turns a `TicketSlip` into ESC/POS bytes (hw.escpos_bytes does the bytes);
-`estimate_lines` is the same estimate in words for the screen, so paper and screen never differ.
+Pure: `slip_of` reads the server's answer to an issue, `ticket_bytes` turns the slip into ESC/POS
+bytes (hw.escpos_bytes does the bytes). The estimate is worded by `logic.estimate_lines`, the same
+lines the screen shows, so paper and screen never differ.
 Every text here is GB2312-safe (tests/test_slip.py encodes each one), and anything that comes from
 the hall (its name, matter names, the note) is made printable by the builder.
 """
@@ -9,62 +10,53 @@ the hall (its name, matter names, the note) is made printable by the builder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hw.escpos_bytes import SlipBuilder
+
+from .logic import estimate_lines, local_time, windows_text
 
 
 @dataclass(frozen=True)
 class TicketSlip:
-    """What a ticket slip shows (domain §4): no personal data, ever.
-
-    The estimate follows the server's contract: the range is None when none can be given;
-    `open_now` False means no window that serves the ticket is open, and `opens_at` (already
-    "HH:MM" in the hall's time) says when serving is expected to start, None when unknown.
-    """
+    """What a ticket slip shows (domain §4): no personal data, ever. `told` is the estimate in words
+    as (kind, text) lines — people ahead, the wait, and warnings (kind 'warn', printed bold)."""
 
     hall: str
     number: str
     service: str
     windows: str
-    ahead: int | None
-    wait_low_min: int | None
-    wait_high_min: int | None
+    told: tuple[tuple[str, str], ...]
     issued_at: str
     status_url: str | None  # None: the server knows no address a phone can reach; no QR then
     note: str = ""
     supervision_phone: str = "12345"
     priority: bool = False
-    open_now: bool = True
-    opens_at: str | None = None
-    beyond_closing: bool = False
 
 
 SLIP_TEXTS: dict[str, dict[str, str]] = {
-    "zh": {"service": "办理事项：", "windows": "办理窗口：", "ahead": "前面还有 {n} 人",
-           "wait": "预计等候 {span} 分钟", "opens_at": "预计 {at} 开始办理", "no_window": "暂无窗口办理",
-           "beyond_closing": "今日可能无法办理", "time": "取号时间：", "valid": "当日有效",
+    "zh": {"service": "办理事项：", "windows": "办理窗口：", "time": "取号时间：", "valid": "当日有效",
            "scan": "扫码查看排队进度", "phone": "监督电话：", "priority": "【绿色通道】"},
-    "en": {"service": "Service: ", "windows": "Go to: ", "ahead": "{n} people ahead",
-           "wait": "Estimated wait {span} min", "opens_at": "Service expected from {at}",
-           "no_window": "No window open for this service now", "beyond_closing": "May not be served today",
-           "time": "Taken: ", "valid": "Valid today only", "scan": "Scan to follow your ticket",
-           "phone": "Supervision: ", "priority": "[Priority]"},
+    "en": {"service": "Service: ", "windows": "Go to: ", "time": "Taken: ", "valid": "Valid today only",
+           "scan": "Scan to follow your ticket", "phone": "Supervision: ", "priority": "[Priority]"},
 }
 
 
-def estimate_lines(slip: TicketSlip, lang: str = "zh") -> list[str]:
-    """The estimate in words: when serving starts (or that no window serves it now), the wait
-    range when there is one, and the warning when it may not be served today."""
-    lab = SLIP_TEXTS[lang]
-    lines = []
-    if not slip.open_now:
-        lines.append(lab["opens_at"].format(at=slip.opens_at) if slip.opens_at else lab["no_window"])
-    lo, hi = slip.wait_low_min, slip.wait_high_min
-    if lo is not None and hi is not None:
-        lines.append(lab["wait"].format(span=f"{lo}" if lo == hi else f"{lo}-{hi}"))
-    if slip.beyond_closing:
-        lines.append(lab["beyond_closing"])
-    return lines
+def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
+    """The printed slip from the server's answer to an issue: numbers and windows, never a person.
+    Every field of the estimate may be null (docs/api.md): the slip then says less, never breaks."""
+    service = (issued.get("matter") or {}).get("name") or issued["category"]["name"]
+    est = dict(issued.get("estimate") or {})
+    if issued.get("ahead") is not None:
+        est["ahead"] = issued["ahead"]
+    return TicketSlip(
+        hall=issued.get("hall") or "", number=issued["number"], service=service,
+        windows=windows_text(issued.get("windows") or [], lang),
+        told=tuple(estimate_lines(est or None, lang, issued=True)),
+        issued_at=local_time(float(issued["issued_at"])), status_url=issued.get("status_url"),
+        note=issued.get(f"note_{lang}") or issued.get("note") or "",
+        supervision_phone=issued.get("supervision_phone") or "12345", priority=bool(issued.get("priority")),
+    )
 
 
 def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
@@ -77,10 +69,8 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
     if slip.priority:
         b.line(lab["priority"])
     b.size(4, 4).bold().line(slip.number, scale=4).bold(False).size()
-    if slip.ahead is not None:
-        b.line(lab["ahead"].format(n=slip.ahead))
-    for text in estimate_lines(slip, lang):
-        if text == lab["beyond_closing"]:
+    for kind, text in slip.told:
+        if kind == "warn":
             b.bold().line(text).bold(False)
         else:
             b.line(text)

@@ -29,11 +29,11 @@ from kiosk.logic import (
     refusal_text,
     result_hold_s,
     search,
-    slip_of,
     spoken,
     spoken_number,
     windows_text,
 )
+from kiosk.slip import slip_of
 from queue_server.names import mask_name
 from tests.conftest import at
 
@@ -88,8 +88,8 @@ def test_slip_of_issued_answer_has_no_person():
               "estimate": {"low_min": 12, "high_min": 31}, "windows": [{"number": 5, "name": "公安户籍"}],
               "note": "过号请重新取号", "supervision_phone": "12345"}
     s = slip_of(issued)
-    assert (s.number, s.service, s.windows, s.ahead, s.wait_low_min, s.wait_high_min) == \
-           ("D001", "身份证换领", "5号窗口", 3, 12, 31)
+    assert (s.number, s.service, s.windows) == ("D001", "身份证换领", "5号窗口")
+    assert s.told == (("ahead", "前面还有 3 人"), ("wait", "预计等候 12–31 分钟"))
     assert s.issued_at == "2026-11-23 09:00" and s.priority
     assert windows_text([{"number": 1}, {"number": 2}], "en") == "Window 1/2"
 
@@ -196,7 +196,7 @@ def test_no_open_window_promises_no_time():
     closed = {**OPEN, "open_now": False, "wait_s": None, "low_min": None, "high_min": None}
     assert texts(estimate_lines(closed, issued=False)) == ["现在取号，前面还有 2 人", "暂无窗口办理"]
     lunch = {**OPEN, "open_now": False, "opens_at": at("2026-11-23 13:30"), "low_min": 80, "high_min": 95}
-    assert texts(estimate_lines(lunch))[1] == "预计 13:30 开始办理"  # no range: nothing is promised
+    assert texts(estimate_lines(lunch))[1] == "预计 13:30 开始办理"  # then the wait, counted from now
     assert texts(estimate_lines(lunch, "en"))[1] == "Serving expected to start at 13:30"
     tomorrow = {**lunch, "opens_at": at("2026-11-24 08:30")}
     assert texts(estimate_lines(tomorrow))[1] == "预计 11月24日 08:30 开始办理"

@@ -401,7 +401,7 @@ async def test_the_slip_says_when_serving_starts_and_when_it_may_not_be_today(ki
     clock = live.service.clock
     # 09:00 and no window open: D's only window (5) is closed, nobody knows when it opens
     out = await kiosk.take_ticket(category="D")
-    assert out.kind == "printed" and out.estimate_lines == ["暂无窗口办理"]
+    assert out.kind == "printed" and out.estimate_lines == ["前面还有 0 人", "暂无窗口办理"]
     lines = kiosk.printer.fake.printed().lines
     assert "暂无窗口办理" in lines and not any("预计等候" in line for line in lines)
     assert out.issued["note"] in "".join(lines) and "当日有效" in lines
@@ -410,5 +410,5 @@ async def test_the_slip_says_when_serving_starts_and_when_it_may_not_be_today(ki
     live.service.run(lambda h, now: h.open_window(6, now))
     for _ in range(6):
         out = await kiosk.take_ticket(category="E")
-    assert out.estimate_lines[-1] == "今日可能无法办理"
-    assert kiosk.printer.fake.printed().lines.count("今日可能无法办理") >= 1
+    assert out.estimate_lines[-1] == "今天 17:00 停止办理，您的号可能当天轮不到"
+    assert any(line.startswith("今天 17:00 停止办理") for line in kiosk.printer.fake.printed().lines)

@@ -27,7 +27,7 @@ URL = "http://hall.test/t/Zq3Lr8Xw0PaKc1Vn"
 
 SLIP = TicketSlip(
     hall="示范镇便民服务中心", number="D001", service="户籍与身份证(公安)：居民身份证换领",
-    windows="5号窗口 公安户籍", ahead=3, wait_low_min=12, wait_high_min=31,
+    windows="5号窗口 公安户籍", told=(("ahead", "前面还有 3 人"), ("wait", "预计等候 12–31 分钟")),
     issued_at="2026-11-23 09:00", status_url=URL, note="过号请重新取号", supervision_phone="12345",
 )
 
@@ -43,8 +43,9 @@ def golden(name: str, data: bytes) -> bytes:
 
 def test_ticket_slip_matches_golden_bytes():
     assert ticket_bytes(SLIP) == golden("ticket_zh_58mm.bin", ticket_bytes(SLIP))
-    en = TicketSlip(**{**SLIP.__dict__, "priority": True, "service": "ID card renewal",
-                       "windows": "Window 5", "note": "Missed your call? Take a new ticket."})
+    en = TicketSlip(**{**SLIP.__dict__, "priority": True, "service": "ID card renewal", "windows": "Window 5",
+                       "told": (("ahead", "3 people ahead"), ("wait", "Estimated wait 12–31 min")),
+                       "note": "Missed your call? Take a new ticket."})
     assert ticket_bytes(en, cols=48, lang="en") == golden("ticket_en_80mm_priority.bin",
                                                            ticket_bytes(en, cols=48, lang="en"))
     sections = [("申请材料", ["居民户口簿（原件1份）", "居民身份证（原件1份）"]), ("办理时限", ["承诺5个工作日"])]

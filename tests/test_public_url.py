@@ -198,7 +198,7 @@ def test_yimen_serve_warns_when_no_phone_can_reach_it_and_honours_public_url(tmp
 
 def test_the_slip_qr_uses_error_correction_level_m():
     slip = TicketSlip(hall="示范镇便民服务中心", number="A001", service="综合业务(个人)", windows="1号窗口",
-                      ahead=0, wait_low_min=0, wait_high_min=5, issued_at="2026-11-23 09:00",
+                      told=(("wait", "预计等候 0–5 分钟"),), issued_at="2026-11-23 09:00",
                       status_url="http://192.168.1.10:8080/t/Zq3Lr8Xw0PaKc1Vn")
     data = ticket_bytes(slip)
     # GS ( k, pL=3 pH=0, cn=49 (QR), fn=69 (error correction), n = 48 L | 49 M | 50 Q | 51 H

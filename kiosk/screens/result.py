@@ -66,12 +66,12 @@ class ResultScreen(KioskScreen):
                                    app.s.body, name="windows", halign="center"))
         if not landscape:
             right.add_widget(message)
-        if on_screen:  # landscape: the QR takes whatever height the lines and a banner leave
+        if on_screen and issued.get("status_url"):  # landscape: the QR takes the height the lines leave
             qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain",
                        size_hint=(1, 1 if landscape else None), height=dp(360))
             app.w["qr"] = qr
             right.add_widget(qr)
-        if not (landscape and on_screen):
+        if not (landscape and "qr" in app.w and on_screen and issued.get("status_url")):
             right.add_widget(Widget())
         if landscape:
             row = BoxLayout(orientation="horizontal", spacing=dp(24))
