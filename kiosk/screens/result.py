@@ -66,12 +66,13 @@ class ResultScreen(KioskScreen):
                                    app.s.body, name="windows", halign="center"))
         if not landscape:
             right.add_widget(message)
-        if on_screen and issued.get("status_url"):  # landscape: the QR takes the height the lines leave
+        show_qr = on_screen and bool(issued.get("status_url"))  # no reachable link: no QR to show
+        if show_qr:  # landscape: the QR takes whatever height the lines and a banner leave
             qr = Image(texture=qr_texture(issued["status_url"]), fit_mode="contain",
                        size_hint=(1, 1 if landscape else None), height=dp(360))
             app.w["qr"] = qr
             right.add_widget(qr)
-        if not (landscape and "qr" in app.w and on_screen and issued.get("status_url")):
+        if not (landscape and show_qr):
             right.add_widget(Widget())
         if landscape:
             row = BoxLayout(orientation="horizontal", spacing=dp(24))
