@@ -96,6 +96,13 @@ def snapshot(hall: Hall, estimates: dict[str, Estimate]) -> dict[str, Any]:
     }
 
 
+def ticket_by_token(hall: Hall, token: str) -> Ticket | None:
+    """Today's ticket behind a slip's status token (too short a token is never looked up)."""
+    if len(token) < 16:
+        return None
+    return next((t for t in hall.state.tickets.values() if t.token == token), None)
+
+
 def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict[str, Any]:
     """The citizen's own ticket, as the status page shows it."""
     category = hall.config.category(t.category)

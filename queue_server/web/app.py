@@ -8,7 +8,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from importlib import resources
 
 from aiohttp import web
 
@@ -53,7 +52,10 @@ def _resolve(request: web.Request) -> tuple[Principal | None, str | None]:
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     try:
-        return await handler(request)
+        response = await handler(request)
+        if response.status >= 400 and not request.path.startswith("/api/") and response.content_type != "text/html":
+            return pages.error_page(request, response.status)  # e.g. a missing static file
+        return response
     except DomainError as exc:
         return _error(exc.status, exc.code, exc.message)
     except BodyError as exc:
@@ -61,6 +63,8 @@ async def errors_middleware(request: web.Request, handler):
     except web.HTTPException as exc:
         if request.path.startswith("/api/") and exc.content_type != "application/json" and exc.status >= 400:
             return _error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+        if not request.path.startswith("/api/") and exc.status >= 400:
+            return pages.error_page(request, exc.status)  # in the hall's style and language, not "404: Not Found"
         raise
     except sqlite3.OperationalError:
         log.exception("database error on %s %s", request.method, request.path)
@@ -118,9 +122,7 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "",
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     app.router.add_get("/api/v1/openapi.json", _openapi)
-    pages.register(app)
-    static = resources.files("queue_server.web") / "static"
-    app.router.add_static("/static", str(static))
+    pages.register(app)  # with /static/
     app.cleanup_ctx.append(_day_ticker)
     if service.config.ratings.province.endpoint:
         app.cleanup_ctx.append(_province_forwarder)
