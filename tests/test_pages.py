@@ -255,6 +255,19 @@ async def test_unknown_addresses_get_a_page_in_the_hall_s_style_not_a_bare_404(h
     assert await page.text_content("h2") == "Page not found"
 
 
+async def test_a_page_that_fails_says_so_in_the_hall_s_style(hall, monkeypatch):
+    from queue_server.web import pages
+
+    def broken(name: str):
+        raise OSError(f"cannot read {name}")  # e.g. a damaged installation
+
+    monkeypatch.setattr(pages, "_page", broken)
+    r = await hall.client.get("/")
+    assert r.status == 500 and r.content_type == "text/html"
+    text = await r.text()
+    assert "出错了" in text and "Internal Server Error" not in text
+
+
 async def test_manager_page_needs_sign_in_and_shows_hand_computed_figures(hall, browser, tmp_path):
     # A tickets at 09:00–09:03 called at 09:05, 09:10, 09:20, 09:30: waits 5, 9, 18, 27 min.
     for _ in range(4):

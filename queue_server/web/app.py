@@ -69,6 +69,11 @@ async def errors_middleware(request: web.Request, handler):
     except sqlite3.OperationalError:
         log.exception("database error on %s %s", request.method, request.path)
         return _error(503, "storage_unavailable", "the hall's database is busy or unavailable; try again")
+    except Exception:
+        if request.path.startswith("/api/"):
+            raise
+        log.exception("page %s failed", request.path)
+        return pages.error_page(request, 500)
 
 
 @web.middleware
