@@ -28,7 +28,7 @@ function renderQueues() {
   for (const q of B.queues) {
     const r = body.insertRow(); r.dataset.code = q.code;
     const c = r.insertCell(); c.append(make("span", q.prefix, "prefix"), make("span", name(q), "cat-name"));
-    const n = r.insertCell(); n.className = "num"; n.textContent = YM.t(`${q.waiting} 人`, String(q.waiting));
+    const n = r.insertCell(); n.className = "num"; n.textContent = YM.t(`${q.waiting} 人`, `${q.waiting} waiting`);
     const est = YM.estimate(q.estimate);
     const e = r.insertCell(); e.className = "num est";
     e.append(make("span", est.text, q.estimate && !q.estimate.open_now ? "est-closed" : ""));
