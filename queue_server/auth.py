@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from .store import Store
 
 DEVICE_KINDS = ("kiosk", "display", "keypad", "review")
+# Devices that act on a window must say which one; ANY_WINDOW is the explicit choice of a roaming
+# device (a supervisor's keypad) that may act on every window.
+WINDOW_DEVICES = ("keypad", "review")
+ANY_WINDOW = 0
 USER_ROLES = ("clerk", "manager", "admin")
 # A role also holds the rights of the roles it includes.
 ROLE_INCLUDES = {"admin": {"admin", "manager", "clerk"}, "manager": {"manager", "clerk"}, "clerk": {"clerk"}}
@@ -89,8 +93,14 @@ class Accounts:
     # ------------------------------------------------------------ devices
 
     def add_device(self, name: str, kind: str, window: int | None, now: float) -> str:
+        """A new device and its token (shown once). Keypads and review pads need `window` — a
+        window number, or ANY_WINDOW for a roaming device; other kinds take none."""
         if kind not in DEVICE_KINDS:
             raise AuthError(f"unknown device kind {kind!r}; choose one of {', '.join(DEVICE_KINDS)}")
+        if kind in WINDOW_DEVICES and window is None:
+            raise AuthError(f"a {kind} acts on one window: give --window N (or --any-window for a roaming device)")
+        if kind not in WINDOW_DEVICES and window is not None:
+            raise AuthError(f"a {kind} does not belong to a window")
         if not re.fullmatch(r"[\w.-]{1,64}", name):
             raise AuthError("device name: 1–64 letters, digits, '.', '_' or '-'")
         if self.store.conn.execute("SELECT 1 FROM devices WHERE name = ?", (name,)).fetchone():
@@ -110,9 +120,13 @@ class Accounts:
         return list(self.store.db["devices"].rows_where(select="name, kind, window, created_at, revoked_at", order_by="name"))
 
     def device_for_token(self, token: str) -> Principal | None:
+        """The device holding `token`. A keypad or review pad registered without a window (before
+        the binding was required) is not accepted: re-add it with its window."""
         row = self.store.conn.execute(
             "SELECT name, kind, window FROM devices WHERE token_hash = ? AND revoked_at IS NULL", (_sha256(token),)).fetchone()
-        return Principal("device", row[0], row[1], row[2]) if row else None
+        if row is None or (row[1] in WINDOW_DEVICES and row[2] is None):
+            return None
+        return Principal("device", row[0], row[1], None if row[2] == ANY_WINDOW else row[2])
 
     # ------------------------------------------------------------ users
 
@@ -178,6 +192,46 @@ class Accounts:
         if row is None:
             return None, _DUMMY_HASH
         return Principal("user", username, row[0]), row[1]
+
+    def user(self, username: str) -> dict | None:
+        row = self.store.conn.execute("SELECT username, display_name, role, disabled FROM users WHERE username = ?",
+                                      (username,)).fetchone()
+        return dict(zip(("username", "display_name", "role", "disabled"), row, strict=True)) if row else None
+
+    def set_disabled(self, username: str, disabled: bool) -> int:
+        """Disable (or enable again) an account. Disabling ends its sessions at once; the last active
+        admin cannot be disabled, so the hall is never left without one. Returns sessions ended."""
+        found = self.user(username)
+        if found is None:
+            raise AuthError(f"no user {username!r}")
+        if disabled and found["role"] == "admin" and self._active_admins() == [username]:
+            raise AuthError("the last active admin cannot be disabled; create another admin first")
+        with self.store.transaction():
+            self.store.conn.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username))
+            ended = self.store.conn.execute("DELETE FROM sessions WHERE username = ?", (username,)).rowcount if disabled else 0
+        return ended
+
+    def _active_admins(self) -> list[str]:
+        return [r[0] for r in self.store.conn.execute("SELECT username FROM users WHERE role = 'admin' AND disabled = 0")]
+
+    def set_password(self, username: str, password: str, keep_session: str | None = None) -> int:
+        """A new password (a reset, or the user's own change); every other session of the user ends,
+        so a password someone else learnt stops working everywhere. Returns sessions ended."""
+        if self.user(username) is None:
+            raise AuthError(f"no user {username!r}")
+        if len(password) < 8:
+            raise AuthError("the password needs at least 8 characters")
+        keep = _sha256(keep_session) if keep_session else ""
+        with self.store.transaction():
+            self.store.conn.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                                    (hash_password(password), username))
+            return self.store.conn.execute("DELETE FROM sessions WHERE username = ? AND token_hash != ?",
+                                           (username, keep)).rowcount
+
+    def end_sessions(self, username: str) -> int:
+        """Sign a person out everywhere (a lost phone, a clerk who left). Returns sessions ended."""
+        with self.store.transaction():
+            return self.store.conn.execute("DELETE FROM sessions WHERE username = ?", (username,)).rowcount
 
     # ------------------------------------------------------------ sessions
 

@@ -68,6 +68,8 @@ class Ticket:
     overtaken: int = 0
     transfers: int = 0
     channel: str = ""
+    issued_by: str = ""  # who issued it (the actor, e.g. "kiosk:kiosk-1"): a kiosk acts only on its own
+    request_hash: str | None = None
     issued_category: str = ""  # the category it was taken for; `category` follows transfers
     name: str | None = None  # masked (张*), and only where the hall calls by name
     print_failure: str | None = None  # why the slip did not print (the ticket stays valid, shown on screen)
@@ -95,8 +97,9 @@ class HallState:
     windows: dict[int, WindowState] = field(default_factory=dict)
     service_s: dict[str, list[float]] = field(default_factory=dict)
     recent_calls: list[dict[str, Any]] = field(default_factory=list)
-    by_request_key: dict[str, str] = field(default_factory=dict)  # idempotency key → ticket id
-    void_keys: set[str] = field(default_factory=set)  # keys a device gave up on: never issue them
+    # Idempotency keys are the caller's own: (issuer, key) → ticket id; and those given up on.
+    by_request_key: dict[tuple[str, str], str] = field(default_factory=dict)
+    void_keys: set[tuple[str, str]] = field(default_factory=set)
     desk: FrontDeskState = field(default_factory=FrontDeskState)
     ratings: RatingState = field(default_factory=RatingState)
     last_seq: int = 0
@@ -111,7 +114,8 @@ class IssueRequest:
     person_key: str | None = None
     appointment: dict[str, Any] | None = None
     channel: str = "kiosk"
-    request_key: str | None = None  # the device's idempotency key: a retry gets the same ticket
+    request_key: str | None = None  # the caller's idempotency key: a retry gets the same ticket
+    request_hash: str | None = None  # what was asked, so a key reused for another request is refused
     name: str | None = None  # the holder's name, kept (masked) only where the hall calls by name
 
 
@@ -257,10 +261,10 @@ class Hall(FrontDesk, Ratings):
     def _event(self, kind: str, now: float, data: dict[str, Any], actor: str) -> Event:
         return Event(kind, now, self.state.day.isoformat(), data, actor)
 
-    def check_issue(self, req: IssueRequest, now: float) -> tuple[str, str | None, str | None]:
+    def check_issue(self, req: IssueRequest, now: float, actor: str = "") -> tuple[str, str | None, str | None]:
         """Validate an issue request; returns (category, matter, priority class)."""
         cfg = self.config
-        if req.request_key is not None and req.request_key in self.state.void_keys:
+        if req.request_key is not None and (actor, req.request_key) in self.state.void_keys:
             raise Conflict("abandoned", "this request was abandoned by the device; take a new ticket")
         matter = None
         if req.matter is not None:
@@ -306,7 +310,7 @@ class Hall(FrontDesk, Ratings):
 
     def issue(self, req: IssueRequest, now: float, sequence: int, token: str, actor: str = "") -> Event:
         """The `ticket_issued` event, numbered with `sequence` (allocated by the caller's transaction)."""
-        category, matter, priority = self.check_issue(req, now)
+        category, matter, priority = self.check_issue(req, now, actor)
         prefix = self.config.category(category).prefix  # type: ignore[union-attr]
         number = format_number(prefix, sequence)
         queued_at = now
@@ -318,7 +322,8 @@ class Hall(FrontDesk, Ratings):
             "ticket": ticket_id(self.state.day, number), "number": number, "sequence": sequence,
             "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
             "appointment": appointment, "queued_at": queued_at, "token": token, "estimate": est,
-            "channel": req.channel, "request_key": req.request_key,
+            "channel": req.channel, "request_key": req.request_key, "request_hash": req.request_hash,
+            "issued_by": actor,
             **({"name": mask_name(req.name)} if req.name and self.config.calling.show_names else {}),
         }, actor)
 
@@ -468,24 +473,35 @@ class Hall(FrontDesk, Ratings):
             raise Conflict("not_cancellable", f"ticket {t.number} is {t.status}; only waiting or held tickets can be cancelled")
         return self._event("ticket_cancelled", now, {"ticket": t.id, "number": t.number, "reason": reason}, actor)
 
-    def issued_for(self, request_key: str) -> Ticket | None:
-        """The ticket an earlier request with this idempotency key got today, if any."""
-        found = self.state.by_request_key.get(request_key)
+    def issued_for(self, request_key: str, actor: str) -> Ticket | None:
+        """The ticket an earlier request of `actor` with this idempotency key got today, if any."""
+        found = self.state.by_request_key.get((actor, request_key))
         return self.state.tickets[found] if found else None
+
+    def replayed(self, req: IssueRequest, actor: str) -> Ticket | None:
+        """The ticket this very request got already (a retry after a lost answer); None if it is
+        new. The same key with a different request is refused: keys are not reusable."""
+        if req.request_key is None:
+            return None
+        earlier = self.issued_for(req.request_key, actor)
+        if earlier is not None and req.request_hash and earlier.request_hash not in (None, req.request_hash):
+            raise Invalid("idempotency_key_reused", "this Idempotency-Key was used for a different request; "
+                          "send a new key with a new request")
+        return earlier
 
     def abandon(self, request_key: str, now: float, actor: str = "") -> Event:
         """A device lost the answer to an issue request and told the citizen no ticket was issued:
         cancel the ticket if it was issued after all, and refuse the key from now on — so there is
         never a ticket in the queue that nobody holds."""
-        if request_key in self.state.void_keys:
+        if (actor, request_key) in self.state.void_keys:
             raise Conflict("already_abandoned", "this request was abandoned already")
-        t = self.issued_for(request_key)
+        t = self.issued_for(request_key, actor)
         cancel = t.id if t is not None and t.status in ("waiting", "held") else None
-        return self._event("issue_abandoned", now, {"request_key": request_key, "ticket": cancel,
+        return self._event("issue_abandoned", now, {"request_key": request_key, "by": actor, "ticket": cancel,
                                                     "number": t.number if t else None}, actor)
 
     def _on_issue_abandoned(self, d: dict, at: float) -> None:
-        self.state.void_keys.add(d["request_key"])
+        self.state.void_keys.add((d.get("by", ""), d["request_key"]))
         if d["ticket"]:
             t = self.state.tickets[d["ticket"]]
             t.status, t.outcome, t.finished_at = "done", "cancelled", at
@@ -513,11 +529,18 @@ class Hall(FrontDesk, Ratings):
         queued_at = now if rule.no_show_rejoin == "back" else t.queued_at
         return self._event("ticket_rejoined", now, {"ticket": t.id, "number": t.number, "queued_at": queued_at}, actor)
 
-    def open_window(self, window: int, now: float, clerk: str | None = None, actor: str = "") -> Event:
+    def open_window(self, window: int, now: float, clerk: str | None = None, actor: str = "",
+                    take_over: bool = False) -> Event:
+        """Open a window; a signed-in clerk becomes its clerk. A window a colleague is signed in at
+        is taken over only when asked for explicitly, and the event says from whom."""
         _, ws = self.window(window)
         if ws.status == "open" and ws.clerk == clerk:
             raise Conflict("already_open", f"window {window} is already open")
-        return self._event("window_opened", now, {"window": window, "clerk": clerk}, actor)
+        colleague = ws.clerk if ws.status != "closed" and ws.clerk and clerk and ws.clerk != clerk else None
+        if colleague and not take_over:
+            raise Conflict("window_taken", f"window {window} is open for {colleague}; take it over explicitly")
+        return self._event("window_opened", now, {"window": window, "clerk": clerk,
+                                                  **({"took_over_from": colleague} if colleague else {})}, actor)
 
     def close_window(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self.window(window)
@@ -564,13 +587,14 @@ class Hall(FrontDesk, Ratings):
     def _on_ticket_issued(self, d: dict, at: float) -> None:
         t = Ticket(d["ticket"], d["number"], d["category"], d["matter"], d["priority"], d["person_key"],
                    d["appointment"], at, d["queued_at"], len(self.state.tickets) + 1, d["token"], d["estimate"],
-                   channel=d.get("channel", ""), issued_category=d["category"], name=d.get("name"))
+                   channel=d.get("channel", ""), issued_category=d["category"], name=d.get("name"),
+                   issued_by=d.get("issued_by", ""), request_hash=d.get("request_hash"))
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id
         if t.appointment and t.appointment.get("code"):
             self.checked_in(t.appointment["code"], t.id)
         if d.get("request_key"):
-            self.state.by_request_key[d["request_key"]] = t.id
+            self.state.by_request_key[(t.issued_by, d["request_key"])] = t.id
 
     def _on_ticket_called(self, d: dict, at: float) -> None:
         ws = self.state.windows[d["window"]]

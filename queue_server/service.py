@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from .config import HallConfig
 from .followup import FollowUps
-from .hall import Conflict, Event, Hall, IssueRequest
+from .hall import Conflict, Event, Hall, IssueRequest, Ticket
 from .hours import issuing_refusal
 from .numbering import business_day
 from .store import Store
@@ -46,6 +46,7 @@ class HallService:
         self.clock = clock
         self.new_token = new_token
         self.listeners: list[Listener] = []
+        self.storage_problem: tuple[float, str] | None = None  # (since, what) while writes fail
         self._hall = self._load(business_day(clock()))
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
         for event in store.events_of("rating_given", "follow_up_step"):
@@ -136,30 +137,45 @@ class HallService:
     def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:
             tx.append(event)
+        self.storage_trouble(None)
         self._hall.apply(event)
         self.follow_ups.apply(event)
         self._publish(event)
 
-    def issue(self, request: IssueRequest, actor: Actor) -> Event | None:
+    def issue(self, request: IssueRequest, actor: Actor) -> tuple[Ticket, Event | None]:
         """Issue a ticket; its number is allocated inside the same transaction as the event.
-        None when a request with the same idempotency key got its ticket already (see `Hall.issued_for`)."""
+        Returns the ticket and its event — no event when this same request (same caller, same
+        idempotency key) got its ticket already (see `Hall.replayed`)."""
         now = self.clock()
         self._roll_over(now)
-        if request.request_key is not None and self._hall.issued_for(request.request_key) is not None:
-            return None
+        earlier = self._hall.replayed(request, str(actor))
+        if earlier is not None:
+            return earlier, None
         if request.channel == "kiosk":
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
-        category, _, _ = self._hall.check_issue(request, now)
+        category, _, _ = self._hall.check_issue(request, now, str(actor))
         prefix = self.config.category(category).prefix  # type: ignore[union-attr]
         with self.store.transaction() as tx:
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prefix)
             event = self._hall.issue(request, now, sequence, self.new_token(), str(actor))
             tx.append(event)
+        self.storage_trouble(None)
         self._hall.apply(event)
         self._publish(event)
-        return event
+        return self._hall.state.tickets[event.data["ticket"]], event
+
+    def storage_trouble(self, problem: str | None) -> None:
+        """Note that writing failed (a full disk, a locked or damaged file), or — after an event was
+        written — that it works again.
+        Kept in memory — the database cannot take it — and shown to managers on the live page."""
+        if problem is None:
+            if self.storage_problem is not None:
+                log.warning("storage works again")
+            self.storage_problem = None
+        elif self.storage_problem is None:
+            self.storage_problem = (self.clock(), problem)
 
     def tick(self) -> None:
         """Called periodically: rolls the day over even when nobody acts at midnight."""

@@ -126,10 +126,11 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield Transaction(self.conn)
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     # ------------------------------------------------------------ reading events
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from queue_server.auth import Accounts
+from queue_server.auth import ANY_WINDOW, Accounts
 from queue_server.config import load_preset
 from queue_server.numbering import HALL_TZ
 from queue_server.service import HallService
@@ -100,7 +100,7 @@ async def hall(aiohttp_client, service, store, clock) -> Hall:
         "display": accounts.add_device("display-1", "display", None, now),
         "keypad3": accounts.add_device("keypad-3", "keypad", 3, now),
         "review": accounts.add_device("review-1", "review", 1, now),
-        "clerk-token": accounts.add_device("clerk-desk", "keypad", None, now),
+        "clerk-token": accounts.add_device("clerk-desk", "keypad", ANY_WINDOW, now),
     }
     for name, role in (("clerk1", "clerk"), ("manager1", "manager"), ("admin1", "admin")):
         accounts.add_user(name, PASSWORD, role, now)

@@ -41,8 +41,13 @@ def test_calendar_overrides_are_checked():
     assert any("listed as both holiday and working day: 2027-01-01" in p for p in found)
 
 
-async def bad_rating(hall, window: int = 1) -> str:
-    await hall.act(window, "open")
+async def bad_rating(hall, window: int = 1, clerk: str | None = None) -> str:
+    if clerk is None:
+        await hall.act(window, "open")
+    else:  # the clerk signs in at the window; the service is then counted against them
+        headers = await sign_in(hall, clerk)
+        r = await hall.client.post(f"/api/v1/windows/{window}/open", headers=headers)
+        assert r.status == 200, await r.json()
     number = await serve_one(hall, window, "A")
     token = Accounts(hall.service.store).add_device(f"pad-{window}", "review", window, hall.clock())
     r = await hall.client.post("/api/v1/ratings", headers={"Authorization": f"Bearer {token}"},
@@ -93,7 +98,10 @@ async def test_overdue_counts_working_days_and_survives_a_restart(hall, township
 
 
 async def test_clerks_may_only_appeal_and_an_appeal_is_reviewed(hall):
-    item = await bad_rating(hall)
+    Accounts(hall.service.store).add_user("clerk2", PASSWORD, "clerk", hall.clock())
+    item = await bad_rating(hall, clerk="clerk1")
+    other = await sign_in(hall, "clerk2")  # a colleague cannot use up clerk1's only appeal
+    assert (await step(hall, other, item, "appealed", note="不是我", expect=403))["error"] == "not_your_review"
     clerk = await sign_in(hall, "clerk1")
     assert (await step(hall, clerk, item, "verified", expect=403))["error"] == "managers_only"
     await step(hall, clerk, item, "appealed", note="材料确实不全，已一次性告知")

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from queue_server.auth import Accounts
+from queue_server.auth import ANY_WINDOW, Accounts
 from queue_server.config import ConfigError, ProvinceLink, parse_config
 from queue_server.province import Forwarder, backoff_s, province_payload
 from queue_server.store import Store
@@ -126,7 +126,7 @@ async def test_the_running_server_forwards_by_itself(aiohttp_server, aiohttp_cli
     config = dataclasses.replace(township, ratings=dataclasses.replace(township.ratings, province=link))
     service = HallService(config, store, clock)
     accounts = Accounts(store)
-    keypad = accounts.add_device("kp", "keypad", None, clock())
+    keypad = accounts.add_device("kp", "keypad", ANY_WINDOW, clock())
     kiosk = accounts.add_device("k", "kiosk", None, clock())
     pad = accounts.add_device("pad-2", "review", 2, clock())
     client = await aiohttp_client(create_app(service, accounts))

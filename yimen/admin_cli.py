@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                           description="Create a device token. The token is printed once; only its hash is stored.")
     add.add_argument("--name", required=True, help="a unique name, e.g. kiosk-1 or keypad-w3")
     add.add_argument("--kind", required=True, choices=DEVICE_KINDS, help="what the device is")
-    add.add_argument("--window", type=int, help="bind a keypad or review pad to one window number")
+    bind = add.add_mutually_exclusive_group()
+    bind.add_argument("--window", type=int, help="the window a keypad or review pad belongs to (required for them)")
+    bind.add_argument("--any-window", action="store_true",
+                      help="a roaming keypad that may act on every window (a supervisor's); recorded as itself")
     add_data_dir(add)
     add.set_defaults(func=device_add)
     ls = dsub.add_parser("list", help="list devices", description="List devices (tokens are never shown).")
@@ -76,14 +79,16 @@ def _accounts(args: argparse.Namespace):
 
 
 def device_add(args: argparse.Namespace) -> int:
-    from queue_server.auth import AuthError
+    from queue_server.auth import ANY_WINDOW, AuthError
 
+    window = ANY_WINDOW if args.any_window else args.window
     try:
-        token = _accounts(args).add_device(args.name, args.kind, args.window, time.time())
+        token = _accounts(args).add_device(args.name, args.kind, window, time.time())
     except AuthError as exc:
         print(f"yimen: {exc}", file=sys.stderr)
         return 1
-    print(f"device {args.name} ({args.kind}{f', window {args.window}' if args.window else ''}) created.")
+    where = ", every window" if args.any_window else f", window {args.window}" if args.window else ""
+    print(f"device {args.name} ({args.kind}{where}) created.")
     print("Its token (shown only now; put it in the device's configuration):")
     print(token)
     return 0
@@ -92,7 +97,7 @@ def device_add(args: argparse.Namespace) -> int:
 def device_list(args: argparse.Namespace) -> int:
     for d in _accounts(args).devices():
         state = "revoked" if d["revoked_at"] else "active"
-        window = f"window {d['window']}" if d["window"] else ""
+        window = "any window" if d["window"] == 0 else f"window {d['window']}" if d["window"] else ""
         print(f"{d['name']:<24} {d['kind']:<8} {window:<10} {state}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import re
@@ -31,7 +32,7 @@ from ..views import (
 )
 from . import keys
 from .guard import PoolBusy, client_address
-from .routing import BodyError, api, check, integer, nullable, obj, route_of, string
+from .routing import BodyError, api, check, integer, nullable, obj, route_of, string, whole_number
 
 log = logging.getLogger("yimen.api")
 ISSUERS = frozenset({"kiosk", "clerk"})
@@ -84,11 +85,13 @@ async def body_of(request: web.Request) -> dict[str, Any]:
     assert route is not None and route.body is not None, "body_of() is for routes that declare a body"
     schema = route.body
     if not request.can_read_body:
+        if schema.get("required") or schema.get("minProperties"):
+            raise BodyError("", "a JSON body is required")
         data: Any = {}
     else:
         try:
             data = await request.json(loads=json.loads)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # ValueError: also integers past 4300 digits
             raise BodyError("", "the body is not valid JSON") from None
     check(data, schema)
     return data
@@ -104,9 +107,10 @@ def _estimates(request: web.Request):
 @api("GET", "/api/v1/health", summary="Liveness and the latest event number", roles=None, tag="public",
      response=obj({"status": string(), "seq": integer(0), "day": string(), "time": {"type": "number"}}))
 async def health(request: web.Request) -> web.Response:
-    hall = _svc(request).hall
-    return _json({"status": "ok", "seq": hall.state.last_seq, "day": hall.state.day.isoformat(),
-                  "time": _svc(request).clock()})
+    svc = _svc(request)
+    hall = svc.hall
+    return _json({"status": "storage_problem" if svc.storage_problem else "ok", "seq": hall.state.last_seq,
+                  "day": hall.state.day.isoformat(), "time": svc.clock()})
 
 
 @api("GET", "/api/v1/hall", summary="The hall's public configuration: categories, windows, rules", roles=None, tag="public")
@@ -158,7 +162,7 @@ async def ticket_status(request: web.Request) -> web.Response:
 
 
 @api("GET", "/api/v1/events", summary="Websocket: snapshot, then every event live (?since=SEQ to catch up)",
-     roles=None, tag="public",
+     roles=None, tag="public", other_statuses=(400, 429),
      description="Messages are JSON with `kind`: `snapshot` (first), `event` (each with `seq`; `replayed: true` for "
                  "catch-up), `heartbeat` (every 15 s with the latest `seq`), `pong` (answer to a text `ping`).")
 async def events(request: web.Request) -> web.StreamResponse:
@@ -174,7 +178,7 @@ SIGN_IN_BODY = obj({"username": string(32), "password": string(200)}, ("username
 @api("POST", "/api/v1/session", summary="Sign in (clerk, manager, admin); sets the session cookie", roles=None,
      tag="session", body=SIGN_IN_BODY,
      response=obj({"username": string(), "role": string(), "csrf_token": string()}),
-     public_write_reason="signing in is how an anonymous person becomes a signed-in user")
+     public_write_reason="signing in is how an anonymous person becomes a signed-in user", other_statuses=(429, 503))
 async def sign_in(request: web.Request) -> web.Response:
     data = await body_of(request)
     throttle = request.app[keys.THROTTLE]
@@ -261,16 +265,33 @@ async def issue_ticket(request: web.Request) -> web.Response:
             birth = date.fromisoformat(data["birth_date"])
         except ValueError:
             raise BodyError("birth_date", "is not a real date") from None
+    principal = _principal(request)
+    if principal.kind == "device" and data.get("priority") not in (None, *SELF_EVIDENT_PRIORITY):
+        raise Forbidden("staff_verifies_priority", f"{data['priority']} priority is granted by a member of staff "
+                        "at the counter, who sees the evidence")
     appointment = None
     if "appointment" in data:
         a = data["appointment"]
         appointment = {"code": a.get("code", ""), "slot_start": _parse_time(a["slot_start"], "appointment.slot_start"),
                        "slot_end": _parse_time(a["slot_end"], "appointment.slot_end")}
-    principal = _principal(request)
+        _check_booked(_svc(request).hall, appointment)
     req = IssueRequest(category=data.get("category"), matter=data.get("matter"), priority=data.get("priority"),
                        birth_date=birth, person_key=data.get("person_key"), appointment=appointment,
                        name=data.get("name"), channel=principal.role if principal.kind == "device" else "counter")
     return await _issue_and_answer(request, req)
+
+
+# Priority a device may claim on its own: elderly, which the server checks from the ID card's birth
+# date. The other classes (disabled, pregnant, serviceman) need a person to see the evidence.
+SELF_EVIDENT_PRIORITY = ("elderly",)
+
+
+def _check_booked(hall: Hall, appointment: dict[str, Any]) -> None:
+    """An appointment claimed on an issue request must be one the hall booked, slot and all."""
+    booked = hall.state.desk.bookings.get(appointment["code"]) if appointment["code"] else None
+    if booked is None or (booked.slot_start, booked.slot_end) != (appointment["slot_start"], appointment["slot_end"]):
+        raise Invalid("appointment_not_booked", "no such appointment today; check in with the booking code "
+                      "(POST /api/v1/appointments/check-in)")
 
 
 _KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
@@ -283,13 +304,20 @@ async def _issue_and_answer(request: web.Request, req: IssueRequest) -> web.Resp
     if key is not None and not _KEY.fullmatch(key):
         raise BodyError("Idempotency-Key", "must be 8–64 letters, digits or . _ : -")
     svc = _svc(request)
-    event = svc.issue(dataclasses.replace(req, request_key=key), _actor(request))
-    ticket = svc.hall.state.tickets[event.data["ticket"]] if event else svc.hall.issued_for(key)  # type: ignore[arg-type]
+    ticket, event = svc.issue(dataclasses.replace(req, request_key=key, request_hash=_fingerprint(req)),
+                              _actor(request))
     receipt = issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request))
     response = _json(receipt, 201 if event else 200)
     if event is None:
         response.headers["Idempotent-Replay"] = "true"
     return response
+
+
+def _fingerprint(req: IssueRequest) -> str:
+    """What a request asks for, to tell a retry from a key reused for something else. The birth
+    date and the name are left out: the fingerprint is stored, they never are."""
+    asked = {k: v for k, v in dataclasses.asdict(req).items() if k not in ("birth_date", "name", "request_key", "request_hash")}
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 ABANDON_BODY = obj({"idempotency_key": string(64, pattern=_KEY.pattern)}, ("idempotency_key",))
@@ -335,7 +363,7 @@ CANCEL_BODY = obj({"reason": string(200)})
      tag="tickets", body=CANCEL_BODY)
 async def cancel_ticket(request: web.Request) -> web.Response:
     data = await body_of(request)
-    ticket = request.match_info["ticket"]
+    ticket = _own_ticket(request, request.match_info["ticket"])
     event = _svc(request).run(lambda h, now: h.cancel(ticket, now, data.get("reason", ""), str(_actor(request))))
     return _ticket_result(request, event)
 
@@ -343,14 +371,26 @@ async def cancel_ticket(request: web.Request) -> web.Response:
 @api("POST", "/api/v1/tickets/{ticket}/rejoin", summary="A missed (no-show) ticket rejoins the queue per the hall's rule",
      roles=ISSUERS, tag="tickets")
 async def rejoin_ticket(request: web.Request) -> web.Response:
-    ticket = request.match_info["ticket"]
+    ticket = _own_ticket(request, request.match_info["ticket"])
     event = _svc(request).run(lambda h, now: h.rejoin(ticket, now, str(_actor(request))))
     return _ticket_result(request, event)
 
 
+def _own_ticket(request: web.Request, ticket: str) -> str:
+    """A device acts only on the tickets it issued itself; staff on any. Returns the ticket's id."""
+    p = _principal(request)
+    t = _svc(request).hall.ticket(ticket)
+    if p.kind == "device" and t.issued_by != str(_actor(request)):
+        raise Forbidden("not_your_ticket", f"ticket {t.number} was not issued by this device")
+    return t.id
+
+
 def _ticket_result(request: web.Request, event: Event) -> web.Response:
+    """The event and the ticket after it: in full for staff; a device gets the public view only."""
     hall = _svc(request).hall
     t = hall.state.tickets[event.data["ticket"]]
+    if _principal(request).kind == "device":
+        return _json({"event": {"seq": event.seq, "type": event.type}, "ticket": ticket_public(hall, t, _estimates(request))})
     return _json({"event": _staff_event(event), "ticket": ticket_staff(hall, t, _estimates(request))})
 
 
@@ -363,18 +403,30 @@ def _staff_event(event: Event) -> dict[str, Any]:
 
 
 def _window_number(request: web.Request) -> int:
-    text = request.match_info["window"]
-    if not text.isdigit():
-        raise Invalid("bad_window", f"window must be a number, not {text!r}")
-    number = int(text)
+    number = whole_number(request.match_info["window"], "window")
     p = _principal(request)
     if p.window is not None and p.window != number:
         raise Forbidden("wrong_window", f"this device belongs to window {p.window}")
     return number
 
 
+def _check_clerk_at(request: web.Request, number: int) -> None:
+    """A clerk acts on the window they are signed in at (opened); a manager anywhere, as
+    themselves. Taking over a colleague's window is its own, recorded step (open with take_over)."""
+    p = _principal(request)
+    if p.kind != "user" or p.has(MANAGERS):
+        return
+    hall = _svc(request).hall
+    _, ws = hall.window(number)
+    if ws.clerk != p.name:
+        mine = [n for n, w in hall.state.windows.items() if w.clerk == p.name and w.status != "closed"]
+        where = f"you are signed in at window {mine[0]}" if mine else "you are not signed in at any window"
+        raise Forbidden("not_your_window", f"{where}; open window {number} (or take it over) to act on it")
+
+
 async def _window_command(request: web.Request, command: Callable[[Hall, int, float, str], Event]) -> web.Response:
     number = _window_number(request)
+    _check_clerk_at(request, number)
     actor = str(_actor(request))
     svc = _svc(request)
     event = svc.run(lambda h, now: command(h, number, now, actor))
@@ -446,11 +498,21 @@ async def pause(request: web.Request) -> web.Response:
     return await _window_command(request, lambda h, n, now, a: h.pause(n, data["reason"], now, a))
 
 
-@_window_route("open", "Open the window (a signed-in clerk becomes its clerk)")
+OPEN_BODY = obj({"take_over": {"type": "boolean"}})
+
+
+@_window_route("open", "Open the window (a signed-in clerk becomes its clerk); take_over: true to take over a "
+               "window a colleague is signed in at", OPEN_BODY)
 async def open_window(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    number = _window_number(request)
     p = _principal(request)
     clerk = p.name if p.kind == "user" else None
-    return await _window_command(request, lambda h, n, now, a: h.open_window(n, now, clerk, a))
+    event = _svc(request).run(lambda h, now: h.open_window(number, now, clerk, str(_actor(request)),
+                                                           take_over=bool(data.get("take_over"))))
+    hall = _svc(request).hall
+    window = next(w for w in windows_public(hall) if w["number"] == number)
+    return _json({"event": _staff_event(event), "window": window, "ticket": None})
 
 
 # ---------------------------------------------------------------- managers
@@ -465,4 +527,6 @@ async def stats_live(request: web.Request) -> web.Response:
     names = {u["username"]: u["display_name"] or u["username"] for u in request.app[keys.ACCOUNTS].users()}
     for item in [*figures["windows"], *figures["ratings"]["bad"]]:
         item["clerk_name"] = names.get(item["clerk"], item["clerk"]) if item["clerk"] else None
-    return _json({**figures, "province": svc.store.outbox_state() if forwarding else None})
+    problem = svc.storage_problem
+    return _json({**figures, "province": svc.store.outbox_state() if forwarding else None,
+                  "storage": {"since": problem[0], "problem": problem[1]} if problem else None})

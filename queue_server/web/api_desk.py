@@ -7,7 +7,7 @@ import secrets
 
 from aiohttp import web
 
-from ..events import Conflict, Forbidden, Invalid, NotFound
+from ..events import Conflict, Forbidden, NotFound
 from ..followup import APPEAL_STEPS, FLOW
 from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..hall import IssueRequest
@@ -24,6 +24,7 @@ from .api import (
     _actor,
     _issue_and_answer,
     _json,
+    _own_ticket,
     _parse_time,
     _principal,
     _svc,
@@ -31,7 +32,7 @@ from .api import (
     _window_number,
     body_of,
 )
-from .routing import BodyError, api, integer, obj, string
+from .routing import BodyError, api, integer, obj, string, whole_number
 
 # ---------------------------------------------------------------- devices
 
@@ -50,13 +51,13 @@ async def person_key_salt(request: web.Request) -> web.Response:
                  "recorded so the ticket is neither lost nor a phantom.")
 async def print_failed(request: web.Request) -> web.Response:
     data = await body_of(request)
-    ticket = request.match_info["ticket"]
+    ticket = _own_ticket(request, request.match_info["ticket"])
     event = _svc(request).run(lambda h, now: h.print_failed(ticket, data["reason"], now, str(_actor(request))))
     return _ticket_result(request, event)
 
 
 DEVICE_STATUS_BODY = obj({"printer": string(16, enum=list(PRINTER_STATES)), "detail": string(200),
-                          "version": string(40)})
+                          "version": string(40)}, minProperties=1)
 
 
 @api("POST", "/api/v1/devices/status", summary="A device reports its health (printer paper, errors)",
@@ -86,11 +87,9 @@ async def raise_alert(request: web.Request) -> web.Response:
 @api("POST", "/api/v1/alerts/{alert}/ack", summary="A member of staff takes care of an alert", roles=STAFF,
      tag="alerts")
 async def acknowledge_alert(request: web.Request) -> web.Response:
-    text = request.match_info["alert"]
-    if not text.isdigit():
-        raise Invalid("bad_alert", f"alert must be a number, not {text!r}")
+    alert = whole_number(request.match_info["alert"], "alert")
     who = _principal(request).name
-    event = _svc(request).run(lambda h, now: h.acknowledge(int(text), who, now, str(_actor(request))))
+    event = _svc(request).run(lambda h, now: h.acknowledge(alert, who, now, str(_actor(request))))
     return _json({"alert": event.data["alert"], "by": who})
 
 
@@ -163,9 +162,11 @@ INTAKE_BODY = obj({
 async def put_intake(request: web.Request) -> web.Response:
     data = await body_of(request)
     svc = _svc(request)
-    ticket = svc.hall.ticket(request.match_info["ticket"])
+    ticket = svc.hall.state.tickets[_own_ticket(request, request.match_info["ticket"])]
     if not ticket.active:
         raise Conflict("not_active", f"ticket {ticket.number} is finished")
+    if svc.store.intake(ticket.id) is not None:
+        raise Conflict("intake_exists", f"ticket {ticket.number} has its ID-card draft already")
     svc.store.put_intake(ticket.id, svc.hall.state.day.isoformat(), data, svc.clock())
     return _json({"ticket": ticket.id, "stored": True})
 
@@ -214,6 +215,8 @@ async def follow_up_step(request: web.Request) -> web.Response:
         raise Forbidden("managers_only", "only a manager works a follow-up; a clerk may appeal")
     item = request.match_info["item"]
     svc = _svc(request)
+    if not p.has(MANAGERS) and svc.follow_ups.get(item).clerk != p.name:
+        raise Forbidden("not_your_review", "a clerk may appeal only a bad review counted against themselves")
     svc.follow_up(item, data["step"], data.get("note", ""), p.name, _actor(request))
     return _json(svc.follow_ups.view(svc.follow_ups.get(item), svc.hall.state.day))
 

@@ -17,12 +17,14 @@ from ..province import Forwarder
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
+from . import api_users as _api_users  # noqa: F401  (registers the account routes)
 from . import keys, pages
-from .guard import HashPool, SignInThrottle, StreamLimits
+from .guard import HashPool, SignInThrottle, StreamLimits, client_address
 from .hub import EstimateCache, Hub
 from .routing import ROUTES, BodyError, openapi, route_of
 
 log = logging.getLogger("yimen.web")
+access = logging.getLogger("yimen.access")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 VERSION = "0.1.0"
 
@@ -51,29 +53,50 @@ def _resolve(request: web.Request) -> tuple[Principal | None, str | None]:
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
+    """Every error of the API is the documented JSON; nothing unexpected escapes as a bare 500."""
     try:
         response = await handler(request)
-        if response.status >= 400 and not request.path.startswith("/api/") and response.content_type != "text/html":
-            return pages.error_page(request, response.status)  # e.g. a missing static file
-        return response
     except DomainError as exc:
         return _error(exc.status, exc.code, exc.message)
     except BodyError as exc:
         return _error(400, "bad_request", str(exc), field=exc.field)
     except web.HTTPException as exc:
         if request.path.startswith("/api/") and exc.content_type != "application/json" and exc.status >= 400:
-            return _error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+            response = _error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+            if "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         if not request.path.startswith("/api/") and exc.status >= 400:
             return pages.error_page(request, exc.status)  # in the hall's style and language, not "404: Not Found"
         raise
-    except sqlite3.OperationalError:
-        log.exception("database error on %s %s", request.method, request.path)
+    except sqlite3.OperationalError as exc:
+        full = "full" in str(exc)
+        request.app[keys.SERVICE].storage_trouble(str(exc))
+        log.error("database error on %s %s: %s", request.method, request.path, exc)
+        if full:
+            return _error(503, "storage_full", "the hall's storage is full; staff have been alerted")
         return _error(503, "storage_unavailable", "the hall's database is busy or unavailable; try again")
     except Exception:
-        if request.path.startswith("/api/"):
-            raise
-        log.exception("page %s failed", request.path)
-        return pages.error_page(request, 500)
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if not request.path.startswith("/api/"):
+            return pages.error_page(request, 500)  # a page: the hall's error page, not aiohttp's English 500
+        return _error(500, "internal_error", "something went wrong inside the server; nothing was changed")
+    if response.status >= 400 and not request.path.startswith("/api/") and response.content_type != "text/html":
+        return pages.error_page(request, response.status)  # e.g. a missing static file
+    return response
+
+
+@web.middleware
+async def access_log(request: web.Request, handler):
+    """One line per state change and per refused caller: who (device or person, address), what,
+    and the answer — never a body. Staff actions are also events; this adds the refusals."""
+    response = await handler(request)
+    if request.method not in SAFE_METHODS or response.status in (401, 403, 429):
+        principal = request.get(keys.PRINCIPAL)  # set by auth_middleware, further in
+        who = f"{principal.role}:{principal.name}" if principal else "anonymous"
+        address = client_address(request, request.app[keys.TRUSTED_PROXIES])
+        access.info("%s %s %s %s %d", address, who, request.method, request.path, response.status)
+    return response
 
 
 @web.middleware
@@ -94,6 +117,10 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = "yimen"  # no versions for a scanner to match
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler):
     response = await handler(request)
@@ -112,8 +139,9 @@ async def _openapi(request: web.Request) -> web.Response:
 
 def create_app(service: HallService, accounts: Accounts, base_url: str = "",
                trusted_proxies: Iterable[str] = ()) -> web.Application:
-    app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware],
+    app = web.Application(middlewares=[security_headers, access_log, errors_middleware, auth_middleware],
                           client_max_size=64 * 1024)
+    app.on_response_prepare.append(_server_header)
     app[keys.SERVICE] = service
     app[keys.ACCOUNTS] = accounts
     app[keys.ESTIMATES] = EstimateCache(service)

@@ -33,6 +33,10 @@ class ApiRoute:
     status: int = 200
     description: str = ""
     public_write_reason: str = ""  # why an anonymous caller may change state here (sign-in only)
+    other_statuses: tuple[int, ...] = ()  # answers beyond the usual ones (e.g. 429 for sign-in)
+
+
+STATUS_NAMES = {404: "NotFound", 429: "TooManyRequests", 503: "Unavailable", 400: "BadRequest"}
 
 
 ROUTES: list[ApiRoute] = []
@@ -40,11 +44,12 @@ ROUTES: list[ApiRoute] = []
 
 def api(method: str, path: str, *, summary: str, roles: frozenset[str] | None, tag: str,
         body: dict | None = None, response: dict | None = None, status: int = 200,
-        description: str = "", public_write_reason: str = "") -> Callable[[Handler], Handler]:
+        description: str = "", public_write_reason: str = "",
+        other_statuses: tuple[int, ...] = ()) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         ROUTES.append(ApiRoute(method, path, handler, summary, roles, tag, body,
                                response or {"type": "object"}, status, description or (handler.__doc__ or "").strip(),
-                               public_write_reason))
+                               public_write_reason, other_statuses))
         handler.__yimen_route__ = ROUTES[-1]  # type: ignore[attr-defined]
         return handler
     return register
@@ -79,6 +84,18 @@ def nullable(schema: dict) -> dict:
     return {**schema, "nullable": True}
 
 
+def whole_number(text: str, what: str) -> int:
+    """A number from a path or query: ASCII digits only (Python's int() also takes '²' or '٣')."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise BodyError(what, "must be a whole number")
+    return int(text)
+
+
+def printable(text: str) -> str:
+    """`text` made safe to echo back in a message (a lone surrogate cannot be encoded)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class BodyError(Exception):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}" if field else message)
@@ -99,16 +116,22 @@ def check(value: Any, schema: dict, where: str = "") -> None:
         for key in schema.get("required", []):
             if key not in value:
                 raise BodyError(_join(where, key), "is required")
+        if len(value) < schema.get("minProperties", 0):
+            raise BodyError(where, f"needs at least one of: {', '.join(props)}")
         if schema.get("additionalProperties") is False:
             for key in value:
                 if key not in props:
-                    raise BodyError(_join(where, key), f"unknown field; allowed: {', '.join(props) or 'none'}")
+                    raise BodyError(_join(where, printable(key)), f"unknown field; allowed: {', '.join(props) or 'none'}")
         for key, sub in props.items():
             if key in value:
                 check(value[key], sub, _join(where, key))
     elif kind == "string":
         if not isinstance(value, str):
             raise BodyError(where, "must be a string")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BodyError(where, "must be valid Unicode text") from None
         if len(value) > schema.get("maxLength", 10_000):
             raise BodyError(where, f"is longer than {schema['maxLength']} characters")
         if len(value) < schema.get("minLength", 0):
@@ -154,22 +177,29 @@ def openapi(title: str, version: str) -> dict[str, Any]:
             op["description"] = r.description
         if r.public_write_reason:
             op["x-public-write-reason"] = r.public_write_reason
+        responses = op["responses"]
         if r.roles is not None:
             op["security"] = [{"bearerDevice": []}, {"sessionCookie": [], "csrfHeader": []}]
-            op["responses"]["401"] = {"$ref": "#/components/responses/Unauthenticated"}
-            op["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
+            responses["401"] = {"$ref": "#/components/responses/Unauthenticated"}
+            responses["403"] = {"$ref": "#/components/responses/Forbidden"}
         else:
             op["security"] = []
         params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{(\w+)}", r.path)]
         if params:
             op["parameters"] = params
+            responses["400"] = {"$ref": "#/components/responses/BadRequest"}
+            responses["404"] = {"$ref": "#/components/responses/NotFound"}
         if r.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": r.body}}}
-            op["responses"]["400"] = {"$ref": "#/components/responses/BadRequest"}
+            required = bool(r.body.get("required") or r.body.get("minProperties"))
+            op["requestBody"] = {"required": required, "content": {"application/json": {"schema": r.body}}}
+            responses["400"] = {"$ref": "#/components/responses/BadRequest"}
         if r.method != "GET":
-            op["responses"].setdefault("409", {"$ref": "#/components/responses/Conflict"})
-            op["responses"].setdefault("422", {"$ref": "#/components/responses/Unprocessable"})
+            responses.setdefault("409", {"$ref": "#/components/responses/Conflict"})
+            responses.setdefault("422", {"$ref": "#/components/responses/Unprocessable"})
+            responses["503"] = {"$ref": "#/components/responses/Unavailable"}
+        for status in r.other_statuses:
+            responses[str(status)] = {"$ref": f"#/components/responses/{STATUS_NAMES[status]}"}
         paths.setdefault(r.path, {})[r.method.lower()] = op
     error = {"type": "object", "required": ["error", "message"],
              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
@@ -178,7 +208,10 @@ def openapi(title: str, version: str) -> dict[str, Any]:
                                     ("Forbidden", "authenticated, but not allowed (role, window, or missing CSRF token)"),
                                     ("BadRequest", "the body is not JSON or does not match the schema"),
                                     ("Conflict", "the hall's state does not allow this now; `message` says why"),
-                                    ("Unprocessable", "the request names something unknown or breaks a hall rule"))}
+                                    ("Unprocessable", "the request names something unknown or breaks a hall rule"),
+                                    ("NotFound", "no such ticket, window, alert or item"),
+                                    ("TooManyRequests", "too many attempts or connections from this caller; see Retry-After"),
+                                    ("Unavailable", "the database is busy or full, or the server is busy; nothing was changed"))}
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": version,
