@@ -340,3 +340,22 @@ async def test_console_shows_the_intake_draft_only_to_the_clerk_at_that_window(h
     await page.wait_for_function("() => document.querySelectorAll('#intake dd').length > 0")
     values = await page.locator("#intake dd").all_text_contents()
     assert values[:5] == ["张三丰", "男", "汉", "1949-12-31", "11010519491231002X"]
+
+
+async def test_taking_over_a_colleague_s_window_is_the_explicit_step_the_server_asks_for(hall, browser):
+    from queue_server.auth import Accounts
+
+    Accounts(hall.service.store).add_user("wangfang", PASSWORD, "clerk", hall.clock(), display_name="王芳")
+    r = await hall.client.post("/api/v1/session", json={"username": "wangfang", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    r = await hall.client.post("/api/v1/windows/1/open", headers={"X-CSRF-Token": csrf})
+    assert r.status == 200
+    browser.allow(r"status of 404 .*/api/v1/windows/1/intake$")
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await sign_in(page, hall, "/console?window=1")
+    await text_is(page, "win-clerk", "工作人员：王芳")  # the colleague, by name
+    await page.keyboard.press("o")  # 接管窗口 (O)
+    await text_has(page, "msg", "窗口已开启，本人为该窗口工作人员")
+    await text_is(page, "win-clerk", "工作人员：clerk1")
+    _, card = await hall.get("/api/v1/windows/1/card", who="review")
+    assert card["clerk"]["username"] == "clerk1"

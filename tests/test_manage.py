@@ -148,3 +148,18 @@ async def test_clerks_are_shown_by_name_and_a_clerk_is_told_the_page_is_for_mana
     await clerk.click("text=打开窗口工作台")
     await clerk.wait_for_url(f"{base(hall)}/console")
     await text_is(clerk, "#clerk", "王芳")  # the console greets the clerk by name too
+
+
+async def test_failing_storage_is_a_warning_on_the_page(hall, browser):
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.clock.install()
+    await page.goto(f"{base(hall)}/login?next=/manage")
+    await page.fill("#username", "manager1")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base(hall)}/manage")
+    await page.wait_for_selector("#categories tr[data-code=A]")
+    assert await page.locator("#storage-warning").count() == 0
+    hall.service.storage_trouble("database or disk is full")  # writes fail: no event tells the page
+    await page.clock.run_for(16_000)  # the page's own 15 s refresh
+    await text_is(page, "#storage-warning", "数据存储出现故障（09:00 起）：新的取号和操作无法保存，请立即联系技术人员。")

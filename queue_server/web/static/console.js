@@ -328,6 +328,8 @@ function openPause() {
 function run(action) {
   if (action === "transfer") return openTransfer();
   if (action === "pause") return openPause();
+  // 「接管窗口」 on a window already open is the explicit take-over the server asks for.
+  if (action === "open" && S.win && S.win.status !== "closed") return act("open", { take_over: true });
   return act(action);
 }
 

@@ -61,6 +61,11 @@ document.getElementById("sound").addEventListener("click", async () => {
 
 function renderWarnings(s) {
   const box = document.getElementById("warnings"); box.innerHTML = "";
+  if (s.storage) {
+    const p = make("p", YM.t(`数据存储出现故障（${YM.clock(s.storage.since)} 起）：新的取号和操作无法保存，请立即联系技术人员。`,
+      `The hall's storage is failing (since ${YM.clock(s.storage.since)}): nothing new can be saved. Call the technician now.`), "warning");
+    p.id = "storage-warning"; box.append(p);
+  }
   for (const c of s.categories) {
     if (!c.waiting || c.windows_open.length) continue;
     const serving = hall.windows.filter((w) => w.serves.includes(c.code)).map((w) => w.number);
