@@ -130,8 +130,8 @@ async function refresh() {
   YM.text("k-issued", s.issued_today);
   YM.text("k-served", s.served_today);
   YM.text("k-noshow", s.no_show_today);
-  const wait = document.getElementById("k-wait"); wait.innerHTML = "";  // breaks only at the slash
-  wait.append(make("span", YM.minutes(s.waits_today.median_s), "nowrap"), " / ", make("span", YM.minutes(s.waits_today.p90_s), "nowrap"));
+  const wait = document.getElementById("k-wait"); wait.innerHTML = "";  // breaks only after the slash
+  wait.append(make("span", YM.minutes(s.waits_today.median_s) + " /", "nowrap"), " ", make("span", YM.minutes(s.waits_today.p90_s), "nowrap"));
   YM.text("k-target", pct(s.within_target));
   YM.text("k-rated", `${s.ratings.rated} / ${s.ratings.unrated}`);
   YM.text("k-good", pct(s.ratings.good_share));
