@@ -1,8 +1,9 @@
 """The announcer: says every call through one speaker, one announcement at a time.
 
-The stream feeds `speech.CallQueue` (ordering and dropping rules); one speaker coroutine takes the
-next call, builds its WAV from cached segments (`hw.voice`), and plays it to the end before taking
-the next, so announcements never overlap. If speech cannot be rendered, that call is logged and
+The stream feeds `speech.CallQueue` (order, superseded calls, short form under a backlog); one
+speaker coroutine takes the next call, builds its WAV from cached segments (`hw.voice`), and plays it
+to the end before taking the next, so announcements never overlap. Every dropped or shortened call
+is logged with its reason. If speech cannot be rendered, that call is logged and
 skipped, and the announcer goes on with the next one: a broken engine must not silence the hall.
 """
 
@@ -117,7 +118,7 @@ class Announcer:
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.settings = settings or Settings()
-        self.queue = CallQueue(self.settings)
+        self.queue = CallQueue(self.settings, on_note=self._note)
         self.voice_pack = Path(voice_pack) if voice_pack else None
         self.volume = volume or []
         self.clock = clock
@@ -126,6 +127,12 @@ class Announcer:
         self.on_spoken: Callable[[Call, Path], None] | None = None
         self.on_play_start: Callable[[Call], None] | None = None
         self._count = 0
+
+    def _note(self, what: str, call: Call, reason: str) -> None:
+        """A dropped or shortened call, in the log with its reason (the hall must be able to tell why
+        a number was said once, or not at all)."""
+        kind = "recall" if call.recall else "call"
+        log.warning("%s %s of %s at window %s: %s", what, kind, call.number, call.window, reason)
 
     def segment_file(self, seg: Segment) -> Path:
         if seg.lang in ("tone", "silence"):
@@ -165,11 +172,22 @@ class Announcer:
         segments = all_segments(windows, prefixes, self.settings, names)
         for seg in segments:
             self.segment_file(seg)
+        for name in self.unused_recordings(segments):
+            log.warning("voice pack: %s.wav is not a segment this hall uses (see --list-segments); "
+                        "digit-1.wav was renamed digit-1-yao.wav when ticket digits began to read 1 as 幺", name)
         return len(segments)
+
+    def unused_recordings(self, segments: list[Segment]) -> list[str]:
+        """Recordings in the voice pack that no segment uses (a typo, or an old name) — said as TTS
+        instead, so the hall should hear about it."""
+        if self.voice_pack is None or not self.voice_pack.is_dir():
+            return []
+        known = {s.name for s in segments}
+        return sorted(p.stem for p in self.voice_pack.glob("*.wav") if p.stem not in known and not p.stem.startswith("en-"))
 
     async def speak_next(self) -> bool:
         """Say the next queued call; False when there was none."""
-        call = self.queue.pop(self.clock())
+        call = self.queue.pop()
         if call is None:
             return False
         try:

@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.core.window import Window
 from kivy.graphics import Color, Rectangle
 from kivy.uix.boxlayout import BoxLayout
@@ -23,36 +24,74 @@ from kivy.uix.label import Label
 from kivy.uix.stencilview import StencilView
 from kivy.uix.widget import Widget
 
-from .model import TEXTS, DisplayState, apply, call_text, clock_text, queue_line, window_line
+from .model import TEXTS, DisplayState, apply, call_text, clock_text, queue_row, window_line
+from .theme import (
+    BG,
+    CALL_BG,
+    CALL_FLASH,
+    CALL_FLASH_TEXT,
+    CLOSED_PANEL,
+    CLOSED_TEXT,
+    IDLE,
+    OFFLINE,
+    PANEL,
+    PAUSED,
+    SERVING,
+    WHITE,
+    over,
+    ratio,
+)
 
-BG = (0.04, 0.09, 0.20, 1)
-PANEL = (0.08, 0.15, 0.30, 1)
-CALL_BG = (0.70, 0.06, 0.06, 1)
-CALL_FLASH = (0.98, 0.72, 0.05, 1)
-WHITE = (1, 1, 1, 1)
-SERVING = (0.35, 1.0, 0.45, 1)
-IDLE = (0.70, 0.75, 0.85, 1)
-PAUSED = (1.0, 0.70, 0.15, 1)
-DIM = 0.35
 FLASHES = 6  # half-periods: three visible blinks
 FLASH_S = 0.35
 
 
 def _paint(widget: Widget, rgba: tuple[float, ...]) -> Color:
-    """A solid background that follows the widget; returns the Color to change it later."""
+    """A solid background that follows the widget; returns the Color to change it later (and
+    keeps it as `widget.paint`, so a test can tell what each text is drawn on)."""
     with widget.canvas.before:
         color = Color(*rgba)
         rect = Rectangle(pos=widget.pos, size=widget.size)
     widget.bind(pos=lambda w, v: setattr(rect, "pos", v), size=lambda w, v: setattr(rect, "size", v))
+    widget.paint = color  # type: ignore[attr-defined]
     return color
 
 
+class FitLabel(Label):
+    """A label that never cuts its text ("约14–8…"): when the text does not fit its box at the
+    design size, the font shrinks until it does."""
+
+    def __init__(self, size: float, **kw: Any):
+        super().__init__(font_size=size, **kw)
+        self.base_size = size
+        self.bind(size=self._fit, text=self._fit)
+
+    def set_base(self, size: float) -> None:
+        if size != self.base_size:
+            self.base_size = size
+            self._fit()
+
+    def natural_size(self, font_size: float | None = None) -> tuple[int, int]:
+        """The whole text on one line at `font_size` (default: the size shown)."""
+        core = CoreLabel(font_size=font_size or self.font_size, bold=self.bold, font_name=self.font_name)
+        return core.get_extents(self.text)
+
+    def _fit(self, *_: Any) -> None:
+        self.text_size = self.size  # for halign/valign; the text always fits, so it never wraps
+        room_w, room_h = self.width - 2 * self.padding_x - 2, self.height - 2 * self.padding_y
+        size = self.base_size
+        if self.text and room_w > 0 and room_h > 0:
+            w, h = self.natural_size(size)
+            if w > room_w or h > room_h:
+                size = size * min(room_w / w, room_h / h)
+                while size > 6 and any(a > b for a, b in zip(self.natural_size(size), (room_w, room_h), strict=True)):
+                    size *= 0.96
+        self.font_size = size
+
+
 def _label(text: str = "", size: float = 40, color: tuple[float, ...] = WHITE, halign: str = "center",
-           bold: bool = False, **kw: Any) -> Label:
-    lab = Label(text=text, font_size=size, color=color, halign=halign, valign="middle", bold=bold,
-                shorten=True, shorten_from="right", **kw)
-    lab.bind(size=lambda w, v: setattr(w, "text_size", v))
-    return lab
+           bold: bool = False, **kw: Any) -> FitLabel:
+    return FitLabel(size, text=text, color=color, halign=halign, valign="middle", bold=bold, **kw)
 
 
 class Ticker(StencilView):
@@ -61,6 +100,7 @@ class Ticker(StencilView):
     def __init__(self, font_size: float, **kw: Any):
         super().__init__(**kw)
         self.label = Label(text="", font_size=font_size, color=PAUSED, size_hint=(None, None), halign="left")
+        self.label.scrolls = True  # wider than the screen on purpose: it scrolls, it is not cut
         self.label.bind(texture_size=lambda w, v: setattr(w, "size", v))
         self.add_widget(self.label)
         self.speed = font_size * 3  # px per second: about three characters a second
@@ -86,27 +126,56 @@ class WindowTile(BoxLayout):
 
     def __init__(self, u: float, **kw: Any):
         super().__init__(orientation="horizontal", padding=(14 * u, 4 * u), spacing=10 * u, **kw)
-        _paint(self, PANEL)
+        self.panel = _paint(self, PANEL)
         left = BoxLayout(orientation="vertical", size_hint_x=0.45)
-        self.title = _label(size=46 * u, bold=True, halign="left")
-        self.name = _label(size=28 * u, color=IDLE, halign="left")
+        self.title = _label(size=46 * u, bold=True, halign="left", size_hint_y=0.6)
+        self.name = _label(size=28 * u, color=IDLE, halign="left", size_hint_y=0.4)
         left.add_widget(self.title)
         left.add_widget(self.name)
         self.add_widget(left)
-        self.value = _label(size=88 * u, bold=True, halign="right", size_hint_x=0.55)
+        self.value = _label(size=80 * u, bold=True, halign="right", size_hint_x=0.55)
         self.add_widget(self.value)
         self.u = u
         self.look = ""
 
     def show(self, window: dict[str, Any], lang: str) -> None:
+        """A closed window is drawn darker with dimmer text (not made transparent: 未开放 must still
+        be readable, 4.5:1)."""
         text, look = window_line(window, lang)
+        closed = look == "closed"
         self.title.text = TEXTS[lang]["window"].format(n=window["number"])
         self.name.text = window.get("name", "") if lang == "zh" else ""
         self.value.text = text
-        self.value.color = {"serving": SERVING, "paused": PAUSED}.get(look, IDLE)
-        self.value.font_size = (88 if look == "serving" else 52) * self.u
-        self.opacity = DIM if look == "closed" else 1
+        self.value.color = {"serving": SERVING, "paused": PAUSED, "closed": CLOSED_TEXT}.get(look, IDLE)
+        self.value.set_base((80 if look == "serving" else 52) * self.u)
+        self.title.color = CLOSED_TEXT if closed else WHITE
+        self.name.color = CLOSED_TEXT if closed else IDLE
+        self.panel.rgba = CLOSED_PANEL if closed else PANEL
         self.look = look
+
+
+class QueueRow(BoxLayout):
+    """One category: its name, the people waiting, and what a ticket taken now can expect."""
+
+    COLOURS: ClassVar[dict[str, tuple[float, ...]]] = {"waiting": WHITE, "empty": IDLE, "warn": PAUSED}
+
+    def __init__(self, u: float, **kw: Any):
+        super().__init__(orientation="horizontal", spacing=12 * u, **kw)
+        self.name = _label(size=34 * u, halign="left", size_hint_x=0.56)
+        self.count = _label(size=34 * u, halign="right", size_hint_x=0.13)
+        self.expect = _label(size=34 * u, halign="right", size_hint_x=0.31)
+        for lab in (self.name, self.count, self.expect):
+            self.add_widget(lab)
+
+    def show(self, queue: dict[str, Any], lang: str) -> None:
+        name, count, expect, look = queue_row(queue, lang)
+        self.name.text, self.count.text, self.expect.text = name, count, expect
+        self.name.color = self.count.color = IDLE if look == "empty" else WHITE
+        self.expect.color = self.COLOURS[look]
+
+    @property
+    def line(self) -> str:
+        return "  ".join(t for t in (self.name.text, self.count.text, self.expect.text) if t)
 
 
 class DisplayApp(App):
@@ -136,15 +205,15 @@ class DisplayApp(App):
         self.u = u
         root = BoxLayout(orientation="vertical", padding=16 * u, spacing=12 * u)
 
-        header = BoxLayout(size_hint_y=None, height=110 * u, spacing=20 * u)
+        header = BoxLayout(size_hint_y=None, height=120 * u, spacing=20 * u)
         big = 46 if self.portrait else 58
-        self.hall_label = _label(size=big * u, halign="left", bold=True, size_hint_x=1.3 if self.portrait else 1)
-        self.offline_label = _label(TEXTS[self.lang]["disconnected"], size=26 * u, color=(1, 0.55, 0.5, 1),
-                                    size_hint_x=0.35 if self.portrait else 0.5)
+        self.hall_label = _label(size=big * u, halign="left", bold=True, size_hint_x=1.1 if self.portrait else 1)
+        self.offline_label = _label(TEXTS[self.lang]["disconnected"], size=26 * u, color=OFFLINE,
+                                    size_hint_x=0.5)
         self.offline_label.opacity = 0
         when = BoxLayout(orientation="vertical", size_hint_x=0.6 if self.portrait else 0.45)
-        self.date_label = _label(size=(26 if self.portrait else 34) * u, halign="right", color=IDLE)
-        self.clock_label = _label(size=big * u, halign="right", bold=True)
+        self.date_label = _label(size=(26 if self.portrait else 34) * u, halign="right", color=IDLE, size_hint_y=0.4)
+        self.clock_label = _label(size=big * u, halign="right", bold=True, size_hint_y=0.6)
         when.add_widget(self.date_label)
         when.add_widget(self.clock_label)
         header.add_widget(self.hall_label)
@@ -154,7 +223,7 @@ class DisplayApp(App):
 
         self.call_panel = BoxLayout(orientation="vertical", padding=10 * u)
         self.call_color = _paint(self.call_panel, CALL_BG)
-        self.call_tag = _label(size=50 * u, color=(1, 1, 1, 0.9), size_hint_y=0.15)
+        self.call_tag = _label(size=50 * u, size_hint_y=0.15)
         self.call_number = _label(size=210 * u, bold=True, size_hint_y=0.52)
         self.call_window = _label(size=100 * u, bold=True, size_hint_y=0.33)
         for lab in (self.call_tag, self.call_number, self.call_window):
@@ -171,34 +240,31 @@ class DisplayApp(App):
         self.windows_grid = GridLayout(cols=2, spacing=10 * u)
         self.queue_title = _label(TEXTS[self.lang]["waiting"], size=36 * u, color=IDLE, halign="left",
                                   size_hint_y=None, height=50 * u)
-        self.queue_grid = GridLayout(cols=2, spacing=(20 * u, 4 * u))
-        self.queue_labels: list[Label] = []
+        # One row per category across the whole column: the name, the count and the expectation
+        # each keep their own room (two to a row cut 「约14–82分钟」 at 1920×1080).
+        self.queue_box = BoxLayout(orientation="vertical", spacing=2 * u)
+        self.queue_rows: list[QueueRow] = []
 
         if self.portrait:
-            self.call_panel.size_hint_y = 0.30
-            root.add_widget(self.call_panel)
-            self.windows_grid.size_hint_y = 0.34
-            root.add_widget(self.windows_grid)
-            bottom = BoxLayout(size_hint_y=0.26, spacing=20 * u)
-            q = BoxLayout(orientation="vertical")
-            q.add_widget(self.queue_title)
-            self.queue_grid.cols = 1
-            q.add_widget(self.queue_grid)
-            bottom.add_widget(self.recent_box)
-            bottom.add_widget(q)
-            root.add_widget(bottom)
+            for widget, share in ((self.call_panel, 0.27), (self.windows_grid, 0.31), (self.recent_box, 0.17)):
+                widget.size_hint_y = share
+                root.add_widget(widget)
+            root.add_widget(self.queue_title)
+            self.queue_box.size_hint_y = 0.25
+            root.add_widget(self.queue_box)
         else:
             body = BoxLayout(spacing=16 * u)
             left = BoxLayout(orientation="vertical", size_hint_x=0.46, spacing=12 * u)
-            self.call_panel.size_hint_y = 0.7
+            self.call_panel.size_hint_y = 0.62
+            self.recent_box.size_hint_y = 0.38
             left.add_widget(self.call_panel)
             left.add_widget(self.recent_box)
             right = BoxLayout(orientation="vertical", spacing=8 * u)
-            self.windows_grid.size_hint_y = 0.66
-            self.queue_grid.size_hint_y = 0.34 - 50 * u / 840
+            self.windows_grid.size_hint_y = 0.58
+            self.queue_box.size_hint_y = 0.42
             right.add_widget(self.windows_grid)
             right.add_widget(self.queue_title)
-            right.add_widget(self.queue_grid)
+            right.add_widget(self.queue_box)
             body.add_widget(left)
             body.add_widget(right)
             root.add_widget(body)
@@ -222,9 +288,11 @@ class DisplayApp(App):
         self.hall_label.text = s.hall_name_en if self.lang == "en" and s.hall_name_en else s.hall_name
         self.offline_label.opacity = 0 if s.connected else 1
         latest = s.latest
-        if latest is None:
-            self.call_tag.text, self.call_number.text, self.call_window.text = "", "", t["no_call"]
+        if latest is None:  # 请留意叫号, in the middle of the panel
+            self.call_tag.text, self.call_number.text, self.call_window.text = "", t["no_call"], ""
+            self.call_number.set_base(64 * u)
         else:
+            self.call_number.set_base(210 * u)
             tag = t["recall"] if latest.recall else t["please"]
             self.call_tag.text = f"{tag} {latest.name}".strip() if latest.name else tag
             self.call_number.text = latest.number
@@ -240,15 +308,13 @@ class DisplayApp(App):
             self.windows_grid.cols = 2 if len(numbers) <= 8 or self.portrait else 3
         for w in s.windows:
             self.tiles[w["number"]].show(w, self.lang)
-        lines = [queue_line(q, self.lang) for q in s.queues]
-        if len(lines) != len(self.queue_labels):
-            self.queue_grid.clear_widgets()
-            self.queue_labels = [_label(size=34 * u, halign="left") for _ in lines]
-            for lab in self.queue_labels:
-                self.queue_grid.add_widget(lab)
-        for lab, line, q in zip(self.queue_labels, lines, s.queues, strict=True):
-            lab.text = line
-            lab.color = WHITE if q.get("waiting") else IDLE
+        if len(s.queues) != len(self.queue_rows):
+            self.queue_box.clear_widgets()
+            self.queue_rows = [QueueRow(u) for _ in s.queues]
+            for row in self.queue_rows:
+                self.queue_box.add_widget(row)
+        for row, q in zip(self.queue_rows, s.queues, strict=True):
+            row.show(q, self.lang)
         self.ticker.set_text(s.notice)
         if s.flash_id != self._flash_seen:
             self._flash_seen = s.flash_id
@@ -258,10 +324,13 @@ class DisplayApp(App):
             self._blink(0)
 
     def _blink(self, dt: float) -> bool:
+        """Amber with dark text, red with white text, three times; then red."""
+        on = self._flash_left > 0 and self._flash_left % 2 == 0
+        self.call_color.rgba = CALL_FLASH if on else CALL_BG
+        for lab in (self.call_tag, self.call_number, self.call_window):
+            lab.color = CALL_FLASH_TEXT if on else WHITE
         if self._flash_left <= 0:
-            self.call_color.rgba = CALL_BG
             return False
-        self.call_color.rgba = CALL_FLASH if self._flash_left % 2 == 0 else CALL_BG
         self._flash_left -= 1
         return True
 
@@ -287,15 +356,41 @@ class DisplayApp(App):
             "hall": self.hall_label.text, "offline_shown": self.offline_label.opacity > 0,
             "call": {"tag": self.call_tag.text, "number": self.call_number.text, "window": self.call_window.text},
             "flashing": self.flashing, "flash_id": self.state.flash_id,
-            "windows": {n: {"title": t.title.text, "value": t.value.text, "look": t.look, "opacity": t.opacity}
+            "windows": {n: {"title": t.title.text, "value": t.value.text, "look": t.look}
                         for n, t in self.tiles.items()},
             "recent": [lab.text for lab in self.recent_labels],
-            "queues": [lab.text for lab in self.queue_labels],
+            "queues": [row.line for row in self.queue_rows],
             "notice": self.ticker.label.text if self.ticker.opacity else "",
             "date": self.date_label.text, "clock": self.clock_label.text,
             "size": list(Window.size), "portrait": self.portrait, "seq": self.state.seq,
             "replayed": self.state.replayed,
         }
+
+
+def texts_on_screen(root: Widget) -> list[dict[str, Any]]:
+    """Every text a person can see, with what it is drawn on: its size against its box (is it
+    whole?) and its colour against the colour behind it, opacity applied (is it readable?).
+    For tests and `--dump`."""
+    out = []
+
+    def walk(widget: Widget, below: tuple[float, ...], opacity: float) -> None:
+        opacity *= widget.opacity
+        paint = getattr(widget, "paint", None)
+        if paint is not None:
+            below = over(paint.rgba, below, paint.rgba[3] * opacity)
+        if isinstance(widget, Label) and widget.text and opacity > 0:
+            fg = over(widget.color, below, widget.color[3] * opacity)
+            whole = widget.natural_size() if isinstance(widget, FitLabel) else widget.texture_size
+            out.append({"text": widget.text, "font_size": round(float(widget.font_size), 1),
+                        "scale": round(float(widget.font_size) / widget.base_size, 3) if isinstance(widget, FitLabel) else 1.0,
+                        "box": [round(widget.width), round(widget.height)], "whole": list(whole),
+                        "scrolls": getattr(widget, "scrolls", False), "shorten": bool(widget.shorten),
+                        "contrast": round(ratio(fg, below), 2)})
+        for child in widget.children:
+            walk(child, below, opacity)
+
+    walk(root, tuple(Window.clearcolor), 1.0)
+    return out
 
 
 async def run_app(app: DisplayApp, messages: AsyncIterator[dict[str, Any]]) -> None:

@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     a = sub.add_parser("announcer", help="speak calls (Mandarin voice)",
                        description="Say every call through one speaker: chime before a ticket's first call, "
-                                   "「重呼」 for recalls, repeated, never overlapping, stale calls dropped.")
+                                   "「重呼」 for recalls, repeated, never overlapping; every call is said, once and "
+                                   "without the chime while others wait; only superseded calls are dropped.")
     _add_server(a)
     a.add_argument("--voice-pack", type=Path, metavar="DIR",
                    help="folder of recorded <segment>.wav files that replace the TTS voice (see --list-segments)")
@@ -57,8 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--repeat", type=int, default=2, help="how many times each call is said (default: 2)")
     a.add_argument("--second-language", action="store_true", help="add an English sentence after the Mandarin")
     a.add_argument("--no-chime", action="store_true", help="no chime before first calls")
-    a.add_argument("--max-age", type=float, default=30.0, metavar="S",
-                   help="drop a call not yet said after this many seconds (default: 30)")
     a.add_argument("--voice", default="cmn-latn-pinyin", help="espeak-ng voice (default: cmn-latn-pinyin)")
     a.add_argument("--rate", type=int, default=160, help="words per minute (default: 160)")
     a.add_argument("--volume", default="", metavar="HH:MM=L,...",
@@ -152,7 +151,7 @@ def run_announcer(args: argparse.Namespace) -> int:
             template = args.template or hall.get("templates", {}).get("voice") or Settings.template
             try:
                 settings = Settings(template=template, repeat=args.repeat, second_language=args.second_language,
-                                    max_age_s=args.max_age, chime=not args.no_chime)
+                                    chime=not args.no_chime)
             except ValueError as exc:
                 print(f"yimen announcer: {exc}", file=sys.stderr)
                 return 2

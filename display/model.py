@@ -23,12 +23,14 @@ TEXTS: dict[str, dict[str, str]] = {
            "closed": "未开放", "idle": "等候叫号", "recent": "最近呼叫", "waiting": "等候人数",
            "people": "{n}人", "minutes": "约{low}–{high}分钟", "disconnected": "连接中断，正在重连…",
            "recall": "重呼", "no_call": "请留意叫号", "weekdays": "一二三四五六日",
-           "date": "{y}年{m}月{d}日 星期{w}"},
+           "date": "{y}年{m}月{d}日 星期{w}", "no_window": "暂无窗口办理", "opens_at": "{hm}起办理",
+           "beyond_closing": "今日可能办理不完"},
     "en": {"please": "", "to_window": " to window {window}", "window": "Window {n}", "go_window": "to window {n}", "paused": "Paused",
            "closed": "Closed", "idle": "Waiting", "recent": "Recent calls", "waiting": "Waiting",
            "people": "{n}", "minutes": "{low}–{high} min", "disconnected": "Offline, reconnecting…",
            "recall": "Recall", "no_call": "Please watch for your number", "weekdays": "",
-           "date": "{y}-{m:02d}-{d:02d}"},
+           "date": "{y}-{m:02d}-{d:02d}", "no_window": "No window open", "opens_at": "From {hm}",
+           "beyond_closing": "May not be served today"},
 }
 
 
@@ -116,23 +118,45 @@ def window_line(window: dict[str, Any], lang: str = "zh") -> tuple[str, str]:
     return t["idle"], "idle"
 
 
-def queue_line(queue: dict[str, Any], lang: str = "zh") -> str:
-    """'A 综合业务  5人  约10–25分钟' — a count and the estimate range, never a single promise."""
+def queue_row(queue: dict[str, Any], lang: str = "zh") -> tuple[str, str, str, str]:
+    """One category as the screen shows it: (name, people waiting, what a ticket taken now can
+    expect, its look). The expectation follows the estimate contract (docs/api.md): a range only
+    while a window that serves the category is open; else when serving starts (「13:30起办理」) or
+    「暂无窗口办理」; 「今日可能办理不完」 when a new ticket is unlikely to be called before serving stops
+    today. Looks: 'waiting' (people wait), 'empty' (nobody does), 'warn' (closed or too late)."""
     t = TEXTS[lang]
     name = queue.get("name_en") if lang == "en" and queue.get("name_en") else queue.get("name", "")
-    parts = [f"{queue.get('prefix') or queue.get('code')} {name}", t["people"].format(n=queue.get("waiting", 0))]
+    waiting = int(queue.get("waiting") or 0)
     est = queue.get("estimate") or {}
-    if queue.get("waiting") and est.get("low_min") is not None and est.get("high_min") is not None:
-        parts.append(t["minutes"].format(low=est["low_min"], high=est["high_min"]))
-    return "  ".join(parts)
+    look = "waiting" if waiting else "empty"
+    if est and not est.get("open_now", True):
+        opens = est.get("opens_at")
+        expect = t["opens_at"].format(hm=datetime.fromtimestamp(opens, HALL_TZ).strftime("%H:%M")) if opens \
+            else t["no_window"]
+        look = "warn"
+    elif est.get("beyond_closing"):
+        expect, look = t["beyond_closing"], "warn"
+    elif est.get("low_min") is not None and est.get("high_min") is not None:
+        expect = t["minutes"].format(low=est["low_min"], high=est["high_min"])
+    else:
+        expect = ""
+    return f"{queue.get('prefix') or queue.get('code')} {name}", t["people"].format(n=waiting), expect, look
+
+
+def queue_line(queue: dict[str, Any], lang: str = "zh") -> str:
+    """The row as one line: 'A 综合业务  5人  约10–25分钟', 'D 户籍与身份证(公安)  0人  暂无窗口办理'."""
+    return "  ".join(part for part in queue_row(queue, lang)[:3] if part)
 
 
 def call_text(call: Call | None, lang: str = "zh") -> str:
+    """A recent call: 「请A001号到3号窗口」; where the hall calls by name, the masked name comes
+    first, as on the big panel and as one addresses a person: 「请 张* A008号到12号窗口」."""
     t = TEXTS[lang]
     if call is None:
         return t["no_call"]
-    who = f"{call.number} {call.name}" if call.name else call.number
-    text = f"{t['please']}{who}{t['to_window'].format(window=call.window)}"
+    who = f"{call.name} {call.number}" if call.name else call.number
+    gap = " " if call.name and t["please"] else ""
+    text = f"{t['please']}{gap}{who}{t['to_window'].format(window=call.window)}"
     return f"{t['recall']} {text}" if call.recall else text
 
 

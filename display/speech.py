@@ -4,28 +4,24 @@ A call becomes a list of named segments ("chime", "letter-A", "digit-0", "cardin
 "word-qing3", …), each with the text a TTS engine should speak for it. Names are stable so a hall can
 record a voice pack: one `<name>.wav` per segment (`yimen announcer --list-segments` prints them).
 
-Reading rules (domain §4): ticket digits one by one (A001 → 诶 零 零 一), window numbers as a
-cardinal (12 → 十二), letters as a Mandarin speaker says English letter names (诶 比 西 …), a chime
-before a ticket's first call only, 「重呼」 (spoken 再次呼叫, unambiguous for TTS) before a recall.
+Reading rules (domain §4): the ticket number as `queue_server.spoken` reads it (the kiosk uses the
+same function), window numbers as a cardinal (12 → 十二), a chime before a ticket's first call only,
+「重呼」 (spoken 再次呼叫, unambiguous for TTS) before a recall.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
 from queue_server.config import TEMPLATE_FIELDS, template_problem
+from queue_server.spoken import number_parts, spoken_number
 
-DIGITS = "零一二三四五六七八九"
-# How a Mandarin listener names Latin letters (the usual 中式 reading of English letter names).
-LETTERS = {
-    "A": "诶", "B": "比", "C": "西", "D": "迪", "E": "伊", "F": "艾弗", "G": "吉", "H": "艾尺", "I": "艾",
-    "J": "杰", "K": "开", "L": "艾勒", "M": "艾姆", "N": "恩", "O": "欧", "P": "批", "Q": "丘", "R": "阿尔",
-    "S": "艾丝", "T": "提", "U": "优", "V": "维", "W": "达布留", "X": "艾克斯", "Y": "歪", "Z": "贼德",
-}
+CARDINAL_DIGITS = "零一二三四五六七八九"  # window numbers keep 一 (十一号窗口); ticket digits read 1 as 幺
 RECALL_TEXT = "再次呼叫"  # shown as 重呼; espeak-ng reads 重 as zhòng, so the spoken text avoids it
 EN_TEMPLATE = "Number {number}, please go to window {window}."
 FIELD = re.compile(r"{([a-z_]+)}")
@@ -48,9 +44,9 @@ def cardinal(n: int) -> str:
     if not 0 <= n <= 9999:
         raise ValueError(f"{n} is outside 0–9999")
     if n < 10:
-        return DIGITS[n]
+        return CARDINAL_DIGITS[n]
     if n < 20:
-        return "十" + (DIGITS[n - 10] if n > 10 else "")
+        return "十" + (CARDINAL_DIGITS[n - 10] if n > 10 else "")
     units = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
     out, zero = "", False
     for value, unit in units:
@@ -58,7 +54,7 @@ def cardinal(n: int) -> str:
         if d:
             if zero and out:
                 out += "零"
-            out += DIGITS[d] + unit
+            out += CARDINAL_DIGITS[d] + unit
             zero = False
         elif out:
             zero = True
@@ -72,14 +68,8 @@ def word_name(text: str) -> str:
 
 
 def number_segments(number: str) -> list[Segment]:
-    """A ticket number, character by character: letters by name, digits one by one."""
-    out = []
-    for ch in number.upper():
-        if ch.isdigit():
-            out.append(Segment(f"digit-{ch}", DIGITS[int(ch)]))
-        elif ch in LETTERS:
-            out.append(Segment(f"letter-{ch}", LETTERS[ch]))
-    return out
+    """A ticket number, character by character, as `queue_server.spoken` reads it."""
+    return [Segment(name, text) for name, text in number_parts(number)]
 
 
 def window_segments(window: int) -> list[Segment]:
@@ -112,7 +102,7 @@ def template_segments(template: str, fields: dict[str, Any]) -> list[Segment]:
 
 def english_segments(template: str, number: str, window: int) -> list[Segment]:
     """The optional second language: one phrase (letters and digits spelled with spaces)."""
-    spelled = " ".join(number.upper())
+    spelled = spoken_number(number, "en")
     return [Segment("en-" + re.sub(r"\W+", "_", f"{number}-{window}").strip("_"),
                     template.format(number=spelled, window=window), "en")]
 
@@ -129,6 +119,7 @@ class Call:
     first: bool = True  # the ticket's first call: a chime comes before it
     window_name: str = ""  # the window's name, for {window_name} (综合受理一)
     category: str = ""  # the ticket's category by name, for {category} (社会保障)
+    short: bool = False  # said while other calls wait: no chime, said once
 
 
 @dataclass(frozen=True)
@@ -137,7 +128,6 @@ class Settings:
     repeat: int = 2
     second_language: bool = False
     en_template: str = EN_TEMPLATE
-    max_age_s: float = 30.0  # a call older than this when its turn comes is not said any more
     chime: bool = True
 
     def __post_init__(self) -> None:
@@ -149,7 +139,8 @@ class Settings:
 
 
 def plan(call: Call, s: Settings) -> list[Segment]:
-    """The segments of one announcement: [chime] ([重呼] body [en]) × repeat, with pauses between."""
+    """The segments of one announcement: [chime] ([重呼] body [en]) × repeat, with pauses between;
+    a short call (others are waiting) has no chime and is said once."""
     body: list[Segment] = []
     if call.recall:
         body.append(Segment("recall", RECALL_TEXT))
@@ -158,8 +149,8 @@ def plan(call: Call, s: Settings) -> list[Segment]:
     if s.second_language:
         body.append(PAUSE)
         body += english_segments(s.en_template, call.number, call.window)
-    out: list[Segment] = [CHIME] if (s.chime and call.first and not call.recall) else []
-    for i in range(max(1, s.repeat)):
+    out: list[Segment] = [CHIME] if (s.chime and call.first and not call.recall and not call.short) else []
+    for i in range(1 if call.short else max(1, s.repeat)):
         if i:
             out.append(PAUSE)
         out += body
@@ -240,34 +231,43 @@ class HallNames:
         return self.categories.get(code, code)
 
 
+# Events after which a waiting call of their ticket is no longer worth saying, with the reason logged.
+SUPERSEDING = {
+    "service_started": "started", "ticket_completed": "finished", "ticket_no_show": "finished (no-show)",
+    "ticket_held": "held", "ticket_transferred": "transferred", "ticket_cancelled": "cancelled",
+}
+
+
 @dataclass
 class CallQueue:
-    """Announcements waiting to be said: one at a time, in call order, stale ones dropped.
+    """Announcements waiting to be said: one at a time, in call order, none ever lost.
 
-    - A newer call at the same window supersedes a waiting one (that person was already called
-      away, or called again): the waiting one is dropped. If it was the same ticket, the kept one
-      still gets the chime when the dropped one would have (nobody heard the first call).
-    - When the stream shows a window no longer serving the waiting ticket (skipped, paused,
-      closed), the call is dropped.
-    - A call older than `max_age_s` when its turn comes is dropped (e.g. after a long outage).
-    - The first call of a ticket (per business day) gets a chime; a recall never does.
+    A waiting call is dropped only when it is superseded — its ticket is called or recalled again
+    (only the newest call is said, with the chime if the dropped one was the ticket's first),
+    started, finished (completed, no-show, or finished by the next call at its window), held,
+    transferred or cancelled, or the stream shows its window serving something else. However long
+    a call waits, it is said. When other calls wait behind it, it is said short (no chime, once)
+    so a backlog clears fast: a burst of 7 calls is said in well under a minute. Every drop and
+    every shortening is recorded with its reason (`dropped`, `shortened`) and handed to `on_note`.
+    The first call of a ticket (per business day) gets a chime; a recall never does.
     """
 
     settings: Settings = field(default_factory=Settings)
     waiting: list[Call] = field(default_factory=list)
     dropped: list[tuple[Call, str]] = field(default_factory=list)
+    shortened: list[tuple[Call, str]] = field(default_factory=list)
     heard: set[str] = field(default_factory=set)
     day: str = ""
     windows: list[dict[str, Any]] = field(default_factory=list)  # the newest known window states
     names: HallNames = field(default_factory=HallNames)
     offset: float = 0.0  # local clock minus the server's, from the last live message with a time
+    on_note: Callable[[str, Call, str], None] | None = None  # ("dropped" | "shortened", call, reason)
 
     def on_message(self, message: dict[str, Any], now: float | None = None) -> Call | None:
         """Fold one stream message received at local time `now`; returns the call it queued, if any.
 
-        Ages are kept on the local clock: a live call is stamped when it arrives; a replayed one at
-        its server time shifted by the last known clock offset, so clock skew between the server's
-        box and this one never makes live calls look stale.
+        A call's time is kept on the local clock (a live call is stamped when it arrives, a replayed
+        one at its server time shifted by the last known clock offset), for the logs.
         """
         if now is not None and message.get("at") is not None and not message.get("replayed") \
                 and message.get("kind") in ("event", "heartbeat"):
@@ -283,7 +283,7 @@ class CallQueue:
             return None
         queued = None
         data = message.get("data") or {}
-        etype = message.get("type")
+        etype = str(message.get("type"))
         if etype in ("ticket_called", "ticket_recalled") and "number" in data:
             number = str(data["number"])
             at = float(message.get("at") or 0.0)
@@ -293,36 +293,58 @@ class CallQueue:
             call = Call(int(message.get("seq") or 0), number, window, at,
                         recall=etype == "ticket_recalled", first=number not in self.heard,
                         window_name=self.names.windows.get(window, ""), category=self.names.category_of(number))
-            self.heard.add(number)
             queued = self.push(call)
+            if not message.get("windows") and not message.get("replayed"):  # the call itself is the news
+                self.windows = [w for w in self.windows if int(w["number"]) != window] + [
+                    {"number": window, "current": number}]
+        elif etype in SUPERSEDING and data.get("number"):
+            self._drop(lambda c: c.number == str(data["number"]), SUPERSEDING[etype])
+        elif etype == "day_closed":
+            self._drop(lambda c: True, "the business day closed")
         # Replayed events carry no windows: the snapshot before them is the newest state to check against.
         self.windows = message.get("windows") or self.windows
         self._prune(self.windows)
         return queued
 
     def push(self, call: Call) -> Call:
-        for old in [c for c in self.waiting if c.window == call.window]:
-            self.waiting.remove(old)
-            self.dropped.append((old, "superseded"))
-            if old.number == call.number and old.first:
-                call = replace(call, recall=False, first=True)
+        """Queue a call; a waiting call of the same ticket, or at the same window, is superseded
+        (a call at a window finishes the ticket that window had)."""
+        for old in [c for c in self.waiting if c.number == call.number or c.window == call.window]:
+            if old.number == call.number:
+                reason = f"{'recalled' if call.recall else 'called again'} at window {call.window}"
+                if old.first:  # nobody heard the first call: say this one as the first, with its chime
+                    call = replace(call, recall=False, first=True)
+            else:
+                reason = f"finished: window {call.window} called {call.number}"
+            self._drop(lambda c, old=old: c is old, reason)
         self.waiting.append(call)
         self.waiting.sort(key=lambda c: c.seq)
         return call
+
+    def _drop(self, which: Callable[[Call], bool], reason: str) -> None:
+        for c in [c for c in self.waiting if which(c)]:
+            self.waiting.remove(c)
+            self.dropped.append((c, reason))
+            if self.on_note is not None:
+                self.on_note("dropped", c, reason)
 
     def _prune(self, windows: list[dict[str, Any]]) -> None:
         current = {int(w["number"]): w.get("current") for w in windows}
         for c in list(self.waiting):
             if c.window in current and current[c.window] != c.number:
-                self.waiting.remove(c)
-                self.dropped.append((c, "window moved on"))
+                now_there = current[c.window] or "no ticket"
+                self._drop(lambda x, c=c: x is c, f"window {c.window} has moved on ({now_there})")
 
-    def pop(self, now: float) -> Call | None:
-        """The next call to say now, or None."""
-        while self.waiting:
-            c = self.waiting.pop(0)
-            if now - c.at > self.settings.max_age_s:
-                self.dropped.append((c, "stale"))
-                continue
-            return c
-        return None
+    def pop(self) -> Call | None:
+        """The next call to say now (None when nothing waits): short when others wait behind it."""
+        if not self.waiting:
+            return None
+        call = self.waiting.pop(0)
+        self.heard.add(call.number)
+        if self.waiting:
+            call = replace(call, short=True)
+            reason = f"{len(self.waiting)} more call(s) waiting"
+            self.shortened.append((call, reason))
+            if self.on_note is not None:
+                self.on_note("shortened", call, reason)
+        return call

@@ -1,11 +1,7 @@
-"""ESC/POS receipt printer: slip layout, paper status, serial/USB transport, fakes.
+"""ESC/POS receipt printer: paper status, serial/USB transport that survives unplugging, fakes.
 
-Chinese is sent our own way — FS & (Chinese mode) and GB18030 bytes — because python-escpos's
-encoding guesswork turns full-width punctuation into '??'. The QR code is the printer's native
-one (GS ( k, ~70 bytes) rather than a raster image (several KB): at 9600 baud that is the
-difference between half a second and several seconds per slip. python-escpos does the QR, the
-cut and the transports; layout and status are plain functions over bytes, so they are tested
-exactly (golden files, decode-back) without a printer.
+The bytes themselves (text, layout, decoding) are in hw/escpos_bytes.py. python-escpos does the
+transports; status is a plain function over the DLE EOT answers, so it is tested exactly.
 """
 
 from __future__ import annotations
@@ -16,24 +12,16 @@ import os
 import select
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from escpos.printer import Dummy
 
+from .escpos_bytes import DLE, EOT, PROFILE, Decoded, decode
 from .ptydevice import PtyDevice
 
 log = logging.getLogger("yimen.hw.printer")
-
-ESC, GS, FS, DLE, EOT, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A
-INIT = b"\x1b@"
-CHINESE_ON = b"\x1c&"
-CHINESE_OFF = b"\x1c."
-ENCODING = "gb18030"
-PROFILE = "TM-T88II"  # a profile with a known paper width; the commands we use are universal
-
 
 # ------------------------------------------------------------------------- errors
 
@@ -122,273 +110,15 @@ def status_bytes(state: str) -> tuple[int, int, int]:
     return eot1, eot2, eot4
 
 
-# ------------------------------------------------------------------------- layout (pure)
-
-
-def text_width(text: str) -> int:
-    """Columns in Font A: a Han character or full-width sign takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap(text: str, cols: int) -> list[str]:
-    """Break `text` into lines of at most `cols` columns (Chinese has no spaces to break at)."""
-    lines: list[str] = []
-    for para in text.split("\n"):
-        line, width = "", 0
-        for c in para:
-            w = 2 if unicodedata.east_asian_width(c) in "WF" else 1
-            if width + w > cols:
-                lines.append(line.rstrip())
-                line, width = "", 0
-                if c == " ":
-                    continue
-            line += c
-            width += w
-        lines.append(line.rstrip())
-    return lines
-
-
-class SlipBuilder:
-    """Composes ESC/POS bytes: python-escpos (Dummy) for the QR and the cut, our bytes for the rest."""
-
-    def __init__(self, cols: int = 32):
-        self.cols = cols
-        self._p = Dummy(profile=PROFILE)
-        self._p._raw(INIT + CHINESE_ON)
-
-    def raw(self, data: bytes) -> SlipBuilder:
-        self._p._raw(data)
-        return self
-
-    def align(self, how: str) -> SlipBuilder:
-        return self.raw(bytes([ESC, ord("a"), {"left": 0, "center": 1, "right": 2}[how]]))
-
-    def size(self, width: int = 1, height: int = 1) -> SlipBuilder:
-        """GS ! : character magnification 1–8 (applies to Chinese characters too)."""
-        return self.raw(bytes([GS, ord("!"), ((width - 1) << 4) | (height - 1)]))
-
-    def bold(self, on: bool = True) -> SlipBuilder:
-        return self.raw(bytes([ESC, ord("E"), int(on)]))
-
-    def line(self, text: str = "", scale: int = 1) -> SlipBuilder:
-        for part in wrap(text, max(1, self.cols // scale)):
-            self.raw(part.encode(ENCODING, errors="replace") + b"\n")
-        return self
-
-    def rule(self) -> SlipBuilder:
-        return self.raw(b"-" * self.cols + b"\n")
-
-    def qr(self, data: str, module: int = 6) -> SlipBuilder:
-        self._p.qr(data, native=True, size=module)
-        return self
-
-    def feed(self, lines: int = 1) -> SlipBuilder:
-        return self.raw(bytes([ESC, ord("d"), lines]))
-
-    def cut(self) -> bytes:
-        self._p.cut()
-        return self._p.output
-
-
-@dataclass(frozen=True)
-class TicketSlip:
-    """What a ticket slip shows (domain §4): no personal data, ever."""
-
-    hall: str
-    number: str
-    service: str
-    windows: str
-    ahead: int
-    wait_low_min: int | None  # None: no range can be given (no window serving it is open)
-    wait_high_min: int | None
-    issued_at: str
-    status_url: str
-    note: str = ""
-    supervision_phone: str = "12345"
-    priority: bool = False
-
-
-SLIP_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"service": "办理事项：", "windows": "办理窗口：", "ahead": "前面还有 {n} 人",
-           "wait": "预计等候 {lo}–{hi} 分钟", "no_window": "暂无窗口办理", "time": "取号时间：", "scan": "扫码查看排队进度",
-           "phone": "监督电话：", "priority": "【绿色通道】"},
-    "en": {"service": "Service: ", "windows": "Window: ", "ahead": "{n} people ahead",
-           "wait": "Estimated wait {lo}-{hi} min", "no_window": "No window open for this service", "time": "Taken: ", "scan": "Scan to follow your ticket",
-           "phone": "Supervision: ", "priority": "[Priority]"},
-}
-
-
-def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
-    """The ticket slip: hall, the number large, service, windows, ahead, wait range, time, QR, note, cut."""
-    lab = SLIP_LABELS[lang]
-    b = SlipBuilder(cols)
-    b.align("center").size(1, 2).line(slip.hall).size()
-    b.rule()
-    if slip.priority:
-        b.line(lab["priority"])
-    b.size(4, 4).bold().line(slip.number, scale=4).bold(False).size()
-    b.line(lab["ahead"].format(n=slip.ahead))
-    if slip.wait_low_min is None or slip.wait_high_min is None:
-        b.line(lab["no_window"])
-    else:
-        b.line(lab["wait"].format(lo=slip.wait_low_min, hi=slip.wait_high_min))
-    b.align("left").rule()
-    b.line(lab["service"] + slip.service)
-    b.line(lab["windows"] + slip.windows)
-    b.line(lab["time"] + slip.issued_at)
-    b.align("center").qr(slip.status_url).line(lab["scan"])
-    if slip.note:
-        b.bold().line(slip.note).bold(False)
-    b.line(lab["phone"] + slip.supervision_phone)
-    return b.cut()
-
-
-def checklist_bytes(title: str, sections: list[tuple[str, list[str]]], footer: str = "",
-                    cols: int = 32) -> bytes:
-    """A printed materials checklist (一次性告知 style): a title, then titled lists with tick boxes."""
-    b = SlipBuilder(cols)
-    b.align("center").size(1, 2).line(title).size().align("left").rule()
-    for heading, items in sections:
-        b.bold().line(heading).bold(False)
-        for item in items:
-            b.line("□ " + item)
-        b.line()
-    if footer:
-        b.rule().line(footer)
-    return b.cut()
-
-
-def printer_test_page(cols: int = 32, when: str = "") -> bytes:
-    """The maintenance screen's printer test: Chinese, sizes, a QR, a cut."""
-    b = SlipBuilder(cols)
-    b.align("center").size(2, 2).line("打印测试", scale=2).size().line("Printer test " + when)
-    b.line("中文：一门便民服务中心（全角标点）").line("0123456789 ABCDEFG abc")
-    return b.qr("yimen printer test").cut()
-
-
-# ------------------------------------------------------------------------- decoding (pure)
-
-
-@dataclass
-class Decoded:
-    """A byte stream read back as a printer would: text lines and the commands around them."""
-
-    ops: list[tuple[str, Any]] = field(default_factory=list)
-
-    @property
-    def lines(self) -> list[str]:
-        return [v for k, v in self.ops if k == "line"]
-
-    @property
-    def qr(self) -> list[str]:
-        return [v for k, v in self.ops if k == "qr"]
-
-    def sized_lines(self) -> list[tuple[str, int]]:
-        """Each text line with the GS ! magnification in force (width multiplier)."""
-        size, out = 1, []
-        for k, v in self.ops:
-            if k == "size":
-                size = v[0]
-            elif k == "line":
-                out.append((v, size))
-        return out
-
-
-class DecodeError(ValueError):
-    pass
-
-
-def decode(data: bytes) -> Decoded:
-    """Parse the subset of ESC/POS this module writes; unknown commands raise DecodeError."""
-    d = Decoded()
-    text = bytearray()
-    chinese = False
-    i, n = 0, len(data)
-
-    def need(k: int) -> bytes:
-        if i + k > n:
-            raise DecodeError(f"truncated command at byte {i}")
-        return data[i:i + k]
-
-    while i < n:
-        c = data[i]
-        if c == LF:
-            d.ops.append(("line", text.decode(ENCODING if chinese else "ascii", errors="strict")))
-            text.clear()
-            i += 1
-        elif c == ESC:
-            cmd = need(2)[1]
-            if cmd == ord("@"):
-                d.ops.append(("init", None))
-                chinese = False
-                i += 2
-            elif cmd in (ord("a"), ord("E"), ord("d"), ord("!"), ord("t")):
-                arg = need(3)[2]
-                name = {ord("a"): "align", ord("E"): "bold", ord("d"): "feed", ord("!"): "mode",
-                        ord("t"): "codepage"}[cmd]
-                d.ops.append((name, arg))
-                i += 3
-            else:
-                raise DecodeError(f"unknown ESC {cmd:#x} at byte {i}")
-        elif c == GS:
-            cmd = need(2)[1]
-            if cmd == ord("!"):
-                arg = need(3)[2]
-                d.ops.append(("size", ((arg >> 4) + 1, (arg & 0x0F) + 1)))
-                i += 3
-            elif cmd == ord("V"):
-                m = need(3)[2]
-                i += 3 if m in (0, 1, 48, 49) else 4
-                d.ops.append(("cut", m))
-            elif cmd == ord("("):
-                head = need(5)
-                if head[2] != ord("k"):
-                    raise DecodeError(f"unknown GS ( {head[2]:#x} at byte {i}")
-                length = head[3] | (head[4] << 8)
-                body = need(5 + length)[5:]
-                if len(body) >= 3 and body[:3] == b"1P0":
-                    d.ops.append(("qr", body[3:].decode("utf-8")))
-                elif len(body) >= 2 and body[:2] == b"1Q":
-                    d.ops.append(("qr_print", None))
-                else:
-                    d.ops.append(("qr_setup", bytes(body)))
-                i += 5 + length
-            else:
-                raise DecodeError(f"unknown GS {cmd:#x} at byte {i}")
-        elif c == FS:
-            cmd = need(2)[1]
-            if cmd == ord("&"):
-                chinese = True
-            elif cmd == ord("."):
-                chinese = False
-            else:
-                raise DecodeError(f"unknown FS {cmd:#x} at byte {i}")
-            d.ops.append(("chinese", chinese))
-            i += 2
-        elif c == DLE:
-            q = need(3)
-            d.ops.append(("status_query", q[2]))
-            i += 3
-        elif c < 0x20:
-            raise DecodeError(f"unexpected control byte {c:#x} at {i}")
-        else:
-            if c >= 0x80 and not chinese:
-                raise DecodeError(f"non-ASCII byte {c:#x} outside Chinese mode at {i}")
-            text.append(c)
-            i += 1
-    if text:
-        d.ops.append(("line", text.decode(ENCODING if chinese else "ascii")))
-    return d
-
-
 # ------------------------------------------------------------------------- transports
 
 
 class Link(Protocol):
-    """The byte pipe to a printer."""
+    """The byte pipe to a printer. Any I/O failure (a vanished device) raises PrinterOffline."""
 
     def write(self, data: bytes) -> None: ...
     def read1(self, timeout_s: float) -> int | None: ...
+    def clear_input(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -403,6 +133,7 @@ class SerialLink:
         try:
             self._p.open()
         except Exception as exc:  # noqa: BLE001 - escpos raises its own DeviceNotFoundError
+            self.close()
             raise PrinterOffline(f"cannot open printer port {port}: {exc}") from exc
 
     def write(self, data: bytes) -> None:
@@ -420,6 +151,12 @@ class SerialLink:
         except Exception as exc:  # noqa: BLE001
             raise PrinterOffline(f"printer on {self.port} is gone: {exc}") from exc
         return got[0] if got else None
+
+    def clear_input(self) -> None:
+        try:
+            self._p.device.reset_input_buffer()
+        except Exception as exc:  # noqa: BLE001
+            raise PrinterOffline(f"printer on {self.port} is gone: {exc}") from exc
 
     def close(self) -> None:
         # not escpos's close(): it flushes first, which raises on an unplugged port (even from __del__)
@@ -453,17 +190,22 @@ class UsbLpLink:
             raise PrinterOffline(f"{self.path}: {exc}", during_print=True) from exc
 
     def read1(self, timeout_s: float) -> int | None:
-        ready, _, _ = select.select([self.fd], [], [], timeout_s)
-        if not ready:
-            return None
         try:
-            got = os.read(self.fd, 1)
+            ready, _, _ = select.select([self.fd], [], [], timeout_s)
+            got = os.read(self.fd, 1) if ready else b""
+        except BlockingIOError:
+            return None
         except OSError as exc:
             raise PrinterOffline(f"{self.path}: {exc}") from exc
         return got[0] if got else None
 
+    def clear_input(self) -> None:
+        while self.read1(0) is not None:
+            pass
+
     def close(self) -> None:
-        os.close(self.fd)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
 
 
 # ------------------------------------------------------------------------- the driver
@@ -479,50 +221,119 @@ class PrinterStatus:
         return self.state in ("ok", "near_end")
 
 
-class EscPosPrinter:
-    """Checks paper before and after each job; raises PaperOut / CoverOpen / PrinterOffline / PrinterFault."""
+OFFLINE = PrinterStatus("offline", (None, None, None))
 
-    def __init__(self, link: Link, cols: int = 32, baudrate: int | None = None, lang: str = "zh"):
-        self.link, self.cols, self.baudrate, self.lang = link, cols, baudrate, lang
+
+class EscPosPrinter:
+    """Checks paper before and after each job; raises PaperOut / CoverOpen / PrinterOffline / PrinterFault.
+
+    With an `opener` the printer outlives its device: a link that fails (unplugged, power-cycled,
+    absent at start) is closed and opened again on a later status check or job — at most once per
+    backoff delay (`retry_s`: first, longest; doubling) for checks, at once for a job or when asked.
+    """
+
+    def __init__(self, link: Link | None, cols: int = 32, baudrate: int | None = None,
+                 opener: Callable[[], Link] | None = None, clock: Callable[[], float] = time.monotonic,
+                 retry_s: tuple[float, float] = (1.0, 30.0)):
+        self.link, self.cols, self.baudrate, self.opener = link, cols, baudrate, opener
+        self.clock, self.retry_s = clock, retry_s
         self.bytes_sent = 0
+        self.stray_bytes = 0  # bytes on the line that answered no query (XON/XOFF, noise): skipped
+        self.failed_opens = 0
+        self._next_open = 0.0
         self._lock = threading.Lock()
 
     @classmethod
-    def serial(cls, port: str, baudrate: int = 115200, cols: int = 32) -> EscPosPrinter:
-        return cls(SerialLink(port, baudrate), cols=cols, baudrate=baudrate)
+    def serial(cls, port: str, baudrate: int = 115200, cols: int = 32, **kw: Any) -> EscPosPrinter:
+        """A serial printer; absent now is not an error: it is offline until the port appears."""
+        printer = cls(None, cols=cols, baudrate=baudrate, opener=lambda: SerialLink(port, baudrate), **kw)
+        printer._open(force=True)
+        return printer
 
     @classmethod
-    def usb(cls, path: str = "/dev/usb/lp0", cols: int = 32) -> EscPosPrinter:
-        return cls(UsbLpLink(path), cols=cols)
+    def usb(cls, path: str = "/dev/usb/lp0", cols: int = 32, **kw: Any) -> EscPosPrinter:
+        printer = cls(None, cols=cols, opener=lambda: UsbLpLink(path), **kw)
+        printer._open(force=True)
+        return printer
 
-    def _query(self, n: int, timeout_s: float) -> int | None:
-        self.link.write(bytes([DLE, EOT, n]))
-        return self.link.read1(timeout_s)
+    # -------------------------------------------------------------- the link comes and goes
 
-    def status(self, timeout_s: float = 0.5) -> PrinterStatus:
+    def _open(self, force: bool = False) -> Link | None:
+        """The link, opened now if it is closed and its backoff delay has passed (or `force`)."""
+        if self.link is not None or self.opener is None:
+            return self.link
+        if not force and self.clock() < self._next_open:
+            return None
+        try:
+            self.link = self.opener()
+        except PrinterOffline as exc:
+            self.failed_opens += 1
+            first, longest = self.retry_s
+            self._next_open = self.clock() + min(longest, first * 2 ** (self.failed_opens - 1))
+            (log.warning if self.failed_opens == 1 else log.debug)("printer: %s", exc)
+            return None
+        if self.failed_opens:
+            log.info("printer is back after %d failed attempts to open it", self.failed_opens)
+        self.failed_opens = 0
+        return self.link
+
+    def _lost(self, exc: PrinterError) -> None:
+        """The device failed under us: close it; the next check opens it again."""
+        log.warning("printer lost: %s", exc)
+        if self.link is not None and self.opener is not None:
+            self.link.close()
+            self.link = None
+
+    # -------------------------------------------------------------- status
+
+    def _query(self, link: Link, n: int, timeout_s: float) -> int | None:
+        """DLE EOT n and its answer. The input is cleared first and bytes that cannot be a status
+        answer (fixed bits) are skipped, so a stray byte never shifts answers onto later queries."""
+        link.clear_input()
+        link.write(bytes([DLE, EOT, n]))
+        end = time.monotonic() + timeout_s
+        while (left := end - time.monotonic()) > 0:
+            got = link.read1(left)
+            if got is None or _valid(got):
+                return got
+            self.stray_bytes += 1
+            log.debug("skipped a stray byte %#04x waiting for the answer to DLE EOT %d", got, n)
+        return None
+
+    def status(self, timeout_s: float = 0.5, reopen_now: bool = False) -> PrinterStatus:
         """DLE EOT 1, then 2 if offline, then 4: the paper state in the server's words."""
         with self._lock:
-            return self._status(timeout_s)
+            return self._status(timeout_s, reopen_now)
 
-    def _status(self, timeout_s: float) -> PrinterStatus:
+    def _status(self, timeout_s: float, reopen_now: bool = False) -> PrinterStatus:
+        link = self._open(force=reopen_now)
+        if link is None:
+            return OFFLINE
         try:
-            eot1 = self._query(1, timeout_s)
+            eot1 = self._query(link, 1, timeout_s)
             if eot1 is None:
-                return PrinterStatus("offline", (None, None, None))
-            eot2 = self._query(2, timeout_s) if _valid(eot1) and eot1 & 0x08 else None
-            eot4 = self._query(4, timeout_s)
+                return OFFLINE
+            eot2 = self._query(link, 2, timeout_s) if eot1 & 0x08 else None
+            eot4 = self._query(link, 4, timeout_s)
         except PrinterOffline as exc:
-            log.warning("printer status: %s", exc)
-            return PrinterStatus("offline", (None, None, None))
+            self._lost(exc)
+            return OFFLINE
         return PrinterStatus(parse_status(eot1, eot2, eot4), (eot1, eot2, eot4))
+
+    # -------------------------------------------------------------- printing
 
     def print_job(self, data: bytes) -> PrinterStatus:
         """Send one job: refuse when the paper/cover/link is bad, confirm the state after sending."""
         with self._lock:
-            before = self._status(0.5)
+            before = self._status(0.5, reopen_now=True)
             if not before.can_print:
                 raise ERRORS[before.state](f"printer not ready: {before.state}")
-            self.link.write(data)
+            assert self.link is not None
+            try:
+                self.link.write(data)
+            except PrinterOffline as exc:
+                self._lost(exc)
+                raise
             self.bytes_sent += len(data)
             # the answer comes after the printer has taken the whole job off the wire
             drain = len(data) * 10 / self.baudrate if self.baudrate else 0.0
@@ -531,11 +342,12 @@ class EscPosPrinter:
                 raise ERRORS[after.state](f"printer failed during the job: {after.state}", during_print=True)
             return after
 
-    def print_ticket(self, slip: TicketSlip) -> PrinterStatus:
-        return self.print_job(ticket_bytes(slip, self.cols, self.lang))
-
     def close(self) -> None:
-        self.link.close()
+        with self._lock:
+            self.opener = None  # closed for good: never reopened
+            if self.link is not None:
+                self.link.close()
+                self.link = None
 
 
 # ------------------------------------------------------------------------- fakes
@@ -566,6 +378,9 @@ class FakeLink:
     def read1(self, timeout_s: float) -> int | None:
         return self._pending.pop(0) if self._pending else None
 
+    def clear_input(self) -> None:
+        self._pending.clear()
+
     def close(self) -> None:
         pass
 
@@ -580,8 +395,8 @@ class FakeLink:
 class FakePrinter(EscPosPrinter):
     """EscPosPrinter over a FakeLink (tests, `yimen demo`, a kiosk without a printer)."""
 
-    def __init__(self, state: str = "ok", cols: int = 32, lang: str = "zh"):
-        super().__init__(FakeLink(state), cols=cols, lang=lang)
+    def __init__(self, state: str = "ok", cols: int = 32):
+        super().__init__(FakeLink(state), cols=cols)
 
     @property
     def fake(self) -> FakeLink:
@@ -593,11 +408,13 @@ class PtyPrinter(PtyDevice):
 
     It takes bytes at most at `baud`/10 per second (as a wire would), answers DLE EOT queries in
     real time from its state, stops printing when the paper runs out (`paper_out_after` bytes),
-    and can be unplugged.
+    sends XON whenever it has taken bytes off the line (`xon`, software flow control),
+    have stray bytes put on the line (`inject`), and be unplugged.
     """
 
-    def __init__(self, baud: int | None = None, paper_out_after: int | None = None, state: str = "ok"):
-        self.baud, self.paper_out_after, self.state = baud, paper_out_after, state
+    def __init__(self, baud: int | None = None, paper_out_after: int | None = None, state: str = "ok",
+                 xon: bool = False):
+        self.baud, self.paper_out_after, self.state, self.xon = baud, paper_out_after, state, xon
         self.received = bytearray()  # everything that came down the wire, queries included
         self.printed = bytearray()  # what reached the paper
         self.last_byte_at: float | None = None
@@ -621,6 +438,8 @@ class PtyPrinter(PtyDevice):
                 time.sleep(len(data) * 10 / self.baud)
             self.last_byte_at = time.perf_counter()
             self.received += data
+            if self.xon:
+                self.inject(b"\x11")  # XON: "my buffer has room again", before any answer
             pending += data
             while pending:
                 k = pending.find(bytes([DLE, EOT]))
@@ -638,7 +457,7 @@ class PtyPrinter(PtyDevice):
                 del pending[:k + 3]
 
     def _paper(self, data: bytes | bytearray) -> None:
-        if self.state not in ("ok", "near_end"):
+        if self.state not in ("ok", "near_end") or not data:
             return
         if self.paper_out_after is not None and len(self.printed) + len(data) >= self.paper_out_after:
             self.printed += data[:max(0, self.paper_out_after - len(self.printed))]
@@ -650,8 +469,12 @@ class PtyPrinter(PtyDevice):
         if self.state == "offline":
             return
         e1, e2, e4 = status_bytes(self.state)
+        self.inject(bytes([{1: e1, 2: e2, 4: e4}.get(n, 0x12)]))
+
+    def inject(self, data: bytes) -> None:
+        """Put bytes on the line towards the host (an answer, or noise)."""
         with contextlib.suppress(OSError):
-            os.write(self.master, bytes([{1: e1, 2: e2, 4: e4}.get(n, 0x12)]))
+            os.write(self.master, data)
 
     def unplug(self) -> None:
         """The cable is pulled: the wire goes dead and nothing answers."""

@@ -26,11 +26,13 @@ from typing import Any
 
 from escpos.printer import Dummy
 
-from hw.printer import PROFILE, EscPosPrinter, PtyPrinter, ticket_bytes
+from hw.escpos_bytes import PROFILE
+from hw.printer import EscPosPrinter, PtyPrinter
 from queue_server.client import HallClient
 
 from .logic import slip_of
 from .service import KioskService
+from .slip import ticket_bytes
 
 ALWAYS_OPEN = """
 [hours]

@@ -11,9 +11,12 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hw.printer import TicketSlip
+from queue_server.spoken import (
+    spoken_number as spoken_number,  # re-exported: the announcer's reading
+)
 
 from .i18n import t
+from .slip import TicketSlip
 
 HALL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -103,20 +106,33 @@ def local_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, HALL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
-def _minutes(value: Any) -> int | None:
+def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def clock_time(epoch: float, today_of: float) -> str:
+    """HH:MM in the hall's time; with the date (MM-DD HH:MM) when it is not the day of `today_of`."""
+    when, today = datetime.fromtimestamp(epoch, HALL_TZ), datetime.fromtimestamp(today_of, HALL_TZ)
+    return when.strftime("%H:%M" if when.date() == today.date() else "%m-%d %H:%M")
+
+
 def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
-    """The printed slip from the server's answer to an issue: numbers and windows, never a person."""
+    """The printed slip from the server's answer to an issue: numbers and windows, never a person.
+    Every field of the estimate may be null (docs/api.md): the slip then says less, never breaks."""
     service = (issued.get("matter") or {}).get("name") or issued["category"]["name"]
+    est = issued.get("estimate") or {}
+    ahead = issued.get("ahead") if issued.get("ahead") is not None else est.get("ahead")
+    taken = float(issued["issued_at"])
+    opens = est.get("opens_at")
     return TicketSlip(
-        hall=issued.get("hall", ""), number=issued["number"], service=service,
-        windows=windows_text(issued.get("windows", []), lang), ahead=int(issued.get("ahead", 0)),
-        wait_low_min=_minutes(issued["estimate"].get("low_min")), wait_high_min=_minutes(issued["estimate"].get("high_min")),
-        issued_at=local_time(float(issued["issued_at"])), status_url=issued["status_url"],
-        note=issued.get("note", ""), supervision_phone=issued.get("supervision_phone", "12345"),
-        priority=bool(issued.get("priority")),
+        hall=issued.get("hall") or "", number=issued["number"], service=service,
+        windows=windows_text(issued.get("windows") or [], lang), ahead=_int(ahead),
+        wait_low_min=_int(est.get("low_min")), wait_high_min=_int(est.get("high_min")),
+        issued_at=local_time(taken), status_url=issued.get("status_url"),
+        note=issued.get(f"note_{lang}") or issued.get("note") or "", supervision_phone=issued.get("supervision_phone") or "12345",
+        priority=bool(issued.get("priority")), open_now=bool(est.get("open_now", True)),
+        opens_at=None if opens is None else clock_time(float(opens), taken),
+        beyond_closing=bool(est.get("beyond_closing", False)),
     )
 
 
@@ -128,13 +144,6 @@ def mask_id(id_number: str) -> str:
 
 def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
-def spoken_number(number: str, lang: str = "zh") -> str:
-    """Ticket digits read one by one (domain §4): A001 → 'A零零一'."""
-    if lang != "zh":
-        return " ".join(number)
-    return "".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in number)
 
 
 def may_clear(now: float, since: float, last_touch: float, touching: bool, seconds: float) -> bool:

@@ -12,7 +12,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from hw.printer import EscPosPrinter, FakePrinter, PrinterError
+from hw.printer import EscPosPrinter, FakePrinter
 from queue_server.client import HallClient
 
 from .config import KioskConfig
@@ -22,17 +22,14 @@ log = logging.getLogger("yimen.kiosk")
 
 
 def open_printer(spec: str, baud: int, cols: int) -> EscPosPrinter | None:
-    """serial:PORT | usb:/dev/usb/lp0 | fake | none. A printer that is absent now is reported as
-    offline by the service (the kiosk then shows tickets on screen); it never stops the kiosk."""
+    """serial:PORT | usb:/dev/usb/lp0 | fake | none. A printer that is absent now is offline until
+    its device appears (the driver keeps trying; meanwhile tickets are shown on screen); it never
+    stops the kiosk. None only when no printer is configured."""
     kind, _, where = spec.partition(":")
-    try:
-        if kind == "serial":
-            return EscPosPrinter.serial(where, baud, cols)
-        if kind == "usb":
-            return EscPosPrinter.usb(where or "/dev/usb/lp0", cols)
-    except PrinterError as exc:
-        log.error("printer %s: %s", spec, exc)
-        return None
+    if kind == "serial":
+        return EscPosPrinter.serial(where, baud, cols)
+    if kind == "usb":
+        return EscPosPrinter.usb(where or "/dev/usb/lp0", cols)
     if kind == "fake":
         return FakePrinter(cols=cols)
     return None

@@ -3,9 +3,11 @@ decide what to tell the person. The Kivy screens call this and show its `Outcome
 directly against a real server on loopback.
 
 Rules it keeps: a ticket is printed only after the server acknowledged it; a slip that does not
-print is reported to the server (print-failed) and shown on screen instead — never lost, never a
-phantom; the ID number never leaves the kiosk (only the salted person key); printer trouble is
-reported as device status, paper near end as a staff alert.
+print — or cannot even be built from the answer — is reported to the server (print-failed) and
+shown on screen instead: never lost, never a phantom; the ID number never leaves the kiosk (only
+the salted person key); printer state is reported as device status, and any state that stops
+printing (offline included) or paper near end as a staff alert, which the server clears when the
+kiosk reports the printer ready again.
 """
 
 from __future__ import annotations
@@ -19,20 +21,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hw.printer import (
-    EscPosPrinter,
-    PrinterError,
-    PrinterStatus,
-    checklist_bytes,
-    printer_test_page,
-)
+from hw.escpos_bytes import checklist_bytes, printer_test_page
+from hw.printer import EscPosPrinter, PrinterError, PrinterStatus
 from queue_server.client import ApiError, HallClient, ServerAway, person_key
 from queue_server.names import mask_name
 
 from .i18n import t
 from .logic import guide_sections, label, local_time, slip_of
+from .slip import estimate_lines, ticket_bytes
 
 log = logging.getLogger("yimen.kiosk")
+
+# Staff alerts for the printer states that stop printing (kind "printer"), in the staff pages' words.
+PRINTER_ALERTS = {
+    "out": "取号机打印机缺纸 / kiosk printer out of paper",
+    "cover_open": "取号机打印机纸仓盖未关好 / kiosk printer cover open",
+    "offline": "取号机打印机离线（未连接或未通电）/ kiosk printer offline",
+    "error": "取号机打印机故障 / kiosk printer fault",
+}
 
 
 @dataclass
@@ -40,6 +46,9 @@ class Outcome:
     """The result of taking a ticket, as the screen must show it.
 
     kind: printed | on_screen (valid ticket, slip not printed) | server_away | refused
+    estimate_lines: the estimate in words exactly as the slip says it (when serving starts or that
+    no window serves it now, the wait range, the may-not-be-served-today warning); empty when the
+    answer carried none the slip could read.
     """
 
     kind: str
@@ -47,6 +56,7 @@ class Outcome:
     issued: dict[str, Any] | None = None
     code: str = ""
     printer_state: str = ""
+    estimate_lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,12 +137,13 @@ class KioskService:
 
     # ------------------------------------------------------------------ printer
 
-    async def check_printer(self) -> str:
-        """Ask the printer; tell the server when its state changed (and staff when paper runs low)."""
+    async def check_printer(self, reopen_now: bool = False) -> str:
+        """Ask the printer (which reopens a lost device with backoff, or at once with `reopen_now`);
+        tell the server when its state changed, and staff when it stops printing or paper runs low."""
         if self.printer is None:
             state = "offline"
         else:
-            status: PrinterStatus = await asyncio.to_thread(self.printer.status)
+            status: PrinterStatus = await asyncio.to_thread(self.printer.status, 0.5, reopen_now)
             state = status.state
         await self._report_printer(state)
         return state
@@ -141,17 +152,18 @@ class KioskService:
         changed = state != self.printer_state
         self.printer_state = state
         if changed:
+            (log.info if state == "ok" else log.warning)("printer: %s", state)
             self._changed()
         if state == self._reported_printer:
             return
         try:
+            # ok/near_end after a problem: the server clears this kiosk's open printer alerts
             await self.client.request("POST", "/api/v1/devices/status", {"printer": state})
             if state == "near_end":
                 await self.client.request("POST", "/api/v1/alerts",
                                           {"kind": "paper_low", "message": "取号机纸将用完 / kiosk paper low"})
-            elif state in ("out", "cover_open", "error"):
-                await self.client.request("POST", "/api/v1/alerts",
-                                          {"kind": "printer", "message": f"取号机打印机：{state}"})
+            elif state in PRINTER_ALERTS and self.printer is not None:  # no printer configured: nothing to fix
+                await self.client.request("POST", "/api/v1/alerts", {"kind": "printer", "message": PRINTER_ALERTS[state]})
             self._reported_printer = state
         except (ServerAway, ApiError) as exc:  # retried on the next check; say it once while away
             (log.warning if self.server_ok else log.debug)("could not report printer state %s: %s", state, exc)
@@ -205,10 +217,12 @@ class KioskService:
 
     async def check_in(self, code: str | None = None, id_number: str | None = None) -> Outcome:
         """An appointment checks in by its scanned code or by the ID card; then as take_ticket."""
+        key = uuid.uuid4().hex
         try:
             body = {"code": code} if code else {"person_key": await self._salted(id_number or "")}
-            issued = await self.client.request("POST", "/api/v1/appointments/check-in", body)
+            issued = await self.client.check_in(idempotency_key=key, **body)
         except ServerAway:
+            self.unanswered.append(key)  # as for a ticket: abandoned once the server is back
             self.server_ok = False
             self._changed()
             return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))
@@ -227,21 +241,35 @@ class KioskService:
         return Outcome("refused", t("refused", self.lang, message=exc.message), code=exc.code)
 
     async def _deliver(self, issued: dict[str, Any]) -> Outcome:
+        """Print the slip of an issued ticket, or show it on screen and record why not. Whatever
+        goes wrong here, the ticket (already valid on the server) reaches the person."""
         self.last_issued = issued
-        if not self.printing_available:
+        try:
+            slip = slip_of(issued, self.lang)
+            lines = estimate_lines(slip, self.lang)
+            data = ticket_bytes(slip, self.printer.cols if self.printer else 32, self.lang)
+        except Exception as exc:  # noqa: BLE001 - an answer the slip cannot be made from must not lose the ticket
+            log.exception("slip of ticket %s could not be built", issued.get("number"))
+            await self._print_failed(issued, f"slip: {type(exc).__name__}: {exc}")
+            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=self.printer_state)
+        if self.printer is not None and not self.printing_available:
+            await self.check_printer(reopen_now=True)  # it may be back since the last check: try it now
+        if self.printer is None or not self.printing_available:
             state = self.printer_state
             await self._print_failed(issued, f"printer {state} before printing")
-            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=state)
+            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=state,
+                           estimate_lines=lines)
         try:
-            assert self.printer is not None
-            status = await asyncio.to_thread(self.printer.print_ticket, slip_of(issued, self.lang))
+            status = await asyncio.to_thread(self.printer.print_job, data)
         except PrinterError as exc:
             log.warning("ticket %s did not print: %s", issued["number"], exc)
             await self._report_printer(exc.state)
             await self._print_failed(issued, f"{exc.state}: {exc}")
-            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=exc.state)
+            return Outcome("on_screen", t("photo_ticket", self.lang), issued, printer_state=exc.state,
+                           estimate_lines=lines)
         await self._report_printer(status.state)
-        return Outcome("printed", t("take_slip", self.lang), issued, printer_state=status.state)
+        return Outcome("printed", t("take_slip", self.lang), issued, printer_state=status.state,
+                       estimate_lines=lines)
 
     async def _print_failed(self, issued: dict[str, Any], reason: str) -> None:
         try:
@@ -262,6 +290,8 @@ class KioskService:
             return False
 
     async def print_checklist(self, matter: dict[str, Any]) -> bool:
+        if self.printer is not None and not self.printing_available:
+            await self.check_printer(reopen_now=True)  # it may be back since the last check
         if not self.printing_available or self.printer is None:
             return False
         data = checklist_bytes(t("checklist_title", self.lang, name=label(matter, self.lang)),
@@ -278,11 +308,13 @@ class KioskService:
         if self.printer is None:
             return "offline"
         try:
-            await asyncio.to_thread(self.printer.print_job, printer_test_page(self.printer.cols, local_time(self.clock())))
-            return "ok"
+            status = await asyncio.to_thread(self.printer.print_job,
+                                             printer_test_page(self.printer.cols, local_time(self.clock())))
         except PrinterError as exc:
             await self._report_printer(exc.state)
             return exc.state
+        await self._report_printer(status.state)
+        return status.state
 
     async def reprint_last(self) -> Outcome:
         """Maintenance: print the last ticket again (the ticket itself is unchanged)."""
@@ -291,7 +323,8 @@ class KioskService:
         if self.printer is None:
             return Outcome("on_screen", t("photo_ticket", self.lang), self.last_issued, printer_state="offline")
         try:
-            await asyncio.to_thread(self.printer.print_ticket, slip_of(self.last_issued, self.lang))
+            data = ticket_bytes(slip_of(self.last_issued, self.lang), self.printer.cols, self.lang)
+            await asyncio.to_thread(self.printer.print_job, data)
         except PrinterError as exc:
             await self._report_printer(exc.state)
             return Outcome("on_screen", t("photo_ticket", self.lang), self.last_issued, printer_state=exc.state)

@@ -108,6 +108,13 @@ class HallClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return await self.request("POST", "/api/v1/tickets", {k: v for k, v in body.items() if v is not None}, headers)
 
+    async def check_in(self, idempotency_key: str | None = None, **body: Any) -> dict[str, Any]:
+        """Check in today's appointment by `code` or `person_key`; its ticket is issued. The key
+        works as for `issue`: a retry gets the same ticket, `abandon(key)` undoes a lost one."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self.request("POST", "/api/v1/appointments/check-in",
+                                  {k: v for k, v in body.items() if v is not None}, headers)
+
     async def abandon(self, idempotency_key: str) -> dict[str, Any]:
         return await self.request("POST", "/api/v1/tickets/abandon", {"idempotency_key": idempotency_key})
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .config_check import REQUIRED, Checker, ConfigError, Problem, is_kind
 from .matters import Matter, parse_matters
+from .public_url import url_problem
 from .toml_lines import key_lines
 from .workdays import WorkCalendar
 
@@ -76,6 +77,7 @@ class HallInfo:
     target_wait_min: int
     supervision_phone: str
     service_commitment: str = "一次告知、限时办结、热情服务、廉洁高效"
+    public_url: str = ""  # what slips' QR codes open; empty: the box's LAN address (public_url.py)
 
 
 @dataclass(frozen=True)
@@ -244,11 +246,14 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
         "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
         "calendar": (dict, {}),
     })
-    hall = _hall(check, top.get("hall", {}))
-    hours = _hours(check, top.get("hours", {}))
-    categories = _categories(check, top.get("categories", []))
-    codes = {c.code for c in categories}
-    windows = _windows(check, top.get("windows", []), codes)
+    # Only root causes are reported: a missing or broken section is one problem, not also every
+    # key inside it nor every check that needs it (matters and windows need sound categories).
+    hall = _hall(check, top["hall"]) if "hall" in top else None
+    hours = _hours(check, top["hours"]) if "hours" in top else None
+    before = len(check.problems)
+    categories = _categories(check, top["categories"]) if "categories" in top else []
+    codes = {c.code for c in categories} if "categories" in top and len(check.problems) == before else None
+    windows = _windows(check, top["windows"], codes) if "windows" in top else []
     priority = _priority(check, top.get("priority", {}))
     calling = _calling(check, top.get("calling", {}))
     appointments = _appointments(check, top.get("appointments", {}))
@@ -329,7 +334,11 @@ def _hall(check: Checker, data: dict) -> HallInfo | None:
         "name": (str, REQUIRED), "name_en": (str, ""), "region_code": (str, REQUIRED),
         "timezone": (str, "Asia/Shanghai"), "target_wait_min": (int, 15),
         "supervision_phone": (str, "12345"), "service_commitment": (str, "一次告知、限时办结、热情服务、廉洁高效"),
+        "public_url": (str, ""),
     })
+    url_error = url_problem(v["public_url"])
+    if url_error:
+        check.fail(("hall", "public_url"), url_error)
     if "name" in v and not v["name"].strip():
         check.fail(("hall", "name"), "must not be empty")
     if "region_code" in v and not re.fullmatch(r"\d{6}(\d{3}){0,2}", v["region_code"]):
@@ -341,7 +350,7 @@ def _hall(check: Checker, data: dict) -> HallInfo | None:
     if any(k not in v for k in ("name", "region_code")):
         return None
     return HallInfo(v["name"], v["name_en"], v["region_code"], v["timezone"],
-                    v["target_wait_min"], v["supervision_phone"], v["service_commitment"])
+                    v["target_wait_min"], v["supervision_phone"], v["service_commitment"], v["public_url"])
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -409,7 +418,8 @@ def _categories(check: Checker, items: list) -> list[Category]:
     return out
 
 
-def _windows(check: Checker, items: list, codes: set[str]) -> list[Window]:
+def _windows(check: Checker, items: list, codes: set[str] | None) -> list[Window]:
+    """The windows; `codes` is None when the categories are broken (then `serves` is not checked)."""
     out: list[Window] = []
     numbers: dict[int, int] = {}
     if not items:
@@ -435,12 +445,14 @@ def _windows(check: Checker, items: list, codes: set[str]) -> list[Window]:
         if "serves" in v and not serves:
             check.fail((*path, "serves"), "the window serves nothing: list at least one category")
         for code in serves:
-            if not isinstance(code, str) or code not in codes:
+            if codes is not None and (not isinstance(code, str) or code not in codes):
                 check.fail((*path, "serves"), f"unknown category {code!r} (categories: {', '.join(sorted(codes))})")
         if len(set(map(str, serves))) != len(serves):
             check.fail((*path, "serves"), "lists a category twice")
         if all(k in v for k in ("number", "name", "serves")):
             out.append(Window(v["number"], v["name"], v["kind"], tuple(str(s) for s in serves)))
+    if codes is None or not items or len(out) < len(items):
+        return out  # a window too broken to build may be the one that serves them
     served = {c for w in out for c in w.serves}
     for code in sorted(codes - served):
         check.fail(("windows",), f"no window serves category {code!r}: its tickets would never be called")
@@ -509,12 +521,14 @@ def _templates(check: Checker, data: dict) -> Templates:
     return Templates(v["voice"], v["led"], v["slip_note"])
 
 
-def _matters(check: Checker, data: dict, codes: set[str], base_dir: Path | None) -> list[Matter]:
+def _matters(check: Checker, data: dict, codes: set[str] | None, base_dir: Path | None) -> list[Matter]:
+    """The catalog's matters in this hall's categories; `codes` None: the categories are broken, so
+    mapping matters to them is not checked (every matter would be reported unmapped)."""
     v = check.table(data, ("matters",), {
         "catalog": (str, "builtin"), "category_map": (dict, {}), "exclude": (list, []),
     })
     for source, target in v["category_map"].items():
-        if target not in codes:
+        if codes is not None and target not in codes:
             check.fail(("matters", "category_map"), f"maps {source!r} to unknown category {target!r}")
     if v["catalog"] == "builtin":
         text = resources.files("queue_server.data").joinpath("matters.json").read_text("utf-8")
@@ -530,6 +544,8 @@ def _matters(check: Checker, data: dict, codes: set[str], base_dir: Path | None)
             return []
         name = str(path)
     matters = parse_matters(text, name, check)
+    if codes is None:
+        return []
     excluded = set(v["exclude"])
     out = []
     unmapped: set[str] = set()
@@ -541,8 +557,11 @@ def _matters(check: Checker, data: dict, codes: set[str], base_dir: Path | None)
             unmapped.add(m.category)
             continue
         out.append(Matter(**{**m.__dict__, "category": category}))
-    for code in sorted(unmapped):
+    if unmapped:  # one problem, one fix: listing each category apart would bury the rest
+        first, listed = min(unmapped), ", ".join(repr(c) for c in sorted(unmapped))
+        noun = "category" if len(unmapped) == 1 else "categories"
         check.fail(("matters", "category_map"),
-                   f"catalog matters of category {code!r} have no category in this hall: add a category "
-                   f"{code!r}, map it (category_map = {{ {code} = \"A\" }}) or exclude those matters")
+                   f"catalog matters of {noun} {listed} have no category in this hall: add the {noun}, "
+                   f"map {'it' if len(unmapped) == 1 else 'them'} (category_map = {{ {first} = \"A\" }}) "
+                   "or exclude those matters")
     return out

@@ -15,12 +15,13 @@ that about four real waits in five fall inside the range.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
+from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next
 
 # Calibration of the range (see docs/dispatch.md §Estimates). Half-widths in seconds:
 #   below = LOW_Z·σ + LOW_SHARE·wait,   above = HIGH_Z·σ + HIGH_SHARE·wait + HIGH_FLOOR_S
@@ -49,7 +50,7 @@ class Busy:
     paused_since: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Estimate:
     """What a ticket is told. `ahead` counts the waiting tickets that the windows able to serve its
     category will call before it — never the whole hall. The hall adds what the replay cannot know:
@@ -129,6 +130,242 @@ def busy_left(busy: Busy, now: float, mean_service_s: Mapping[str, float]) -> fl
     return max(mean - (now - busy.since), mean * 0.25)
 
 
+def priority_probe(category: str) -> str:
+    """The id of the replay's probe for a priority ticket taken now in `category`."""
+    return f"__priority_{category}__"
+
+
+@dataclass
+class Forecast:
+    """Where the replay left the windows once every waiting ticket was called: when each window is
+    free again, which waiting tickets it calls, and the spread of that work; and when a priority
+    ticket taken at the replay's time would be called (from the replay's priority probes, which
+    follow the overtaking bound). From it a ticket that might be taken now is quoted, and a ticket
+    just issued is booked, in time proportional to the number of windows — so issuing does not
+    slow down as the queue grows. A fresh replay replaces it (docs/dispatch.md §3)."""
+
+    now: float
+    serves: tuple[tuple[str, ...], ...]  # per window, in the replay's order
+    free_at: list[float]
+    assigned: list[set[str]]  # the waiting tickets each window calls
+    spread2: list[float]
+    mean_service_s: Mapping[str, float]
+    stats: SlotStats
+    # category → (when a priority ticket taken at `now` is called, the tickets its windows call first)
+    priority: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
+    # category → how much later than its windows' end an ordinary probe was called (priority tickets
+    # expected meanwhile pass it; a window's preference may hold it back)
+    later: dict[str, float] = field(default_factory=dict)
+    priority_booked: list[tuple[str, str, float]] = field(default_factory=list)  # (ticket, category, cost)
+
+    def _serving(self, category: str) -> list[int]:
+        return [i for i, serves in enumerate(self.serves) if category in serves]
+
+    def _window_for(self, category: str) -> int | None:
+        return min(self._serving(category), key=lambda i: (self.free_at[i], i), default=None)
+
+    def quote(self, category: str, now: float, still_waiting: set[str], priority: bool = False) -> Estimate:
+        """What a ticket taken at `now` in `category` would be told. An ordinary ticket is called when
+        the first window that serves it is through the tickets it calls; a priority ticket as the
+        replay's probe was, later by the priority tickets issued since. Ahead: those still waiting."""
+        serving = self._serving(category)
+        if not serving:
+            return Estimate(0, math.inf, math.inf, math.inf)
+        sigma = math.sqrt(sum(self.spread2[j] for j in serving)) / len(serving)
+        if priority and category in self.priority:
+            called_at, first = self.priority[category]
+            mine = set(serving)
+            since = [(t, c) for t, c, _ in self.priority_booked if mine & set(self._serving(c))]
+            delay = sum(cost for t, c, cost in self.priority_booked if mine & set(self._serving(c))) / len(serving)
+            wait = max(called_at - now, 0.0) + delay
+            ahead = len(first & still_waiting) + sum(1 for t, _ in since if t in still_waiting)
+            return Estimate(ahead, wait, *_range(wait, sigma))
+        ahead = sum(len(self.assigned[j] & still_waiting) for j in serving)
+        wait = max(self.end(category) - now, 0.0) + self.later.get(category, 0.0)
+        return Estimate(ahead, wait, *_range(wait, sigma))
+
+    def end(self, category: str) -> float:
+        """When the first window that serves `category` is through the tickets it calls."""
+        return min((self.free_at[j] for j in self._serving(category)), default=math.inf)
+
+    def book(self, ticket: str, category: str, now: float, priority: bool = False) -> None:
+        """A ticket was issued: its window's work grows by one call of its category."""
+        i = self._window_for(category)
+        if i is None:
+            return
+        mean = self.mean_service_s.get(category, 600.0)
+        cost = self.stats.cost(mean)
+        if priority:
+            self.priority_booked.append((ticket, category, cost))
+        self.free_at[i] = max(self.free_at[i], now) + cost
+        self.assigned[i].add(ticket)
+        self.spread2[i] += self.stats.variance(mean)
+
+
+@dataclass(frozen=True)
+class ReplayInput:
+    """Everything a replay reads: plain values, so it can run later, in steps, without the hall."""
+
+    windows: tuple[Busy, ...]
+    waiting: tuple[Waiting, ...]
+    now: float
+    rules: Rules
+    mean_service_s: Mapping[str, float]
+    stats: SlotStats = field(default_factory=SlotStats)
+    choose: Dispatcher = choose_next
+    expected: tuple[Waiting, ...] = ()
+    probes: tuple[Waiting, ...] = ()
+
+
+class QueueFronts:
+    """The tickets still to be called, by category, in queue order. A window is offered only the
+    front of each of its categories (and tickets transferred to it): every rule of the dispatcher
+    picks the earliest ticket of some category, so the fronts are all it needs to see — which keeps
+    the replay close to linear in the queue's length."""
+
+    FRONT = 6  # ordinary tickets per category shown to the dispatcher (more than the overtaking bound)
+
+    def __init__(self, tickets: Sequence[Waiting], max_overtake: int):
+        self.front = max(self.FRONT, max_overtake + 2)
+        self.ordinary: dict[str, list[Waiting]] = {}
+        self.priority: dict[str, list[Waiting]] = {}
+        self.targeted: dict[int, list[Waiting]] = {}
+        for t in sorted(tickets, key=lambda t: (t.queued_at, t.seq)):
+            self._tickets_like(t).append(t)
+        # Priority tickets passing ordinary ones: (category, order of the passer) per pass; a
+        # ticket's count is its own plus the passes by tickets queued after it.
+        self.passes: dict[str, list[tuple[float, int]]] = {}
+
+    def _tickets_like(self, t: Waiting) -> list[Waiting]:
+        """The list `t` is kept in: its window's if transferred to one, else its category's."""
+        if t.target_window is not None:
+            return self.targeted.setdefault(t.target_window, [])
+        return (self.priority if t.priority else self.ordinary).setdefault(t.category, [])
+
+    def candidates(self, window: WindowView, at: float) -> list[Waiting]:
+        out = [t for t in self.targeted.get(window.number, []) if t.queued_at <= at]
+        for category in window.serves:
+            for t in self.ordinary.get(category, [])[:self.front]:
+                if t.queued_at > at:
+                    break
+                out.append(self._counted(t))
+            for t in self.priority.get(category, [])[:2]:
+                if t.queued_at <= at:
+                    out.append(t)
+        return out
+
+    def _counted(self, t: Waiting) -> Waiting:
+        passes = self.passes.get(t.category)  # kept sorted
+        if not passes:
+            return t
+        later = len(passes) - bisect.bisect_right(passes, (t.queued_at, t.seq))
+        return replace(t, overtaken=t.overtaken + later) if later else t
+
+    def take(self, t: Waiting, window: WindowView, passes: bool = True) -> None:
+        """`window` calls `t`; a priority ticket passes the ordinary ones queued before it."""
+        tickets = self._tickets_like(t)
+        tickets.pop(next(k for k, x in enumerate(tickets) if x.ticket_id == t.ticket_id))
+        if passes and t.priority and t.target_window is None:
+            for category in window.serves:
+                bisect.insort(self.passes.setdefault(category, []), (t.queued_at, t.seq))
+
+    def next_arrival(self, window: WindowView, after: float) -> float:
+        """When the next ticket this window could call arrives (inf: none will)."""
+        lists = [self.targeted.get(window.number, [])]
+        lists += [lane.get(category, []) for category in window.serves for lane in (self.ordinary, self.priority)]
+        return min(next((t.queued_at for t in tickets if t.queued_at > after), math.inf) for tickets in lists)
+
+
+def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tuple[dict[str, Estimate], Forecast]]:
+    """The estimate replay, yielding after every `chunk` calls so that a server can run it between
+    requests; returns every waiting ticket's and probe's estimate, and the forecast it leaves.
+
+    `expected` are tickets still to come (queued_at in the future) that may go ahead of those
+    waiting — in practice the priority tickets the day's arrival rate promises. They take part in
+    the replay but get no estimate and are not counted as people ahead.
+
+    `probes` are tickets that might be taken: each gets its estimate, but a probe costs its window
+    no time and passes nobody, so probes change neither each other's estimates nor anyone else's.
+
+    A ticket's `ahead` is the number of waiting tickets called before it, in the replay, by the
+    windows that may serve its category.
+    """
+    now, stats, windows = inp.now, inp.stats, inp.windows
+    free_at: list[tuple[float, int, WindowView]] = []
+    free = [0.0] * len(windows)
+    spread2 = [0.0] * len(windows)  # variance of each window's next free time
+    for i, busy in enumerate(windows):
+        left = busy_left(busy, now, inp.mean_service_s)
+        spread2[i] = (stats.service_cv * left) ** 2
+        free[i] = now + left
+        heapq.heappush(free_at, (now + left, i, busy.window))
+    real = {t.ticket_id for t in inp.waiting}
+    probing = {t.ticket_id for t in inp.probes}
+    queues = QueueFronts([*inp.waiting, *inp.probes, *inp.expected], inp.rules.max_overtake)
+    assigned: list[set[str]] = [set() for _ in windows]
+    first_calls: dict[str, tuple[float, frozenset[str]]] = {}  # priority probes: when, after whom
+    probe_calls: dict[str, float] = {}  # ordinary probes: when
+    called = [0] * len(windows)  # waiting tickets each window has called so far in the replay
+    out: dict[str, Estimate] = {}
+    steps = 0
+    while len(out) < len(real) + len(probing) and free_at:
+        steps += 1
+        if steps % chunk == 0:
+            yield
+        at, i, window = heapq.heappop(free_at)
+        at = max(at, now)
+        candidates = queues.candidates(window, at)
+        choice = inp.choose(window, candidates, at, inp.rules)
+        if choice is None:  # nobody here for this window: idle until a ticket it serves arrives
+            later = queues.next_arrival(window, at)
+            if math.isfinite(later):
+                heapq.heappush(free_at, (later, i, window))
+            continue
+        ticket = next(t for t in candidates if t.ticket_id == choice.ticket_id)
+        if ticket.ticket_id in real or ticket.ticket_id in probing:
+            wait = at - now
+            sigma = _sigma(ticket.category, windows, spread2)
+            ahead = sum(n for n, b in zip(called, windows, strict=True) if ticket.category in b.window.serves)
+            out[ticket.ticket_id] = Estimate(ahead, wait, *_range(wait, sigma))
+        if ticket.ticket_id in probing:
+            if ticket.priority:
+                serving = [j for j, b in enumerate(windows) if ticket.category in b.window.serves]
+                first_calls[ticket.category] = (at, frozenset().union(*(assigned[j] for j in serving)))
+            else:
+                probe_calls[ticket.category] = at
+            queues.take(ticket, window, passes=False)  # a probe passes nobody
+            heapq.heappush(free_at, (at, i, window))  # a probe takes no time: the window calls again
+            continue
+        queues.take(ticket, window)
+        mean = inp.mean_service_s.get(ticket.category, 600.0)
+        cost = stats.cost(mean)
+        if ticket.ticket_id in real:  # the forecast: each window's end of the waiting tickets it calls
+            called[i] += 1
+            assigned[i].add(ticket.ticket_id)
+            free[i] = at + cost
+        spread2[i] += stats.variance(mean)
+        heapq.heappush(free_at, (at + cost, i, window))
+    for t in [*inp.waiting, *inp.probes]:  # nobody open can serve these: say so with an open-ended range
+        if t.ticket_id not in out:
+            ahead = sum(1 for w in inp.waiting if w.category == t.category and (w.queued_at, w.seq) < (t.queued_at, t.seq))
+            out[t.ticket_id] = Estimate(ahead, math.inf, math.inf, math.inf)
+    forecast = Forecast(now, tuple(b.window.serves for b in windows), free, assigned, spread2,
+                        dict(inp.mean_service_s), stats, first_calls)
+    for category, at in probe_calls.items():
+        forecast.later[category] = max(at - max(forecast.end(category), now), 0.0)
+    return out, forecast
+
+
+def replay(inp: ReplayInput) -> tuple[dict[str, Estimate], Forecast]:
+    """The whole replay at once (the simulator, tests, and a server with nothing to interleave)."""
+    steps = replay_steps(inp, chunk=1 << 30)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
 def estimate_all(
     windows: Sequence[Busy],
     waiting: Sequence[Waiting],
@@ -140,64 +377,9 @@ def estimate_all(
     expected: Sequence[Waiting] = (),
     probes: Sequence[Waiting] = (),
 ) -> dict[str, Estimate]:
-    """Estimate for every ticket in `waiting` and every probe, keyed by ticket id.
-
-    `expected` are tickets still to come (queued_at in the future) that may go ahead of those
-    waiting — in practice the priority tickets the day's arrival rate promises. They take part in
-    the replay but get no estimate and are not counted as people ahead.
-
-    `probes` are tickets that might be taken (what a ticket taken now in each category would be
-    told, or the one being issued): each gets its estimate, but a probe costs its window no time
-    and passes nobody, so probes change neither each other's estimates nor anyone else's.
-
-    A ticket's `ahead` is the number of waiting tickets called before it, in the replay, by the
-    windows that may serve its category.
-    """
-    if not waiting and not probes:
-        return {}
-    stats = stats or SlotStats()
-    free_at: list[tuple[float, int, WindowView]] = []
-    spread2 = [0.0] * len(windows)  # variance of each window's next free time
-    for i, busy in enumerate(windows):
-        left = busy_left(busy, now, mean_service_s)
-        spread2[i] = (stats.service_cv * left) ** 2
-        heapq.heappush(free_at, (now + left, i, busy.window))
-    real = {t.ticket_id for t in waiting}
-    probing = {t.ticket_id for t in probes}
-    remaining = {t.ticket_id: t for t in [*waiting, *probes, *expected]}
-    called = [0] * len(windows)  # waiting tickets each window has called so far in the replay
-    out: dict[str, Estimate] = {}
-    while len(out) < len(real) + len(probing) and free_at:
-        at, i, window = heapq.heappop(free_at)
-        at = max(at, now)
-        present = [t for t in remaining.values() if t.queued_at <= at]
-        choice = choose(window, present, at, rules)
-        if choice is None:  # nobody here for this window: idle until an expected ticket it serves
-            later = [t.queued_at for t in remaining.values() if t.queued_at > at and t.category in window.serves]
-            if later:
-                heapq.heappush(free_at, (min(later), i, window))
-            continue
-        ticket = remaining.pop(choice.ticket_id)
-        if ticket.ticket_id in real or ticket.ticket_id in probing:
-            wait = at - now
-            sigma = _sigma(ticket.category, windows, spread2)
-            ahead = sum(n for n, b in zip(called, windows, strict=True) if ticket.category in b.window.serves)
-            out[ticket.ticket_id] = Estimate(ahead, wait, *_range(wait, sigma))
-        if ticket.ticket_id in probing:
-            heapq.heappush(free_at, (at, i, window))  # a probe takes no time: the window calls again
-            continue
-        for passed in overtaken_by(ticket, window, present):
-            remaining[passed] = replace(remaining[passed], overtaken=remaining[passed].overtaken + 1)
-        if ticket.ticket_id in real:
-            called[i] += 1
-        mean = mean_service_s.get(ticket.category, 600.0)
-        spread2[i] += stats.variance(mean)
-        heapq.heappush(free_at, (at + stats.cost(mean), i, window))
-    for t in [*waiting, *probes]:  # nobody open can serve these: say so with an open-ended range
-        if t.ticket_id not in out:
-            ahead = sum(1 for w in waiting if w.category == t.category and (w.queued_at, w.seq) < (t.queued_at, t.seq))
-            out[t.ticket_id] = Estimate(ahead, math.inf, math.inf, math.inf)
-    return out
+    """Estimate for every ticket in `waiting` and every probe, keyed by ticket id (see replay_steps)."""
+    return replay(ReplayInput(tuple(windows), tuple(waiting), now, rules, mean_service_s, stats or SlotStats(),
+                              choose, tuple(expected), tuple(probes)))[0]
 
 
 def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at: float,

@@ -26,6 +26,11 @@ class Alert:
     source: str
     at: float
     acknowledged_by: str | None = None
+    cleared_at: float | None = None  # the device reported the problem gone (printer back, paper in)
+
+    @property
+    def open(self) -> bool:
+        return self.acknowledged_by is None and self.cleared_at is None
 
 
 @dataclass
@@ -91,7 +96,14 @@ class FrontDesk:
         return self._event("device_status", now, {"device": device, "kind": kind, "status": status}, actor)
 
     def _on_device_status(self, d: dict, at: float) -> None:
+        """A printer reported ready again clears the alerts it raised: `printer` (offline, paper out,
+        cover open, fault) when it prints again, `paper_low` too once the paper is plentiful."""
         self.state.desk.devices[d["device"]] = {"kind": d["kind"], "status": d["status"], "since": at}
+        printer = d["status"].get("printer")
+        gone = {"ok": ("printer", "paper_low"), "near_end": ("printer",)}.get(printer, ())
+        for a in self.state.desk.alerts:
+            if a.open and a.source == d["device"] and a.kind in gone:
+                a.cleared_at = at
 
     # ------------------------------------------------------------ the display notice
 

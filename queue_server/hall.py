@@ -10,20 +10,28 @@ a file or a socket, so the server, the simulator and the benchmarks share this o
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
-from .estimate import Busy, Estimate, SlotStats, estimate_all, expected_arrivals
+from .estimate import (
+    Busy,
+    Estimate,
+    Forecast,
+    ReplayInput,
+    SlotStats,
+    expected_arrivals,
+    priority_probe,
+    replay,
+)
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
-from .hours import next_session_start, over_breaks, serving_ends, session_bounds
 from .names import mask_name
 from .numbering import business_day, format_number, ticket_id
+from .outlook import Day, Outlook, honest, quote_key  # noqa: F401  (quote_key re-exported)
 from .ratings import Ratings, RatingState
 
 TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
@@ -33,13 +41,8 @@ WINDOW_STATUSES = ("closed", "open", "paused")
 OTHER_PROJECTIONS = frozenset({"follow_up_step"})
 
 
-# Probes in the estimate replay (tickets that might be taken) sort after every real ticket.
+# A probe in the estimate replay (a ticket being issued by appointment) sorts after every real ticket.
 QUOTE_SEQ = 1 << 60
-
-
-def quote_key(category: str) -> str:
-    """Where `Hall.estimates` keeps what a ticket taken now in `category` would be told."""
-    return f"__quote_{category}__"
 
 
 @dataclass
@@ -137,6 +140,7 @@ class Hall(FrontDesk, Ratings):
         self.dispatcher: Dispatcher = dispatcher or choose_next
         self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
+        self.outlook = Outlook(config.hours)
 
     # ------------------------------------------------------------ lookups
 
@@ -207,54 +211,68 @@ class Hall(FrontDesk, Ratings):
                             current.category if current else None))
         return out
 
-    def _replay(self, now: float, probes: Sequence[Waiting] = ()) -> dict[str, Estimate]:
-        """The estimate replay over the live state, with the hall's honesty rules applied.
+    def _waiting_ids(self) -> set[str]:
+        return {t.id for t in self.state.tickets.values() if t.status == "waiting"}
 
-        Windows that are open or paused take part; for a category that none of them serves, the
-        closed windows configured for it are planned in (they serve from the next session, or —
+    def open_categories(self) -> set[str]:
+        """Categories that an open (or paused, soon back) window serves."""
+        return {c for b in self._busy() for c in b.window.serves}
+
+    def replay_input(self, now: float, probes: Sequence[Waiting] = ()) -> ReplayInput:
+        """What the estimate replay reads, taken from the live state. Windows that are open or
+        paused take part; for a category that none of them serves, the closed windows configured
+        for it are planned in, for that category only (they serve from the next session, or —
         during a session — nobody can say when, and the estimate says so)."""
         busy = self._busy()
-        open_categories = {c for b in busy for c in b.window.serves}
-        waiting = self.waiting()
-        unserved = ({t.category for t in waiting} | {p.category for p in probes}) - open_categories
-        for number, view in self._views.items():  # planned in for the unserved categories only
+        unserved = {c.code for c in self.config.categories} - {c for b in busy for c in b.window.serves}
+        for number, view in self._views.items():
             serves = tuple(c for c in view.serves if c in unserved)
             if serves and self.state.windows[number].status == "closed":
                 busy.append(Busy(WindowView(number, serves)))
-        raw = estimate_all(busy, self._dispatch_view(waiting), now, self.rules, self.mean_service_s(),
-                           self._slot_stats(), self.dispatcher, self._expected_priority(now), probes)
-        bounds = session_bounds(self.config.hours, now)
-        categories = {t.ticket_id: t.category for t in [*self._dispatch_view(waiting), *probes]}
-        return {ticket: self._honest(e, categories[ticket] in open_categories, now, bounds)
-                for ticket, e in raw.items()}
+        return ReplayInput(tuple(busy), tuple(self._dispatch_view(self.waiting())), now, self.rules,
+                           self.mean_service_s(), self._slot_stats(), self.dispatcher,
+                           tuple(self._expected_priority(now)), tuple(probes))
 
-    def _honest(self, e: Estimate, open_now: bool, now: float, bounds: list[tuple[float, float]]) -> Estimate:
-        """The replay's estimate as the citizen is told it: lunch breaks waited too; no promise
-        from a closed window; a warning when the call is unlikely before serving stops today."""
-        hours = self.config.hours
-        closes = serving_ends(hours, now)
-        opens = None
-        if not open_now:
-            opens = next_session_start(hours, now)
-            if opens is None:  # a session is on (or over) and no window serves it: no time to promise
-                e = replace(e, wait_s=math.inf, low_s=math.inf, high_s=math.inf)
-        stretched = Estimate(e.ahead, over_breaks(hours, now, e.wait_s, bounds), over_breaks(hours, now, e.low_s, bounds),
-                             over_breaks(hours, now, e.high_s, bounds))
-        if math.isfinite(stretched.wait_s):
-            beyond = closes is None or now + stretched.wait_s > closes
-        else:
-            beyond = closes is None or now >= closes
-        return replace(stretched, open_now=open_now, opens_at=opens, closes_at=closes, beyond_closing=beyond)
+    def take_replay(self, inp: ReplayInput, raw: dict[str, Estimate], forecast: Forecast,
+                    now: float) -> dict[str, Estimate]:
+        """Keep a finished replay (it may have run while tickets were issued: they are booked in)."""
+        replayed = {w.ticket_id for w in inp.waiting}
+        for t in self.waiting():
+            if t.id not in replayed:
+                forecast.book(t.id, t.category, now, t.priority is not None)
+        categories = {w.ticket_id: w.category for w in [*inp.waiting, *inp.probes]}
+        return self.outlook.take(raw, forecast, categories, [c.code for c in self.config.categories],
+                                 self.open_categories(), self._waiting_ids(), now)
+
+    def probes(self, now: float) -> list[Waiting]:
+        """An ordinary and a priority ticket that might be taken now, per category: the replay finds
+        when each would be called (expected priority tickets and the overtaking bound decide it),
+        for the forecast that quotes new tickets."""
+        n = len(self.config.categories)
+        return [Waiting(key(c.code), c.code, now, QUOTE_SEQ + k + n * (key is priority_probe), priority=key is priority_probe)
+                for key in (quote_key, priority_probe) for k, c in enumerate(self.config.categories)]
 
     def estimates(self, now: float) -> dict[str, Estimate]:
-        """People ahead and wait range for every waiting ticket, from the live state, and under
+        """Replay now: people ahead and wait range for every waiting ticket, and under
         `quote_key(category)` what a ticket taken now in each category would be told."""
-        probes = [Waiting(quote_key(c.code), c.code, now, QUOTE_SEQ + k) for k, c in enumerate(self.config.categories)]
-        return self._replay(now, probes)
+        inp = self.replay_input(now, self.probes(now))
+        raw, forecast = replay(inp)
+        return self.take_replay(inp, raw, forecast, now)
+
+    def current_estimates(self, now: float) -> dict[str, Estimate]:
+        """The last replay's estimates with fresh quotes (replaying first only if there is none)."""
+        if self.outlook.forecast is None:
+            return self.estimates(now)
+        return self.outlook.current([c.code for c in self.config.categories], self.open_categories(),
+                                    self._waiting_ids(), now)
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
-        """What a ticket taken now in `category` would be told (for screens before issuing)."""
-        return self._probe_estimate(category, now, now, priority)
+        """What a ticket taken now in `category` would be told: from the forecast, in time that does
+        not grow with the queue (replaying first if the hall has no usable forecast)."""
+        if self.outlook.needs_replay():
+            self.estimates(now)
+        return self.outlook.quote(category, now, category in self.open_categories(), self._waiting_ids(),
+                                  priority)
 
     # ------------------------------------------------------------ commands
 
@@ -317,7 +335,10 @@ class Hall(FrontDesk, Ratings):
         appointment = None
         if req.appointment is not None:
             appointment, queued_at = self._check_in(req.appointment, now)
-        est = self._probe_estimate(category, queued_at, now, priority is not None).stored()
+        if appointment is None:
+            est = self.quote(category, now, priority is not None).stored()
+        else:  # queued by its slot, not at the end: replay with it in place
+            est = self._probe_estimate(category, queued_at, now, priority is not None).stored()
         return self._event("ticket_issued", now, {
             "ticket": ticket_id(self.state.day, number), "number": number, "sequence": sequence,
             "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
@@ -329,7 +350,8 @@ class Hall(FrontDesk, Ratings):
 
     def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
         probe = Waiting("__probe__", category, queued_at, QUOTE_SEQ - 1, priority=priority)
-        return self._replay(now, [probe])["__probe__"]
+        raw, _ = replay(self.replay_input(now, [probe]))
+        return honest(Day.at(self.config.hours, now), raw["__probe__"], category in self.open_categories())
 
     def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
         """An appointment queues at its slot start if the person is in time, else as a walk-in."""
@@ -581,6 +603,11 @@ class Hall(FrontDesk, Ratings):
             raise ValueError(f"unknown event type {event.type!r}")
         if handler is not None and event.day == self.state.day.isoformat():
             handler(event.data, event.at)
+            if event.type == "ticket_issued":  # the forecast books it; anything else dates it
+                self.outlook.book(event.data["ticket"], event.data["category"], event.at,
+                                  event.data["priority"] is not None)
+            else:
+                self.outlook.stale = True
         if event.seq:
             self.state.last_seq = event.seq
 

@@ -47,10 +47,15 @@ class HallService:
         self.new_token = new_token
         self.listeners: list[Listener] = []
         self.storage_problem: tuple[float, str] | None = None  # (since, what) while writes fail
+        self.skipped: list[tuple[int, str]] = store.unreadable  # events left out on loading, and why
         self._hall = self._load(business_day(clock()))
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
         for event in store.events_of("rating_given", "follow_up_step"):
-            self.follow_ups.apply(event)
+            try:
+                self.follow_ups.apply(event)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("event %s (%s) cannot be applied to follow-ups and is skipped: %r", event.seq, event.type, exc)
+                self.skipped.append((event.seq, f"{event.type}: {exc!r}"))
 
     @property
     def hall(self) -> Hall:
@@ -68,10 +73,19 @@ class HallService:
             log.info("deleted %d intake draft(s) of earlier days", purged)
         self._default_old_ratings(day)
         hall = Hall(self.config, day)
-        for event in self.store.events(day=day.isoformat()):
-            hall.apply(event)
+        self._fold(hall, self.store.events(day=day.isoformat()))
         hall.state.last_seq = self.store.last_seq()
         return hall
+
+    def _fold(self, hall: Hall, events: list[Event]) -> None:
+        """Fold a day's events; one this version cannot apply (an unknown type, missing fields) is
+        skipped and reported rather than keeping the hall from opening."""
+        for event in events:
+            try:
+                hall.apply(event)
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("event %s (%s) cannot be applied and is skipped: %r", event.seq, event.type, exc)
+                self.skipped.append((event.seq, f"{event.type}: {exc!r}"))
 
     def _default_old_ratings(self, today: date) -> None:
         """Where the province turns silence into a rating after N days, record it for the days that
@@ -86,8 +100,7 @@ class HallService:
             if day in done_days:
                 continue
             old = Hall(self.config, date.fromisoformat(day))
-            for event in self.store.events(day=day):
-                old.apply(event)
+            self._fold(old, self.store.events(day=day))
             event = old.default_ratings(self.clock(), self.config.ratings.default_level)
             if event is not None:
                 with self.store.transaction() as tx:
@@ -96,8 +109,7 @@ class HallService:
 
     def _close_old_day(self, day: date) -> None:
         old = Hall(self.config, day)
-        for event in self.store.events(day=day.isoformat()):
-            old.apply(event)
+        self._fold(old, self.store.events(day=day.isoformat()))
         event = old.close_day(self.clock())
         with self.store.transaction() as tx:
             tx.append(event)

@@ -72,7 +72,7 @@ def live(hall: Hall, now: float) -> dict[str, Any]:
         "categories": categories, "windows": windows,
         "waits_today": summary(all_waits), "within_target": _share(all_waits, target_s),
         "alerts": [{"id": a.id, "kind": a.kind, "message": a.message, "source": a.source, "at": a.at}
-                   for a in hall.state.desk.alerts if a.acknowledged_by is None],
+                   for a in hall.state.desk.alerts if a.open],
         "devices": [{"name": name, **info} for name, info in sorted(hall.state.desk.devices.items())],
         "print_failures": [t.number for t in tickets if t.print_failure is not None],
         "ratings": ratings_summary(hall),

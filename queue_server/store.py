@@ -9,9 +9,13 @@ Devices, users, sessions and the hall's secrets live in the same file.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
+import os
+import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +23,7 @@ import sqlite_utils
 
 from .hall import Event
 
+log = logging.getLogger("yimen.store")
 DB_NAME = "yimen.db"
 
 # Each entry upgrades the schema by one version; never edit a released entry, append a new one.
@@ -82,6 +87,20 @@ MIGRATIONS: list[str] = [
 OUTBOX_EVENTS = frozenset({"rating_given"})
 
 
+MARKER = "hall.id"  # written beside the database when a hall is created: its absence later is a loss
+LOCK = "serve.lock"  # held by the one server using the folder
+RESTORE = "restore it from a backup (docs/install.md, 'Backups and restore')"
+
+
+class StoreProblem(Exception):
+    """The data folder cannot be used as it is. `fix` says what to do; `lasting` is True when
+    starting again will not help until someone acts (a missing or damaged database)."""
+
+    def __init__(self, message: str, fix: str, lasting: bool = True):
+        super().__init__(f"{message}; {fix}")
+        self.message, self.fix, self.lasting = message, fix, lasting
+
+
 class Store:
     """One connection, used from one thread. Open it with `Store.open(data_dir)`."""
 
@@ -89,22 +108,47 @@ class Store:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
+        self.unreadable: list[tuple[int, str]] = []  # (seq, why) of event rows that could not be read
+        self._lock: int | None = None
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> Store:
+    def open(cls, data_dir: str | Path, *, exclusive: bool = False) -> Store:
+        """Open (or, in a folder that never held a hall, create) the hall's database. `exclusive`:
+        the caller is the hall's server, and no other may use the folder at the same time.
+        Raises StoreProblem, with the fix, for a database that should exist and does not, is
+        empty or damaged, a full disk, or a folder another server holds."""
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        path = data_dir / DB_NAME
-        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        store = cls(conn, path)
-        store.migrate()
+        lock = _lock_folder(data_dir) if exclusive else None
+        path, marker = data_dir / DB_NAME, data_dir / MARKER
+        empty = path.exists() and path.stat().st_size == 0
+        if marker.exists() and (not path.exists() or empty):
+            if lock is not None:
+                os.close(lock)
+            what = "is empty (0 bytes)" if empty else "is missing"
+            raise StoreProblem(f"the hall's database {path} {what}, but this folder held a hall ({marker})",
+                               f"{RESTORE}; to start a new hall here on purpose, delete {marker}")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            store = cls(conn, path)
+            store.migrate()
+            if not marker.exists():
+                marker.write_text(secrets.token_hex(8) + "\n")
+        except sqlite3.DatabaseError as exc:
+            if lock is not None:
+                os.close(lock)
+            raise problem_of(path, exc) from None
+        store._lock = lock
         return store
 
     def close(self) -> None:
         self.conn.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     @property
     def version(self) -> int:
@@ -149,7 +193,19 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        return [_event(row) for row in self.conn.execute(sql, args)]
+        return self._readable(self.conn.execute(sql, args))
+
+    def _readable(self, rows: Iterable[tuple]) -> list[Event]:
+        """Events from rows; a row that cannot be read (damaged JSON) is left out and reported, so
+        one bad row does not keep the hall from starting."""
+        out = []
+        for row in rows:
+            try:
+                out.append(_event(row))
+            except (ValueError, TypeError) as exc:
+                log.error("event %s cannot be read and is skipped: %s", row[0], exc)
+                self.unreadable.append((row[0], f"unreadable data: {exc}"))
+        return out
 
     def first_seq(self, day: str) -> int | None:
         """The first event of a business day (None before anything happened that day)."""
@@ -160,7 +216,7 @@ class Store:
         marks = ", ".join("?" for _ in types)
         rows = self.conn.execute(f"SELECT seq, type, at, day, actor, data FROM events WHERE type IN ({marks}) "
                                  "ORDER BY seq", types)
-        return [_event(row) for row in rows]
+        return self._readable(rows)
 
     def last_seq(self) -> int:
         return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
@@ -274,3 +330,31 @@ class Transaction:
 def _event(row: tuple) -> Event:
     seq, kind, at, day, actor, data = row
     return Event(kind, at, day, json.loads(data), actor, seq)
+
+
+def _lock_folder(data_dir: Path) -> int:
+    """An exclusive lock on the folder for as long as the process lives (the kernel drops it when
+    the process ends, however it ends)."""
+    fd = os.open(data_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise StoreProblem(f"another yimen server (pid {holder}) is using {data_dir}",
+                           "stop it first (systemctl stop yimen-serve); two servers on one hall would "
+                           "each see half the tickets", lasting=False) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def problem_of(path: Path, exc: sqlite3.DatabaseError) -> StoreProblem:
+    text = str(exc)
+    if "full" in text:
+        return StoreProblem(f"the disk holding {path} is full", "free some space (old backups, logs) and "
+                            "start again", lasting=False)
+    if "locked" in text or "busy" in text:
+        return StoreProblem(f"{path} is locked by another program", "close it and start again", lasting=False)
+    return StoreProblem(f"the hall's database {path} is damaged ({text})",
+                        f"{RESTORE}; 'sqlite3 {path} .recover' may save what is left")

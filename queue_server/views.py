@@ -103,6 +103,12 @@ def ticket_by_token(hall: Hall, token: str) -> Ticket | None:
     return next((t for t in hall.state.tickets.values() if t.token == token), None)
 
 
+def live_estimate(t: Ticket, estimates: dict[str, Estimate]) -> Estimate:
+    """The ticket's estimate from the last replay; a ticket issued since keeps the one it was
+    given until the next replay (a moment later) includes it."""
+    return estimates.get(t.id) or Estimate.from_stored(t.estimate or {})
+
+
 def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict[str, Any]:
     """The citizen's own ticket, as the status page shows it."""
     category = hall.config.category(t.category)
@@ -115,7 +121,7 @@ def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict
         "priority": t.priority is not None,
         "issued_at": t.issued_at, "called_at": t.called_at, "finished_at": t.finished_at,
         "window": {"number": window.number, "name": window.name} if window and t.status in ("called", "serving", "held") else None,
-        "estimate": estimate_json(estimates.get(t.id)) if t.status == "waiting" else None,
+        "estimate": estimate_json(live_estimate(t, estimates)) if t.status == "waiting" else None,
         "serving_windows": [w.number for w in hall.config.windows_serving(t.category)],
         "hall": hall.config.hall.name,
         "supervision_phone": hall.config.hall.supervision_phone,
@@ -131,14 +137,16 @@ def ticket_staff(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict[
             "appointment": bool(t.appointment), "channel": t.channel, "started_at": t.started_at}
 
 
-def issued_receipt(hall: Hall, t: Ticket, base_url: str) -> dict[str, Any]:
-    """What the kiosk needs to print the slip (domain §4): no personal data on it."""
+def issued_receipt(hall: Hall, t: Ticket, base_url: str | None) -> dict[str, Any]:
+    """What the kiosk needs to print the slip (domain §4): no personal data on it. `base_url` is the
+    hall's public address (public_url.py), None when phones cannot reach the server: then the slip
+    carries no link rather than one no phone can open."""
     category = hall.config.category(t.category)
     matter = hall.config.matter(t.matter) if t.matter else None
     estimate = Estimate.from_stored(t.estimate or {})
     return {
         "id": t.id, "number": t.number, "token": t.token,
-        "status_url": f"{base_url}/t/{t.token}",
+        "status_url": f"{base_url}/t/{t.token}" if base_url else None,
         "category": {"code": t.category, "name": category.name if category else t.category},
         "matter": {"code": matter.code, "name": matter.name} if matter else None,
         "priority": t.priority, "issued_at": t.issued_at,
@@ -147,5 +155,6 @@ def issued_receipt(hall: Hall, t: Ticket, base_url: str) -> dict[str, Any]:
         "windows": [{"number": w.number, "name": w.name} for w in hall.config.windows_serving(t.category)],
         "hall": hall.config.hall.name,
         "note": " ".join(n for n in (missed_note(hall.config.calling), hall.config.templates.slip_note) if n),
+        "note_en": missed_note(hall.config.calling, "en"),
         "supervision_phone": hall.config.hall.supervision_phone,
     }

@@ -15,7 +15,6 @@ import pytest
 
 from display.announcer import GAP_MS, Announcer, parse_volume, scale_wav, volume_at, write_tone
 from display.speech import (
-    LETTERS,
     Call,
     CallQueue,
     HallNames,
@@ -28,6 +27,7 @@ from display.speech import (
 )
 from hw.voice import EspeakRenderer, Voice, VoiceError, WavSink, write_wav
 from queue_server.client import HallClient
+from queue_server.spoken import LETTERS
 from tests.conftest import at
 
 CHIME = "〔叮咚〕"
@@ -43,16 +43,17 @@ def test_window_numbers_are_cardinals(n, said):
 
 
 @pytest.mark.parametrize("number, window, recall, first, said", [
-    ("A001", 3, False, True, "〔叮咚〕请诶零零一号到三号窗口办理／请诶零零一号到三号窗口办理"),
-    ("A001", 3, True, False, "再次呼叫请诶零零一号到三号窗口办理／再次呼叫请诶零零一号到三号窗口办理"),
-    ("A010", 10, False, False, "请诶零一零号到十号窗口办理／请诶零一零号到十号窗口办理"),
-    ("B120", 12, False, True, "〔叮咚〕请比一二零号到十二号窗口办理／请比一二零号到十二号窗口办理"),
+    ("A001", 3, False, True, "〔叮咚〕请诶零零幺号到三号窗口办理／请诶零零幺号到三号窗口办理"),
+    ("A001", 3, True, False, "再次呼叫请诶零零幺号到三号窗口办理／再次呼叫请诶零零幺号到三号窗口办理"),
+    ("A010", 10, False, False, "请诶零幺零号到十号窗口办理／请诶零幺零号到十号窗口办理"),
+    ("B120", 12, False, True, "〔叮咚〕请比幺二零号到十二号窗口办理／请比幺二零号到十二号窗口办理"),
     ("C999", 20, False, True, "〔叮咚〕请西九九九号到二十号窗口办理／请西九九九号到二十号窗口办理"),
+    ("E101", 11, False, True, "〔叮咚〕请伊幺零幺号到十一号窗口办理／请伊幺零幺号到十一号窗口办理"),
     ("D007", 5, False, True, "〔叮咚〕请迪零零七号到五号窗口办理／请迪零零七号到五号窗口办理"),
-    ("F100", 7, False, True, "〔叮咚〕请艾弗一零零号到七号窗口办理／请艾弗一零零号到七号窗口办理"),
+    ("F100", 7, False, True, "〔叮咚〕请艾弗幺零零号到七号窗口办理／请艾弗幺零零号到七号窗口办理"),
     ("G002", 21, False, True, "〔叮咚〕请吉零零二号到二十一号窗口办理／请吉零零二号到二十一号窗口办理"),
-    ("W018", 101, False, True, "〔叮咚〕请达布留零一八号到一百零一号窗口办理／请达布留零一八号到一百零一号窗口办理"),
-    ("1234", 2, False, True, "〔叮咚〕请一二三四号到二号窗口办理／请一二三四号到二号窗口办理"),
+    ("W018", 101, False, True, "〔叮咚〕请达布留零幺八号到一百零一号窗口办理／请达布留零幺八号到一百零一号窗口办理"),
+    ("1234", 2, False, True, "〔叮咚〕请幺二三四号到二号窗口办理／请幺二三四号到二号窗口办理"),
 ])
 def test_spoken_plan_table(number, window, recall, first, said):
     assert spoken_text(plan(Call(1, number, window, 0.0, recall, first), Settings())) == said
@@ -61,7 +62,7 @@ def test_spoken_plan_table(number, window, recall, first, said):
 def test_template_repeat_and_second_language():
     s = Settings(template="{number}号请到{window}号窗口", repeat=1, second_language=True)
     segments = plan(Call(1, "A012", 3, 0.0), s)
-    assert spoken_text(segments) == f"{CHIME}诶零一二号请到三号窗口／Number A 0 1 2, please go to window 3."
+    assert spoken_text(segments) == f"{CHIME}诶零幺二号请到三号窗口／Number A 0 1 2, please go to window 3."
     assert segments[-1].lang == "en"
     assert spoken_text(plan(Call(1, "A012", 3, 0.0, first=False), Settings(repeat=3))).count("请") == 3
     assert spoken_text(plan(Call(1, "A012", 3, 0.0), Settings(chime=False))).startswith("请")
@@ -69,7 +70,7 @@ def test_template_repeat_and_second_language():
 
 def test_segment_names_are_stable_for_voice_packs():
     names = [s.name for s in plan(Call(1, "A001", 12, 0.0), Settings(repeat=1))]
-    assert names == ["chime", "word-qing3", "letter-A", "digit-0", "digit-0", "digit-1", "word-hao4_dao4",
+    assert names == ["chime", "word-qing3", "letter-A", "digit-0", "digit-0", "digit-1-yao", "word-hao4_dao4",
                      "cardinal-12", "word-hao4_chuang1_kou3_ban4_li3"]
     assert word_name("请") == "word-qing3"
     every = {s.name for s in all_segments([1, 2, 12], ["A", "B"], Settings())}
@@ -104,39 +105,65 @@ def test_a_burst_of_20_calls_in_one_second():
     script[18] = ("A003", 5, True)  # window 5 recalls A003, but A012 was called there after it
     for seq, (number, window, recall) in enumerate(script, start=1):
         q.on_message(called(seq, number, window, t0 + seq * 0.05, recall))
-    assert len(q.waiting) == 7  # one per window, never a backlog of superseded calls
+    assert len(q.waiting) == 7  # one per window: a call at a window finishes the ticket it had
     assert [c.seq for c in q.waiting] == sorted(c.seq for c in q.waiting)
     said = []
-    while (c := q.pop(t0 + 1.0)) is not None:
-        said.append((c.number, c.window, c.recall, c.first))
+    while (c := q.pop()) is not None:
+        said.append((c.number, c.window, c.recall, c.first, c.short))
     assert len(said) == 7 and len(q.dropped) == 13
-    assert all(reason == "superseded" for _, reason in q.dropped)
+    reasons = {reason for _, reason in q.dropped}
+    assert reasons <= {f"finished: window {w} called A0{n:02d}" for w in range(1, 8) for n in range(1, 21)} | {
+        "recalled at window 2", "recalled at window 5"}, reasons
     # Window 2: A009 was never said, so its recall is said as a first call, with the chime.
-    assert ("A009", 2, False, True) in said
+    assert ("A009", 2, False, True, True) in said
     # Window 5: the recall of A003 is the newest there, and marked as a recall.
-    assert ("A003", 5, True, False) in said
-    assert [w for _, w, _, _ in said] == sorted({w for _, w, _, _ in said}, key=lambda w: [s[1] for s in said].index(w))
+    assert ("A003", 5, True, True, True) in said
+    assert [w for _, w, *_ in said] == sorted({w for _, w, *_ in said}, key=lambda w: [s[1] for s in said].index(w))
+    # Six were said while others waited: short; the last one, with nobody behind it, in full.
+    assert [short for *_, short in said] == [True] * 6 + [False]
+    assert [reason for _, reason in q.shortened] == [f"{n} more call(s) waiting" for n in range(6, 0, -1)]
 
 
-def test_stale_and_moved_on_calls_are_dropped_and_the_chime_is_only_for_first_calls():
-    q = CallQueue(Settings(max_age_s=30))
+def test_only_superseded_calls_are_dropped_and_the_chime_is_only_for_first_calls():
+    q = CallQueue(Settings())
     t0 = at("2026-11-23 10:00")
-    q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": [{"number": 1, "current": None}]})
-    q.on_message(called(1, "A001", 1, t0, windows=[{"number": 1, "current": "A001"}, {"number": 2, "current": None}]))
-    q.on_message(called(2, "B001", 2, t0, windows=[{"number": 1, "current": "A001"}, {"number": 2, "current": "B001"}]))
-    # Window 1 skips A001 (no-show) before it was said: nobody should be sent there any more.
-    q.on_message({"kind": "event", "seq": 3, "type": "ticket_no_show", "at": t0 + 1, "data": {"number": "A001"},
-                  "windows": [{"number": 1, "current": None}, {"number": 2, "current": "B001"}]})
+    notes = []
+    q.on_note = lambda what, call, reason: notes.append((what, call.number, reason))
+    current: dict[int, str | None] = dict.fromkeys(range(1, 8))
+
+    def at_windows(**now_at):
+        current.update({int(k[1:]): v for k, v in now_at.items()})
+        return [{"number": w, "current": n} for w, n in current.items()]
+
+    q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": at_windows()})
+    for seq, (number, w) in enumerate([("A001", 1), ("B001", 2), ("C001", 3), ("D001", 4), ("E001", 5), ("F001", 6)], 1):
+        q.on_message(called(seq, number, w, t0, windows=at_windows(**{f"w{w}": number})))
+    # Before they are said: A001 is skipped, C001 starts at once, D001 is held, E001 transferred,
+    # F001 cancelled — none of them should be sent to a window any more.
+    for seq, (etype, number) in enumerate([("ticket_no_show", "A001"), ("service_started", "C001"),
+                                           ("ticket_held", "D001"), ("ticket_transferred", "E001"),
+                                           ("ticket_cancelled", "F001")], 7):
+        q.on_message({"kind": "event", "seq": seq, "type": etype, "at": t0 + 1, "data": {"number": number}})
     assert [c.number for c in q.waiting] == ["B001"]
-    assert q.dropped[-1][1] == "window moved on"
-    assert q.pop(t0 + 31) is None and q.dropped[-1] == (Call(2, "B001", 2, t0), "stale")
+    assert notes == [("dropped", "A001", "finished (no-show)"), ("dropped", "C001", "started"),
+                     ("dropped", "D001", "held"), ("dropped", "E001", "transferred"),
+                     ("dropped", "F001", "cancelled")]
+    # However long B001 waited (a stuck speaker, a long outage), it is said.
+    assert q.pop().number == "B001" and q.dropped[-1][0].number == "F001"
+    # The stream shows window 2 serving someone else (e.g. after a reconnect): the waiting call goes.
+    q.on_message(called(20, "B002", 7, t0 + 5))
+    q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": at_windows(w7="B003")})
+    assert q.waiting == [] and notes[-1] == ("dropped", "B002", "window 7 has moved on (B003)")
     # Heard once: calling the same ticket again (held, then called back) gets no chime.
-    q.on_message(called(4, "B001", 2, t0 + 60, windows=[{"number": 2, "current": "B001"}]))
-    assert q.pop(t0 + 61).first is False
+    q.on_message(called(21, "B001", 2, t0 + 600, windows=at_windows(w2="B001")))
+    assert q.pop().first is False
+    # A held ticket whose first call was never said gets the chime when it is called back.
+    q.on_message(called(22, "D001", 4, t0 + 700, windows=at_windows(w4="D001")))
+    assert q.pop().first is True
     # A new business day forgets who was called.
     q.on_message({"kind": "snapshot", "day": "2026-11-24", "windows": []})
     q.on_message(called(1, "B001", 2, t0 + 86400))
-    assert q.pop(t0 + 86400).first is True
+    assert q.pop().first is True
 
 
 def test_replayed_calls_are_checked_against_the_snapshot():
@@ -262,6 +289,51 @@ async def test_real_speech_wav_chime_only_on_first_calls(tmp_path):
     assert abs((d1 - d2) - expected) < 0.005, (d1 - d2, expected)
 
 
+class RealTimeSpeaker:
+    """A speaker that takes as long as the audio: playing a WAV moves the injected clock on by its
+    duration (the device boundary; the announcement itself is the real espeak-ng audio)."""
+
+    def __init__(self, sink: WavSink, now: list[float]):
+        self.sink, self.now = sink, now
+
+    def play(self, wav: Path) -> None:
+        samples, rate = samples_of(wav)
+        self.now[0] += len(samples) / rate
+        self.sink.play(wav)
+
+
+async def test_all_seven_windows_calling_at_once_are_all_said_in_order_within_a_minute(tmp_path, caplog):
+    """Opening time: the 7 windows of the township hall call together. The first call is said in
+    full before the others arrive (the worst case); the five that then have calls behind them are
+    said short; the last, with nobody behind it, in full again. Real Mandarin audio throughout."""
+    t0 = at("2026-11-23 08:30")
+    now = [t0]
+    sink = WavSink(tmp_path / "out")
+    ann = Announcer(Voice(tmp_path / "cache", rate=160), RealTimeSpeaker(sink, now), tmp_path / "work",
+                    Settings(), clock=lambda: now[0])
+    ann.queue.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": []}, now[0])
+    burst = [("A001", 1), ("A002", 2), ("B001", 3), ("C001", 4), ("D001", 5), ("E001", 6), ("F001", 7)]
+    ann.queue.on_message(called(1, *burst[0], t0), t0)
+    assert await ann.speak_next()
+    for seq, (number, window) in enumerate(burst[1:], 2):
+        ann.queue.on_message(called(seq, number, window, t0 + 0.2 * seq), t0 + 0.2 * seq)
+    with caplog.at_level("WARNING", logger="yimen.announcer"):
+        while await ann.speak_next():
+            pass
+    assert [(c.number, c.window) for c, _ in ann.spoken] == burst  # every call, in call order
+    assert [c.short for c, _ in ann.spoken] == [False, True, True, True, True, True, False]
+    assert now[0] - t0 <= 60.0, f"the burst took {now[0] - t0:.1f} s"
+    durations = [len(samples_of(p)[0]) / samples_of(p)[1] for p in sink.played]
+    full, short = durations[0], durations[1]
+    assert short < 0.5 * full, durations  # once, without the chime
+    chime, _ = samples_of(tmp_path / "work" / "chime.wav")
+    assert samples_of(sink.played[6])[0][:len(chime)] == chime and samples_of(sink.played[1])[0][:len(chime)] != chime
+    logged = [r.getMessage() for r in caplog.records if r.name == "yimen.announcer"]
+    assert logged == [f"shortened call of {n} at window {w}: {k} more call(s) waiting"
+                      for (n, w), k in zip(burst[1:6], range(5, 0, -1), strict=True)]
+    assert ann.queue.dropped == []
+
+
 async def test_voice_pack_overrides_segments(tmp_path):
     pack = tmp_path / "pack"
     write_tone(pack / "digit-0.wav", [(1234.0, 0.2)])
@@ -279,6 +351,20 @@ async def test_voice_pack_overrides_segments(tmp_path):
     text = out.tobytes()
     assert text.count(zero[50:3000].tobytes()) == 2  # A 0 0 1: both zeros are the recording (trimmed ends aside)
     assert renderer.calls == 6  # 请 A 1 号到 三 号窗口办理 from the engine; digit-0 and chime never rendered
+
+
+def test_a_voice_pack_recorded_when_1_was_read_yi_is_not_used_for_yao(tmp_path, caplog):
+    pack = tmp_path / "pack"
+    for name in ("digit-1", "digit-0", "letter-A", "leter-B"):
+        write_tone(pack / f"{name}.wav", [(440.0, 0.1)])
+    ann = Announcer(Voice(tmp_path / "cache", voice_pack=pack, renderer=ToneRenderer()), WavSink(tmp_path / "out"),
+                    tmp_path / "work", Settings(repeat=1), voice_pack=pack)
+    with caplog.at_level("WARNING", logger="yimen.announcer"):
+        ann.prepare([1, 2], ["A", "B"])
+    assert ann.unused_recordings(all_segments([1, 2], ["A", "B"], ann.settings)) == ["digit-1", "leter-B"]
+    assert sum("digit-1.wav is not a segment" in r.getMessage() for r in caplog.records) == 1
+    # The 1 of a number is the engine's 幺, not the pack's recording of 一.
+    assert ann.voice.segment("digit-1-yao", "幺").parent == tmp_path / "cache"
 
 
 async def test_recovers_when_the_engine_fails(tmp_path, caplog):
@@ -342,19 +428,21 @@ def test_espeak_renderer_refuses_an_unknown_voice():
         EspeakRenderer(voice="klingon-xx")
 
 
-def test_ages_use_the_local_clock_so_server_clock_skew_does_not_silence_calls():
-    q = CallQueue(Settings(max_age_s=30))
+def test_replayed_calls_are_said_however_old_and_timed_on_the_local_clock():
+    q = CallQueue(Settings())
     local = at("2026-11-23 10:00")
     server = local - 3600  # the server's clock is an hour behind this box
     q.on_message({"kind": "snapshot", "day": "2026-11-23", "windows": []}, local)
     q.on_message(called(1, "A001", 1, server), local)
-    assert q.pop(local + 5).number == "A001"
-    # After a reconnect: a replayed call from 100 s before the last live message is stale, one from 10 s is not.
-    q.on_message({"kind": "heartbeat", "seq": 1, "at": server + 200}, local + 200)
-    q.on_message({**called(2, "B001", 2, server + 100), "replayed": True}, local + 201)
-    q.on_message({**called(3, "C001", 3, server + 190), "replayed": True}, local + 201)
-    assert q.pop(local + 201).number == "C001" and q.pop(local + 201) is None
-    assert q.dropped[-1][0].number == "B001" and q.dropped[-1][1] == "stale"
+    call = q.pop()
+    assert call.number == "A001" and call.at == local
+    # After a reconnect: replayed calls from 10 min and 10 s before the last live message are both said.
+    q.on_message({"kind": "heartbeat", "seq": 1, "at": server + 800}, local + 800)
+    q.on_message({**called(2, "B001", 2, server + 200), "replayed": True}, local + 801)
+    q.on_message({**called(3, "C001", 3, server + 790), "replayed": True}, local + 801)
+    said = [q.pop(), q.pop()]
+    assert [(c.number, c.at) for c in said] == [("B001", local + 200), ("C001", local + 790)]
+    assert q.pop() is None and q.dropped == []
 
 
 async def test_an_announcement_at_half_volume_is_half_as_loud(tmp_path):
@@ -408,14 +496,14 @@ async def test_window_and_category_names_are_said(hall, tmp_path):
     q = CallQueue(Settings(template=NAMED, repeat=1))
     calls = []
     for m in messages:
-        if (queued := q.on_message(m)) is not None:
-            calls.append(q.pop(queued.at))  # said before the next message comes
+        if q.on_message(m) is not None:
+            calls.append(q.pop())  # said before the next message comes
     said = [spoken_text(plan(c, q.settings)) for c in calls]
     assert said == [
-        "〔叮咚〕请综合业务(企业)比零零一号到企业综合受理（三号窗口）办理",
-        "再次呼叫请综合业务(企业)比零零一号到企业综合受理（三号窗口）办理",
+        "〔叮咚〕请综合业务(企业)比零零幺号到企业综合受理（三号窗口）办理",
+        "再次呼叫请综合业务(企业)比零零幺号到企业综合受理（三号窗口）办理",
         # Transferred: the same number, now in category F, at window 7.
-        "请个体户与食品经营(市场监管)比零零一号到市场监管（七号窗口）办理",
+        "请个体户与食品经营(市场监管)比零零幺号到市场监管（七号窗口）办理",
     ]
     # The names are segments of their own, so a voice pack can record them.
     names = [s.name for s in plan(calls[0], q.settings)]
@@ -451,7 +539,7 @@ async def test_a_ticket_transferred_before_the_announcer_connected_is_named_by_i
         await stream.aclose()
         await client.close()
     # The prefix alone would say 综合业务(企业): the window's current ticket tells the truth.
-    assert spoken_text(plan(call, q.settings)) == "再次呼叫请个体户与食品经营(市场监管)比零零一号到市场监管（七号窗口）办理"
+    assert spoken_text(plan(call, q.settings)) == "再次呼叫请个体户与食品经营(市场监管)比零零幺号到市场监管（七号窗口）办理"
 
 
 async def test_names_are_rendered_before_the_first_call(hall, tmp_path):

@@ -12,15 +12,17 @@ import contextlib
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from display.model import clock_text
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, at
 
 HERE = Path(__file__).resolve()
 
@@ -133,11 +135,13 @@ async def test_display_follows_calls_pauses_notice_and_catches_up_after_a_cut(ha
         s = first["state"]
         assert s["hall"] == hall.service.config.hall.name
         assert s["windows"]["3"]["value"] == "暂停服务" and s["windows"]["3"]["look"] == "paused"
-        assert s["windows"]["4"]["look"] == "closed" and s["windows"]["4"]["opacity"] < 0.5
-        assert s["windows"]["1"]["opacity"] == 1 and s["windows"]["1"]["value"] == "等候叫号"
+        assert s["windows"]["4"]["look"] == "closed" and s["windows"]["4"]["value"] == "未开放"
+        assert s["windows"]["1"]["look"] == "idle" and s["windows"]["1"]["value"] == "等候叫号"
         assert s["notice"] == "今天下午公安窗口15:00起暂停办理"
         assert s["queues"][0].startswith("A ") and "3人" in s["queues"][0]
-        assert s["offline_shown"] is False and s["call"]["number"] == ""
+        # Window 6, the only one for E, is closed during the morning session: no time is promised.
+        assert [q for q in s["queues"] if q.startswith("E ")] == ["E 不动产与建房(自然资源)  0人  暂无窗口办理"]
+        assert s["offline_shown"] is False and s["call"] == {"tag": "", "number": "请留意叫号", "window": ""}
 
         await hall.act(1, "call-next")
         got = await screen.until(lambda s: s["call"]["number"] == "A001")
@@ -232,12 +236,102 @@ async def test_portrait_layout_in_english_from_recorded_messages(tmp_path):
         assert s["call"] == {"tag": "张*", "number": "A008", "window": "to window 12"}
         assert s["windows"]["2"]["value"] == "Paused" and s["windows"]["12"]["value"] == "A008"
         assert s["queues"] == ["A Social security  3  5–15 min"]
-        assert s["recent"][0] == "A007 李* to window 1"
+        assert s["recent"][0] == "李* A007 to window 1"  # the masked name first, as on the big panel
         with Image.open(got["shot"]) as im:
             assert im.size == (1080, 1920)
         assert is_call_colour(pixel(got["shot"], (540, 400)))
     finally:
         await screen.stop()
+
+
+# ---------------------------------------------------------------- every text whole and readable
+
+def longest_hall() -> dict[str, Any]:
+    """A hall with the presets' longest names (hall, windows, categories) and the longest figures
+    a day can show: 4-digit numbers, 3-digit counts and minutes, masked names, recalls."""
+    from queue_server.config import load_preset
+
+    presets = [load_preset(name) for name in ("township", "village")]
+    biggest = max(presets, key=lambda c: (len(c.windows), len(c.categories)))
+    windows = [{"number": w.number, "name": max((w.name for c in presets for w in c.windows
+                                                  if w.number == w_.number), key=len), "status": "open",
+                "current": None} for w_ in biggest.windows for w in [w_]]
+    looks = {1: ("open", "F1000"), 2: ("paused", None), 4: ("closed", None), 7: ("open", "D9999")}
+    for w in windows:
+        w["status"], w["current"] = looks.get(w["number"], ("open", None))
+    estimate = {"ahead": 127, "wait_s": 9000.0, "low_min": 145, "high_min": 238, "open_now": True, "opens_at": None,
+                "beyond_closing": False, "closes_at": at("2026-11-23 17:00")}
+    queues = [{"code": c.code, "prefix": c.prefix, "name": c.name, "name_en": c.name_en, "waiting": 128,
+               "estimate": estimate} for c in biggest.categories]
+    recent = [{"number": f"F{999 - i}", "window": 7, "at": 1.0, "recall": i % 2 == 0, "name": "欧阳娜娜"} for i in range(6)]
+    return {"kind": "snapshot", "seq": 1, "day": "2026-11-23", "notice": "今天下午公安窗口15:00起暂停办理",
+            "hall": {"name": max((c.hall.name for c in presets), key=len),
+                     "name_en": max((c.hall.name_en for c in presets), key=len)},
+            "windows": windows, "queues": queues, "recent_calls": recent}
+
+
+def states_script() -> list[dict[str, Any]]:
+    """What the screen goes through: a new call (flashing), the same call steady, categories with
+    no open window / opening after lunch / beyond closing / nobody waiting, offline, no call yet."""
+    snap = longest_hall()
+    call = {"kind": "event", "seq": 2, "type": "ticket_called", "at": 2.0, "windows": snap["windows"],
+            "data": {"number": "F1000", "window": 1, "category": "F", "name": "欧阳娜娜"}}
+    queues = [dict(q) for q in snap["queues"]]
+    queues[3]["estimate"] = {**queues[3]["estimate"], "open_now": False, "low_min": None, "high_min": None,
+                             "wait_s": None, "beyond_closing": True}
+    queues[4]["estimate"] = {**queues[4]["estimate"], "open_now": False, "opens_at": at("2026-11-23 13:30")}
+    queues[5]["estimate"] = {**queues[5]["estimate"], "beyond_closing": True}
+    queues[6] = {**queues[6], "waiting": 0, "estimate": {**queues[6]["estimate"], "low_min": 0, "high_min": 2}}
+    return [
+        {"name": "flash", "messages": [snap, call], "wait": 0.05},
+        {"name": "steady", "messages": [], "wait": 2.6},
+        {"name": "categories", "messages": [{"kind": "queues", "seq": 2, "queues": queues}], "wait": 0.05},
+        {"name": "offline", "messages": [{"kind": "disconnected"}], "wait": 0.05},
+        {"name": "no call", "messages": [{**snap, "seq": 3, "recent_calls": []}], "wait": 0.05},
+    ]
+
+
+SIZES = ["1920x1080", "1366x768", "1080x1920"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", SIZES)
+def test_every_text_is_whole_and_readable_in_every_state(tmp_path, size, lang):
+    """F1/F2: at the hall's screen sizes, with the presets' longest names, no text is cut or
+    shortened (each label's whole text at its font fits its box) and every text has 4.5:1 against
+    what it is drawn on (opacity applied) — including the amber flash of a new call."""
+    script = tmp_path / "states.json"
+    script.write_text(json.dumps(states_script(), ensure_ascii=False))
+    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy"), "PYTHONPATH": str(HERE.parent.parent)}
+    done = subprocess.run([sys.executable, str(HERE), str(tmp_path), "states", str(script), lang, size], env=env,
+                          capture_output=True, text=True, timeout=120)
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [r["name"] for r in reports] == [s["name"] for s in states_script()], done.stderr[-3000:]
+    problems = []
+    for r in reports:
+        for t in r["texts"]:
+            where = f"{r['name']}: {t['text']!r}"
+            if t["shorten"] or (not t["scrolls"] and (t["whole"][0] > t["box"][0] or t["whole"][1] > t["box"][1] + 1)):
+                problems.append(f"{where} is cut: {t['whole']} in a box of {t['box']}")
+            if t["scale"] < 0.6:
+                problems.append(f"{where} shrank to {t['scale']:.0%} of its size")
+            if t["contrast"] < 4.5:
+                problems.append(f"{where} has contrast {t['contrast']}:1")
+        with Image.open(r["shot"]) as im:
+            assert im.size == tuple(int(x) for x in size.split("x"))
+    assert problems == []
+    by_name = {r["name"]: r for r in reports}
+    flash, steady = by_name["flash"], by_name["steady"]
+    assert flash["state"]["flashing"] and not steady["state"]["flashing"]
+    for r in reports:  # the screenshot shows the panel's colour (amber while it flashes, else red)
+        assert all(abs(a - b) <= 3 for a, b in zip(pixel(r["shot"], tuple(r["panel_corner"])), r["panel_rgb"], strict=True))
+    assert steady["panel_rgb"] == [round(c * 255) for c in (0.70, 0.06, 0.06)]  # the flash has ended: red
+    texts = [t["text"] for t in by_name["categories"]["texts"]]
+    expected = ["暂无窗口办理", "13:30起办理", "今日可能办理不完"] if lang == "zh" else \
+        ["No window open", "From 13:30", "May not be served today"]
+    assert all(e in texts for e in expected), texts
+    assert by_name["offline"]["state"]["offline_shown"]
+    assert by_name["no call"]["state"]["call"]["number"] == ("请留意叫号" if lang == "zh" else "Please watch for your number")
 
 
 # ---------------------------------------------------------------- the child process
@@ -264,6 +358,10 @@ def _child(argv: list[str]) -> None:
         # Two frames later the change has been drawn.
         Clock.schedule_once(lambda dt: Clock.schedule_once(shoot, 0.05), 0)
 
+    if mode == "states":
+        _states(out_dir, json.loads(Path(argv[2]).read_text()), argv[3])
+        return
+
     async def main() -> None:
         if mode == "live":
             from queue_server.client import HallClient
@@ -284,6 +382,60 @@ def _child(argv: list[str]) -> None:
             await run_app(app, _after_build(app, replay()))
 
     asyncio.run(main())
+
+
+def _states(out_dir: Path, steps: list[dict[str, Any]], lang: str) -> None:
+    """Go through the steps on Kivy's clock; after each, report every text on screen and a screenshot."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
+
+    from display.app import DisplayApp, texts_on_screen
+
+    def screenshot(path: Path) -> str:
+        """Kivy's Window.screenshot reads RGB rows, which shear at 1366 px (rows of 4098 bytes are
+        not 4-byte aligned); RGBA rows always are."""
+        w, h = Window.size
+        data = glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE)
+        Image.frombytes("RGBA", (w, h), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM).convert("RGB").save(path)
+        return str(path)
+
+    app = DisplayApp(lang=lang)
+    todo = list(steps)
+
+    def step(dt: float) -> None:
+        if not todo:
+            app.stop()
+            return
+        current = todo[0]
+        for m in current["messages"]:
+            app.feed_one(m)
+        Clock.schedule_once(report, current["wait"])
+
+    def report(dt: float) -> None:
+        """What is on screen now; the screenshot after the next two frames (a busy machine may
+        draw late), with the panel's colour of the frame it shows."""
+        current = todo.pop(0)
+        seen = {"name": current["name"], "state": app.widget_state(), "texts": texts_on_screen(app.root)}
+        flips = []
+
+        def flipped(*_: Any) -> None:
+            flips.append(1)
+            if len(flips) < 2:
+                return
+            Window.unbind(on_flip=flipped)
+            panel = app.call_panel
+            seen["panel_corner"] = [int(panel.x) + 4, int(Window.height - panel.top) + 4]  # inside its padding
+            seen["panel_rgb"] = [round(c * 255) for c in app.call_color.rgba[:3]]
+            seen["shot"] = screenshot(out_dir / f"{current['name'].replace(' ', '-')}.png")
+            print(json.dumps(seen, ensure_ascii=False), flush=True)
+            Clock.schedule_once(step, 0)
+
+        Window.bind(on_flip=flipped)
+        Window.canvas.ask_update()
+
+    Clock.schedule_once(step, 0.3)
+    app.run()
 
 
 async def _after_build(app, messages):

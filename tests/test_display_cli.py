@@ -63,6 +63,7 @@ async def test_announcer_lists_segments_and_speaks_into_a_wav_dir(hall, tmp_path
     assert proc.returncode == 0
     assert "digit-0.wav\t零" in lines and "recall.wav\t再次呼叫" in lines and "cardinal-7.wav\t七" in lines
     assert "letter-D.wav\t迪" in lines and "word-qing3.wav\t请" in lines
+    assert "digit-1-yao.wav\t幺" in lines and not any(line.startswith("digit-1.wav") for line in lines)
 
     await hall.act(5, "open")
     await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)

@@ -8,6 +8,7 @@ from display.model import (
     call_text,
     clock_text,
     queue_line,
+    queue_row,
     window_line,
 )
 from queue_server.names import mask_name
@@ -67,5 +68,46 @@ def test_texts():
     assert clock_text(at("2026-11-29 23:59:59"), "en") == ("Sun 2026-11-29", "23:59:59")
 
 
+def test_a_name_comes_before_the_number_and_hao_stays_with_the_number():
+    # It read 「请A008 张*号到12号窗口」: 号 belonged to the name. Now as on the big panel and in the
+    # docs: the masked name, then the number with its 号.
+    call = DisplayState()
+    apply(call, {**SNAP, "recent_calls": [{"number": "A008", "window": 12, "at": 1.0, "name": "张三"}]})
+    assert call_text(call.latest) == "请 张* A008号到12号窗口"
+    assert call_text(call.latest, "en") == "张* A008 to window 12"
+    recalled = apply(call, event(5, "ticket_recalled", {"number": "A008", "window": 12, "name": "张*"}))
+    assert recalled and call_text(call.latest) == "重呼 请 张* A008号到12号窗口"
+
+
+def test_category_lines_follow_the_estimate_contract():
+    """No 0–2 min promise where no window serves the category; when serving starts, or that it may
+    not be served today — in both languages (docs/api.md, the estimate)."""
+    base = {"code": "D", "prefix": "D", "name": "户籍与身份证(公安)", "name_en": "ID cards", "waiting": 2}
+    closed = {"ahead": 2, "wait_s": None, "low_min": None, "high_min": None, "open_now": False, "opens_at": None,
+              "beyond_closing": True, "closes_at": at("2026-11-23 17:00")}
+    assert queue_line({**base, "estimate": closed}) == "D 户籍与身份证(公安)  2人  暂无窗口办理"
+    assert queue_line({**base, "estimate": closed}, "en") == "D ID cards  2  No window open"
+    lunch = {**closed, "wait_s": 5520.0, "low_min": 90, "high_min": 100, "opens_at": at("2026-11-23 13:30"),
+             "beyond_closing": False}
+    assert queue_line({**base, "estimate": lunch}) == "D 户籍与身份证(公安)  2人  13:30起办理"
+    assert queue_line({**base, "estimate": lunch}, "en") == "D ID cards  2  From 13:30"
+    late = {**lunch, "open_now": True, "opens_at": None, "low_min": 40, "high_min": 75, "beyond_closing": True}
+    assert queue_line({**base, "estimate": late}) == "D 户籍与身份证(公安)  2人  今日可能办理不完"
+    assert queue_line({**base, "estimate": late}, "en") == "D ID cards  2  May not be served today"
+    assert queue_row({**base, "estimate": late})[3] == "warn" and queue_row({**base, "estimate": lunch})[3] == "warn"
+    fine = {**late, "low_min": 0, "high_min": 2, "beyond_closing": False}
+    assert queue_line({**base, "waiting": 0, "estimate": fine}) == "D 户籍与身份证(公安)  0人  约0–2分钟"
+    assert queue_row({**base, "waiting": 0, "estimate": fine})[3] == "empty"
+
+
 def test_names_are_masked():
     assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧*" and mask_name(" ") == ""
+
+
+def test_every_colour_pair_of_the_theme_is_readable():
+    from display.theme import CALL_FLASH, MIN_CONTRAST, PAIRS, WHITE, over, ratio
+
+    assert round(ratio(WHITE, CALL_FLASH), 2) == 1.77  # the old flash: white on amber
+    low = {name: round(ratio(fg, bg), 2) for name, (fg, bg) in PAIRS.items() if ratio(fg, bg) < MIN_CONTRAST}
+    assert low == {}
+    assert ratio((1, 1, 1, 1), (0, 0, 0, 1)) == 21 and over((1, 1, 1, 0.5), (0, 0, 0, 1)) == (0.5, 0.5, 0.5, 1.0)

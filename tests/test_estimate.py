@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from queue_server.dispatch import Rules, Waiting, WindowView
+from queue_server.dispatch import Rules, Waiting, WindowView, choose_next, overtaken_by
 from queue_server.estimate import (
     EXPECTED_PAUSE_S,
     Busy,
+    QueueFronts,
     SlotStats,
     busy_left,
     estimate_all,
@@ -125,3 +129,44 @@ def test_hall_estimate_at_issue_is_the_production_replay():
     live = hall.estimates(t0)
     assert [live[t.id].ahead for t in hall.waiting()] == [0, 1, 2]
     assert live[quote_key("A")].ahead == 3  # what a ticket taken now would be told
+
+
+# ---------------------------------------------------------------- the replay sees only queue fronts
+
+
+@st.composite
+def queue_states(draw):
+    """A random queue in some categories, some priority tickets, some transferred to a window, and
+    some priority tickets already called (which passed the ordinary ones queued before them)."""
+    categories = "ABC"
+    n = draw(st.integers(1, 40))
+    tickets = [Waiting(f"t{i}", draw(st.sampled_from(categories)), float(draw(st.integers(0, 3600))), i,
+                       priority=draw(st.booleans()) and draw(st.booleans()),
+                       target_window=draw(st.sampled_from([None] * 6 + [1, 2])))
+               for i in range(n)]
+    serves = tuple(draw(st.permutations(categories))[:draw(st.integers(1, 3))])
+    return tickets, WindowView(draw(st.sampled_from([1, 2])), serves), draw(st.integers(0, 3)), float(draw(st.integers(0, 7200)))
+
+
+@given(queue_states())
+@settings(max_examples=400, deadline=None)
+def test_the_fronts_of_the_queues_give_the_dispatcher_s_own_choice(state):
+    """The replay offers a window only the front of each category (QueueFronts): the production
+    dispatcher must choose exactly what it would choose seeing every ticket."""
+    tickets, window, passes, now = state
+    rules = Rules(max_overtake=2, promote_after_s=45 * 60, preference_step_s=120)
+    queues = QueueFronts(tickets, rules.max_overtake)
+    everyone = list(tickets)
+    for _ in range(passes):  # priority tickets called earlier at this window pass those before them
+        choice = choose_next(window, queues.candidates(window, now), now, rules)
+        if choice is None:
+            break
+        called = next(t for t in everyone if t.ticket_id == choice.ticket_id)
+        passed = set(overtaken_by(called, window, everyone))
+        everyone = [replace(t, overtaken=t.overtaken + 1) if t.ticket_id in passed else t
+                    for t in everyone if t.ticket_id != called.ticket_id]
+        queues.take(called, window)
+    present = [t for t in everyone if t.queued_at <= now]
+    full = choose_next(window, present, now, rules)
+    fronts = choose_next(window, queues.candidates(window, now), now, rules)
+    assert (full and full.ticket_id) == (fronts and fronts.ticket_id)

@@ -98,6 +98,11 @@ async def test_elderly_mode_landscape_english_and_voice(live, tmp_path):  # noqa
     assert r["min_font_px"] >= 30 and r["min_button_dp"] >= 60
     assert r["normal_min_button_dp"] < r["min_button_dp"]
     assert r["spoken"][0].startswith("您好") and any("号码" in s for s in r["spoken"])
+    # The number is said as the announcer says it (诶零零幺), never with raw Latin letters.
+    from display.speech import number_segments, spoken_text
+
+    said = next(s for s in r["spoken"] if "号码" in s)
+    assert f"您的号码是{spoken_text(number_segments(r['number']))}，" in said and not any(c.isascii() and c.isalpha() for c in said)
     assert r["wav_count"] >= 2 and r["wav_nonsilent"]
     assert r["stayed_on_matters_elderly"] == "matters" and r["standard_idle"] == "home"
     assert r["english_title"] == "Choose a service" and "Household registration" in " ".join(r["english_tiles"])

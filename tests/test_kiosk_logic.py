@@ -91,7 +91,9 @@ def test_masks_and_age():
 
 
 def test_spoken_number_digit_by_digit():
-    assert spoken_number("A001") == "A零零一"
+    # The announcer's reading (queue_server.spoken): the letter by its Mandarin name, 1 as 幺.
+    assert spoken_number("A001") == "诶零零幺"
+    assert spoken_number("G120") == "吉幺二零"
     assert spoken_number("D120", "en") == "D 1 2 0"
 
 

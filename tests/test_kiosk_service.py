@@ -12,11 +12,14 @@ from datetime import date
 import pytest
 from aiohttp import web
 
-from hw.printer import FakePrinter, decode
+from hw.escpos_bytes import decode
+from hw.printer import FakePrinter
 from kiosk.service import KioskService
 from queue_server.auth import Accounts
-from queue_server.client import HallClient
+from queue_server.client import HallClient, ServerAway
 from queue_server.web.app import create_app
+
+from .conftest import at
 
 ID_OLD = "11010519491231002X"  # a valid GB 11643 number, born 1949
 
@@ -149,6 +152,35 @@ async def test_appointment_check_in_by_code(kiosk, live):
     assert missing.kind == "refused" and "预约" in missing.message
 
 
+async def test_a_check_in_whose_answer_is_lost_leaves_no_ticket(kiosk, live, monkeypatch):
+    """The check-in is issued but the answer never arrives: the kiosk told the person "no ticket",
+    so the ticket is abandoned once the server answers again; a retry would have got the same one."""
+    state = live.service
+    now = state.clock()
+    state.run(lambda h, t: h.book("135790", now + 600, now + 2400, t, "A", None, None, "test"))
+    sent: list[str] = []
+    real = kiosk.client.request
+
+    async def lose_the_answer(method, path, body=None, headers=None):
+        answer = await real(method, path, body, headers)
+        if path.endswith("/check-in"):
+            sent.append(headers["Idempotency-Key"])
+            again = await real(method, path, body, headers)  # the same key again: the same ticket
+            assert again["number"] == answer["number"]
+            raise ServerAway("the answer was lost on the way")
+        return answer
+
+    monkeypatch.setattr(kiosk.client, "request", lose_the_answer)
+    out = await kiosk.check_in(code="135790")
+    assert out.kind == "server_away" and kiosk.unanswered == sent
+    monkeypatch.setattr(kiosk.client, "request", real)
+    assert await kiosk.connect()
+    assert kiosk.unanswered == []
+    booked = state.hall.state.desk.bookings["135790"]
+    assert state.hall.state.tickets[booked.ticket].outcome == "cancelled"
+    assert [e.type for e in state.store.events()].count("ticket_issued") == 1
+
+
 async def test_server_away_then_back_without_restart(kiosk, live):
     await live.stop()
     out = await kiosk.take_ticket(category="A")
@@ -201,6 +233,9 @@ async def test_maintenance_printer_test_and_paper_status(kiosk, live):
     assert await kiosk.check_printer() == "cover_open"
     assert await kiosk.print_test() == "cover_open"
     assert [a.kind for a in desk(live).alerts] == ["printer"]
+    kiosk.printer.fake.state = "ok"  # the cover is closed; no idle check has run since
+    assert await kiosk.print_checklist((await kiosk.matters("A"))[0])
+    assert kiosk.printer_state == "ok" and open_alerts(live) == []
     kiosk.printer = None  # no printer configured at all
     assert await kiosk.check_printer() == "offline"
     out = await kiosk.take_ticket(category="A")
@@ -252,3 +287,128 @@ async def test_the_card_becomes_an_intake_draft_and_nothing_else(kiosk, live):
     events = "\n".join(e.day + str(e.data) for e in live.service.store.events())
     assert ID_OLD not in events and "张三丰" not in events  # the permanent log never holds the identity
     assert "张三丰" not in "\n".join(kiosk.printer.fake.printed().lines)  # nor does the slip
+
+
+# ------------------------------------------------------------------ issue 9 §D: the printer comes back
+
+
+def open_alerts(live) -> list:
+    return [a for a in desk(live).alerts if a.open]
+
+
+async def test_printer_unplugged_and_replugged_under_a_running_kiosk(live, tmp_path):
+    """The cable is pulled: tickets go on screen, staff get an offline alert. Plugged back in (a new
+    pty behind the same name): the very next ticket goes to paper and the alert clears itself."""
+    from hw.printer import EscPosPrinter
+
+    from .test_printer import FakeClock, Socket
+
+    port = Socket(tmp_path / "usb-printer")
+    first = port.plug()
+    client = HallClient(live.url, live.token, timeout_s=2.0)
+    svc = KioskService(client, EscPosPrinter.serial(str(port.path), clock=FakeClock()))
+    try:
+        assert await svc.connect() and await svc.check_printer() == "ok"
+        assert (await svc.take_ticket(category="A")).kind == "printed"
+        port.pull()
+        assert await svc.check_printer() == "offline"
+        assert [a.kind for a in open_alerts(live)] == ["printer"] and "离线" in open_alerts(live)[0].message
+        lost = await svc.take_ticket(category="A")
+        assert lost.kind == "on_screen" and lost.printer_state == "offline"
+        assert live.service.hall.state.tickets[lost.issued["id"]].print_failure.startswith("printer offline")
+        second = port.plug()  # no check in between, and the backoff clock stands still
+        back = await svc.take_ticket(category="A")
+        assert back.kind == "printed" and svc.printer_state == "ok"
+        assert decode(bytes(second.printed)).qr == [back.issued["status_url"]]
+        assert open_alerts(live) == [] and desk(live).alerts[0].cleared_at is not None
+        assert desk(live).devices["kiosk-1"]["status"] == {"printer": "ok"}
+    finally:
+        svc.printer.close()
+        port.close()
+        await client.close()
+    assert decode(bytes(first.printed)).lines.count("A001") == 1
+
+
+async def test_a_printer_absent_when_the_kiosk_starts_is_used_once_it_appears(live, tmp_path):
+    from kiosk.run import open_printer
+
+    from .test_printer import Socket
+
+    port = Socket(tmp_path / "usb-printer")
+    client = HallClient(live.url, live.token, timeout_s=2.0)
+    svc = KioskService(client, open_printer(f"serial:{port.path}", 115200, 32))
+    try:
+        assert svc.printer is not None  # configured but absent: offline, not "no printer"
+        assert await svc.connect() and await svc.check_printer() == "offline"
+        assert [a.kind for a in open_alerts(live)] == ["printer"]
+        sim = port.plug()
+        out = await svc.take_ticket(category="B")
+        assert out.kind == "printed" and decode(bytes(sim.printed)).qr == [out.issued["status_url"]]
+        assert open_alerts(live) == []
+    finally:
+        svc.printer.close()
+        port.close()
+        await client.close()
+
+
+async def test_paper_alerts_clear_when_the_paper_is_back(kiosk, live):
+    kiosk.printer.fake.state = "near_end"
+    await kiosk.check_printer()
+    kiosk.printer.fake.state = "out"
+    await kiosk.check_printer()
+    assert [a.kind for a in open_alerts(live)] == ["paper_low", "printer"]
+    kiosk.printer.fake.state = "near_end"  # a new roll, but the sensor still says low: printing again
+    await kiosk.check_printer()
+    assert [a.kind for a in open_alerts(live)] == ["paper_low", "paper_low"]
+    kiosk.printer.fake.state = "ok"
+    await kiosk.check_printer()
+    assert open_alerts(live) == []
+
+
+async def test_no_printer_configured_is_not_an_alert(kiosk, live):
+    kiosk.printer = None
+    assert await kiosk.check_printer() == "offline"
+    assert open_alerts(live) == []
+    out = await kiosk.take_ticket(category="A")
+    assert out.kind == "on_screen"
+
+
+# ------------------------------------------------------------------ issue 9 §D5: the slip never loses a ticket
+
+
+class SkewedClient(HallClient):
+    """A server of another version whose answer the slip cannot be made from (time as text)."""
+
+    async def issue(self, **kwargs):
+        answer = await super().issue(**kwargs)
+        return {**answer, "issued_at": "2026-11-23T09:00:00+08:00"}
+
+
+async def test_a_slip_that_cannot_be_built_still_shows_and_reports_the_ticket(live):
+    client = SkewedClient(live.url, live.token, timeout_s=2.0)
+    svc = KioskService(client, FakePrinter())
+    try:
+        assert await svc.connect() and await svc.check_printer() == "ok"
+        out = await svc.take_ticket(category="A")
+        assert out.kind == "on_screen" and out.issued["number"] == "A001"
+        assert live.service.hall.state.tickets[out.issued["id"]].print_failure.startswith("slip: ValueError")
+        assert svc.printer.fake.output == b""
+    finally:
+        await client.close()
+
+
+async def test_the_slip_says_when_serving_starts_and_when_it_may_not_be_today(kiosk, live):
+    clock = live.service.clock
+    # 09:00 and no window open: D's only window (5) is closed, nobody knows when it opens
+    out = await kiosk.take_ticket(category="D")
+    assert out.kind == "printed" and out.estimate_lines == ["暂无窗口办理"]
+    lines = kiosk.printer.fake.printed().lines
+    assert "暂无窗口办理" in lines and not any("预计等候" in line for line in lines)
+    assert out.issued["note"] in "".join(lines) and "当日有效" in lines
+    # late in the day, behind a queue its one window cannot finish: said on the slip (in bold)
+    clock.now = at("2026-11-23 16:20")  # (kiosks issue only in session: opening times are tested on the slip)
+    live.service.run(lambda h, now: h.open_window(6, now))
+    for _ in range(6):
+        out = await kiosk.take_ticket(category="E")
+    assert out.estimate_lines[-1] == "今日可能无法办理"
+    assert kiosk.printer.fake.printed().lines.count("今日可能无法办理") >= 1

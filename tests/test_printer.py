@@ -9,23 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hw.escpos_bytes import DecodeError, checklist_bytes, decode, printable, text_width, wrap
 from hw.printer import (
     CoverOpen,
-    DecodeError,
     EscPosPrinter,
     FakePrinter,
     PaperOut,
     PrinterOffline,
     PtyPrinter,
-    TicketSlip,
-    checklist_bytes,
-    decode,
     parse_status,
     status_bytes,
-    text_width,
-    ticket_bytes,
-    wrap,
 )
+from kiosk.slip import TicketSlip, ticket_bytes
 
 GOLDEN = Path(__file__).parent / "golden" / "printer"
 URL = "http://hall.test/t/Zq3Lr8Xw0PaKc1Vn"
@@ -67,8 +62,9 @@ def test_golden_ticket_decodes_back_to_the_slip():
     assert sized["D001"] == 4  # the number, four times as wide
     lines = d.lines
     assert "示范镇便民服务中心" in lines
-    assert "前面还有 3 人" in lines and "预计等候 12–31 分钟" in lines
+    assert "前面还有 3 人" in lines and "预计等候 12-31 分钟" in lines  # ASCII hyphen: GB2312 has no en dash
     assert "办理窗口：5号窗口 公安户籍" in lines
+    assert lines[lines.index("取号时间：2026-11-23 09:00") + 1] == "当日有效"
     assert "过号请重新取号" in lines and "监督电话：12345" in lines
     # full-width punctuation survived (python-escpos alone would send '??')
     assert "办理事项：户籍与身份证(公安)：居" in lines
@@ -104,14 +100,58 @@ def test_decode_rejects_truncated_and_unknown():
         decode(b"\x1b\x99\x00")
     with pytest.raises(DecodeError):
         decode("中".encode("gb18030") + b"\n")  # GB18030 without FS & first
+    with pytest.raises(DecodeError):  # a character a GB2312 printer font does not have (the en dash)
+        decode(b"\x1c&" + "0–2".encode("gb18030") + b"\n")
 
 
-@given(st.text(alphabet=st.sampled_from(list("一门便民服务中心ABC 123：（）【】-—")), max_size=80),
+def test_printable_keeps_only_what_a_gb2312_font_has():
+    assert printable("预计等候 0–2 分钟") == "预计等候 0-2 分钟"
+    assert printable("居民身份证 — 代办时") == "居民身份证 ― 代办时"  # the same dash glyph, A1AA
+    assert printable("张·三 Café") == "张・三 Café"
+    assert printable("朱镕基") == "朱□基"  # no such character in the font: the missing-character sign
+    assert printable("naïve Ångström") == "naive Angstrom"
+    for text in ("–—·•\u00a0\u2212", "示范镇便民服务中心（全角）【】：；，。！？", "镕堃喆赟𠀀", "Crème brûlée"):
+        printable(text).encode("gb2312")
+
+
+@given(st.text(alphabet=st.sampled_from(list("一门便民服务中心ABC 123：（）【】-―")), max_size=80),
        st.sampled_from([32, 48]))
 def test_wrap_never_exceeds_the_paper(text, cols):
     lines = wrap(text, cols)
     assert all(text_width(line) <= cols for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+WORDS = st.sampled_from(["养老", "保险", "参保", "登记", "ID", "card", "renewal", "2026", "SFZ-002", "12345",
+                         "（原件）", "，", "。", "："])
+
+
+@given(st.lists(WORDS, max_size=30), st.sampled_from(["", " "]), st.sampled_from([32, 48]))
+def test_wrap_breaks_between_words_and_never_before_closing_punctuation(words, sep, cols):
+    text = ""
+    for w in words:  # as text is written: punctuation right after its word, Latin words spaced
+        latin = text and (w.isascii() or text[-1].isascii())
+        text += w if w in "，。：" else (" " if latin else sep if text else "") + w
+    text = text.lstrip("，。：")
+    lines = wrap(text, cols)
+    assert all(text_width(line) <= cols for line in lines)
+    for line in lines:
+        assert not line or line[0] not in "，。：）"  # no line starts with closing punctuation
+        assert not line or line[-1] != "（"  # none ends with opening punctuation
+    latin = [w for w in words if w.isascii()]
+    pieces = " ".join(lines).split()  # every Latin word or number is whole on one line
+    for word in latin:
+        assert any(word in piece for piece in pieces)
+
+
+def test_wrap_a_matter_name_as_a_reader_would():
+    assert wrap("办理事项：Registration of individual businesses", 32) == [
+        "办理事项：Registration of", "individual businesses"]
+    assert wrap("办理事项：城乡居民基本养老保险待遇申领（含丧葬补助金）", 32) == [
+        "办理事项：城乡居民基本养老保险待", "遇申领（含丧葬补助金）"]
+    assert wrap("办理事项：不动产登记资料查询（2026版）", 32) == ["办理事项：不动产登记资料查询", "（2026版）"]
+    assert wrap("https://hall.example/t/Zq3Lr8Xw0PaKc1VnZq3Lr8Xw0PaKc1Vn", 32)[0] == \
+        "https://hall.example/t/Zq3Lr8Xw0"  # a word wider than the paper is cut, not lost
 
 
 @pytest.mark.parametrize("state", ["ok", "near_end", "out", "cover_open", "error"])
@@ -130,19 +170,19 @@ def test_status_parser_edge_cases():
 
 def test_fake_printer_prints_and_reports_states():
     p = FakePrinter()
-    assert p.print_ticket(SLIP).state == "ok"
+    assert p.print_job(ticket_bytes(SLIP)).state == "ok"
     assert p.fake.printed().qr == [URL]
     p.fake.state = "near_end"
-    assert p.print_ticket(SLIP).state == "near_end"
+    assert p.print_job(ticket_bytes(SLIP)).state == "near_end"
     p.fake.state = "cover_open"
     before = len(p.fake.output)
     with pytest.raises(CoverOpen) as err:
-        p.print_ticket(SLIP)
+        p.print_job(ticket_bytes(SLIP))
     assert not err.value.during_print and len(p.fake.output) == before
     p.fake.state = "offline"
     p.fake.answer = False
     with pytest.raises(PrinterOffline):
-        p.print_ticket(SLIP)
+        p.print_job(ticket_bytes(SLIP))
     assert p.status().state == "offline"
 
 
@@ -150,7 +190,7 @@ def test_fake_printer_paper_runs_out_mid_job():
     p = FakePrinter()
     p.fake.fail_after_bytes = 100
     with pytest.raises(PaperOut) as err:
-        p.print_ticket(SLIP)
+        p.print_job(ticket_bytes(SLIP))
     assert err.value.during_print and err.value.state == "out"
 
 
@@ -169,14 +209,14 @@ def test_pty_end_to_end_with_paper_out_mid_run(pty_printer):
     pty_printer.paper_out_after = int(slip_len * 2.5)  # the roll ends in the third slip
     printer = EscPosPrinter.serial(pty_printer.port, baudrate=115200)
     try:
-        assert printer.print_ticket(SLIP).state == "ok"
-        assert printer.print_ticket(SLIP).state == "ok"
+        assert printer.print_job(ticket_bytes(SLIP)).state == "ok"
+        assert printer.print_job(ticket_bytes(SLIP)).state == "ok"
         with pytest.raises(PaperOut) as err:
-            printer.print_ticket(SLIP)
+            printer.print_job(ticket_bytes(SLIP))
         assert err.value.during_print
         sent = len(pty_printer.received)
         with pytest.raises(PaperOut) as err:
-            printer.print_ticket(SLIP)
+            printer.print_job(ticket_bytes(SLIP))
         assert not err.value.during_print  # refused before sending: no slip lost in a dead printer
         assert printer.status().state == "out"
     finally:
@@ -197,13 +237,116 @@ def test_pty_printer_unplugged(pty_printer):
         assert printer.status().state == "ok"
         pty_printer.unplug()
         with pytest.raises(PrinterOffline):
-            printer.print_ticket(SLIP)
+            printer.print_job(ticket_bytes(SLIP))
     finally:
         printer.close()
 
 
-def test_missing_port_is_offline():
-    with pytest.raises(PrinterOffline):
-        EscPosPrinter.serial("/dev/no-such-printer-port")
-    with pytest.raises(PrinterOffline):
-        EscPosPrinter.usb("/dev/no-such-usb-lp")
+def test_a_printer_with_software_flow_control_is_read_right_every_time():
+    """XON (0x11) arrives before every answer and after every job: each status query clears the
+    input first and skips bytes that cannot be an answer, so no stray byte shifts the answers
+    (it used to read as a fault, then as paper low for good)."""
+    sim = PtyPrinter(xon=True)
+    printer = EscPosPrinter.serial(sim.port, baudrate=115200)
+    try:
+        states = [printer.status().state for _ in range(4)]
+        states += [printer.print_job(ticket_bytes(SLIP)).state for _ in range(3)]
+        sim.inject(b"\x11\x13\x11\x00\xff")  # a burst of noise on the line between checks
+        states += [printer.status().state for _ in range(4)]
+        assert states == ["ok"] * 11
+        assert printer.stray_bytes >= 11
+        sim.state = "near_end"
+        assert printer.status().state == "near_end"
+        sim.state = "ok"
+        assert printer.status().state == "ok"
+    finally:
+        printer.close()
+        sim.close()
+    assert decode(bytes(sim.printed)).qr == [URL] * 3
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Socket:
+    """A printer's stable port name (/dev/serial/by-id/... as udev makes it): a symlink to whichever
+    pty is the printer now. Pulling the cable closes the printer's side and removes the name."""
+
+    def __init__(self, path: Path):
+        self.path, self.sims = path, []
+
+    def plug(self) -> PtyPrinter:
+        self.sims.append(PtyPrinter())
+        os.symlink(self.sims[-1].port, self.path)
+        return self.sims[-1]
+
+    def pull(self) -> None:
+        self.sims[-1].unplug()
+        self.path.unlink()
+
+    def close(self) -> None:
+        for sim in self.sims:
+            sim.close()
+
+
+@pytest.fixture
+def socket(tmp_path):
+    s = Socket(tmp_path / "usb-printer")
+    yield s
+    s.close()
+
+
+def test_unplugged_and_replugged_printer_prints_again(socket):
+    clock = FakeClock()
+    first = socket.plug()
+    printer = EscPosPrinter.serial(str(socket.path), baudrate=115200, clock=clock)
+    try:
+        assert printer.print_job(ticket_bytes(SLIP)).state == "ok"
+        socket.pull()
+        assert printer.status().state == "offline"
+        with pytest.raises(PrinterOffline):
+            printer.print_job(ticket_bytes(SLIP))
+        second = socket.plug()
+        assert printer.status().state == "offline"  # not tried again before its backoff delay
+        clock.now += 30
+        assert printer.status().state == "ok"  # reopened by its name
+        assert printer.print_job(ticket_bytes(SLIP)).state == "ok"
+    finally:
+        printer.close()
+    assert decode(bytes(first.printed)).qr == [URL]
+    assert decode(bytes(second.printed)).qr == [URL]  # the ticket after the return went to paper
+
+
+def test_a_printer_absent_at_start_is_tried_with_backoff_until_it_appears(socket):
+    clock = FakeClock()
+    printer = EscPosPrinter.serial(str(socket.path), clock=clock)  # nothing there: offline, no exception
+    try:
+        tried_at = []
+        while clock.now < 200:
+            before = printer.failed_opens
+            assert printer.status().state == "offline"
+            if printer.failed_opens > before:
+                tried_at.append(clock.now)
+            clock.now += 1
+        gaps = [b - a for a, b in zip([0.0, *tried_at], tried_at, strict=False)]
+        assert gaps == [1, 2, 4, 8, 16, 30, 30, 30, 30, 30]  # doubling, then every 30 s
+        socket.plug()
+        assert printer.status(reopen_now=True).state == "ok"  # a job or a fresh check does not wait
+        assert printer.failed_opens == 0
+        assert printer.print_job(ticket_bytes(SLIP)).state == "ok"
+    finally:
+        printer.close()
+    assert decode(bytes(socket.sims[0].printed)).qr == [URL]
+
+
+def test_missing_usb_printer_is_offline_and_a_job_is_refused():
+    printer = EscPosPrinter.usb("/dev/no-such-usb-lp")
+    assert printer.status().state == "offline"
+    with pytest.raises(PrinterOffline) as err:
+        printer.print_job(ticket_bytes(SLIP))
+    assert not err.value.during_print

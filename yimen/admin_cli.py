@@ -38,11 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                           description="Create and list the accounts people sign in with.")
     usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     uadd = usub.add_parser("add", help="create an account",
-                           description="Create an account. The password is asked twice (or read from stdin).")
+                           description="Create an account. At a terminal the password is asked twice; otherwise "
+                                       "(a script, a pipe) it is the first line of stdin.")
     uadd.add_argument("--username", required=True)
     uadd.add_argument("--role", required=True, choices=USER_ROLES)
     uadd.add_argument("--display-name", default="", help="name shown on staff screens, e.g. 王芳")
-    uadd.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    uadd.add_argument("--password-stdin", action="store_true",
+                      help="read the password from the first line of stdin even at a terminal")
     _staff_card_arguments(uadd)
     add_data_dir(uadd)
     uadd.set_defaults(func=user_add)
@@ -56,6 +58,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     uls = usub.add_parser("list", help="list accounts", description="List accounts (never passwords).")
     add_data_dir(uls)
     uls.set_defaults(func=user_list)
+    for action, summary, func in (
+            ("disable", "disable an account; its sessions end at once (the last admin stays)", user_disable),
+            ("enable", "enable a disabled account again", user_enable),
+            ("passwd", "set a new password (asked twice, or read from stdin); every session of the "
+                       "account ends", user_passwd),
+            ("logout", "sign an account out everywhere (a lost phone, a clerk who left)", user_logout)):
+        one = usub.add_parser(action, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        one.add_argument("username")
+        add_data_dir(one)
+        one.set_defaults(func=func)
 
 
 def _staff_card_arguments(p: argparse.ArgumentParser) -> None:
@@ -71,11 +83,46 @@ def _set_card(args: argparse.Namespace, accounts) -> None:
     accounts.set_staff_card(args.username, args.post, args.duties, photo)
 
 
-def _accounts(args: argparse.Namespace):
-    from queue_server.auth import Accounts
-    from queue_server.store import Store
+class NoDatabase(Exception):
+    """The data folder holds no hall database: say where we looked instead of making an empty one."""
 
+
+def _accounts(args: argparse.Namespace, create: bool = False):
+    """The hall's accounts. Only adding may create the database (as on a box set up before its
+    first `yimen serve`), and says so; listing or changing never makes an empty one."""
+    from pathlib import Path
+
+    from queue_server.auth import Accounts
+    from queue_server.store import DB_NAME, Store
+
+    path = Path(args.data_dir) / DB_NAME
+    if not path.exists():
+        if not create:
+            raise NoDatabase(f"no hall database in {args.data_dir} (looked for {path}); "
+                             "pass the server's --data-dir, or set YIMEN_DATA_DIR")
+        print(f"yimen: no hall database in {args.data_dir} yet: created {path}. If the hall's server uses "
+              "another folder, pass its --data-dir.", file=sys.stderr)
     return Accounts(Store.open(args.data_dir))
+
+
+def _read_password() -> str | None:
+    """Asked twice at a terminal; else the first line of stdin (scripts, `--password-stdin`)."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Again: ") != password:
+                print("yimen: the passwords differ", file=sys.stderr)
+                return None
+        except EOFError:
+            password = ""
+    else:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        password = line.rstrip("\r\n")
+    if not password:
+        print("yimen: no password given (type it at the terminal, or send it as the first line of stdin)",
+              file=sys.stderr)
+        return None
+    return password
 
 
 def device_add(args: argparse.Namespace) -> int:
@@ -83,7 +130,7 @@ def device_add(args: argparse.Namespace) -> int:
 
     window = ANY_WINDOW if args.any_window else args.window
     try:
-        token = _accounts(args).add_device(args.name, args.kind, window, time.time())
+        token = _accounts(args, create=True).add_device(args.name, args.kind, window, time.time())
     except AuthError as exc:
         print(f"yimen: {exc}", file=sys.stderr)
         return 1
@@ -113,14 +160,10 @@ def device_revoke(args: argparse.Namespace) -> int:
 def user_add(args: argparse.Namespace) -> int:
     from queue_server.auth import AuthError
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            print("yimen: the passwords differ", file=sys.stderr)
-            return 1
-    accounts = _accounts(args)
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else _read_password()
+    if password is None:
+        return 1
+    accounts = _accounts(args, create=True)
     try:
         accounts.add_user(args.username, password, args.role, time.time(), args.display_name)
         _set_card(args, accounts)
@@ -147,3 +190,39 @@ def user_list(args: argparse.Namespace) -> int:
     for u in _accounts(args).users():
         print(f"{u['username']:<20} {u['role']:<8} {u['display_name']}{'  (disabled)' if u['disabled'] else ''}")
     return 0
+
+
+def _account_change(args: argparse.Namespace, change) -> int:
+    from queue_server.auth import AuthError
+
+    try:
+        said = change(_accounts(args))
+    except (AuthError, NoDatabase) as exc:
+        print(f"yimen: {exc}", file=sys.stderr)
+        return 1
+    print(said)
+    return 0
+
+
+def user_disable(args: argparse.Namespace) -> int:
+    return _account_change(args, lambda a: f"user {args.username} disabled; "
+                                           f"{a.set_disabled(args.username, True)} session(s) ended")
+
+
+def user_enable(args: argparse.Namespace) -> int:
+    def enable(accounts) -> str:
+        accounts.set_disabled(args.username, False)
+        return f"user {args.username} enabled"
+    return _account_change(args, enable)
+
+
+def user_passwd(args: argparse.Namespace) -> int:
+    password = _read_password()
+    if password is None:
+        return 1
+    return _account_change(args, lambda a: f"password of {args.username} changed; "
+                                           f"{a.set_password(args.username, password)} session(s) ended")
+
+
+def user_logout(args: argparse.Namespace) -> int:
+    return _account_change(args, lambda a: f"{a.end_sessions(args.username)} session(s) of {args.username} ended")

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_dispatch(bench_sub)
     add_bench_latency(bench_sub)
     add_printer_bench(bench_sub)
+    from bench.issuing import add_bench_issuing
+
+    add_bench_issuing(bench_sub)
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))
@@ -54,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except admin_cli.NoDatabase as exc:
+        print(f"yimen: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

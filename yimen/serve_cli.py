@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import errno
 import logging
 import os
+import signal
+import sqlite3
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from queue_server.store import StoreProblem
 
 DEFAULT_PORT = 8080
 
@@ -33,9 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_dir(p)
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
-    p.add_argument("--base-url", default="", metavar="URL",
-                   help="public address printed on tickets' QR codes, e.g. http://192.168.1.10:8080 "
-                        "(default: the address the kiosk used)")
+    p.add_argument("--public-url", default="", metavar="URL",
+                   help="the address citizens' phones open from the slips' QR codes, e.g. http://192.168.1.10:8080 "
+                        "(default: [hall] public_url, else this box's LAN address and --port)")
+    p.add_argument("--base-url", dest="public_url", help=argparse.SUPPRESS)  # its name before issue 9
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy whose X-Forwarded-For is believed (repeatable; docs/api.md)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=serve)
 
@@ -80,26 +92,110 @@ def load_config_or_exit(path: str | None):
         raise SystemExit(2) from None
 
 
+def listen_error(exc: OSError) -> str:
+    """A failed bind in one line (aiohttp's own message repeats the address and is lower-case)."""
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use (is another Yimen server running?); choose another with --port"
+    return os.strerror(exc.errno) if exc.errno else str(exc)
+
+
 def serve(args: argparse.Namespace) -> int:
+    from queue_server.public_url import PublicAddress, url_problem
+    from queue_server.web.guard import install_repeat_filter
+
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_repeat_filter()  # a flood of failing accepts writes a few lines a minute, not gigabytes
+    config = load_config_or_exit(args.config)
+    problem = url_problem(args.public_url)
+    if problem:
+        print(f"yimen: --public-url {problem}", file=sys.stderr)
+        return 2
+    address = PublicAddress(args.public_url or config.hall.public_url, args.host, args.port)
+    return asyncio.run(_serve(args, config, address))
+
+
+async def _serve(args: argparse.Namespace, config, address) -> int:
+    """Listen first, and only then say so: a busy port is one clear line and exit status 1."""
     from aiohttp import web
 
     from queue_server.auth import Accounts
     from queue_server.service import HallService
-    from queue_server.store import Store
+    from queue_server.store import Store, StoreProblem
     from queue_server.web.app import create_app
 
     from . import systemd
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = load_config_or_exit(args.config)
-    store = Store.open(args.data_dir)
-    service = HallService(config, store)
-    app = create_app(service, Accounts(store), args.base_url)
+    try:
+        store = Store.open(args.data_dir, exclusive=True)
+        service = HallService(config, store)
+    except (StoreProblem, sqlite3.DatabaseError) as exc:
+        return await _cannot_start(args.data_dir, exc)
+    _start_failures(args.data_dir, reset=True)
+    app = create_app(service, Accounts(store), address, args.trusted_proxy)
     app.cleanup_ctx.append(systemd.lifecycle)
-    print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir})", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
-    store.close()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, args.host, args.port).start()
+    except OSError as exc:
+        print(f"yimen: cannot listen on {args.host}:{args.port}: {listen_error(exc)}", file=sys.stderr)
+        await runner.cleanup()
+        store.close()
+        return 1
+    base = address.base()
+    print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir}); "
+          f"slips' QR codes open {f'{base}/t/…' if base else 'nothing (no public address; see the warning)'}",
+          flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        store.close()
     return 0
+
+
+EXIT_LASTING = 78  # EX_CONFIG: someone must act first; the unit does not restart on it
+EXIT_TRANSIENT = 75  # EX_TEMPFAIL: may pass; the unit restarts, after a growing pause
+
+
+async def _cannot_start(data_dir: str, exc: StoreProblem | sqlite3.DatabaseError) -> int:
+    """One clear line with the fix, then an exit status that tells systemd whether to try again.
+    Before a retry the server waits longer each time (2, 4, 8 … 48 s), so a full disk does not
+    mean a restart every two seconds."""
+    from queue_server.store import StoreProblem, problem_of
+
+    problem = exc if isinstance(exc, StoreProblem) else problem_of(Path(data_dir) / "yimen.db", exc)
+    print(f"yimen: cannot start: {problem.message}. To fix: {problem.fix}.", file=sys.stderr, flush=True)
+    if problem.lasting:
+        return EXIT_LASTING
+    await asyncio.sleep(start_backoff_s(_start_failures(data_dir)))
+    return EXIT_TRANSIENT
+
+
+def start_backoff_s(failures: int) -> float:
+    """The pause before giving up a start that may succeed later: 2, 4, 8 … at most 48 s (the
+    unit's start timeout is 60 s)."""
+    return float(min(2 ** failures, 48))
+
+
+def _start_failures(data_dir: str, reset: bool = False) -> int:
+    """How many starts in a row have failed (kept in the data folder, or /tmp if it is not writable)."""
+    for folder in (Path(data_dir), Path(tempfile.gettempdir())):
+        path = folder / ".yimen-start-failures"
+        try:
+            if reset:
+                path.unlink(missing_ok=True)
+                return 0
+            count = int(path.read_text() or 0) + 1 if path.exists() else 1
+            path.write_text(str(count))
+            return count
+        except (OSError, ValueError):
+            continue
+    return 1
 
 
 def config_check(args: argparse.Namespace) -> int:
@@ -114,6 +210,15 @@ def config_check(args: argparse.Namespace) -> int:
         return 1
     print(f"OK: {config.hall.name} — {len(config.windows)} windows, {len(config.categories)} categories, "
           f"{len(config.matters)} matters")
+    from queue_server.public_url import PublicAddress
+
+    address = PublicAddress(config.hall.public_url, "0.0.0.0", DEFAULT_PORT)  # as yimen serve runs by default
+    warning = address.warning()
+    if warning:
+        print(f"warning: hall.public_url: {warning}")
+    else:
+        derived = "" if config.hall.public_url else " (this box's LAN address; set [hall] public_url to fix it)"
+        print(f"Slips' QR codes open {address.base()}/t/…{derived}")
     return 0
 
 

@@ -105,12 +105,16 @@ def _estimates(request: web.Request):
 
 
 @api("GET", "/api/v1/health", summary="Liveness and the latest event number", roles=None, tag="public",
-     response=obj({"status": string(), "seq": integer(0), "day": string(), "time": {"type": "number"}}))
+     response=obj({"status": string(), "problems": {"type": "array", "items": string()}, "seq": integer(0),
+                   "day": string(), "time": {"type": "number"}}))
 async def health(request: web.Request) -> web.Response:
     svc = _svc(request)
     hall = svc.hall
-    return _json({"status": "storage_problem" if svc.storage_problem else "ok", "seq": hall.state.last_seq,
-                  "day": hall.state.day.isoformat(), "time": svc.clock()})
+    problems = [*(["storage: " + svc.storage_problem[1]] if svc.storage_problem else []),
+                *([f"{len(svc.skipped)} event(s) could not be read and were skipped"] if svc.skipped else [])]
+    return _json({"status": "storage_problem" if svc.storage_problem else "degraded" if problems else "ok",
+                  "problems": problems, "seq": hall.state.last_seq, "day": hall.state.day.isoformat(),
+                  "time": svc.clock()})
 
 
 @api("GET", "/api/v1/hall", summary="The hall's public configuration: categories, windows, rules", roles=None, tag="public")
@@ -306,7 +310,7 @@ async def _issue_and_answer(request: web.Request, req: IssueRequest) -> web.Resp
     svc = _svc(request)
     ticket, event = svc.issue(dataclasses.replace(req, request_key=key, request_hash=_fingerprint(req)),
                               _actor(request))
-    receipt = issued_receipt(svc.hall, ticket, request.app[keys.BASE_URL] or _base(request))
+    receipt = issued_receipt(svc.hall, ticket, request.app[keys.PUBLIC_ADDRESS].base(_local_port(request)))
     response = _json(receipt, 201 if event else 200)
     if event is None:
         response.headers["Idempotent-Replay"] = "true"
@@ -335,8 +339,10 @@ async def abandon_issue(request: web.Request) -> web.Response:
     return _json({"cancelled": event.data["number"], "seq": event.seq})
 
 
-def _base(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+def _local_port(request: web.Request) -> int | None:
+    """The port this server answered on (never the caller's Host header, which anyone can set)."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
 
 
 @api("GET", "/api/v1/tickets", summary="Today's tickets (staff); ?status=waiting|called|serving|held|done",
@@ -529,4 +535,5 @@ async def stats_live(request: web.Request) -> web.Response:
         item["clerk_name"] = names.get(item["clerk"], item["clerk"]) if item["clerk"] else None
     problem = svc.storage_problem
     return _json({**figures, "province": svc.store.outbox_state() if forwarding else None,
-                  "storage": {"since": problem[0], "problem": problem[1]} if problem else None})
+                  "storage": {"since": problem[0], "problem": problem[1]} if problem else None,
+                  "skipped_events": [{"seq": seq, "why": why} for seq, why in svc.skipped]})

@@ -14,6 +14,7 @@ from aiohttp import web
 from ..auth import Accounts, Principal
 from ..events import DomainError
 from ..province import Forwarder
+from ..public_url import PublicAddress
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
@@ -24,6 +25,7 @@ from .hub import EstimateCache, Hub
 from .routing import ROUTES, BodyError, openapi, route_of
 
 log = logging.getLogger("yimen.web")
+public_log = logging.getLogger("yimen.public")
 access = logging.getLogger("yimen.access")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 VERSION = "0.1.0"
@@ -137,8 +139,10 @@ async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[keys.OPENAPI])
 
 
-def create_app(service: HallService, accounts: Accounts, base_url: str = "",
+def create_app(service: HallService, accounts: Accounts, public_url: str | PublicAddress = "",
                trusted_proxies: Iterable[str] = ()) -> web.Application:
+    """The server. `public_url` is what slips' links open: a URL (else `[hall] public_url`), or a
+    PublicAddress that also knows where the server listens (yimen serve and demo pass one)."""
     app = web.Application(middlewares=[security_headers, access_log, errors_middleware, auth_middleware],
                           client_max_size=64 * 1024)
     app.on_response_prepare.append(_server_header)
@@ -150,18 +154,29 @@ def create_app(service: HallService, accounts: Accounts, base_url: str = "",
     app[keys.HASH_POOL] = HashPool()
     app[keys.STREAM_LIMITS] = StreamLimits()
     app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
-    app[keys.BASE_URL] = base_url.rstrip("/")
+    if not isinstance(public_url, PublicAddress):
+        public_url = PublicAddress(public_url or service.config.hall.public_url)
+    app[keys.PUBLIC_ADDRESS] = public_url
     app[keys.OPENAPI] = openapi("Yimen queue server", VERSION)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     app.router.add_get("/api/v1/openapi.json", _openapi)
     pages.register(app)  # with /static/
+    app.on_startup.append(_check_public_address)
     app.cleanup_ctx.append(_day_ticker)
+    app.cleanup_ctx.append(_estimates)
     if service.config.ratings.province.endpoint:
         app.cleanup_ctx.append(_province_forwarder)
     app.on_shutdown.append(_close_streams)
     app.on_cleanup.append(_close_hash_pool)
     return app
+
+
+async def _check_public_address(app: web.Application) -> None:
+    """Warn at start when no phone could open the slips' QR codes (and say how to fix it)."""
+    warning = app[keys.PUBLIC_ADDRESS].warning()
+    if warning:
+        public_log.warning("%s", warning)
 
 
 async def _day_ticker(app: web.Application):
@@ -176,6 +191,16 @@ async def _day_ticker(app: web.Application):
     task = asyncio.create_task(loop())
     yield
     task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _estimates(app: web.Application):
+    """Replay the estimates in the background, at least every 30 s, for as long as we run."""
+    task = asyncio.create_task(app[keys.ESTIMATES].keep_fresh())
+    yield
+    task.cancel()
+    app[keys.ESTIMATES].stop()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 

@@ -25,11 +25,13 @@ import asyncio
 import json
 import logging
 import struct
+import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from ..estimate import Estimate
+from ..estimate import Estimate, replay_steps
 from ..hall import Event, Hall
 from ..service import HallService
 from ..views import public_event, queue_summary, snapshot, windows_public
@@ -41,6 +43,8 @@ HEARTBEAT_S = 15.0
 SLOW_CLIENT_BYTES = 1 << 20  # unsent bytes past which a screen is dropped: ~1000 events behind
 CLOSE_TIMEOUT_S = 2.0  # how long a stopping server waits for a screen to acknowledge the close
 QUEUES_DELAY_S = 0.25  # people-waiting figures follow a burst of events by this much, once
+REFRESH_S = 30.0  # estimates are replayed at least this often (time passing changes them)
+REPLAY_CHUNK = 32  # calls replayed between two turns of the event loop
 MAX_CATCH_UP = 10_000  # events replayed to one client at most (a busy day has a few thousand)
 CATCH_UP_CHUNK = 200  # events read, framed and written between two turns of the event loop
 CATCH_UP_BUFFER = 256 * 1024  # unsent bytes a catching-up client may hold before we wait for it
@@ -62,21 +66,87 @@ def text_frame(text: str) -> bytes:
 
 
 class EstimateCache:
-    """Estimates for the current state, recomputed after each event and every 30 s."""
+    """The hall's estimates, replayed in the background so that no request waits for a replay:
+    after a burst of events (QUEUES_DELAY_S later, or twice the last replay's time if that is
+    longer) and every REFRESH_S, in chunks with the event loop free in between. Readers get the
+    last finished replay with fresh quotes; only before the first replay of a day does a reader
+    wait for one."""
 
     def __init__(self, service: HallService):
         self.service = service
-        self._key: tuple[int, str, int] | None = None
-        self._value: dict[str, Estimate] = {}
+        self.on_refreshed: list[Callable[[], None]] = []
+        self._task: asyncio.Task | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._again = False
+        self._last_s = 0.0
 
     def get(self) -> dict[str, Estimate]:
-        now = self.service.clock()
         hall = self.service.hall
-        key = (hall.state.last_seq, hall.state.day.isoformat(), int(now // 30))
-        if key != self._key:
-            self._value = hall.estimates(now)
-            self._key = key
-        return self._value
+        hall.outlook.background = True
+        return hall.current_estimates(self.service.clock())
+
+    def request(self) -> None:
+        """Something changed: replay soon (once for a burst)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        if self._handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a command run outside the server): replay now
+            self.service.hall.estimates(self.service.clock())
+            self._refreshed()
+            return
+        self._handle = loop.call_later(max(QUEUES_DELAY_S, 2 * self._last_s), self._start)
+
+    def _start(self) -> None:
+        self._handle = None
+        self._again = False
+        self._task = asyncio.get_running_loop().create_task(self.refresh())
+        self._task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("estimate replay failed", exc_info=task.exception())
+        if self._again:
+            self.request()
+
+    async def refresh(self) -> None:
+        """One replay of the live hall, a chunk at a time."""
+        started = time.perf_counter()
+        hall = self.service.hall
+        hall.outlook.background = True
+        now = self.service.clock()
+        inp = hall.replay_input(now, hall.probes(now))
+        steps = replay_steps(inp, chunk=REPLAY_CHUNK)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                raw, forecast = done.value
+                break
+            await asyncio.sleep(0)  # kiosks and keypads go first
+        if self.service.hall is hall:  # the day did not roll over meanwhile
+            hall.take_replay(inp, raw, forecast, self.service.clock())
+            self._refreshed()
+        self._last_s = time.perf_counter() - started
+
+    def _refreshed(self) -> None:
+        for callback in list(self.on_refreshed):
+            callback()
+
+    async def keep_fresh(self) -> None:
+        """Estimates age as time passes even when nothing happens: replay every REFRESH_S."""
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            self.request()
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._task is not None:
+            self._task.cancel()
 
 
 class Hub:
@@ -88,29 +158,21 @@ class Hub:
         self.catching_up: dict[asyncio.Transport, list[bytes]] = {}
         self._replay_frames: dict[int, bytes] = {}  # today's replayed events, framed once
         self._replay_day = ""
-        self._queues_pending = False
         self._heartbeat: asyncio.Task | None = None
         service.listeners.append(self.on_event)
+        estimates.on_refreshed.append(self._send_queues)
 
     def on_event(self, event: Event, hall: Hall) -> None:
         """Send the event at once (with the windows, which are cheap); the people-waiting figures,
-        which need the estimate's forward replay, follow in one `queues` message per burst."""
+        which need the estimate's forward replay, follow in one `queues` message once the
+        background replay after the burst is done."""
         message = public_event(event)
         message["kind"] = "event"
         message["windows"] = windows_public(hall)
         self.broadcast(message)
-        if self._queues_pending:
-            return
-        self._queues_pending = True
-        try:
-            # Later, not next: the estimate replays the whole queue and must not hold up the next
-            # call's event; a burst of calls then costs one estimate, not one each.
-            asyncio.get_running_loop().call_later(QUEUES_DELAY_S, self._send_queues)
-        except RuntimeError:  # no loop (a command run outside the server): send now
-            self._send_queues()
+        self.estimates.request()
 
     def _send_queues(self) -> None:
-        self._queues_pending = False
         hall = self.service.hall
         self.broadcast({"kind": "queues", "seq": hall.state.last_seq, "queues": queue_summary(hall, self.estimates.get())})
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from ..auth import Accounts, Principal
+    from ..public_url import PublicAddress
     from ..service import HallService
     from .guard import HashPool, SignInThrottle, StreamLimits
     from .hub import EstimateCache, Hub
@@ -20,7 +21,7 @@ THROTTLE: web.AppKey[SignInThrottle] = web.AppKey("throttle")
 HASH_POOL: web.AppKey[HashPool] = web.AppKey("hash_pool")
 STREAM_LIMITS: web.AppKey[StreamLimits] = web.AppKey("stream_limits")
 TRUSTED_PROXIES: web.AppKey[frozenset[str]] = web.AppKey("trusted_proxies")
-BASE_URL: web.AppKey[str] = web.AppKey("base_url")
+PUBLIC_ADDRESS: web.AppKey[PublicAddress] = web.AppKey("public_address")
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
 OPENAPI: web.AppKey[dict] = web.AppKey("openapi")
 SESSION_COOKIE = "yimen_session"

@@ -429,7 +429,7 @@ async function init() {
     if (FIXED != null) say(YM.t(`没有 ${FIXED} 号窗口`, `There is no window ${FIXED}`), "error");
     showChooser();
   }
-  YM.stream((msg) => { if (msg.kind === "event" || msg.kind === "snapshot") soon(); },
+  YM.stream((msg) => { if (msg.kind === "event" || msg.kind === "snapshot" || msg.kind === "queues") soon(); },
     (up) => { const l = el("live"); l.textContent = up ? YM.t("● 实时", "● live") : YM.t("○ 重连中", "○ reconnecting"); l.className = up ? "live" : "live off"; });
   setInterval(refreshAll, 30000);  // waits keep growing between events
 }
