@@ -163,3 +163,28 @@ async def test_failing_storage_is_a_warning_on_the_page(hall, browser):
     hall.service.storage_trouble("database or disk is full")  # writes fail: no event tells the page
     await page.clock.run_for(16_000)  # the page's own 15 s refresh
     await text_is(page, "#storage-warning", "数据存储出现故障（09:00 起）：新的取号和操作无法保存，请立即联系技术人员。")
+
+
+async def test_nothing_that_happens_before_the_live_link_is_up_is_missed(hall, browser):
+    """The page loads its figures, then connects to the stream: an alert raised in between must
+    show when the link comes up, not at the next 15 s refresh."""
+    import asyncio
+
+    release = asyncio.Event()
+
+    async def late(ws):
+        await release.wait()
+        ws.connect_to_server()
+
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.clock.install()  # no timer runs unless the test says so: the 15 s refresh never comes
+    await page.route_web_socket("**/api/v1/events", late)
+    await page.goto(f"{base(hall)}/login?next=/manage")
+    await page.fill("#username", "manager1")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base(hall)}/manage")
+    await text_is(page, "#alerts-empty", "暂无提醒：没有群众求助，设备均正常。")
+    await hall.post("/api/v1/alerts", json={"kind": "help", "message": ""}, expect=201)
+    release.set()
+    await page.wait_for_selector("#alerts li[data-id='1']", timeout=5000)

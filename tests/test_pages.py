@@ -28,6 +28,14 @@ async def text_has(page, element_id: str, text: str, timeout: int = 10000) -> No
         arg=[element_id, text], timeout=timeout)
 
 
+async def replayed(hall) -> None:
+    """The server replays its estimates in the background at least every 30 s: after moving the
+    hall's clock, run that replay now instead of waiting for it."""
+    from queue_server.web import keys
+
+    await hall.client.server.app[keys.ESTIMATES].refresh()
+
+
 async def visible_text(page) -> str:
     return await page.evaluate("() => document.body.innerText")
 
@@ -65,6 +73,7 @@ async def test_ticket_page_promises_no_time_when_no_window_serves_its_category(h
     assert await page.is_hidden("#warning")
     # In the lunch break the estimate counts from the afternoon session: say when it starts.
     hall.clock.now = at("2026-11-23 12:10")
+    await replayed(hall)
     await page.reload()
     await text_is(page, "estimate", "预计 13:30 开始办理")
     # The window opens: now there is a range.
@@ -77,6 +86,7 @@ async def test_ticket_page_warns_when_the_call_is_unlikely_before_closing(hall, 
     await hall.act(5, "open")
     tickets = [(await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201))[1] for _ in range(12)]
     hall.clock.now = at("2026-11-23 16:20")
+    await replayed(hall)
     _, status = await hall.get(f"/api/v1/status/{tickets[-1]['token']}")
     assert status["estimate"]["beyond_closing"] is True  # the contract's flag, from the real server
     page = await browser.new_page(viewport={"width": 390, "height": 844})

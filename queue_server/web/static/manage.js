@@ -9,7 +9,7 @@ const DEVICE_KIND = { kiosk: ["自助取号机", "kiosk"], display: ["大厅显�
 const PRINTER = { ok: ["正常", "OK"], near_end: ["纸将用完", "paper low"], out: ["缺纸", "out of paper"],
   cover_open: ["纸仓盖未关", "cover open"], offline: ["离线", "offline"], error: ["故障", "error"] };
 const SOUND_KEY = "yimen.manage.sound";
-let csrf = null, hall = null, seenAlerts = null, audio = null;
+let csrf = null, hall = null, seenAlerts = null, audio = null, generation = 0;
 
 function tr(pair) { return pair ? YM.t(pair[0], pair[1]) : "—"; }
 function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
@@ -122,9 +122,11 @@ function renderDevices(s) {
 }
 
 async function refresh() {
+  const mine = ++generation;  // an older answer arriving late must not paint over a newer one
   let s;
   try { s = await YM.getJSON("/api/v1/stats/live"); }
   catch (e) { if (e.status === 401 || e.status === 403) location.href = "/login?next=/manage"; return; }
+  if (mine !== generation) return;
   YM.text("k-waiting", s.waiting);
   YM.text("k-longest", YM.minutes(s.longest_wait_s));
   YM.text("k-issued", s.issued_today);
@@ -202,7 +204,12 @@ async function init() {
   soundButton();
   await refresh();
   await refreshFollowUps();
-  YM.stream((msg) => { if (msg.kind === "event") { refresh(); if (msg.type === "rating_given" || msg.type === "follow_up_step") refreshFollowUps(); } },
+  // The snapshot that opens each connection means "subscribed": refresh then, so nothing that
+  // happened between the first load and the connection is missed.
+  YM.stream((msg) => {
+    if (msg.kind === "snapshot") { refresh(); refreshFollowUps(); }
+    if (msg.kind === "event") { refresh(); if (msg.type === "rating_given" || msg.type === "follow_up_step") refreshFollowUps(); }
+  },
     (up) => { const l = document.getElementById("live"); l.textContent = up ? YM.t("● 实时", "● live") : YM.t("○ 重连中", "○ reconnecting"); l.className = up ? "live" : "live off"; });
   setInterval(refresh, 15000);
 }

@@ -78,6 +78,8 @@ async function refresh() {
 }
 
 refresh();
-live = YM.stream((msg) => { if (msg.kind === "event") refresh(); },
+// An event changes the ticket's state at once; its estimate changes when the server's replay that
+// follows is done, which a `queues` message announces.
+live = YM.stream((msg) => { if (msg.kind === "event" || msg.kind === "queues") refresh(); },
   (up) => { const el = document.getElementById("live"); el.textContent = up ? YM.t("● 实时更新", "● live") : YM.t("○ 正在重新连接…", "○ reconnecting…"); el.className = up ? "live" : "live off"; if (up) refresh(); });
 timer = setInterval(refresh, 30000);
