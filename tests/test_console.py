@@ -311,7 +311,7 @@ async def test_console_in_english_a_fixed_window_and_no_lost_or_doubled_keys(hal
 
     await page.route("**/api/v1/windows/5/call-next", gate)
     await kb.press("F1")
-    await seen.wait()
+    await asyncio.wait_for(seen.wait(), 10)  # a test that waits forever tells nothing
     await kb.press("F1")
     await text_has(page, "msg", "The previous action is still running")
     release.set()
