@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium fonts-wqy-microhei libgl1 libglx-mesa0 libegl1 libegl-mesa0 libgl1-mesa-dri \
 	libmtdev1 espeak-ng sox alsa-utils socat zbar-tools sqlite3 procps
 
-.PHONY: demo test lint setup apt clean lock
+.PHONY: demo test fuzz lint setup apt clean lock
 
 setup: apt $(STAMP)
 
@@ -35,6 +35,16 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+# The API against its own OpenAPI document as every kind of caller (schemathesis; minutes, so not
+# part of `make test`): docs/security.md.
+FUZZ_STAMP := $(VENV)/.fuzz-installed
+$(FUZZ_STAMP): $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test,fuzz]'
+	touch $(FUZZ_STAMP)
+
+fuzz: setup $(FUZZ_STAMP)
+	$(PY) -m bench.api_fuzz
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,11 +43,13 @@ class LiveHall:
     """`async with LiveHall() as hall:` — the server runs until the block ends."""
 
     kiosks: int = 1
+    people: tuple[str, ...] = ()  # more accounts, each with its role as its username (clerk, admin)
     env: dict[str, str] = field(default_factory=dict)
     directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="yimen-bench-")))
     port: int = field(default_factory=free_port)
     tokens: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    before_start: Callable[[Path], None] | None = None  # given the data folder, before the server starts
 
     @property
     def base(self) -> str:
@@ -64,9 +67,16 @@ class LiveHall:
         now = time.time()
         for k in range(self.kiosks):
             self.tokens[f"kiosk{k}"] = accounts.add_device(f"kiosk-{k}", "kiosk", None, now)
+        self.tokens["kiosk"] = self.tokens["kiosk0"]
         self.tokens["keypad"] = accounts.add_device("keypad-all", "keypad", ANY_WINDOW, now)
+        self.tokens["display"] = accounts.add_device("display-1", "display", None, now)
+        self.tokens["review"] = accounts.add_device("review-1", "review", 1, now)
         accounts.add_user("manager", PASSWORD, "manager", now)
+        for role in self.people:
+            accounts.add_user(role, PASSWORD, role, now)
         store.close()
+        if self.before_start is not None:
+            self.before_start(data)
         log = (self.directory / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "yimen", "serve", "--config", str(config), "--data-dir", str(data),

@@ -13,10 +13,13 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+
+from .tls import fingerprint_bytes
 
 log = logging.getLogger("yimen.client")
 
@@ -41,13 +44,25 @@ class ServerAway(Exception):
     """The server did not answer (down, restarting, network)."""
 
 
+FINGERPRINT_ENV = "YIMEN_SERVER_FINGERPRINT"
+
+
 class HallClient:
-    def __init__(self, base_url: str, token: str | None = None, timeout_s: float = 5.0):
+    """`fingerprint`: the SHA-256 of the box's own certificate (`yimen tls show`), for an https
+    server address; by default from $YIMEN_SERVER_FINGERPRINT. A server presenting any other
+    certificate is refused: the device talks to its own hall's box or to nobody."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout_s: float = 5.0,
+                 fingerprint: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self.last_seq: int | None = None
+        pinned = fingerprint if fingerprint is not None else os.environ.get(FINGERPRINT_ENV)
+        self._ssl: aiohttp.Fingerprint | None = None
+        if pinned and self.base_url.startswith("https:"):
+            self._ssl = aiohttp.Fingerprint(fingerprint_bytes(pinned))
 
     async def __aenter__(self) -> HallClient:
         return self
@@ -59,7 +74,8 @@ class HallClient:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-            self._session = aiohttp.ClientSession(headers=headers, timeout=self.timeout)
+            connector = aiohttp.TCPConnector(ssl=self._ssl) if self._ssl is not None else None
+            self._session = aiohttp.ClientSession(headers=headers, timeout=self.timeout, connector=connector)
         return self._session
 
     async def close(self) -> None:
@@ -81,6 +97,9 @@ class HallClient:
                 if data is None and text:
                     raise ApiError(response.status, "not_json", f"the server answered {text[:80]!r}, not JSON")
                 return data
+        except aiohttp.ServerFingerprintMismatch as exc:
+            raise ServerAway(f"{self.base_url} presented another certificate than the hall's box "
+                             f"(${FINGERPRINT_ENV}); refusing to talk to it") from exc
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
 
@@ -91,6 +110,9 @@ class HallClient:
                 if response.status >= 400:
                     raise ApiError(response.status, "http_error", (await response.text())[:200])
                 return await response.read()
+        except aiohttp.ServerFingerprintMismatch as exc:
+            raise ServerAway(f"{self.base_url} presented another certificate than the hall's box "
+                             f"(${FINGERPRINT_ENV}); refusing to talk to it") from exc
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
 

@@ -152,7 +152,7 @@ class Forecast:
     mean_service_s: Mapping[str, float]
     stats: SlotStats
     # category → (when a priority ticket taken at `now` is called, the tickets its windows call first)
-    priority: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
+    priority: dict[str, tuple[float, set[str]]] = field(default_factory=dict)
     # category → how much later than its windows' end an ordinary probe was called (priority tickets
     # expected meanwhile pass it; a window's preference may hold it back)
     later: dict[str, float] = field(default_factory=dict)
@@ -164,10 +164,11 @@ class Forecast:
     def _window_for(self, category: str) -> int | None:
         return min(self._serving(category), key=lambda i: (self.free_at[i], i), default=None)
 
-    def quote(self, category: str, now: float, still_waiting: set[str], priority: bool = False) -> Estimate:
+    def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken at `now` in `category` would be told. An ordinary ticket is called when
         the first window that serves it is through the tickets it calls; a priority ticket as the
-        replay's probe was, later by the priority tickets issued since. Ahead: those still waiting."""
+        replay's probe was, later by the priority tickets issued since. Ahead: those of them still
+        waiting (the hall tells the forecast who left, `forget`)."""
         serving = self._serving(category)
         if not serving:
             return Estimate(0, math.inf, math.inf, math.inf)
@@ -175,14 +176,20 @@ class Forecast:
         if priority and category in self.priority:
             called_at, first = self.priority[category]
             mine = set(serving)
-            since = [(t, c) for t, c, _ in self.priority_booked if mine & set(self._serving(c))]
-            delay = sum(cost for t, c, cost in self.priority_booked if mine & set(self._serving(c))) / len(serving)
-            wait = max(called_at - now, 0.0) + delay
-            ahead = len(first & still_waiting) + sum(1 for t, _ in since if t in still_waiting)
-            return Estimate(ahead, wait, *_range(wait, sigma))
-        ahead = sum(len(self.assigned[j] & still_waiting) for j in serving)
+            since = [(t, cost) for t, c, cost in self.priority_booked if mine & set(self._serving(c))]
+            wait = max(called_at - now, 0.0) + sum(cost for _, cost in since) / len(serving)
+            return Estimate(len(first) + len(since), wait, *_range(wait, sigma))
+        ahead = sum(len(self.assigned[j]) for j in serving)
         wait = max(self.end(category) - now, 0.0) + self.later.get(category, 0.0)
         return Estimate(ahead, wait, *_range(wait, sigma))
+
+    def forget(self, ticket: str) -> None:
+        """`ticket` is no longer waiting (called, cancelled…): it is nobody's "ahead" any more."""
+        for calls in self.assigned:
+            calls.discard(ticket)
+        for _, first in self.priority.values():
+            first.discard(ticket)
+        self.priority_booked = [b for b in self.priority_booked if b[0] != ticket]
 
     def end(self, category: str) -> float:
         """When the first window that serves `category` is through the tickets it calls."""
@@ -303,7 +310,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
     probing = {t.ticket_id for t in inp.probes}
     queues = QueueFronts([*inp.waiting, *inp.probes, *inp.expected], inp.rules.max_overtake)
     assigned: list[set[str]] = [set() for _ in windows]
-    first_calls: dict[str, tuple[float, frozenset[str]]] = {}  # priority probes: when, after whom
+    first_calls: dict[str, tuple[float, set[str]]] = {}  # priority probes: when, after whom
     probe_calls: dict[str, float] = {}  # ordinary probes: when
     called = [0] * len(windows)  # waiting tickets each window has called so far in the replay
     out: dict[str, Estimate] = {}
@@ -330,7 +337,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
         if ticket.ticket_id in probing:
             if ticket.priority:
                 serving = [j for j, b in enumerate(windows) if ticket.category in b.window.serves]
-                first_calls[ticket.category] = (at, frozenset().union(*(assigned[j] for j in serving)))
+                first_calls[ticket.category] = (at, set().union(*(assigned[j] for j in serving)))
             else:
                 probe_calls[ticket.category] = at
             queues.take(ticket, window, passes=False)  # a probe passes nobody

@@ -10,7 +10,7 @@ a file or a socket, so the server, the simulator and the benchmarks share this o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -141,6 +141,7 @@ class Hall(FrontDesk, Ratings):
         self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
         self.outlook = Outlook(config.hours)
+        self._dispatch_cache: dict[str, tuple[tuple, Waiting]] = {}
 
     # ------------------------------------------------------------ lookups
 
@@ -162,8 +163,17 @@ class Hall(FrontDesk, Ratings):
                       key=lambda t: (t.queued_at, t.seq))
 
     def _dispatch_view(self, tickets: Iterable[Ticket]) -> list[Waiting]:
-        return [Waiting(t.id, t.category, t.queued_at, t.seq, t.priority is not None, t.overtaken,
-                        t.target_window) for t in tickets]
+        """The tickets as the dispatcher sees them (made once per state of each ticket)."""
+        out = []
+        cache = self._dispatch_cache
+        for t in tickets:
+            key = (t.category, t.queued_at, t.overtaken, t.target_window)
+            found = cache.get(t.id)
+            if found is None or found[0] != key:
+                found = cache[t.id] = (key, Waiting(t.id, t.category, t.queued_at, t.seq, t.priority is not None,
+                                                    t.overtaken, t.target_window))
+            out.append(found[1])
+        return out
 
     def mean_service_s(self) -> dict[str, float]:
         """Mean service time per category today; the configured prior until there is data."""
@@ -234,15 +244,18 @@ class Hall(FrontDesk, Ratings):
                            tuple(self._expected_priority(now)), tuple(probes))
 
     def take_replay(self, inp: ReplayInput, raw: dict[str, Estimate], forecast: Forecast,
-                    now: float) -> dict[str, Estimate]:
+                    now: float) -> Mapping[str, Estimate]:
         """Keep a finished replay (it may have run while tickets were issued: they are booked in)."""
         replayed = {w.ticket_id for w in inp.waiting}
+        waiting = self._waiting_ids()
         for t in self.waiting():
             if t.id not in replayed:
                 forecast.book(t.id, t.category, now, t.priority is not None)
+        for ticket in replayed - waiting:  # called or gone while the replay ran
+            forecast.forget(ticket)
         categories = {w.ticket_id: w.category for w in [*inp.waiting, *inp.probes]}
         return self.outlook.take(raw, forecast, categories, [c.code for c in self.config.categories],
-                                 self.open_categories(), self._waiting_ids(), now)
+                                 self.open_categories(), now)
 
     def probes(self, now: float) -> list[Waiting]:
         """An ordinary and a priority ticket that might be taken now, per category: the replay finds
@@ -252,27 +265,25 @@ class Hall(FrontDesk, Ratings):
         return [Waiting(key(c.code), c.code, now, QUOTE_SEQ + k + n * (key is priority_probe), priority=key is priority_probe)
                 for key in (quote_key, priority_probe) for k, c in enumerate(self.config.categories)]
 
-    def estimates(self, now: float) -> dict[str, Estimate]:
+    def estimates(self, now: float) -> Mapping[str, Estimate]:
         """Replay now: people ahead and wait range for every waiting ticket, and under
         `quote_key(category)` what a ticket taken now in each category would be told."""
         inp = self.replay_input(now, self.probes(now))
         raw, forecast = replay(inp)
         return self.take_replay(inp, raw, forecast, now)
 
-    def current_estimates(self, now: float) -> dict[str, Estimate]:
+    def current_estimates(self, now: float) -> Mapping[str, Estimate]:
         """The last replay's estimates with fresh quotes (replaying first only if there is none)."""
         if self.outlook.forecast is None:
             return self.estimates(now)
-        return self.outlook.current([c.code for c in self.config.categories], self.open_categories(),
-                                    self._waiting_ids(), now)
+        return self.outlook.current([c.code for c in self.config.categories], self.open_categories(), now)
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told: from the forecast, in time that does
         not grow with the queue (replaying first if the hall has no usable forecast)."""
         if self.outlook.needs_replay():
             self.estimates(now)
-        return self.outlook.quote(category, now, category in self.open_categories(), self._waiting_ids(),
-                                  priority)
+        return self.outlook.quote(category, now, category in self.open_categories(), priority)
 
     # ------------------------------------------------------------ commands
 
@@ -608,6 +619,11 @@ class Hall(FrontDesk, Ratings):
                                   event.data["priority"] is not None)
             else:
                 self.outlook.stale = True
+                for key in ("ticket", "finished"):  # a ticket that left the queue is nobody's "ahead"
+                    ref = event.data.get(key)
+                    ticket = self.state.tickets.get(ref["ticket"] if isinstance(ref, dict) else ref)
+                    if ticket is not None and ticket.status != "waiting":
+                        self.outlook.forget(ticket.id)
         if event.seq:
             self.state.last_seq = event.seq
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .config import Hours
 from .estimate import Estimate, Forecast
@@ -55,13 +55,40 @@ def honest(day: Day, e: Estimate, open_now: bool) -> Estimate:
     return Estimate(e.ahead, wait, low, high, open_now, opens, closes, beyond)
 
 
+class Told(Mapping[str, Estimate]):
+    """Estimates as people are told them, made honest when read: keeping a replay's result costs
+    nothing per ticket, and a page asks for one ticket at a time."""
+
+    def __init__(self, raw: Mapping[str, Estimate], day: Day, categories: Mapping[str, str],
+                 open_categories: Collection[str], quotes: Mapping[str, Estimate] | None = None):
+        self.raw, self.day, self.categories, self.open_categories = raw, day, categories, open_categories
+        self.quotes = quotes or {}
+
+    def with_quotes(self, quotes: Mapping[str, Estimate]) -> Told:
+        return Told(self.raw, self.day, self.categories, self.open_categories, quotes)
+
+    def __getitem__(self, ticket: str) -> Estimate:
+        if ticket in self.quotes:
+            return self.quotes[ticket]
+        if ticket.startswith("__"):  # the replay's probes belong to the forecast
+            raise KeyError(ticket)
+        return honest(self.day, self.raw[ticket], self.categories[ticket] in self.open_categories)
+
+    def __iter__(self):
+        yield from self.quotes
+        yield from (t for t in self.raw if not t.startswith("__"))
+
+    def __len__(self) -> int:
+        return len(self.quotes) + sum(1 for t in self.raw if not t.startswith("__"))
+
+
 @dataclass
 class Outlook:
     """The last replay's honest estimates (per waiting ticket, and per category under
     `quote_key`) and the forecast that new tickets are quoted from and booked into."""
 
     hours: Hours
-    estimates: dict[str, Estimate] = field(default_factory=dict)
+    estimates: Told | None = None
     forecast: Forecast | None = None
     stale: bool = True  # the queue changed other than by issuing since the last replay
     background: bool = False  # a server replays in the background: quote from the forecast as it is
@@ -71,29 +98,28 @@ class Outlook:
         return self.forecast is None or (self.stale and not self.background)
 
     def take(self, raw: Mapping[str, Estimate], forecast: Forecast, categories: Mapping[str, str],
-             codes: Collection[str], open_categories: Collection[str], waiting: set[str],
-             now: float) -> dict[str, Estimate]:
+             codes: Collection[str], open_categories: Collection[str], now: float) -> Mapping[str, Estimate]:
         """A finished replay: `raw` estimates of the tickets in `categories` (ticket → category)."""
-        day = Day.at(self.hours, now)
         self.forecast, self.stale = forecast, False
-        self.estimates = {ticket: honest(day, e, categories[ticket] in open_categories)
-                          for ticket, e in raw.items() if not ticket.startswith("__")}  # probes are the forecast's
-        return self.current(codes, open_categories, waiting, now)
+        self.estimates = Told(raw, Day.at(self.hours, now), categories, frozenset(open_categories))
+        return self.current(codes, open_categories, now)
 
-    def current(self, codes: Collection[str], open_categories: Collection[str], waiting: set[str],
-                now: float) -> dict[str, Estimate]:
+    def current(self, codes: Collection[str], open_categories: Collection[str], now: float) -> Mapping[str, Estimate]:
         """The last replay's estimates of waiting tickets, with the quotes per category made now
         from the forecast (so they include every ticket issued since)."""
-        assert self.forecast is not None, "replay first"
+        assert self.forecast is not None and self.estimates is not None, "replay first"
         day = Day.at(self.hours, now)
-        quotes = {quote_key(code): honest(day, self.forecast.quote(code, now, waiting), code in open_categories)
+        quotes = {quote_key(code): honest(day, self.forecast.quote(code, now), code in open_categories)
                   for code in codes}
-        return {**self.estimates, **quotes}
+        return self.estimates.with_quotes(quotes)
 
-    def quote(self, category: str, now: float, open_now: bool, waiting: set[str],
-              priority: bool = False) -> Estimate:
+    def quote(self, category: str, now: float, open_now: bool, priority: bool = False) -> Estimate:
         assert self.forecast is not None, "replay first (needs_replay)"
-        return honest(Day.at(self.hours, now), self.forecast.quote(category, now, waiting, priority), open_now)
+        return honest(Day.at(self.hours, now), self.forecast.quote(category, now, priority), open_now)
+
+    def forget(self, ticket: str) -> None:
+        if self.forecast is not None:
+            self.forecast.forget(ticket)
 
     def book(self, ticket: str, category: str, now: float, priority: bool) -> None:
         if self.forecast is not None:

@@ -8,6 +8,7 @@ or a clerk's notes. Staff views add what a signed-in clerk needs.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .config import CallingRules
@@ -63,7 +64,7 @@ def missed_note(calling: CallingRules, lang: str = "zh") -> str:
             f"Missed your call? Within {minutes} min a window can queue you again, at the end")
 
 
-def queue_summary(hall: Hall, estimates: dict[str, Estimate]) -> list[dict[str, Any]]:
+def queue_summary(hall: Hall, estimates: Mapping[str, Estimate]) -> list[dict[str, Any]]:
     """Per category: people waiting, and what a ticket taken now would be told."""
     waiting = hall.waiting()
     out = []
@@ -85,7 +86,7 @@ def windows_public(hall: Hall) -> list[dict[str, Any]]:
     return out
 
 
-def snapshot(hall: Hall, estimates: dict[str, Estimate]) -> dict[str, Any]:
+def snapshot(hall: Hall, estimates: Mapping[str, Estimate]) -> dict[str, Any]:
     return {
         "seq": hall.state.last_seq, "day": hall.state.day.isoformat(),
         "hall": {"name": hall.config.hall.name, "name_en": hall.config.hall.name_en},
@@ -103,13 +104,13 @@ def ticket_by_token(hall: Hall, token: str) -> Ticket | None:
     return next((t for t in hall.state.tickets.values() if t.token == token), None)
 
 
-def live_estimate(t: Ticket, estimates: dict[str, Estimate]) -> Estimate:
+def live_estimate(t: Ticket, estimates: Mapping[str, Estimate]) -> Estimate:
     """The ticket's estimate from the last replay; a ticket issued since keeps the one it was
     given until the next replay (a moment later) includes it."""
     return estimates.get(t.id) or Estimate.from_stored(t.estimate or {})
 
 
-def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict[str, Any]:
+def ticket_public(hall: Hall, t: Ticket, estimates: Mapping[str, Estimate]) -> dict[str, Any]:
     """The citizen's own ticket, as the status page shows it."""
     category = hall.config.category(t.category)
     matter = hall.config.matter(t.matter) if t.matter else None
@@ -129,7 +130,7 @@ def ticket_public(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict
     }
 
 
-def ticket_staff(hall: Hall, t: Ticket, estimates: dict[str, Estimate]) -> dict[str, Any]:
+def ticket_staff(hall: Hall, t: Ticket, estimates: Mapping[str, Estimate]) -> dict[str, Any]:
     """A ticket as a signed-in clerk or manager sees it (no person key: it is only for matching)."""
     return {**ticket_public(hall, t, estimates), "id": t.id, "queued_at": t.queued_at,
             "window_number": t.window, "target_window": t.target_window, "recalls": t.recalls,

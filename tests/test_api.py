@@ -40,7 +40,7 @@ async def test_bad_requests_get_clear_messages_and_change_nothing(hall):
         ({"category": 7}, 400, "category: must be a string"),
         ({"category": "A", "person_key": "110101199003071234"}, 400,
          "person_key: must be the 64-hex salted person key; never send an ID number"),
-        ({"category": "A", "birth_date": "1950-02-30"}, 400, "birth_date: is not a real date"),
+        ({"category": "A", "birth_date": "1950-02-30"}, 400, "birth_date: must be a real date"),
         ({"category": "Q"}, 422, "unknown category 'Q'"),
         ({}, 422, "say which category or matter"),
         ({"category": "A", "appointment": {"slot_start": "soon", "slot_end": "later"}}, 400,

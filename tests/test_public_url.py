@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -184,7 +185,7 @@ def test_yimen_serve_warns_when_no_phone_can_reach_it_and_honours_public_url(tmp
         process.terminate()
         out, err = process.communicate(timeout=30)
     assert "WARNING yimen.public: the server listens on 127.0.0.1 only, which phones cannot reach" in err
-    (tmp_path / "data" / "yimen.db").unlink()
+    shutil.rmtree(tmp_path / "data")  # a new hall (the database alone gone would be refused)
     process, port, token = _serve(tmp_path, "--host", "127.0.0.1", "--public-url", "https://hall.example/yimen/")
     try:
         ticket = _issue(port, token)

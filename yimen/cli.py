@@ -43,9 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_dispatch(bench_sub)
     add_bench_latency(bench_sub)
     add_printer_bench(bench_sub)
+    from bench.floods import add_bench_floods
     from bench.issuing import add_bench_issuing
 
     add_bench_issuing(bench_sub)
+    add_bench_floods(bench_sub)
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from queue_server.store import StoreProblem
 
 DEFAULT_PORT = 8080
+DEFAULT_TLS_PORT = 8443
 
 
 def default_data_dir() -> str:
@@ -48,8 +49,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base-url", dest="public_url", help=argparse.SUPPRESS)  # its name before issue 9
     p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                    help="a reverse proxy whose X-Forwarded-For is believed (repeatable; docs/api.md)")
+    p.add_argument("--tls-port", type=int, default=DEFAULT_TLS_PORT,
+                   help=f"where staff and devices reach the server over TLS, once the box has its certificate "
+                        f"(yimen tls init); default {DEFAULT_TLS_PORT}")
+    p.add_argument("--no-tls", action="store_true", help="plain HTTP only, even with a certificate (behind a TLS proxy)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=serve)
+
+    tls = sub.add_parser("tls", help="the box's own TLS certificate",
+                         description="Make the box's self-signed certificate (staff and devices then use https and "
+                                     "pin its fingerprint), or show its fingerprint. Restart the server afterwards.")
+    tsub = tls.add_subparsers(dest="tls_command", required=True, metavar="ACTION")
+    make = tsub.add_parser("init", help="make the certificate (replaces an old one)",
+                           description="Make a key and a ten-year self-signed certificate in DATA-DIR/tls/ for the "
+                                       "names and addresses the box is reached by; prints the fingerprint to give "
+                                       "every device (YIMEN_SERVER_FINGERPRINT).")
+    make.add_argument("--name", action="append", default=[], metavar="NAME",
+                      help="a host name or IP address (repeatable); default: this host's name and LAN address")
+    add_data_dir(make)
+    make.set_defaults(func=tls_init)
+    show = tsub.add_parser("show", help="print the certificate's fingerprint",
+                           description="Print the SHA-256 fingerprint devices pin (YIMEN_SERVER_FINGERPRINT).")
+    add_data_dir(show)
+    show.set_defaults(func=tls_show)
 
     c = sub.add_parser("config", help="check or show hall configurations",
                        description="Check a hall configuration file, or print a preset to start your own.")
@@ -121,6 +143,7 @@ async def _serve(args: argparse.Namespace, config, address) -> int:
     from queue_server.auth import Accounts
     from queue_server.service import HallService
     from queue_server.store import Store, StoreProblem
+    from queue_server.tls import fingerprint, paths, server_context
     from queue_server.web.app import create_app
 
     from . import systemd
@@ -131,17 +154,24 @@ async def _serve(args: argparse.Namespace, config, address) -> int:
     except (StoreProblem, sqlite3.DatabaseError) as exc:
         return await _cannot_start(args.data_dir, exc)
     _start_failures(args.data_dir, reset=True)
-    app = create_app(service, Accounts(store), address, args.trusted_proxy)
+    tls = None if args.no_tls else server_context(args.data_dir)
+    app = create_app(service, Accounts(store), address, args.trusted_proxy,
+                     tls_port=args.tls_port if tls is not None else None)
     app.cleanup_ctx.append(systemd.lifecycle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    try:
-        await web.TCPSite(runner, args.host, args.port).start()
-    except OSError as exc:
-        print(f"yimen: cannot listen on {args.host}:{args.port}: {listen_error(exc)}", file=sys.stderr)
-        await runner.cleanup()
-        store.close()
-        return 1
+    sites = [(args.port, None)] + ([(args.tls_port, tls)] if tls is not None else [])
+    for port, context in sites:
+        try:
+            await web.TCPSite(runner, args.host, port, ssl_context=context).start()
+        except OSError as exc:
+            print(f"yimen: cannot listen on {args.host}:{port}: {listen_error(exc)}", file=sys.stderr)
+            await runner.cleanup()
+            store.close()
+            return 1
+    if tls is not None:
+        print(f"yimen: TLS on port {args.tls_port} (certificate {fingerprint(paths(args.data_dir)[0])}); "
+              f"staff and devices use https, credentials over plain http are refused", flush=True)
     base = address.base()
     print(f"yimen: {config.hall.name} — serving on http://{args.host}:{args.port} (data: {args.data_dir}); "
           f"slips' QR codes open {f'{base}/t/…' if base else 'nothing (no public address; see the warning)'}",
@@ -196,6 +226,29 @@ def _start_failures(data_dir: str, reset: bool = False) -> int:
         except (OSError, ValueError):
             continue
     return 1
+
+
+def tls_init(args: argparse.Namespace) -> int:
+    import socket
+
+    from queue_server.public_url import lan_address
+    from queue_server.tls import make_certificate, paths
+
+    names = args.name or [n for n in (socket.gethostname(), lan_address(), "yimen.local") if n]
+    print(f"yimen: certificate for {', '.join(names)} in {paths(args.data_dir)[0].parent}")
+    print(f"fingerprint (give it to every device as YIMEN_SERVER_FINGERPRINT): {make_certificate(args.data_dir, names)}")
+    return 0
+
+
+def tls_show(args: argparse.Namespace) -> int:
+    from queue_server.tls import fingerprint, paths
+
+    cert = paths(args.data_dir)[0]
+    if not cert.exists():
+        print(f"yimen: no certificate in {cert.parent}; make one with 'yimen tls init'", file=sys.stderr)
+        return 1
+    print(fingerprint(cert))
+    return 0
 
 
 def config_check(args: argparse.Namespace) -> int:

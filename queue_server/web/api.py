@@ -32,7 +32,20 @@ from ..views import (
 )
 from . import keys
 from .guard import PoolBusy, client_address
-from .routing import BodyError, api, check, integer, nullable, obj, route_of, string, whole_number
+from .routing import (
+    BodyError,
+    api,
+    body_required,
+    check,
+    date_string,
+    integer,
+    nullable,
+    obj,
+    route_of,
+    string,
+    time_string,
+    whole_number,
+)
 
 log = logging.getLogger("yimen.api")
 ISSUERS = frozenset({"kiosk", "clerk"})
@@ -49,7 +62,8 @@ ESTIMATE = obj({"ahead": integer(0), "wait_s": nullable({"type": "number"}),
                 "open_now": {"type": "boolean"}, "opens_at": nullable({"type": "number"}),
                 "beyond_closing": {"type": "boolean"}, "closes_at": nullable({"type": "number"})})
 WINDOW_PUBLIC = obj({"number": integer(1), "name": string(), "kind": string(), "status": string(),
-                     "serves": {"type": "array", "items": string()}, "current": nullable(string())})
+                     "serves": {"type": "array", "items": string()}, "current": nullable(string()),
+                     "current_category": nullable(string())})
 TICKET_PUBLIC = {"type": "object", "properties": {
     "number": string(), "status": {"type": "string", "enum": ["waiting", "called", "serving", "held", "done"]},
     "outcome": nullable(string()), "category": {"type": "object"}, "matter": nullable({"type": "object"}),
@@ -85,7 +99,7 @@ async def body_of(request: web.Request) -> dict[str, Any]:
     assert route is not None and route.body is not None, "body_of() is for routes that declare a body"
     schema = route.body
     if not request.can_read_body:
-        if schema.get("required") or schema.get("minProperties"):
+        if body_required(schema):
             raise BodyError("", "a JSON body is required")
         data: Any = {}
     else:
@@ -182,7 +196,8 @@ SIGN_IN_BODY = obj({"username": string(32), "password": string(200)}, ("username
 @api("POST", "/api/v1/session", summary="Sign in (clerk, manager, admin); sets the session cookie", roles=None,
      tag="session", body=SIGN_IN_BODY,
      response=obj({"username": string(), "role": string(), "csrf_token": string()}),
-     public_write_reason="signing in is how an anonymous person becomes a signed-in user", other_statuses=(429, 503))
+     public_write_reason="signing in is how an anonymous person becomes a signed-in user",
+     other_statuses=(401, 429, 503))
 async def sign_in(request: web.Request) -> web.Response:
     data = await body_of(request)
     throttle = request.app[keys.THROTTLE]
@@ -236,10 +251,10 @@ ISSUE_BODY = obj({
     "category": string(8, pattern=r"[A-Z][A-Z0-9]{0,3}"),
     "matter": string(32),
     "priority": nullable(string(16, enum=list(PRIORITY_CLASSES))),
-    "birth_date": string(10, pattern=r"\d{4}-\d{2}-\d{2}", **{"x-pattern-message": "must be YYYY-MM-DD"}),
+    "birth_date": date_string(),
     "person_key": string(64, pattern=r"[0-9a-f]{64}", **{
         "x-pattern-message": "must be the 64-hex salted person key; never send an ID number"}),
-    "appointment": obj({"code": string(64), "slot_start": string(40), "slot_end": string(40)},
+    "appointment": obj({"code": string(64), "slot_start": time_string(), "slot_end": time_string()},
                        ("slot_start", "slot_end")),
     "name": string(32),
 })
@@ -263,12 +278,7 @@ def _parse_time(text: str, field: str) -> float:
                  "hall calls by name (`[calling] show_names`); otherwise it is dropped.")
 async def issue_ticket(request: web.Request) -> web.Response:
     data = await body_of(request)
-    birth = None
-    if "birth_date" in data:
-        try:
-            birth = date.fromisoformat(data["birth_date"])
-        except ValueError:
-            raise BodyError("birth_date", "is not a real date") from None
+    birth = date.fromisoformat(data["birth_date"]) if "birth_date" in data else None  # checked by the schema
     principal = _principal(request)
     if principal.kind == "device" and data.get("priority") not in (None, *SELF_EVIDENT_PRIORITY):
         raise Forbidden("staff_verifies_priority", f"{data['priority']} priority is granted by a member of staff "
@@ -356,7 +366,7 @@ async def list_tickets(request: web.Request) -> web.Response:
     return _json({"tickets": items})
 
 
-@api("GET", "/api/v1/tickets/{ticket}", summary="One ticket by id or today's number (staff)", roles=STAFF, tag="tickets")
+@api("GET", "/api/v1/tickets/{ticket:[0-9A-Za-z-]*[0-9]}", summary="One ticket by id or today's number (staff)", roles=STAFF, tag="tickets")
 async def get_ticket(request: web.Request) -> web.Response:
     hall = _svc(request).hall
     return _json(ticket_staff(hall, hall.ticket(request.match_info["ticket"]), _estimates(request)))
@@ -365,7 +375,7 @@ async def get_ticket(request: web.Request) -> web.Response:
 CANCEL_BODY = obj({"reason": string(200)})
 
 
-@api("POST", "/api/v1/tickets/{ticket}/cancel", summary="Cancel a waiting or held ticket", roles=ISSUERS,
+@api("POST", "/api/v1/tickets/{ticket:[0-9A-Za-z-]*[0-9]}/cancel", summary="Cancel a waiting or held ticket", roles=ISSUERS,
      tag="tickets", body=CANCEL_BODY)
 async def cancel_ticket(request: web.Request) -> web.Response:
     data = await body_of(request)
@@ -374,7 +384,7 @@ async def cancel_ticket(request: web.Request) -> web.Response:
     return _ticket_result(request, event)
 
 
-@api("POST", "/api/v1/tickets/{ticket}/rejoin", summary="A missed (no-show) ticket rejoins the queue per the hall's rule",
+@api("POST", "/api/v1/tickets/{ticket:[0-9A-Za-z-]*[0-9]}/rejoin", summary="A missed (no-show) ticket rejoins the queue per the hall's rule",
      roles=ISSUERS, tag="tickets")
 async def rejoin_ticket(request: web.Request) -> web.Response:
     ticket = _own_ticket(request, request.match_info["ticket"])

@@ -32,7 +32,16 @@ from .api import (
     _window_number,
     body_of,
 )
-from .routing import BodyError, api, integer, obj, string, whole_number
+from .routing import (
+    api,
+    date_string,
+    integer,
+    obj,
+    one_of_fields,
+    string,
+    time_string,
+    whole_number,
+)
 
 # ---------------------------------------------------------------- devices
 
@@ -45,7 +54,7 @@ async def person_key_salt(request: web.Request) -> web.Response:
     return _json({"salt": salt})
 
 
-@api("POST", "/api/v1/tickets/{ticket}/print-failed", summary="The kiosk could not print this ticket's slip",
+@api("POST", "/api/v1/tickets/{ticket:[0-9A-Za-z-]*[0-9]}/print-failed", summary="The kiosk could not print this ticket's slip",
      roles=KIOSKS, tag="tickets", body=obj({"reason": string(200)}, ("reason",)),
      description="The ticket stays valid (the kiosk shows it on screen with its QR code); the failure is "
                  "recorded so the ticket is neither lost nor a phantom.")
@@ -112,7 +121,7 @@ RATE_BODY = obj({"number": string(12), "level": integer(1, 5), "reasons": {"type
      roles=REVIEWERS, tag="ratings", body=RATE_BODY, status=201,
      description="level 5 非常满意 … 1 非常不满意; levels 1–2 are 差评 and may carry reasons from the hall's list. "
                  "One rating per finished service; a pad bound to a window rates only that window's services. "
-                 "Clerks cannot call this route.")
+                 "Clerks cannot call this route.", other_statuses=(404,))
 async def give_rating(request: web.Request) -> web.Response:
     data = await body_of(request)
     p = _principal(request)
@@ -150,12 +159,12 @@ async def staff_card(request: web.Request) -> web.Response:
 
 INTAKE_BODY = obj({
     "name": string(40, minLength=1), "sex": string(4), "ethnicity": string(20),
-    "birth_date": string(10, pattern=r"\d{4}-\d{2}-\d{2}"), "address": string(120),
+    "birth_date": date_string(), "address": string(120),
     "id_number": string(18, pattern=r"\d{17}[\dX]", **{"x-pattern-message": "must be an 18-character ID number"}),
     "authority": string(60), "valid_from": string(10), "valid_to": string(10)}, ("name", "id_number"))
 
 
-@api("POST", "/api/v1/tickets/{ticket}/intake", summary="Attach the ID card's identity to a ticket for the serving clerk",
+@api("POST", "/api/v1/tickets/{ticket:[0-9A-Za-z-]*[0-9]}/intake", summary="Attach the ID card's identity to a ticket for the serving clerk",
      roles=KIOSKS, tag="tickets", body=INTAKE_BODY,
      description="Kept out of the event log and off every public view; only the clerk signed in at the window "
                  "serving the ticket (or a manager) can read it, and it is deleted when the business day closes.")
@@ -235,7 +244,8 @@ async def staff_photo(request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- appointments
 
 BOOK_BODY = obj({"code": string(16, pattern=r"[A-Za-z0-9]{4,16}"), "category": string(8), "matter": string(32),
-                 "slot_start": string(40), "slot_end": string(40), "person_key": ISSUE_BODY["properties"]["person_key"]},
+                 "slot_start": time_string(), "slot_end": time_string(),
+                 "person_key": ISSUE_BODY["properties"]["person_key"]},
                 ("slot_start", "slot_end"))
 
 
@@ -268,15 +278,14 @@ async def list_appointments(request: web.Request) -> web.Response:
     return _json({"appointments": items})
 
 
-CHECK_IN_BODY = obj({"code": string(16), "person_key": ISSUE_BODY["properties"]["person_key"]})
+CHECK_IN_BODY = obj({"code": string(16, minLength=1), "person_key": ISSUE_BODY["properties"]["person_key"]},
+                    oneOf=one_of_fields("code", "person_key"))
 
 
 @api("POST", "/api/v1/appointments/check-in", summary="Check in today's appointment by its code or the person's key; "
-     "issues its ticket", roles=ISSUERS, tag="appointments", body=CHECK_IN_BODY, status=201)
+     "issues its ticket", roles=ISSUERS, tag="appointments", body=CHECK_IN_BODY, status=201, other_statuses=(404,))
 async def check_in(request: web.Request) -> web.Response:
-    data = await body_of(request)
-    if ("code" in data) == ("person_key" in data):
-        raise BodyError("", "give exactly one of code or person_key")
+    data = await body_of(request)  # exactly one of code or person_key: the schema says so
     svc = _svc(request)
     booking = svc.hall.booking(code=data.get("code"), person_key=data.get("person_key"))
     principal = _principal(request)

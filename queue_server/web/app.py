@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import sqlite3
@@ -119,6 +120,34 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
+STAFF_PAGES = ("/login", "/console", "/manage")
+
+
+@web.middleware
+async def transport_guard(request: web.Request, handler):
+    """With TLS on (the box has its certificate), credentials travel over TLS only: a token, a
+    session cookie or a sign-in over plain HTTP is refused before it is used, and the staff pages
+    send the browser to the https address. Citizens' public pages stay on plain HTTP."""
+    tls_port = request.app[keys.TLS_PORT]
+    if tls_port is None or request.secure or _on_this_box(request):
+        return await handler(request)
+    secure_url = f"https://{request.url.host}:{tls_port}{request.path_qs}"
+    if request.path.startswith(STAFF_PAGES) and request.method == "GET":
+        raise web.HTTPPermanentRedirect(secure_url)
+    carries = "Authorization" in request.headers or keys.SESSION_COOKIE in request.cookies
+    if carries or request.path == "/api/v1/session":
+        return _error(403, "use_https", f"credentials travel only over TLS: use {secure_url}")
+    return await handler(request)
+
+
+def _on_this_box(request: web.Request) -> bool:
+    """The kiosk, display and announcer on the box itself talk over loopback: nothing to overhear."""
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback and not request.headers.get("X-Forwarded-For")
+    except ValueError:
+        return False
+
+
 async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = "yimen"  # no versions for a scanner to match
 
@@ -140,11 +169,12 @@ async def _openapi(request: web.Request) -> web.Response:
 
 
 def create_app(service: HallService, accounts: Accounts, public_url: str | PublicAddress = "",
-               trusted_proxies: Iterable[str] = ()) -> web.Application:
+               trusted_proxies: Iterable[str] = (), tls_port: int | None = None) -> web.Application:
     """The server. `public_url` is what slips' links open: a URL (else `[hall] public_url`), or a
-    PublicAddress that also knows where the server listens (yimen serve and demo pass one)."""
-    app = web.Application(middlewares=[security_headers, access_log, errors_middleware, auth_middleware],
-                          client_max_size=64 * 1024)
+    PublicAddress that also knows where the server listens (yimen serve and demo pass one).
+    `tls_port`: the box also serves TLS there, and credentials are refused over plain HTTP."""
+    app = web.Application(middlewares=[security_headers, access_log, transport_guard, errors_middleware,
+                                       auth_middleware], client_max_size=64 * 1024)
     app.on_response_prepare.append(_server_header)
     app[keys.SERVICE] = service
     app[keys.ACCOUNTS] = accounts
@@ -154,6 +184,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     app[keys.HASH_POOL] = HashPool()
     app[keys.STREAM_LIMITS] = StreamLimits()
     app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
+    app[keys.TLS_PORT] = tls_port
     if not isinstance(public_url, PublicAddress):
         public_url = PublicAddress(public_url or service.config.hall.public_url)
     app[keys.PUBLIC_ADDRESS] = public_url

@@ -26,7 +26,7 @@ import json
 import logging
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -45,6 +45,7 @@ CLOSE_TIMEOUT_S = 2.0  # how long a stopping server waits for a screen to acknow
 QUEUES_DELAY_S = 0.25  # people-waiting figures follow a burst of events by this much, once
 REFRESH_S = 30.0  # estimates are replayed at least this often (time passing changes them)
 REPLAY_CHUNK = 32  # calls replayed between two turns of the event loop
+PAUSE_PER_WAITING_S = 0.0005  # between replays, at least this much per ticket waiting (1 s at 2,000)
 MAX_CATCH_UP = 10_000  # events replayed to one client at most (a busy day has a few thousand)
 CATCH_UP_CHUNK = 200  # events read, framed and written between two turns of the event loop
 CATCH_UP_BUFFER = 256 * 1024  # unsent bytes a catching-up client may hold before we wait for it
@@ -79,8 +80,9 @@ class EstimateCache:
         self._handle: asyncio.TimerHandle | None = None
         self._again = False
         self._last_s = 0.0
+        self._last_waiting = 0
 
-    def get(self) -> dict[str, Estimate]:
+    def get(self) -> Mapping[str, Estimate]:
         hall = self.service.hall
         hall.outlook.background = True
         return hall.current_estimates(self.service.clock())
@@ -98,7 +100,10 @@ class EstimateCache:
             self.service.hall.estimates(self.service.clock())
             self._refreshed()
             return
-        self._handle = loop.call_later(max(QUEUES_DELAY_S, 2 * self._last_s), self._start)
+        # A long queue is replayed less often: its estimates are in minutes anyway, and each replay
+        # costs the loop a little (docs/dispatch.md §3).
+        pause = max(QUEUES_DELAY_S, 2 * self._last_s, self._last_waiting * PAUSE_PER_WAITING_S)
+        self._handle = loop.call_later(pause, self._start)
 
     def _start(self) -> None:
         self._handle = None
@@ -119,6 +124,7 @@ class EstimateCache:
         hall.outlook.background = True
         now = self.service.clock()
         inp = hall.replay_input(now, hall.probes(now))
+        self._last_waiting = len(inp.waiting)
         steps = replay_steps(inp, chunk=REPLAY_CHUNK)
         while True:
             try:

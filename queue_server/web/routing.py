@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -36,7 +37,12 @@ class ApiRoute:
     other_statuses: tuple[int, ...] = ()  # answers beyond the usual ones (e.g. 429 for sign-in)
 
 
-STATUS_NAMES = {404: "NotFound", 429: "TooManyRequests", 503: "Unavailable", 400: "BadRequest"}
+# Path parameters that are numbers (read with whole_number): documented as such.
+PATH_PARAMETERS = {"window": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
+                   "alert": {"type": "integer", "minimum": 0, "maximum": 999_999_999}}
+
+STATUS_NAMES = {400: "BadRequest", 401: "Unauthenticated", 404: "NotFound", 429: "TooManyRequests",
+                503: "Unavailable"}
 
 
 ROUTES: list[ApiRoute] = []
@@ -55,6 +61,16 @@ def api(method: str, path: str, *, summary: str, roles: frozenset[str] | None, t
     return register
 
 
+def body_required(schema: dict) -> bool:
+    """Whether a request must carry a body: the schema asks for fields of it."""
+    return bool(schema.get("required") or schema.get("minProperties") or schema.get("oneOf"))
+
+
+def public_path(path: str) -> str:
+    """The path as documented: `{ticket:PATTERN}` (the router's) becomes `{ticket}`."""
+    return re.sub(r"{(\w+):[^{}]+}", r"{\1}", path)
+
+
 def route_of(handler: Any) -> ApiRoute | None:
     return getattr(handler, "__yimen_route__", None)
 
@@ -68,6 +84,9 @@ def obj(properties: dict[str, dict], required: tuple[str, ...] = (), **extra: An
 
 
 def string(max_length: int = 200, **extra: Any) -> dict:
+    """A string; a `pattern` must match the whole value (anchored, as JSON Schema reads it)."""
+    if "pattern" in extra:
+        extra["pattern"] = f"^(?:{extra['pattern']})$"
     return {"type": "string", "maxLength": max_length, **extra}
 
 
@@ -78,6 +97,20 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> dict:
     if maximum is not None:
         out["maximum"] = maximum
     return out
+
+
+def date_string() -> dict:
+    return {"type": "string", "format": "date", "maxLength": 10}
+
+
+def time_string() -> dict:
+    """An ISO 8601 / RFC 3339 time; without an offset it is taken in the hall's time zone."""
+    return {"type": "string", "format": "date-time", "maxLength": 40}
+
+
+def one_of_fields(*fields: str) -> list[dict]:
+    """`oneOf`: exactly one of these fields must be given."""
+    return [{"required": [f]} for f in fields]
 
 
 def nullable(schema: dict) -> dict:
@@ -118,6 +151,10 @@ def check(value: Any, schema: dict, where: str = "") -> None:
                 raise BodyError(_join(where, key), "is required")
         if len(value) < schema.get("minProperties", 0):
             raise BodyError(where, f"needs at least one of: {', '.join(props)}")
+        if "oneOf" in schema:
+            fields = [alt["required"][0] for alt in schema["oneOf"]]
+            if sum(1 for f in fields if f in value) != 1:
+                raise BodyError(where, f"give exactly one of {' or '.join(fields)}")
         if schema.get("additionalProperties") is False:
             for key in value:
                 if key not in props:
@@ -136,8 +173,12 @@ def check(value: Any, schema: dict, where: str = "") -> None:
             raise BodyError(where, f"is longer than {schema['maxLength']} characters")
         if len(value) < schema.get("minLength", 0):
             raise BodyError(where, f"needs at least {schema['minLength']} characters")
-        if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
             raise BodyError(where, schema.get("x-pattern-message", f"must match {schema['pattern']}"))
+        if schema.get("format") == "date" and not _parses(date.fromisoformat, value, r"\d{4}-\d{2}-\d{2}"):
+            raise BodyError(where, "must be a real date, YYYY-MM-DD")
+        if schema.get("format") == "date-time" and not _parses(datetime.fromisoformat, value, r"\d{4}-\d{2}-\d{2}[Tt ].+"):
+            raise BodyError(where, "must be an ISO 8601 time, e.g. 2026-11-23T09:30:00+08:00")
     elif kind in ("integer", "number"):
         ok = isinstance(value, int) if kind == "integer" else isinstance(value, int | float)
         if not ok or isinstance(value, bool):
@@ -156,6 +197,16 @@ def check(value: Any, schema: dict, where: str = "") -> None:
             check(item, schema.get("items", {}), f"{where}[{i}]")
     if "enum" in schema and value not in schema["enum"]:
         raise BodyError(where, f"must be one of {', '.join(map(str, schema['enum']))}")
+
+
+def _parses(parse: Callable[[str], Any], value: str, shape: str) -> bool:
+    if not re.fullmatch(shape, value):
+        return False
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _join(where: str, key: str) -> str:
@@ -179,20 +230,24 @@ def openapi(title: str, version: str) -> dict[str, Any]:
             op["x-public-write-reason"] = r.public_write_reason
         responses = op["responses"]
         if r.roles is not None:
-            op["security"] = [{"bearerDevice": []}, {"sessionCookie": [], "csrfHeader": []}]
+            people = bool(r.roles & {"clerk", "manager", "admin"})
+            devices = bool(r.roles - {"clerk", "manager", "admin"})
+            op["security"] = ([{"sessionCookie": [], "csrfHeader": []}] if people else []) + \
+                ([{"bearerDevice": []}] if devices else [])
             responses["401"] = {"$ref": "#/components/responses/Unauthenticated"}
             responses["403"] = {"$ref": "#/components/responses/Forbidden"}
         else:
             op["security"] = []
-        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for name in re.findall(r"{(\w+)}", r.path)]
+        params = [{"name": name, "in": "path", "required": True,
+                   "schema": PATH_PARAMETERS.get(name) or {"type": "string", **({"pattern": f"^(?:{pattern})$"}
+                                                                             if pattern else {})}}
+                  for name, pattern in re.findall(r"{(\w+)(?::([^{}]+))?}", r.path)]
         if params:
             op["parameters"] = params
             responses["400"] = {"$ref": "#/components/responses/BadRequest"}
             responses["404"] = {"$ref": "#/components/responses/NotFound"}
         if r.body is not None:
-            required = bool(r.body.get("required") or r.body.get("minProperties"))
-            op["requestBody"] = {"required": required, "content": {"application/json": {"schema": r.body}}}
+            op["requestBody"] = {"required": body_required(r.body), "content": {"application/json": {"schema": r.body}}}
             responses["400"] = {"$ref": "#/components/responses/BadRequest"}
         if r.method != "GET":
             responses.setdefault("409", {"$ref": "#/components/responses/Conflict"})
@@ -200,7 +255,7 @@ def openapi(title: str, version: str) -> dict[str, Any]:
             responses["503"] = {"$ref": "#/components/responses/Unavailable"}
         for status in r.other_statuses:
             responses[str(status)] = {"$ref": f"#/components/responses/{STATUS_NAMES[status]}"}
-        paths.setdefault(r.path, {})[r.method.lower()] = op
+        paths.setdefault(public_path(r.path), {})[r.method.lower()] = op
     error = {"type": "object", "required": ["error", "message"],
              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
     responses = {name: {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
