@@ -12,7 +12,7 @@ const YM_ERRORS = {
   unauthenticated: ["请先登录", "Please sign in"],
   forbidden: ["无权执行此操作", "Not allowed"],
   csrf: ["会话已失效，请刷新页面", "The session expired: reload the page"],
-  use_https: ["请通过安全连接（https）登录和操作", "Sign in and act over the secure (https) address"],
+  use_https: ["请改用加密的安全地址登录和操作", "Sign in and act over the secure (https) address"],
   people_only: ["请以工作人员账号登录", "Sign in as a person"],
   managers_only: ["仅中心负责人可处理差评整改", "Only a manager works a follow-up"],
   bad_request: ["输入有误", "Invalid input"],
