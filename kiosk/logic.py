@@ -164,8 +164,8 @@ def _clock(epoch: float, other_day: bool, lang: str) -> str:
 
 
 def estimate_lines(est: dict[str, Any] | None, lang: str = "zh", issued: bool = True) -> list[tuple[str, str]]:
-    """What a ticket is told about its wait, as (kind, text) lines — kind is 'ahead', 'wait' or
-    'warn' (a warning the screen shows in red). `issued` False: before the ticket is taken (the
+    """What a ticket is told about its wait, as (kind, text) lines — kind is 'ahead', 'opens' (when
+    serving starts), 'wait' or 'warn' (a warning the screen shows in red). `issued` False: before the ticket is taken (the
     confirm screen's quote for a ticket taken now). Every field may be null (docs/api.md, "The
     estimate"): a missing number is left out, never shown as "None".
 
@@ -187,7 +187,7 @@ def estimate_lines(est: dict[str, Any] | None, lang: str = "zh", issued: bool = 
     else:
         if opening_later:  # before opening or at lunch: when serving starts, then the wait from now
             other_day = closes_at is None or float(opens_at) >= float(closes_at)
-            lines.append(("wait", t("opens_at", lang, time=_clock(float(opens_at), other_day, lang))))
+            lines.append(("opens", t("opens_at", lang, time=_clock(float(opens_at), other_day, lang))))
         if lo is not None and hi is not None:
             lines.append(("wait", t("estimate", lang, lo=int(lo), hi=int(hi)) if lo != hi
                           else t("estimate_one", lang, n=int(lo))))

@@ -44,8 +44,12 @@ def live(hall: Hall, now: float) -> dict[str, Any]:
         waits = [t.first_called_at - t.issued_at for t in tickets
                  if t.first_called_at is not None and t.issued_category == c.code]
         all_waits += waits
+        serving = hall.config.windows_serving(c.code)
         categories.append({
             "code": c.code, "name": c.name, "waiting": len(waiting),
+            # Which of the windows that serve it are open or paused now: waiting with none open is a warning.
+            "windows_open": [w.number for w in serving if hall.state.windows[w.number].status == "open"],
+            "windows_paused": [w.number for w in serving if hall.state.windows[w.number].status == "paused"],
             "longest_wait_s": _round(max((now - t.issued_at for t in waiting), default=None)),
             "waits_today": summary(waits),
             "within_target": _share(waits, target_s),

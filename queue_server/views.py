@@ -97,6 +97,13 @@ def snapshot(hall: Hall, estimates: Mapping[str, Estimate]) -> dict[str, Any]:
     }
 
 
+def ticket_by_token(hall: Hall, token: str) -> Ticket | None:
+    """Today's ticket behind a slip's status token (too short a token is never looked up)."""
+    if len(token) < 16:
+        return None
+    return next((t for t in hall.state.tickets.values() if t.token == token), None)
+
+
 def live_estimate(t: Ticket, estimates: Mapping[str, Estimate]) -> Estimate:
     """The ticket's estimate from the last replay; a ticket issued since keeps the one it was
     given until the next replay (a moment later) includes it."""

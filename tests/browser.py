@@ -1,13 +1,23 @@
-"""Real headless Chromium for page tests: Debian's chromium driven by Playwright (no download)."""
+"""Real headless Chromium for page tests: Debian's chromium driven by Playwright (no download).
+
+Every page a test opens through the `browser` fixture is watched: Chromium's console errors
+(which include Content-Security-Policy violations and failed loads), uncaught exceptions and CSP
+violation events are collected, and the test fails on any it did not declare with `allow()`.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # What a closed network needs: no background traffic, no sandbox as root, no GPU.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+# Runs before the page's own scripts (the CSP does not apply to it): a violation is reported even
+# where Chromium would only count it.
+REPORT_CSP = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " in " + e.sourceFile + ":" + e.lineNumber));"""
 
 
 async def launch(playwright):
@@ -17,3 +27,30 @@ async def launch(playwright):
 def base(hall) -> str:
     """The address of the `hall` fixture's server."""
     return str(hall.client.make_url("")).rstrip("/")
+
+
+class WatchedBrowser:
+    """The browser the tests use: pages come with their problems collected."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.problems: list[str] = []
+        self._allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Declare a console error the test provokes on purpose (e.g. a 404 it asks for)."""
+        self._allowed.append(re.compile(pattern))
+
+    async def new_page(self, **options):
+        page = await self.browser.new_page(**options)
+        await page.add_init_script(REPORT_CSP)
+        page.on("console", lambda m: self._note(m.type, f"{m.text} @ {m.location.get('url', '')}"))
+        page.on("pageerror", lambda e: self._note("error", f"uncaught: {e}"))
+        return page
+
+    def _note(self, kind: str, text: str) -> None:
+        if kind == "error":
+            self.problems.append(text)
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.problems if not any(a.search(p) for a in self._allowed)]

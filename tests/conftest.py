@@ -110,12 +110,15 @@ async def hall(aiohttp_client, service, store, clock) -> Hall:
 
 @pytest.fixture
 async def browser():
-    """Real headless Chromium (Debian's package, driven by Playwright) for the page tests."""
+    """Real headless Chromium (Debian's package, driven by Playwright) for the page tests. A page
+    that logs a console error, throws, or breaks its Content-Security-Policy fails the test."""
     from playwright.async_api import async_playwright
 
-    from .browser import launch
+    from .browser import WatchedBrowser, launch
 
     async with async_playwright() as p:
         b = await launch(p)
-        yield b
+        watched = WatchedBrowser(b)
+        yield watched
         await b.close()
+        assert watched.unexpected() == [], "the pages reported errors"

@@ -49,6 +49,8 @@ async def ticket(page, hall, number: str) -> dict:
 
 
 async def test_console_mouse_path_serves_a_citizen_end_to_end(hall, browser, tmp_path):
+    browser.allow(r"status of 409 .*/api/v1/windows/1/call-next$")  # pressed with nobody waiting
+    browser.allow(r"status of 404 .*/api/v1/windows/1/intake$")  # tickets taken without an ID card
     page = await browser.new_page(viewport={"width": 1366, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -61,10 +63,10 @@ async def test_console_mouse_path_serves_a_citizen_end_to_end(hall, browser, tmp
     await text_is(page, "win-state", "开放")
     assert (await window_state(hall, 1))["status"] == "open"
 
-    # Nothing waiting: the server's 409 is shown in Chinese, with its own message beside it.
+    # Nothing waiting: the server's 409 is shown in Chinese only, never its English message.
     await page.click("button[data-action=call-next]")
     await text_has(page, "msg", "无人等待")
-    assert "nobody is waiting for window 1" in await page.text_content("#msg")
+    assert (await page.text_content("#msg")).endswith("  无人等待")
 
     # A kiosk issues tickets through the API: the waiting list follows without a reload.
     await hall.post("/api/v1/tickets", json={"matter": "SHBX-001"}, expect=201)
@@ -174,6 +176,8 @@ async def test_console_mouse_path_serves_a_citizen_end_to_end(hall, browser, tmp
 
 
 async def test_console_keyboard_only(hall, browser, tmp_path):
+    browser.allow(r"status of 409 .*/api/v1/windows/2/call-next$")  # F1 on a paused window
+    browser.allow(r"status of 404 .*/api/v1/windows/2/intake$")  # tickets taken without an ID card
     page = await browser.new_page(viewport={"width": 1366, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -272,6 +276,9 @@ async def test_console_keyboard_only(hall, browser, tmp_path):
 
 
 async def test_console_in_english_a_fixed_window_and_no_lost_or_doubled_keys(hall, browser, tmp_path):
+    browser.allow(r"status of 409 .*/api/v1/windows/5/call-next$")  # pressed with nobody waiting
+    browser.allow(r"status of 404 .*/api/v1/windows/5/intake$")  # tickets taken without an ID card
+    browser.allow(r"net::ERR_FAILED .*/api/v1/windows/5/call-next$")  # the server made unreachable below
     page = await browser.new_page(viewport={"width": 1280, "height": 800})
     await sign_in(page, hall, "/console?window=5&lang=en", user="manager1")
     await text_has(page, "win-title", "window 5")
@@ -304,7 +311,7 @@ async def test_console_in_english_a_fixed_window_and_no_lost_or_doubled_keys(hal
 
     await page.route("**/api/v1/windows/5/call-next", gate)
     await kb.press("F1")
-    await seen.wait()
+    await asyncio.wait_for(seen.wait(), 10)  # a test that waits forever tells nothing
     await kb.press("F1")
     await text_has(page, "msg", "The previous action is still running")
     release.set()
@@ -323,6 +330,7 @@ async def test_console_in_english_a_fixed_window_and_no_lost_or_doubled_keys(hal
 
 
 async def test_console_shows_the_intake_draft_only_to_the_clerk_at_that_window(hall, browser):
+    browser.allow(r"status of 403 .*/api/v1/windows/5/intake$")  # before the clerk takes the window over
     from .test_frontdesk import CARD
 
     _, t = await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)
@@ -337,3 +345,22 @@ async def test_console_shows_the_intake_draft_only_to_the_clerk_at_that_window(h
     await page.wait_for_function("() => document.querySelectorAll('#intake dd').length > 0")
     values = await page.locator("#intake dd").all_text_contents()
     assert values[:5] == ["张三丰", "男", "汉", "1949-12-31", "11010519491231002X"]
+
+
+async def test_taking_over_a_colleague_s_window_is_the_explicit_step_the_server_asks_for(hall, browser):
+    from queue_server.auth import Accounts
+
+    Accounts(hall.service.store).add_user("wangfang", PASSWORD, "clerk", hall.clock(), display_name="王芳")
+    r = await hall.client.post("/api/v1/session", json={"username": "wangfang", "password": PASSWORD})
+    csrf = (await r.json())["csrf_token"]
+    r = await hall.client.post("/api/v1/windows/1/open", headers={"X-CSRF-Token": csrf})
+    assert r.status == 200
+    browser.allow(r"status of 404 .*/api/v1/windows/1/intake$")
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await sign_in(page, hall, "/console?window=1")
+    await text_is(page, "win-clerk", "工作人员：王芳")  # the colleague, by name
+    await page.keyboard.press("o")  # 接管窗口 (O)
+    await text_has(page, "msg", "窗口已开启，本人为该窗口工作人员")
+    await text_is(page, "win-clerk", "工作人员：clerk1")
+    _, card = await hall.get("/api/v1/windows/1/card", who="review")
+    assert card["clerk"]["username"] == "clerk1"

@@ -63,7 +63,7 @@ async def test_the_quote_before_the_ticket_and_the_ticket_say_the_same(live, tmp
     assert r["card_on_guide"] == "confirm" and r["e_before_card"] == r["e_after_card_shown"]
     assert r["card_ticket_screen"] == "result"
     # lunch: when serving starts, and the refusal in the screen's language
-    assert r["quote_lunch"][1] == "预计 13:30 开始办理"
+    assert r["quote_lunch"][1] == "预计 13:30 开始办理" and r["quote_lunch"][2].startswith("预计等候")
     assert r["closed_zh"] == "现在不是办理时间，不能取号。办理时间：周一至周五 08:30–12:00、13:30–17:00"
     assert r["closed_en"] == "The hall is closed now; no tickets. Opening hours: Mon–Fri 08:30–12:00, 13:30–17:00"
     tickets = [t.number for t in live.service.hall.state.tickets.values()]
@@ -125,12 +125,13 @@ async def _take(d: Driver, tile: str, matter: str) -> None:
 
 
 def _quote(app) -> list[str]:
-    return [app.w[n].text for n in ("quote_ahead", "quote_wait", "quote_warn") if n in app.w
+    return [app.w[n].text for n in ("quote_ahead", "quote_opens", "quote_wait", "quote_warn") if n in app.w
             and app.w[n].get_root_window()]
 
 
 def _told(app) -> list[str]:
-    return [app.w[n].text for n in ("ahead", "estimate", "warning") if n in app.w and app.w[n].get_root_window()]
+    return [app.w[n].text for n in ("ahead", "opens", "estimate", "warning") if n in app.w
+            and app.w[n].get_root_window()]
 
 
 async def scenario_estimates(out: Path, url: str, token: str) -> None:

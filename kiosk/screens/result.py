@@ -16,7 +16,7 @@ from ..i18n import t
 from ..logic import estimate_lines, windows_text
 from .base import KioskScreen
 
-NAMES = {"ahead": "ahead", "wait": "estimate", "warn": "warning"}
+NAMES = {"ahead": "ahead", "opens": "opens", "wait": "estimate", "warn": "warning"}
 
 
 def qr_texture(data: str, box: int = 10):

@@ -24,7 +24,14 @@ from ..province import NAME as PROVINCE
 from ..province import TYPES as PROVINCE_TYPES
 from ..service import Actor
 from ..stats import live
-from ..views import issued_receipt, snapshot, ticket_public, ticket_staff, windows_public
+from ..views import (
+    issued_receipt,
+    snapshot,
+    ticket_by_token,
+    ticket_public,
+    ticket_staff,
+    windows_public,
+)
 from . import keys
 from .guard import PoolBusy, client_address
 from .routing import (
@@ -168,7 +175,7 @@ async def queue(request: web.Request) -> web.Response:
 async def ticket_status(request: web.Request) -> web.Response:
     hall = _svc(request).hall
     token = request.match_info["token"]
-    found = next((t for t in hall.state.tickets.values() if t.token == token), None) if len(token) >= 16 else None
+    found = ticket_by_token(hall, token)
     if found is None:
         raise NotFound("ticket_not_found", "no such ticket today (tickets are valid on the day they are taken)")
     return _json(ticket_public(hall, found, _estimates(request)))
@@ -225,7 +232,9 @@ async def sign_in(request: web.Request) -> web.Response:
      tag="session")
 async def who_am_i(request: web.Request) -> web.Response:
     p = _principal(request)
-    return _json({"kind": p.kind, "name": p.name, "role": p.role, "window": p.window, "csrf_token": p.csrf})
+    card = request.app[keys.ACCOUNTS].staff_card(p.name) if p.kind == "user" else None
+    return _json({"kind": p.kind, "name": p.name, "display_name": card["display_name"] if card else p.name,
+                  "role": p.role, "window": p.window, "csrf_token": p.csrf})
 
 
 @api("DELETE", "/api/v1/session", summary="Sign out", roles=STAFF, tag="session")
@@ -531,8 +540,13 @@ async def open_window(request: web.Request) -> web.Response:
 async def stats_live(request: web.Request) -> web.Response:
     svc = _svc(request)
     forwarding = bool(svc.config.ratings.province.endpoint)
+    figures = live(svc.hall, svc.clock())
+    # People are shown by their name (王芳), not their sign-in name (wangfang).
+    names = {u["username"]: u["display_name"] or u["username"] for u in request.app[keys.ACCOUNTS].users()}
+    for item in [*figures["windows"], *figures["ratings"]["bad"]]:
+        item["clerk_name"] = names.get(item["clerk"], item["clerk"]) if item["clerk"] else None
     problem = svc.storage_problem
     province = svc.store.followers.state(PROVINCE, PROVINCE_TYPES) if forwarding else None
-    return _json({**live(svc.hall, svc.clock()), "province": province,
+    return _json({**figures, "province": province,
                   "storage": {"since": problem[0], "problem": problem[1]} if problem else None,
                   "skipped_events": [{"seq": seq, "why": why} for seq, why in svc.skipped]})

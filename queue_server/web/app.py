@@ -9,7 +9,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from importlib import resources
 
 import aiohttp
 from aiohttp import web
@@ -79,6 +78,8 @@ async def errors_middleware(request: web.Request, handler):
             if "Allow" in exc.headers:
                 response.headers["Allow"] = exc.headers["Allow"]
             return response
+        if not request.path.startswith("/api/") and exc.status >= 400:
+            return pages.error_page(request, exc.status)  # in the hall's style and language, not "404: Not Found"
         raise
     except sqlite3.OperationalError as exc:
         full = "full" in str(exc)
@@ -88,10 +89,12 @@ async def errors_middleware(request: web.Request, handler):
             return _error(503, "storage_full", "the hall's storage is full; staff have been alerted")
         return _error(503, "storage_unavailable", "the hall's database is busy or unavailable; try again")
     except Exception:
-        if not request.path.startswith("/api/"):
-            raise
         log.exception("unexpected error on %s %s", request.method, request.path)
+        if not request.path.startswith("/api/"):
+            return pages.error_page(request, 500)  # a page: the hall's error page, not aiohttp's English 500
         return _error(500, "internal_error", "something went wrong inside the server; nothing was changed")
+    if response.status >= 400 and not request.path.startswith("/api/") and response.content_type != "text/html":
+        return pages.error_page(request, response.status)  # e.g. a missing static file
     return response
 
 
@@ -198,9 +201,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)
     app.router.add_get("/api/v1/openapi.json", _openapi)
-    pages.register(app)
-    static = resources.files("queue_server.web") / "static"
-    app.router.add_static("/static", str(static))
+    pages.register(app)  # with /static/
     app.on_startup.append(_check_public_address)
     app.cleanup_ctx.append(_day_ticker)
     app.cleanup_ctx.append(_estimates)

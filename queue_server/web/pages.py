@@ -1,26 +1,79 @@
-"""HTML pages: the citizen's ticket page, sign-in, and the manager's live page.
+"""HTML pages: the public board, the citizen's ticket page, sign-in, the manager's live page, the
+clerk console, and the pages that say why a page cannot be shown.
 
 The pages are static shells; their data comes from the same API everyone uses, so a page can
-never show more than its viewer's API access allows. The manager page also checks the session
-here, so an anonymous visitor is sent to sign in instead of seeing an empty frame.
+never show more than its viewer's API access allows. The server decides only what needs no
+script: an anonymous visitor is sent to sign in, a clerk who opens the manager's page is told it
+is for managers, an unknown ticket link and an unknown address get a page in the hall's style
+and language (never a bare "404: Not Found", and no script that would keep reconnecting).
 """
 
 from __future__ import annotations
 
+from html import escape
 from importlib import resources
 from urllib.parse import quote
 
 from aiohttp import web
 
+from ..views import ticket_by_token
 from . import keys
 
 _TEMPLATES = resources.files("queue_server.web") / "templates"
+_HEADERS = {"Cache-Control": "no-store"}
 
 
 def _page(name: str) -> web.Response:
     html = (_TEMPLATES / name).read_text("utf-8")
-    return web.Response(text=html, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=_HEADERS)
+
+
+def lang_of(request: web.Request) -> str:
+    return "en" if request.query.get("lang") == "en" else "zh"
+
+
+# What each message page says: (title, text) in Chinese and in English.
+MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "not_found": {"zh": ("页面不存在", "您访问的地址不存在。请检查链接，或回到大厅的排队情况页面。"),
+                  "en": ("Page not found", "There is no page at this address. Check the link, or go to the hall's queue overview.")},
+    "ticket_not_found": {"zh": ("没有找到这张号", "号票仅在取号当天有效。这张号已过期或链接有误；如需办理，请到大厅重新取号。"),
+                         "en": ("Ticket not found", "Tickets are valid on the day they are taken. This one has expired or the "
+                                                    "link is wrong; please take a new ticket in the hall.")},
+    "managers_only": {"zh": ("此页面仅限中心负责人使用", "实时概况是大厅管理人员的页面，您的账号是窗口工作人员。"
+                                                  "请使用窗口工作台，或换用管理人员账号登录。"),
+                      "en": ("This page is for managers", "The live overview is for the hall's managers; your account is a "
+                                                         "clerk's. Use the window console, or sign in with a manager's account.")},
+    "error": {"zh": ("出错了", "页面暂时无法显示，请稍后再试。"),
+              "en": ("Something went wrong", "The page cannot be shown right now; please try again later.")},
+}
+LINKS = {"home": ("/", "返回排队情况", "Queue overview"), "console": ("/console", "打开窗口工作台", "Open the window console"),
+         "login_manage": ("/login?next=/manage", "换用管理人员账号登录", "Sign in as a manager")}
+
+
+def message_page(request: web.Request, status: int, message: str, links: tuple[str, ...] = ("home",)) -> web.Response:
+    """A page that says, in the visitor's language and the hall's style, why there is nothing else."""
+    lang = lang_of(request)
+    title, text = MESSAGES[message][lang]
+    config = request.app[keys.SERVICE].config
+    hall = config.hall.name_en if lang == "en" and config.hall.name_en else config.hall.name
+    anchors = " ".join(f'<a class="button-link" href="{escape(_in_lang(href, lang))}">{escape(zh if lang == "zh" else en)}</a>'
+                       for href, zh, en in (LINKS[name] for name in links))
+    phone = config.hall.supervision_phone
+    footer = f"监督电话 {phone}" if lang == "zh" else f"Supervision hotline {phone}"
+    html = (_TEMPLATES / "message.html").read_text("utf-8")
+    for key, value in (("lang", "en" if lang == "en" else "zh-CN"), ("title", escape(title)), ("hall", escape(hall)),
+                       ("text", escape(text)), ("links", anchors), ("footer", escape(footer))):
+        html = html.replace("{" + key + "}", value)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS)
+
+
+def _in_lang(href: str, lang: str) -> str:
+    return href if lang == "zh" else href + ("&" if "?" in href else "?") + "lang=en"
+
+
+def error_page(request: web.Request, status: int) -> web.Response:
+    """The HTML answer for an error outside the API (unknown address, wrong method, a failure)."""
+    return message_page(request, status, "not_found" if status in (404, 405) else "error")
 
 
 async def index(request: web.Request) -> web.Response:
@@ -28,6 +81,8 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def ticket_page(request: web.Request) -> web.Response:
+    if ticket_by_token(request.app[keys.SERVICE].hall, request.match_info["token"]) is None:
+        return message_page(request, 404, "ticket_not_found")
     return _page("ticket.html")
 
 
@@ -37,8 +92,10 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def manage_page(request: web.Request) -> web.Response:
     principal = request.get(keys.PRINCIPAL)
-    if principal is None or principal.kind != "user" or not principal.has(frozenset({"manager"})):
-        raise web.HTTPSeeOther("/login?next=/manage")
+    if principal is None or principal.kind != "user":
+        raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe="/"))
+    if not principal.has(frozenset({"manager"})):
+        return message_page(request, 403, "managers_only", ("console", "login_manage"))
     return _page("manage.html")
 
 
@@ -49,7 +106,20 @@ async def console_page(request: web.Request) -> web.Response:
     return _page("console.html")
 
 
+_STATIC = resources.files("queue_server.web") / "static"
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    """The pages' scripts, styles and icon; anything else is the hall's "page not found"."""
+    name = request.match_info["name"]
+    found = _STATIC / name
+    if "/" in name or name.startswith(".") or not found.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(str(found))
+
+
 def register(app: web.Application) -> None:
+    app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/", index)
     app.router.add_get("/t/{token}", ticket_page)
     app.router.add_get("/login", login_page)

@@ -1,30 +1,193 @@
-// Shared by the pages: language, formatting, and a live event stream that reconnects.
+// Shared by the pages: language, formatting, the server's error codes in words, the estimate in
+// words (docs/api.md "The estimate"), and a live event stream that reconnects until stopped.
 "use strict";
+
+// Every error code the server can answer with, in both languages (tests/test_page_texts.py checks
+// the list against the server's source). A Chinese page never shows the server's English message.
+const YM_ERRORS = {
+  // sign-in and sessions
+  bad_credentials: ["用户名或密码错误", "Wrong username or password"],
+  too_many_attempts: ["登录失败次数过多，请 1 分钟后再试", "Too many failed sign-ins: wait a minute and try again"],
+  sign_in_busy: ["登录的人太多，请稍候再试", "Too many sign-ins at once: try again in a moment"],
+  unauthenticated: ["请先登录", "Please sign in"],
+  forbidden: ["无权执行此操作", "Not allowed"],
+  csrf: ["会话已失效，请刷新页面", "The session expired: reload the page"],
+  use_https: ["请改用加密的安全地址登录和操作", "Sign in and act over the secure (https) address"],
+  people_only: ["请以工作人员账号登录", "Sign in as a person"],
+  managers_only: ["仅中心负责人可处理差评整改", "Only a manager works a follow-up"],
+  bad_request: ["输入有误", "Invalid input"],
+  storage_unavailable: ["系统忙，请稍后重试", "The hall's database is busy: try again"],
+  too_many_streams: ["连接过多，请稍后再试", "Too many live connections: try again later"],
+  not_found: ["没有找到", "Not found"],
+  method_not_allowed: ["不支持的操作", "Not allowed"],
+  hall_closed: ["现在不在办理时间", "The hall is not serving now"],
+  internal_error: ["服务器内部出错，操作未执行", "Something went wrong inside the server; nothing was changed"],
+  storage_full: ["存储空间已满，操作未保存，已通知管理人员", "The hall's storage is full; nothing was saved"],
+  idempotency_key_reused: ["重复的请求编号，请重试", "This request key was used for another request"],
+  // accounts
+  wrong_password: ["当前密码错误", "The current password is wrong"],
+  user_not_found: ["没有这个账号", "No such account"],
+  account_refused: ["账号设置不符合要求", "The account change was refused"],
+  admins_only: ["该账号只能由系统管理员管理", "Only an admin manages this account"],
+  not_yourself: ["本人账号请在“修改密码”中修改", "Change your own account with the password form"],
+  // windows
+  window_not_found: ["没有这个窗口", "No such window"],
+  bad_window: ["窗口号有误", "Invalid window number"],
+  wrong_window: ["无权操作该窗口", "Not allowed for this window"],
+  not_your_window: ["您未在本窗口签到，请先开启或接管窗口", "You are not signed in at this window: open or take it over first"],
+  window_taken: ["该窗口已有其他工作人员签到，请用「接管窗口」", "A colleague is signed in at this window: take it over"],
+  window_closed: ["窗口未开启，请先开启窗口", "The window is closed: open it first"],
+  window_paused: ["窗口已暂停，请先恢复服务", "The window is paused: resume first"],
+  already_open: ["窗口已开启", "The window is already open"],
+  already_closed: ["窗口已关闭", "The window is already closed"],
+  busy: ["窗口还有号未处理，请先办结、过号或挂起", "Finish, skip or hold the current ticket first"],
+  reason_required: ["请填写暂停原因", "Give a reason for the pause"],
+  not_paused: ["窗口未暂停", "The window is not paused"],
+  // tickets and calling
+  nothing_waiting: ["无人等待", "Nobody is waiting"],
+  no_current_ticket: ["当前没有号", "No ticket at the window"],
+  not_callable: ["该号不能呼叫（已办结、过号或取消）", "That ticket cannot be called"],
+  held_elsewhere: ["该号被其他窗口挂起", "That ticket is held by another window"],
+  not_served_here: ["本窗口不办理该类业务", "This window does not serve that category"],
+  reserved: ["该号已转给其他窗口", "That ticket was transferred to another window"],
+  already_current: ["该号已在本窗口，请用重呼", "Already at this window: use recall"],
+  already_started: ["已开始办理", "Service has already started"],
+  transfer_target: ["转移目标无效", "Invalid transfer target"],
+  ticket_not_found: ["今天没有这个号", "No such ticket today"],
+  not_active: ["该号已结束", "That ticket is finished"],
+  not_cancellable: ["只有等待中或挂起的号可以取消", "Only waiting or held tickets can be cancelled"],
+  not_no_show: ["该号不是过号，不能重新排队", "Only a missed ticket can rejoin"],
+  rejoin_refused: ["本大厅过号需重新取号", "This hall does not let missed tickets rejoin"],
+  rejoin_too_late: ["过号时间太久，请重新取号", "Missed too long ago: take a new ticket"],
+  already_recorded: ["已记录过", "Recorded already"],
+  abandoned: ["该取号请求已作废，请重新取号", "This request was abandoned: take a new ticket"],
+  already_abandoned: ["该取号请求已作废", "This request was abandoned already"],
+  already_has_ticket: ["此人已有该事项的号", "This person already has a ticket for this matter"],
+  not_your_ticket: ["该号不是本机发出的", "That ticket was not issued by this device"],
+  intake_exists: ["该号已有身份证信息", "This ticket has its ID-card draft already"],
+  // categories, matters, priority
+  unknown_category: ["没有这个业务类别", "Unknown category"],
+  category_required: ["请选择业务类别或事项", "Choose a category or a matter"],
+  category_mismatch: ["事项与业务类别不符", "The matter belongs to another category"],
+  unknown_matter: ["没有这个事项", "Unknown matter"],
+  matter_not_found: ["没有这个事项", "Unknown matter"],
+  unknown_priority: ["本大厅没有这种优先类别", "That priority class is not used here"],
+  not_elderly: ["未到老年人优先年龄", "Below the elderly priority age"],
+  evidence_required: ["老年人优先需要身份证上的出生日期", "Elderly priority needs the birth date from the ID card"],
+  staff_verifies_priority: ["该优先类别须由工作人员核实", "This priority is granted by a member of staff"],
+  // appointments
+  appointment_not_found: ["今天没有这个预约", "No such appointment today"],
+  appointment_not_booked: ["今天没有这个预约", "No such appointment today"],
+  already_checked_in: ["该预约已签到", "That appointment has checked in already"],
+  bad_slot: ["预约时段有误", "Invalid appointment slot"],
+  wrong_day: ["预约不是今天的", "The appointment is for another day"],
+  too_early: ["还没到签到时间", "Too early to check in"],
+  slot_in_past: ["预约日期已过", "That day has passed"],
+  no_appointments: ["该事项不接受预约", "That matter cannot be booked"],
+  duplicate_code: ["预约码已存在", "That appointment code exists already"],
+  // ratings and follow-up
+  nothing_to_rate: ["没有待评价的服务", "No finished service waiting for a rating"],
+  no_service: ["该号今天没有可评价的服务", "No finished service to rate"],
+  other_window: ["该服务不是在本窗口办理的", "Served at another window"],
+  already_rated: ["该服务已评价", "Rated already"],
+  bad_level: ["评价等级有误", "Invalid rating level"],
+  bad_channel: ["评价渠道有误", "Invalid rating channel"],
+  unknown_reason: ["差评原因不在列表中", "Unknown reason"],
+  reasons_for_bad_only: ["只有差评需要选择原因", "Reasons are only for bad reviews"],
+  follow_up_not_found: ["没有这条差评整改", "No such follow-up"],
+  unknown_step: ["整改步骤有误", "Unknown step"],
+  out_of_order: ["请按顺序办理整改步骤", "Steps must be taken in order"],
+  note_required: ["请填写处理说明", "Say what was done"],
+  closed: ["该整改已办结", "That follow-up is closed"],
+  appeal_used: ["已申诉过", "Appealed already"],
+  not_your_review: ["只能对计入本人的差评提出申诉", "You may appeal only a review counted against you"],
+  no_pending_appeal: ["没有待审的申诉", "No appeal to review"],
+  appeal_pending: ["申诉待审，请先审核申诉", "The appeal must be reviewed first"],
+  // alerts and devices
+  alert_not_found: ["没有这条提醒", "No such alert"],
+  bad_alert: ["提醒编号有误", "Invalid alert number"],
+  already_acknowledged: ["该提醒已有人处理", "Someone has taken care of it already"],
+  unknown_alert: ["提醒类型有误", "Unknown alert kind"],
+  unknown_printer_state: ["打印机状态有误", "Unknown printer state"],
+  no_intake: ["本号未使用身份证取号", "This ticket was taken without an ID card"],
+  no_photo: ["没有照片", "No photo"],
+  bad_since: ["参数有误", "Invalid parameter"],
+};
+
 const YM = {
   lang: new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh",
   t(zh, en) { return this.lang === "en" ? en : zh; },
   minutes(s) { return s == null ? "—" : Math.round(s / 60) + this.t(" 分钟", " min"); },
-  clock(epoch) {
+  clock(epoch, seconds) {
     if (epoch == null) return "—";
-    return new Date(epoch * 1000).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit" });
+    const opts = { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (seconds) opts.second = "2-digit";
+    return new Date(epoch * 1000).toLocaleTimeString("zh-CN", opts);
   },
   text(id, value) { const el = document.getElementById(id); if (el) el.textContent = value; },
+  // An error answer ({error, message}) in the page's language, from its code: a Chinese page never
+  // shows the server's (English) message.
+  explain(err) {
+    const code = (err && err.error) || "";
+    if (code === "offline") return this.t("无法连接服务器，操作未执行", "Cannot reach the server: nothing was done");
+    const mapped = YM_ERRORS[code];
+    if (mapped) return this.t(mapped[0], mapped[1]);
+    return this.t("操作未完成", (err && err.message) || "Failed") + (code ? this.t(`（${code}）`, ` (${code})`) : "");
+  },
   async getJSON(url) {
     const r = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } });
     if (!r.ok) { const e = new Error("HTTP " + r.status); e.status = r.status; throw e; }
     return r.json();
   },
+  // POST with the session's CSRF token: {ok, status, data} or {ok: false, status, error}.
+  async post(url, body, csrf) {
+    let r;
+    try {
+      r = await fetch(url, { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf || "" },
+        body: JSON.stringify(body || {}) });
+    } catch (e) {
+      return { ok: false, status: 0, error: { error: "offline", message: String(e) } };
+    }
+    const data = await r.json().catch(() => ({}));
+    return r.ok ? { ok: true, status: r.status, data } : { ok: false, status: r.status, error: data };
+  },
+  // The estimate (docs/api.md) in words: {text, warn}. Never a time promise when no window that
+  // serves the category is open: then the expected opening, or 暂无窗口办理.
+  estimate(e) {
+    if (!e) return { text: "—", warn: "" };
+    const range = e.low_min != null && e.high_min != null
+      ? this.t(`约 ${e.low_min}–${e.high_min} 分钟`, `about ${e.low_min}–${e.high_min} min`) : "";
+    let text;
+    if (e.open_now) text = range || this.t("暂无法估计", "cannot be estimated");
+    else if (e.opens_at != null) text = this.t(`预计 ${this.clock(e.opens_at)} 开始办理`, `serving expected from ${this.clock(e.opens_at)}`);
+    else if (e.beyond_closing) text = e.closes_at == null ? this.t("今日不办公", "closed today") : this.t("今日已停止办理", "no more serving today");
+    else text = this.t("暂无窗口办理", "no window serving now");
+    let warn = "";
+    if (e.beyond_closing && (e.open_now || e.opens_at != null)) {
+      warn = e.closes_at == null ? this.t("今日不办公", "Closed today")
+        : this.t(`今天 ${this.clock(e.closes_at)} 停止办理，按目前进度可能轮不到`,
+                 `Serving stops at ${this.clock(e.closes_at)} today; at the current pace your turn may not come`);
+    }
+    return { text, warn, range };
+  },
   // Calls onMessage for every message; onState(true/false) when the link comes and goes.
+  // Returns {stop()}: a page with nothing more to show stops reconnecting.
   stream(onMessage, onState) {
-    let seq = null, delay = 1000;
+    let seq = null, delay = 1000, ws = null, stopped = false, timer = null;
     const connect = () => {
+      if (stopped) return;
       const proto = location.protocol === "https:" ? "wss:" : "ws:";
-      const ws = new WebSocket(proto + "//" + location.host + "/api/v1/events" + (seq != null ? "?since=" + seq : ""));
-      ws.onopen = () => { delay = 1000; onState(true); };
-      ws.onmessage = (m) => { const msg = JSON.parse(m.data); if (msg.seq != null) seq = msg.seq; onMessage(msg); };
-      ws.onclose = () => { onState(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); };
+      ws = new WebSocket(proto + "//" + location.host + "/api/v1/events" + (seq != null ? "?since=" + seq : ""));
+      ws.onopen = () => { if (stopped) return; delay = 1000; onState(true); };
+      ws.onmessage = (m) => { const msg = JSON.parse(m.data); if (msg.seq != null) seq = msg.seq; if (!stopped) onMessage(msg); };
+      ws.onclose = () => {
+        if (stopped) return;
+        onState(false); timer = setTimeout(connect, delay); delay = Math.min(delay * 2, 30000);
+      };
     };
     connect();
+    return { stop() { stopped = true; clearTimeout(timer); if (ws) ws.close(); } };
   },
 };
 document.documentElement.lang = YM.lang === "en" ? "en" : "zh-CN";

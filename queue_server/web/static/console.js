@@ -7,33 +7,6 @@ const params = new URLSearchParams(location.search);
 const FIXED = /^\d+$/.test(params.get("window") || "") ? Number(params.get("window")) : null;
 const STORE_KEY = "yimen.console.window";
 
-// Chinese (and English) for the server's error codes; the server's own message is shown beside it.
-const ERRORS = {
-  nothing_waiting: ["无人等待", "Nobody is waiting"],
-  window_closed: ["窗口未开启，请先开启窗口", "The window is closed: open it first"],
-  window_paused: ["窗口已暂停，请先恢复服务", "The window is paused: resume first"],
-  no_current_ticket: ["当前没有号", "No ticket at the window"],
-  not_callable: ["该号不能呼叫（已办结、过号或取消）", "That ticket cannot be called"],
-  held_elsewhere: ["该号被其他窗口挂起", "That ticket is held by another window"],
-  not_served_here: ["本窗口不办理该类业务", "This window does not serve that category"],
-  reserved: ["该号已转给其他窗口", "That ticket was transferred to another window"],
-  already_current: ["该号已在本窗口，请用重呼", "Already at this window: use recall"],
-  already_started: ["已开始办理", "Service has already started"],
-  transfer_target: ["转移目标无效", "Invalid transfer target"],
-  unknown_category: ["没有这个业务类别", "Unknown category"],
-  already_open: ["窗口已开启", "The window is already open"],
-  already_closed: ["窗口已关闭", "The window is already closed"],
-  busy: ["窗口还有号未处理，请先办结、过号或挂起", "Finish, skip or hold the current ticket first"],
-  reason_required: ["请填写暂停原因", "Give a reason for the pause"],
-  not_paused: ["窗口未暂停", "The window is not paused"],
-  nothing_to_rate: ["没有待评价的服务", "No finished service waiting for a rating"],
-  ticket_not_found: ["今天没有这个号", "No such ticket today"],
-  window_not_found: ["没有这个窗口", "No such window"],
-  wrong_window: ["无权操作该窗口", "Not allowed for this window"],
-  bad_request: ["输入有误", "Invalid input"],
-  csrf: ["会话已失效，请刷新页面", "The session expired: reload the page"],
-  forbidden: ["无权执行此操作", "Not allowed"],
-};
 const STATE = { open: ["开放", "Open"], paused: ["暂停服务", "Paused"], closed: ["关闭", "Closed"] };
 const TICKET_STATE = { waiting: ["等待中", "Waiting"], called: ["已呼叫，等候到窗", "Called, not yet here"],
   serving: ["办理中", "Being served"], held: ["已挂起", "Held"], done: ["已结束", "Finished"] };
@@ -48,7 +21,7 @@ const PAUSE_PRESETS = [["午休", "Lunch break"], ["临时离开", "Away briefly
 const KEYS = { r: "recall", a: "start", c: "complete", s: "skip", h: "hold", t: "transfer", e: "request-rating",
   o: "open", x: "close" };
 
-const S = { csrf: null, me: null, hall: null, window: null, win: null, current: null, matterCode: null,
+const S = { csrf: null, me: null, myName: null, hall: null, window: null, win: null, current: null, matterCode: null,
   offset: 0, busy: false, pauseReason: null, timer: null, checklistFor: undefined, gen: 0 };
 
 function tr(pair) { return YM.t(pair[0], pair[1]); }
@@ -75,24 +48,9 @@ function signIn() { location.href = "/login?next=" + encodeURIComponent(location
 // ------------------------------------------------------------------ talking to the server
 
 async function post(path, body) {
-  let r;
-  try {
-    r = await fetch(path, { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": S.csrf, "Accept": "application/json" },
-      body: body ? JSON.stringify(body) : "{}" });
-  } catch (e) {
-    return { ok: false, error: { error: "offline", message: String(e) } };
-  }
-  const data = await r.json().catch(() => ({}));
-  if (r.status === 401) { signIn(); return { ok: false, error: data }; }
-  return r.ok ? { ok: true, data } : { ok: false, status: r.status, error: data };
-}
-
-function explain(err) {
-  if (err.error === "offline") return YM.t("无法连接服务器，操作未执行", "Cannot reach the server: nothing was done");
-  const mapped = ERRORS[err.error];
-  const server = err.message || "";
-  return mapped ? tr(mapped) + (server ? " — " + server : "") : (server || YM.t("操作失败", "Failed"));
+  const res = await YM.post(path, body, S.csrf);
+  if (res.status === 401) signIn();
+  return res;
 }
 
 // One action at a time: a key pressed while the previous one is in flight is refused out loud,
@@ -103,12 +61,12 @@ async function act(action, body) {
   S.busy = true; document.body.classList.add("busy");
   try {
     const res = await post(`/api/v1/windows/${S.window}/${action}`, body);
-    if (!res.ok) { say(explain(res.error), "error"); return; }
+    if (!res.ok) { say(YM.explain(res.error), "error"); return; }
     const d = res.data;
     if (action === "pause") S.pauseReason = body.reason;
     if (action === "resume") S.pauseReason = null;
     if (action === "open") {
-      S.card = { ...(S.card || {}), clerk: { username: S.me, display_name: S.me } };
+      S.card = { ...(S.card || {}), clerk: { username: S.me, display_name: S.myName } };
       renderIntake(S.current);  // taking over the window makes its intake draft readable
     }
     let text = tr(DONE[action] || [action, action]);
@@ -215,7 +173,7 @@ function renderMatter(matter) {
     const li = make("li");
     const box = make("input"); box.type = "checkbox"; box.id = "mat-" + i;
     const label = make("label"); label.htmlFor = box.id;
-    label.append(make("span", m.name, "mat-name"),
+    label.append(make("span", m.name, "mat-name wrap-ok"),
       make("span", ` ${m.form} × ${m.count}`, "mat-form"),
       make("span", m.required ? YM.t("必需", "required") : YM.t("视情况", "if applicable"), m.required ? "tag req" : "tag opt"));
     li.append(box, label);
@@ -245,7 +203,8 @@ function renderWaiting(waiting, held) {
     const n = r.insertCell(); n.textContent = t.number;
     if (t.priority_class) n.append(make("span", YM.t("优先", "priority"), "tag pri"));
     if (t.target_window === S.window) n.append(make("span", YM.t("转入", "to me"), "tag opt"));
-    r.insertCell().textContent = t.matter ? t.matter.name : catName(t.category.code);
+    const what = r.insertCell(); what.textContent = t.matter ? t.matter.name : catName(t.category.code);
+    if (t.matter) what.className = "wrap-ok";  // a matter's name is a phrase, up to ~27 characters
     const waited = r.insertCell(); waited.className = "num"; waited.textContent = YM.minutes(Math.max(0, now - t.issued_at));
     const est = r.insertCell(); est.className = "num";
     est.textContent = t.estimate && t.estimate.low_min != null ? `${t.estimate.low_min}–${t.estimate.high_min}` + YM.t(" 分", " min") : "—";
@@ -336,7 +295,7 @@ function chooseWindow(n) {
 // ------------------------------------------------------------------ dialogs
 
 function openTransfer() {
-  if (!S.current) { say(tr(ERRORS.no_current_ticket), "error"); return; }
+  if (!S.current) { say(YM.explain({ error: "no_current_ticket" }), "error"); return; }
   el("transfer-number").textContent = S.current.number;
   const cats = el("transfer-categories"); cats.innerHTML = "";
   for (const c of S.hall.categories) {
@@ -369,6 +328,8 @@ function openPause() {
 function run(action) {
   if (action === "transfer") return openTransfer();
   if (action === "pause") return openPause();
+  // 「接管窗口」 on a window already open is the explicit take-over the server asks for.
+  if (action === "open" && S.win && S.win.status !== "closed") return act("open", { take_over: true });
   return act(action);
 }
 
@@ -455,11 +416,11 @@ async function init() {
   try {
     const session = await YM.getJSON("/api/v1/session");
     if (session.kind !== "user") { signIn(); return; }
-    S.csrf = session.csrf_token; S.me = session.name;
+    S.csrf = session.csrf_token; S.me = session.name; S.myName = session.display_name || session.name;
   } catch (e) { signIn(); return; }
   S.hall = await YM.getJSON("/api/v1/hall");
   YM.text("hall", YM.lang === "en" && S.hall.hall.name_en ? S.hall.hall.name_en : S.hall.hall.name);
-  YM.text("clerk", S.me);
+  YM.text("clerk", S.myName);
   el("change-window").hidden = FIXED != null;
   const remembered = Number(localStorage.getItem(STORE_KEY));
   const start = FIXED != null ? FIXED : remembered;

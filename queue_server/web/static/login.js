@@ -1,14 +1,24 @@
 "use strict";
+const params = new URLSearchParams(location.search);
+const next = params.get("next") || "/manage";
+const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/manage";
+const langLink = document.getElementById("lang");
+if (YM.lang === "en") { params.delete("lang"); langLink.href = "?" + params.toString(); langLink.textContent = "中文"; }
+else { const p = new URLSearchParams(params); p.set("lang", "en"); langLink.href = "?" + p.toString(); }
+const why = document.getElementById("why");
+if (safeNext.startsWith("/manage")) { why.textContent = YM.t("实时概况仅限中心负责人（管理人员）账号登录。", "The live overview is for managers: sign in with a manager's account."); why.hidden = false; }
+else if (safeNext.startsWith("/console")) { why.textContent = YM.t("请登录后使用窗口工作台。", "Sign in to use the window console."); why.hidden = false; }
+
 document.getElementById("form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const body = { username: document.getElementById("username").value, password: document.getElementById("password").value };
-  const r = await fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  if (r.ok) {
-    const next = new URLSearchParams(location.search).get("next") || "/manage";
-    location.href = next.startsWith("/") && !next.startsWith("//") ? next : "/manage";
-  } else {
-    const e = await r.json().catch(() => ({}));
-    YM.text("error", r.status === 401 ? YM.t("用户名或密码错误", "Wrong username or password") : (e.message || ("HTTP " + r.status)));
+  let r;
+  try {
+    r = await fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  } catch (e) {
+    YM.text("error", YM.explain({ error: "offline" })); return;
   }
+  if (r.ok) { location.href = safeNext; return; }
+  YM.text("error", YM.explain(await r.json().catch(() => ({ error: "" }))));
 });
