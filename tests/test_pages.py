@@ -6,6 +6,7 @@ page's language. Every page is watched for console errors and CSP violations (te
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -248,6 +249,24 @@ async def test_sign_in_errors_are_in_the_page_s_language(hall, browser):
     # The form keeps to the sign-in column, not the page's full width.
     width = await page.evaluate("() => document.getElementById('form').getBoundingClientRect().width")
     assert width <= 420
+
+
+@pytest.mark.parametrize("next_", ["/%5Cevil.example/", "//evil.example/", "https://evil.example/", "/\\evil.example"])
+async def test_after_sign_in_the_page_stays_on_this_site(hall, browser, next_):
+    """/login?next= only goes to a path of this site, however the browser would read `next`."""
+    browser.allow(r"status of 403 .*")  # a clerk-free manager page may refuse the odd path
+    page = await browser.new_page(viewport={"width": 1366, "height": 800})
+    await page.goto(f"{base(hall)}/login?next={next_}")
+    await page.fill("#username", "manager1")
+    await page.fill("#password", PASSWORD)
+    browser.allow(r"evil\.example")  # the old page tried to go there; the machine has no network
+    went: list[str] = []
+    page.on("framenavigated", lambda frame: went.append(frame.url) if frame == page.main_frame else None)
+    with contextlib.suppress(Exception):  # a navigation to an unreachable host fails: that is the point
+        async with page.expect_navigation(timeout=10000):
+            await page.click("button[type=submit]")
+    await asyncio.sleep(0.3)
+    assert went and all(url.startswith(base(hall) + "/") for url in went), went
 
 
 async def test_unknown_addresses_get_a_page_in_the_hall_s_style_not_a_bare_404(hall, browser):

@@ -1,7 +1,15 @@
 "use strict";
 const params = new URLSearchParams(location.search);
 const next = params.get("next") || "/manage";
-const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/manage";
+// Only a path of this same site: the browser's own URL parser decides (it reads "/\\evil.example"
+// as "//evil.example", another site), and whatever it makes of `next` must keep our origin.
+function sameSite(path) {
+  try {
+    const url = new URL(path, location.origin);
+    return url.origin === location.origin && path.startsWith("/") ? url.pathname + url.search + url.hash : null;
+  } catch (e) { return null; }
+}
+const safeNext = sameSite(next) || "/manage";
 const langLink = document.getElementById("lang");
 if (YM.lang === "en") { params.delete("lang"); langLink.href = "?" + params.toString(); langLink.textContent = "中文"; }
 else { const p = new URLSearchParams(params); p.set("lang", "en"); langLink.href = "?" + p.toString(); }
