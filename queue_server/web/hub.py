@@ -32,9 +32,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ..estimate import Estimate, replay_steps
-from ..hall import Event, Hall
+from ..events import Event
+from ..hall import Hall
 from ..service import HallService
-from ..views import public_event, queue_summary, snapshot, windows_public
+from ..views import queue_summary, snapshot, windows_public
 from . import keys
 from .guard import client_address
 
@@ -172,7 +173,7 @@ class Hub:
         """Send the event at once (with the windows, which are cheap); the people-waiting figures,
         which need the estimate's forward replay, follow in one `queues` message once the
         background replay after the burst is done."""
-        message = public_event(event)
+        message = event.public()
         message["kind"] = "event"
         message["windows"] = windows_public(hall)
         self.broadcast(message)
@@ -266,7 +267,7 @@ class Hub:
             if None in chunk:
                 for event in self.service.store.events(after=at, upto=upto, limit=CATCH_UP_CHUNK):
                     self._replay_frames[event.seq] = text_frame(json.dumps(
-                        {"kind": "event", "replayed": True, **public_event(event)}, ensure_ascii=False))
+                        {"kind": "event", "replayed": True, **event.public()}, ensure_ascii=False))
                 chunk = [self._replay_frames.get(seq) for seq in range(at + 1, min(at + CATCH_UP_CHUNK, upto) + 1)]
             self._write(transport, b"".join(f for f in chunk if f is not None))
             at += CATCH_UP_CHUNK
