@@ -86,7 +86,7 @@ class EstimateCache:
     def get(self) -> Mapping[str, Estimate]:
         hall = self.service.hall
         hall.outlook.background = True
-        return hall.current_estimates(self.service.clock())
+        return hall.estimating.current_estimates(self.service.clock())
 
     def request(self) -> None:
         """Something changed: replay soon (once for a burst)."""
@@ -124,7 +124,7 @@ class EstimateCache:
         hall = self.service.hall
         hall.outlook.background = True
         now = self.service.clock()
-        inp = hall.replay_input(now, hall.probes(now))
+        inp = hall.estimating.replay_input(now, hall.estimating.probes(now))
         self._last_waiting = len(inp.waiting)
         steps = replay_steps(inp, chunk=REPLAY_CHUNK)
         while True:
@@ -135,7 +135,7 @@ class EstimateCache:
                 break
             await asyncio.sleep(0)  # kiosks and keypads go first
         if self.service.hall is hall:  # the day did not roll over meanwhile
-            hall.take_replay(inp, raw, forecast, self.service.clock())
+            hall.estimating.take_replay(inp, raw, forecast, self.service.clock())
             self._refreshed()
         self._last_s = time.perf_counter() - started
 
