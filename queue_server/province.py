@@ -46,3 +46,10 @@ def province_follower(store: Store, link: ProvinceLink, hall: HallInfo, clock, s
         except aiohttp.ClientError as exc:
             raise DeliveryFailed(str(exc) or exc.__class__.__name__) from None
     return Follower(NAME, TYPES, deliver, store, clock)
+
+
+async def forward_ratings(store: Store, link: ProvinceLink, hall: HallInfo, clock) -> None:
+    """Forward ratings to the province for as long as the server runs (a background task of the
+    web app), over one HTTP session of its own."""
+    async with aiohttp.ClientSession() as session:
+        await province_follower(store, link, hall, clock, session).run()

@@ -7,6 +7,7 @@ then tell the listeners (the websocket hub). A command that the hall refuses wri
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -25,6 +26,7 @@ from .state import IssueRequest, Ticket
 from .store import Store
 
 log = logging.getLogger("yimen.service")
+DAY_TICK_S = 10.0  # how soon after midnight the day is closed when nobody acts
 
 Clock = Callable[[], float]
 Listener = Callable[[Event, Hall], None]
@@ -194,6 +196,15 @@ class HallService:
     def tick(self) -> None:
         """Called periodically: rolls the day over even when nobody acts at midnight."""
         self._roll_over(self.clock())
+
+    async def keep_the_day(self, every_s: float = DAY_TICK_S) -> None:
+        """Tick for as long as the server runs (a background task of the web app)."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                self.tick()
+            except Exception:
+                log.exception("day roll-over failed")
 
     def _publish(self, event: Event) -> None:
         for listener in list(self.listeners):
