@@ -159,6 +159,15 @@ class RatingRules:
     default_level: int = 4
 
 
+@dataclass(frozen=True)
+class CaseRules:
+    """The case service's settings (docs/cases.md)."""
+
+    yellow_days: int = 1  # 电子监察: yellow at this many working days left, or fewer
+    review_body: str = ""  # who hears 行政复议 (named on 不予受理 notices), e.g. 某某县人民政府
+    court: str = ""  # where 行政诉讼 is brought, e.g. 某某县人民法院
+
+
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
 
 
@@ -175,6 +184,7 @@ class HallConfig:
     matters: tuple[Matter, ...]
     ratings: RatingRules = RatingRules(DEFAULT_RATING_REASONS, 60)
     calendar: WorkCalendar = WorkCalendar()
+    cases: CaseRules = CaseRules()
     source: str = ""
     _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 
@@ -244,7 +254,7 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
         "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
-        "calendar": (dict, {}),
+        "calendar": (dict, {}), "cases": (dict, {}),
     })
     # Only root causes are reported: a missing or broken section is one problem, not also every
     # key inside it nor every check that needs it (matters and windows need sound categories).
@@ -261,10 +271,18 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     matters = _matters(check, top.get("matters", {}), codes, base_dir)
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
+    cases = _cases(check, top.get("cases", {}))
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
-                      appointments, templates, tuple(matters), ratings, calendar, source=check.file)
+                      appointments, templates, tuple(matters), ratings, calendar, cases, source=check.file)
+
+
+def _cases(check: Checker, data: dict) -> CaseRules:
+    v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, "")})
+    if not 0 <= v["yellow_days"] <= 10:
+        check.fail(("cases", "yellow_days"), "must be between 0 and 10 working days")
+    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip())
 
 
 def _calendar(check: Checker, data: dict) -> WorkCalendar:

@@ -15,6 +15,7 @@ from ..province import forward_ratings
 from ..public_url import PublicAddress
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
+from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
 from . import api_issuing as _api_issuing  # noqa: F401  (registers the issuing routes)
 from . import api_session as _api_session  # noqa: F401  (registers the session routes)
