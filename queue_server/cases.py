@@ -25,7 +25,7 @@ from .casework import (
     supervise,
 )
 from .errors import Conflict, Invalid, NotFound
-from .events import CaseOpened, CaseStep, Event
+from .events import CaseOpened, CaseStep, Event, StaffAlert
 from .matters import Matter
 from .names import mask_name
 from .numbering import business_day
@@ -33,6 +33,7 @@ from .workdays import WorkCalendar
 
 CHANNELS = ("window", "mail", "agent_point", "help_desk")
 DELIVERIES = ("window", "ems", "electronic")
+ALERT_SOURCE = "case:"  # a staff alert's source for a case: case:<number>
 OUTCOMES = ("approved", "not_approved")
 # What the citizen is told comes next, by status (the case page and the console).
 NEXT_STEP = {
@@ -133,6 +134,7 @@ class Cases:
         self.yellow_days = yellow_days
         self.items: dict[str, Case] = {}
         self.by_token: dict[str, str] = {}
+        self.alerted: set[tuple[str, str]] = set()  # (case, alert kind) raised already
 
     def get(self, number: str) -> Case:
         found = self.items.get(number)
@@ -216,6 +218,12 @@ class Cases:
     # ------------------------------------------------------------ folding
 
     def apply(self, event: Event) -> None:
+        if event.type == StaffAlert.TYPE:
+            alert = event.payload()
+            assert isinstance(alert, StaffAlert)
+            if alert.source.startswith(ALERT_SOURCE):
+                self.alerted.add((alert.source.removeprefix(ALERT_SOURCE), alert.kind))
+            return
         if event.type not in (CaseOpened.TYPE, CaseStep.TYPE):
             return
         e = event.payload()
@@ -258,6 +266,30 @@ class Cases:
         for i, p in enumerate(case.pauses):
             if p.end is None:
                 case.pauses[i] = Pause(p.start, day - timedelta(days=1), p.reason)
+
+    # ------------------------------------------------------------ supervision alerts
+
+    def alerts_due(self, today: date, matter_names: dict[str, str], only: str | None = None) -> list[tuple[str, str, str]]:
+        """The staff alerts supervision calls for now, each raised once per case and colour:
+        (kind, message, source). Yellow → `case_due`, red → `case_overdue`."""
+        out = []
+        for case in ([self.get(only)] if only else self.items.values()):
+            if case.status not in CLOCK_RUNS:
+                continue
+            sup = case.supervision(today, self.calendar, self.yellow_days)
+            if sup is None or sup.colour == "green":
+                continue
+            kind = "case_overdue" if sup.colour == "red" else "case_due"
+            if (case.number, kind) in self.alerted:
+                continue
+            due = _day(case.due(self.calendar))
+            name = matter_names.get(case.matter, case.matter)
+            if kind == "case_overdue":
+                message = f"办件 {case.number}（{name}）已超期 {sup.overdue_days} 个工作日，承诺 {due} 办结"
+            else:
+                message = f"办件 {case.number}（{name}）剩余 {sup.days_left} 个工作日，承诺 {due} 办结"
+            out.append((kind, message, ALERT_SOURCE + case.number))
+        return out
 
     # ------------------------------------------------------------ views
 

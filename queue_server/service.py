@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from .cases import Case, Cases, OpenRequest, case_number
 from .config import HallConfig
 from .errors import Conflict
-from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven
+from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven, StaffAlert
 from .followup import FollowUps
 from .hall import Hall
 from .hours import issuing_refusal
@@ -59,7 +59,8 @@ class HallService:
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
         self.cases = Cases(config.calendar, config.cases.yellow_days)
         self._fold_span(self.follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
-        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE)
+        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE)
+        self._alert_cases(clock())
 
     def _fold_span(self, projection: FollowUps | Cases, name: str, *types: str) -> None:
         """Fold a projection that spans days (follow-ups, cases) from the whole log; an event it
@@ -138,6 +139,7 @@ class HallService:
             self._hall.apply(event)
             self._publish(event)
             self._hall = self._load(today)  # appointments booked earlier for today come with it
+            self._alert_cases(now)
 
     # ------------------------------------------------------------ commands
 
@@ -187,7 +189,15 @@ class HallService:
         self._roll_over(now)
         event = self.cases.act(number, action, actor.name, now, str(actor), **details)
         self._commit(event)
+        self._alert_cases(now, number)
         return event
+
+    def _alert_cases(self, now: float, only: str | None = None) -> None:
+        """电子监察: a case turning yellow or red raises a staff alert, once per colour. Checked at
+        start-up, when the day rolls over (colours change with the date) and after a case's step."""
+        names = {m.code: m.name for m in self.config.matters}
+        for kind, message, source in self.cases.alerts_due(business_day(now), names, only):
+            self._commit(self._hall.desk.alert(kind, message, source, now, "system:supervision", system=True))
 
     def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:

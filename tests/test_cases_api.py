@@ -142,3 +142,37 @@ async def test_refusals_say_why_and_roles_are_checked(hall):
     assert listed["cases"] == []
     status, _ = await hall.get("/api/v1/case-status/not-a-real-token")
     assert status == 404
+
+
+async def test_a_case_turning_yellow_then_red_raises_one_staff_alert_each(hall):
+    from queue_server.cases import OpenRequest
+    from queue_server.service import Actor
+
+    svc, clerk = hall.service, Actor("clerk1", "clerk")
+    number = svc.open_case(OpenRequest("SHBX-002", "person", "李四", None, "mail", None, None, (), "window"),
+                           None, clerk).number
+    svc.case_step(number, "accept", clerk)  # due Monday 7 December (10 working days)
+
+    def case_alerts():
+        return [(a.kind, a.message) for a in svc.hall.state.desk.alerts if a.source == f"case:{number}"]
+
+    assert case_alerts() == []
+    hall.clock.advance(10 * DAY)  # Thursday 3 December: 2 working days left, still green
+    svc.tick()
+    assert case_alerts() == []
+    hall.clock.advance(1 * DAY)  # Friday 4 December: 1 left → yellow
+    svc.tick()
+    svc.tick()  # once, not every tick
+    assert case_alerts() == [("case_due", f"办件 {number}（城乡居民基本养老保险待遇申领）剩余 1 个工作日，承诺 2026-12-07 办结")]
+    hall.clock.advance(4 * DAY)  # Tuesday 8 December: overdue by 1
+    svc.tick()
+    assert case_alerts() == [("case_overdue", f"办件 {number}（城乡居民基本养老保险待遇申领）已超期 1 个工作日，承诺 2026-12-07 办结")]
+    hall.clock.advance(1 * DAY)  # and not again the next day, nor after a restart
+    svc.tick()
+    from queue_server.service import HallService
+    again = HallService(svc.config, svc.store, hall.clock)
+    assert [a for a in again.hall.state.desk.alerts if a.source.startswith("case:")] == []
+    assert sum(1 for e in svc.store.events() if e.type == "staff_alert") == 2
+    # Devices cannot raise the hall's own alert kinds.
+    status, data = await hall.post("/api/v1/alerts", json={"kind": "case_overdue", "message": "x"})
+    assert status == 400
