@@ -182,7 +182,8 @@ class Cases:
 
     def act(self, number: str, action: str, by: str, now: float, actor: str, note: str = "",
             outcome: str | None = None, missing: list[str] | None = None, case_type: str | None = None,
-            delivery: str | None = None, waybill: str | None = None, body: str | None = None) -> Event:
+            delivery: str | None = None, waybill: str | None = None, body: str | None = None,
+            ticket: str | None = None) -> Event:
         """One step of a case, checked against its lifecycle and what the step needs."""
         case = self.get(number)
         next_status(case.status, action)  # refuses what the case cannot do now
@@ -212,7 +213,7 @@ class Cases:
                 raise Invalid("waybill_required", "an EMS hand-over records the waybill number")
         payload = CaseStep(number, action, note, by, outcome, list(missing) if missing else None, case_type,
                            delivery if action == "hand_over" else None,
-                           waybill.strip() if waybill else None, body)
+                           waybill.strip() if waybill else None, body, ticket if action == "hand_over" else None)
         return Event.of(payload, now, business_day(now).isoformat(), actor)
 
     # ------------------------------------------------------------ folding

@@ -191,6 +191,7 @@ class CaseRules:
     review_body: str = ""  # who hears 行政复议 (named on 不予受理 notices), e.g. 某某县人民政府
     court: str = ""  # where 行政诉讼 is brought, e.g. 某某县人民法院
     province: CaseLink = CaseLink()
+    pickup_category: str = ""  # the category of 领取办理结果 tickets (empty: no pick-up tickets)
 
 
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
@@ -297,6 +298,8 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
     cases = _cases(check, top.get("cases", {}))
+    if cases.pickup_category and codes is not None and cases.pickup_category not in codes:
+        check.fail(("cases", "pickup_category"), f"{cases.pickup_category!r} is not one of this hall's categories")
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
@@ -305,10 +308,11 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
 
 def _cases(check: Checker, data: dict) -> CaseRules:
     v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, ""),
-                                       "province": (dict, {})})
+                                       "province": (dict, {}), "pickup_category": (str, "")})
     if not 0 <= v["yellow_days"] <= 10:
         check.fail(("cases", "yellow_days"), "must be between 0 and 10 working days")
-    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]))
+    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]),
+                     v["pickup_category"])
 
 
 def _case_link(check: Checker, data: dict) -> CaseLink:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from .cases import Case, Cases, OpenRequest, case_number
 from .config import HallConfig
-from .errors import Conflict
+from .errors import Conflict, Invalid
 from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven, StaffAlert
 from .followup import FollowUps
 from .hall import Hall
@@ -179,6 +179,7 @@ class HallService:
             if identity:
                 tx.put_applicant(number, identity, now)
         self.storage_trouble(None)
+        self._hall.apply(event)  # the day's ratings note the ticket the case came from
         self.cases.apply(event)
         self._publish(event)
         return self.cases.get(number)
@@ -221,6 +222,8 @@ class HallService:
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
+        if request.cases:
+            self._check_pickup(request)
         prepared = self._hall.prepare_issue(request, now, str(actor))  # checked once, estimated: outside
         with self.store.transaction() as tx:  # the write transaction holds only the number and the event
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prepared.prefix)
@@ -230,6 +233,20 @@ class HallService:
         self._hall.apply(event)
         self._publish(event)
         return self._hall.state.tickets[event.data["ticket"]], event
+
+    def _check_pickup(self, request: IssueRequest) -> None:
+        """A pick-up ticket collects results that are ready, in the hall's pick-up category, and
+        no case is waited for twice."""
+        pickup = self.config.cases.pickup_category
+        if not pickup or request.category != pickup:
+            raise Invalid("not_a_pickup_category", f"results are collected with a ticket of category {pickup or '(none set)'}")
+        for number in request.cases:
+            case = self.cases.get(number)
+            if case.status != "result_ready":
+                raise Conflict("result_not_ready", f"the result of case {number} is not ready to collect")
+            held = next((t for t in self._hall.state.tickets.values() if t.active and number in t.cases), None)
+            if held is not None:
+                raise Conflict("already_has_ticket", f"ticket {held.number} is already waiting to collect case {number}")
 
     def storage_trouble(self, problem: str | None) -> None:
         """Note that writing failed (a full disk, a locked or damaged file), or — after an event was

@@ -176,3 +176,57 @@ async def test_a_case_turning_yellow_then_red_raises_one_staff_alert_each(hall):
     # Devices cannot raise the hall's own alert kinds.
     status, data = await hall.post("/api/v1/alerts", json={"kind": "case_overdue", "message": "x"})
     assert status == 400
+
+
+async def test_a_result_is_collected_with_a_kiosk_pickup_ticket_and_rated_twice(hall):
+    from queue_server.auth import Accounts
+    from queue_server.client import person_key
+
+    clerk = await sign_in(hall, "clerk1")
+    ticket = await serving(hall, clerk)
+    case = await (await hall.client.post("/api/v1/cases", headers=clerk,
+                                         json={"matter": "SHBX-002", "ticket": ticket})).json()
+    number = case["number"]
+    await step(hall, clerk, number, "accept")
+    r = await hall.client.post("/api/v1/windows/1/complete", headers=clerk)
+    assert r.status == 200
+    pad = {"Authorization": "Bearer " + Accounts(hall.service.store).add_device("pad-1", "review", 1, hall.clock())}
+    r = await hall.client.post("/api/v1/ratings", headers=pad, json={"number": ticket, "level": 5})
+    assert r.status == 201
+    intake = [e.data for e in hall.service.store.events() if e.type == "rating_given"][-1]
+    assert (intake["round"], intake["case"]) == (1, number)  # 评价次数 1: the intake
+
+    key = person_key(ID_NUMBER, hall.service.store.secret("person_key_salt", lambda: "unused"))
+    status, found = await hall.post("/api/v1/cases/lookup", json={"person_key": key}, expect=200)
+    assert found["ready"] == [] and [(c["number"], c["due"]) for c in found["pending"]] == [(number, "2026-12-07")]
+    status, refused = await hall.post("/api/v1/cases/pickup", json={"person_key": key}, expect=409)
+    assert refused["error"] == "nothing_ready"
+
+    await step(hall, clerk, number, "decide", outcome="approved")
+    await step(hall, clerk, number, "result_ready")
+    token = hall.service.cases.get(number).token
+    status, found = await hall.post("/api/v1/cases/lookup", json={"token": token}, expect=200)  # the notice's QR
+    assert [c["number"] for c in found["ready"]] == [number] and found["pending"] == []
+    _, slip = await hall.post("/api/v1/cases/pickup", json={"person_key": key}, expect=201)
+    assert slip["category"]["code"] == "G" and slip["number"].startswith("G")
+    _, again = await hall.post("/api/v1/cases/pickup", json={"token": token}, expect=409)
+    assert again["error"] == "already_has_ticket"
+
+    # The clerk calls the pick-up ticket, sees which case to hand over, hands it over: the rating of
+    # that service is the case's second (评价次数 2).
+    for action in ("call-next", "start"):
+        r = await hall.client.post(f"/api/v1/windows/1/{action}", headers=clerk)
+        body = await r.json()
+        assert r.status == 200, body
+    assert body["ticket"]["number"] == slip["number"] and body["ticket"]["cases"] == [number]
+    case = await step(hall, clerk, number, "hand_over")
+    assert case["status"] == "handed_over"
+    await hall.client.post("/api/v1/windows/1/complete", headers=clerk)
+    r = await hall.client.post("/api/v1/ratings", headers=pad, json={"number": slip["number"], "level": 2,
+                                                                     "reasons": ["多次往返"]})
+    assert r.status == 201
+    second = [e.data for e in hall.service.store.events() if e.type == "rating_given"][-1]
+    assert (second["round"], second["case"], second["bad"]) == (2, number, True)
+    manager = await sign_in(hall, "manager1")
+    follow_ups = (await (await hall.client.get("/api/v1/follow-ups", headers=manager)).json())["follow_ups"]
+    assert [f["number"] for f in follow_ups] == [slip["number"]]  # the 差评 is followed up as any other
