@@ -352,10 +352,12 @@ class CaseOpened(Payload):
     agent_name: str | None = optional()  # masked
     departments: list[str] = field(default_factory=list)  # 联办件: the departments taking part
     lead_window: int | None = optional()
+    region: str | None = optional()  # 跨域通办: the responsible region the file is mailed to
 
 
 @event("case_step", "a case moved on: accepted (or returned), materials awaited and complete, a step (review, "
-       "forwarding and answers, inspection), paused and resumed, decided, result ready, handed over, archived, withdrawn")
+       "forwarding and answers, inspection), paused and resumed, decided, result ready, handed over, archived, withdrawn; "
+       "跨域通办: mailed to the responsible region and its result received back")
 @dataclass(frozen=True)
 class CaseStep(Payload):
     case: str

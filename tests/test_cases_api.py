@@ -230,3 +230,33 @@ async def test_a_result_is_collected_with_a_kiosk_pickup_ticket_and_rated_twice(
     manager = await sign_in(hall, "manager1")
     follow_ups = (await (await hall.client.get("/api/v1/follow-ups", headers=manager)).json())["follow_ups"]
     assert [f["number"] for f in follow_ups] == [slip["number"]]  # the 差评 is followed up as any other
+
+
+async def test_a_cross_region_case_is_mailed_out_and_tracked_until_its_result_is_back(hall):
+    clerk = await sign_in(hall, "clerk1")
+    await serving(hall, clerk)
+    r = await hall.client.post("/api/v1/cases", headers=clerk, json={
+        "matter": "SHBX-002", "applicant": {"kind": "person", "name": "赵六", "id_number": ID_NUMBER},
+        "region": "四川省成都市武侯区", "delivery": "window"})
+    case = await r.json()
+    assert r.status == 201 and case["region"] == "四川省成都市武侯区"
+    number = case["number"]
+    await step(hall, clerk, number, "accept")
+    assert (await step(hall, clerk, number, "send_to_region", expect=422))["error"] == "waybill_required"
+    case = await step(hall, clerk, number, "send_to_region", waybill="1100555000111")
+    assert case["status"] == "in_progress" and case["mail"][0]["direction"] == "out"
+    token = hall.service.cases.get(number).token
+    _, page = await hall.get(f"/api/v1/case-status/{token}")
+    assert page["next_step"] == "材料已寄往四川省成都市武侯区办理，结果寄回后通知领取"
+    hall.clock.advance(3 * DAY)
+    clerk = await sign_in(hall, "clerk1")
+    case = await step(hall, clerk, number, "result_received", waybill="9800111222333", outcome="approved")
+    assert (case["status"], case["outcome"]) == ("result_ready", "approved")
+    assert [(m["direction"], m["waybill"], m["on"]) for m in case["mail"]] == [
+        ("out", "1100555000111", "2026-11-23"), ("back", "9800111222333", "2026-11-26")]
+    # A case taken in for this hall itself cannot be "mailed to the region".
+    other = await (await hall.client.post("/api/v1/cases", headers=clerk, json={
+        "matter": "SHBX-002", "channel": "mail", "applicant": {"kind": "person", "name": "钱七"}})).json()
+    await step(hall, clerk, other["number"], "accept")
+    refused = await step(hall, clerk, other["number"], "send_to_region", expect=409, waybill="1")
+    assert refused["error"] == "not_cross_region"

@@ -42,6 +42,7 @@ OPEN_BODY = obj({
     "ems_address": string(160),
     "departments": {"type": "array", "maxItems": 10, "items": string(40, minLength=1)},
     "lead_window": integer(1, 99),
+    "region": string(60, minLength=1),
 }, ("matter",))
 STEP_BODY = obj({
     "note": string(500), "outcome": string(16, enum=list(OUTCOMES)),
@@ -132,7 +133,7 @@ async def open_case(request: web.Request) -> web.Response:
     req = OpenRequest(data["matter"], applicant["kind"], applicant["name"], key, channel, window, ticket_id,
                       tuple(data.get("materials", ())), data.get("delivery", "window"), data.get("case_type"),
                       data["agent"]["name"] if data.get("agent") else None, tuple(data.get("departments", ())),
-                      data.get("lead_window"))
+                      data.get("lead_window"), data.get("region"))
     case = svc.open_case(req, identity, actor_of(request))
     return reply(_staff_view(svc, case, principal), 201)
 
