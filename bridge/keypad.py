@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hallapi.client import ApiError, HallClient, ServerAway
 from hw.keypad import (
     EvdevKeypad,
     KeypadBusy,
@@ -27,7 +28,6 @@ from hw.keypad import (
     SerialKeypadBus,
     Signal,
 )
-from queue_server.client import ApiError, HallClient, ServerAway
 
 from .keymap import Cleared, Command, Entry, KeyMap, Refused, Typing, press
 

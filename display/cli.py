@@ -114,7 +114,7 @@ def run_display(args: argparse.Namespace) -> int:
     from .kivyrun import setup
 
     setup(size, fullscreen=not args.windowed)
-    from queue_server.client import HallClient
+    from hallapi.client import HallClient
 
     from .app import DisplayApp, run_app
 
@@ -129,8 +129,8 @@ def run_display(args: argparse.Namespace) -> int:
 
 def run_announcer(args: argparse.Namespace) -> int:
     _logging(args)
+    from hallapi.client import ApiError, HallClient, ServerAway
     from hw.voice import AlsaOut, AudioError, Voice, VoiceError, WavSink
-    from queue_server.client import ApiError, HallClient, ServerAway
 
     from .announcer import Announcer, parse_volume
     from .speech import HallNames, Settings, all_segments
@@ -202,8 +202,8 @@ def _led_config(args: argparse.Namespace):
 
 def run_led(args: argparse.Namespace) -> int:
     _logging(args)
+    from hallapi.client import ApiError, HallClient, ServerAway
     from hw.led import FakeLedBus, SerialLedBus
-    from queue_server.client import ApiError, HallClient, ServerAway
 
     from .led_loop import LedLoop
 

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from queue_server.client import HallClient
+from hallapi.client import HallClient
 
 
 def percentile(values: list[float], q: float) -> float:

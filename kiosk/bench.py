@@ -26,9 +26,9 @@ from typing import Any
 
 from escpos.printer import Dummy
 
+from hallapi.client import HallClient
 from hw.escpos_bytes import PROFILE
 from hw.printer import EscPosPrinter, PtyPrinter
-from queue_server.client import HallClient
 
 from .service import KioskService
 from .slip import slip_of, ticket_bytes

@@ -27,8 +27,8 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from hallapi.client import ApiError, HallClient, ServerAway
 from hw.evaluator import EvaluatorLink, KeyPress, Lights, Result
-from queue_server.client import ApiError, HallClient, ServerAway
 
 from . import review_flow as flow
 from .review_texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hallapi.client import ApiError, HallClient, ServerAway
+from hallapi.protocol import mask_name, person_key
 from hw.escpos_bytes import checklist_bytes, printer_test_page
 from hw.printer import EscPosPrinter, PrinterError, PrinterStatus
-from queue_server.client import ApiError, HallClient, ServerAway, person_key
-from queue_server.names import mask_name
 
 from .i18n import t
 from .logic import guide_sections, label, local_time, refusal_text

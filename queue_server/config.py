@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import string
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+
+from hallapi.protocol import template_problem
 
 from .config_check import REQUIRED, Checker, ConfigError, Problem, is_kind
 from .matters import Matter, parse_matters
@@ -44,27 +45,6 @@ PRIORITY_CLASSES: dict[str, str] = {
 }
 REJOIN_RULES = ("back", "keep", "refuse")
 TRANSFER_PLACEMENTS = ("keep", "front", "back")
-TEMPLATE_FIELDS = {"number", "window", "window_name", "category"}
-_TEMPLATE_SAMPLE = {"number": "A001", "window": 3, "window_name": "综合受理一", "category": "综合业务"}
-
-
-def template_problem(text: str, known: set[str] = TEMPLATE_FIELDS) -> str | None:
-    """What is wrong with a call template (voice, LED, screen), or None. Shared by the configuration
-    and the devices' own settings: a placeholder nobody fills would be said or shown as nothing, and a
-    broken one would stop a device in the middle of the day, so both are refused at start."""
-    try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-        unknown = sorted(fields - known)
-        if unknown:
-            return (f"unknown placeholder(s) {', '.join('{' + f + '}' for f in unknown)} in {text!r}; "
-                    f"allowed: {', '.join('{' + f + '}' for f in sorted(known))}")
-        text.format(**_TEMPLATE_SAMPLE)
-        text.format(**{**_TEMPLATE_SAMPLE, "number": ""})  # an idle window has no number
-    except (ValueError, IndexError) as exc:
-        return f"{exc} in {text!r}"
-    return None
-
-
 # ---------------------------------------------------------------- the frozen configuration
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hallapi.protocol import mask_name
+
 from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .estimate import (
@@ -29,7 +31,6 @@ from .estimate import (
 )
 from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
 from .frontdesk import FrontDesk, FrontDeskState
-from .names import mask_name
 from .numbering import business_day, format_number, ticket_id
 from .outlook import Day, Outlook, honest, quote_key  # noqa: F401  (quote_key re-exported)
 from .ratings import Ratings, RatingState

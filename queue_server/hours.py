@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hallapi.protocol import HALL_TZ
+
 from .config import Hours
-from .numbering import HALL_TZ
 
 
 def _minutes(hhmm: str) -> int:

@@ -8,9 +8,8 @@ Beijing midnight. The sequence itself is allocated by the store inside the issui
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-HALL_TZ = ZoneInfo("Asia/Shanghai")
+from hallapi.protocol import HALL_TZ
 
 
 def business_day(at: float) -> date:

@@ -9,10 +9,11 @@ from typing import Any
 
 import aiohttp
 
+from hallapi.protocol import HALL_TZ
+
 from .config import HallInfo, ProvinceLink
 from .events import Event
 from .followers import DeliveryFailed, Follower
-from .numbering import HALL_TZ
 from .store import Store
 
 NAME = "province"

@@ -12,11 +12,11 @@ from datetime import date
 import pytest
 from aiohttp import web
 
+from hallapi.client import HallClient, ServerAway
 from hw.escpos_bytes import decode
 from hw.printer import FakePrinter
 from kiosk.service import KioskService
 from queue_server.auth import Accounts
-from queue_server.client import HallClient, ServerAway
 from queue_server.web.app import create_app
 
 from .conftest import at

@@ -34,11 +34,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hallapi.client import ApiError, HallClient, ServerAway
+from hallapi.protocol import HALL_TZ
 from queue_server.auth import USER_ROLES, Accounts
-from queue_server.client import ApiError, HallClient, ServerAway
 from queue_server.config import HallConfig, Hours
 from queue_server.hall import Event, Hall
-from queue_server.numbering import HALL_TZ
 from queue_server.public_url import PublicAddress
 from queue_server.service import HallService
 from queue_server.store import Store

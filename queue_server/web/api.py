@@ -15,11 +15,12 @@ from typing import Any
 
 from aiohttp import web
 
+from hallapi.protocol import HALL_TZ
+
 from ..auth import Principal, verify_password
 from ..config import PRIORITY_CLASSES
 from ..events import Forbidden
 from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
-from ..numbering import HALL_TZ
 from ..province import NAME as PROVINCE
 from ..province import TYPES as PROVINCE_TYPES
 from ..service import Actor
