@@ -1,35 +1,331 @@
-"""Events and the errors a command can end in: shared by every part of the hall's state machine."""
+"""The event catalogue: every kind of event the hall's log holds, one typed class each.
+
+An `Event` is what the log stores and the stream carries: its type, when, the business day it
+belongs to, who caused it, its number in the log, and its data. The data's shape is the event
+class's: `event.payload()` reads it as that class (upcasting what older versions wrote, in one
+place: defaults for fields added since), `Event.of(payload, …)` writes one. Each class also says
+which of its fields may leave the building on the public stream (`public_data`), so no view has
+to know. `docs/events.md` is generated from this module and a test keeps the two equal.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any, ClassVar, TypeVar
+
+P = TypeVar("P", bound="Payload")
 
 
-class DomainError(Exception):
-    """A command the hall refuses, with a code for programs and a message for people. What a
-    refusal means on the wire (an HTTP status) is the web layer's business (web/app.py)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class UnknownEvent(ValueError):
+    """An event type this version does not know (written by a newer one)."""
 
 
-class Conflict(DomainError):
-    """The request is well-formed but the hall's state does not allow it now."""
+class Payload:
+    """What an event says. Subclasses are frozen dataclasses registered with `@event`."""
+
+    TYPE: ClassVar[str]
+    PUBLIC: ClassVar[tuple[str, ...]] = ()  # fields that may go on the public stream
+    ABOUT: ClassVar[str] = ""
+
+    def to_data(self) -> dict[str, Any]:
+        """The stored form: every field, except optional ones (`omit_none`) that are None."""
+        out = asdict(self)  # type: ignore[call-overload]
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.metadata.get("omit_none") and out[f.name] is None:
+                del out[f.name]
+        return out
+
+    def public_data(self) -> dict[str, Any]:
+        """What the public stream may carry: numbers, windows, categories, counts — never a person."""
+        data = self.to_data()
+        return {k: data[k] for k in self.PUBLIC if k in data}
 
 
-class Invalid(DomainError):
-    """The request names something that does not exist or breaks a rule."""
+CATALOGUE: dict[str, type[Payload]] = {}
 
 
-class NotFound(DomainError):
-    """No such ticket, window, alert or item."""
+def event(name: str, about: str, public: tuple[str, ...] = ()):
+    """Register a payload class as the event type `name`."""
+    def register(cls: type[P]) -> type[P]:
+        cls.TYPE, cls.ABOUT, cls.PUBLIC = name, about, public
+        CATALOGUE[name] = cls
+        return cls
+    return register
 
 
-class Forbidden(DomainError):
-    """Authenticated, but this caller may not do this to this window or item."""
+def optional(default: Any = None) -> Any:
+    """A field that older events may lack, left out of the stored form when None."""
+    return field(default=default, metadata={"omit_none": True})
+
+
+# ---------------------------------------------------------------- tickets
+
+
+@event("ticket_issued", "a ticket was issued (kiosk or counter); its number was allocated in the same transaction",
+       ("number", "category", "name"))
+@dataclass(frozen=True)
+class TicketIssued(Payload):
+    ticket: str
+    number: str
+    sequence: int
+    category: str
+    matter: str | None
+    priority: str | None
+    person_key: str | None  # the salted hash of the ID number, for matching only
+    appointment: dict[str, Any] | None
+    queued_at: float
+    token: str  # the citizen's page link (never public)
+    estimate: dict[str, Any]  # what the slip said (Estimate.stored())
+    channel: str = ""
+    request_key: str | None = None
+    request_hash: str | None = None
+    issued_by: str = ""
+    name: str | None = optional()  # masked (张*), only where the hall calls by name
+
+
+@event("ticket_called", "a window called a ticket (the one it served before is finished as served)",
+       ("number", "category", "window", "reason_code", "finished", "name"))
+@dataclass(frozen=True)
+class TicketCalled(Payload):
+    ticket: str
+    number: str
+    category: str
+    window: int
+    reason_code: str
+    reason: str  # the dispatcher's words (staff only)
+    finished: dict[str, Any] | None = None  # {ticket, number, outcome} of the ticket served before
+    overtaken: list[str] = field(default_factory=list)  # ordinary tickets a priority one passed
+    name: str | None = optional()
+
+    def public_data(self) -> dict[str, Any]:
+        data = super().public_data()
+        if data.get("finished"):
+            data["finished"] = {k: v for k, v in data["finished"].items() if k in ("number", "outcome")}
+        return data
+
+
+@event("ticket_recalled", "the window called its ticket again", ("number", "window", "recalls", "name"))
+@dataclass(frozen=True)
+class TicketRecalled(Payload):
+    ticket: str
+    number: str
+    window: int
+    recalls: int
+    name: str | None = optional()
+
+
+@event("service_started", "the called person arrived: service began", ("number", "window"))
+@dataclass(frozen=True)
+class ServiceStarted(Payload):
+    ticket: str
+    number: str
+    window: int
+
+
+@event("ticket_completed", "service finished (办结)", ("number", "window", "category"))
+@dataclass(frozen=True)
+class TicketCompleted(Payload):
+    ticket: str
+    number: str
+    window: int
+    category: str
+    matter: str | None
+    service_s: float
+
+
+@event("ticket_no_show", "the called person did not come (过号): skipped, or past the recall limit",
+       ("number", "window", "reason"))
+@dataclass(frozen=True)
+class TicketNoShow(Payload):
+    ticket: str
+    number: str
+    window: int
+    reason: str  # skipped | recall_limit
+
+
+@event("ticket_held", "the window parked its ticket (挂起)", ("number", "window"))
+@dataclass(frozen=True)
+class TicketHeld(Payload):
+    ticket: str
+    number: str
+    window: int
+
+
+@event("ticket_transferred", "the ticket went to another category or window (转移)",
+       ("number", "from_window", "to_category", "to_window"))
+@dataclass(frozen=True)
+class TicketTransferred(Payload):
+    ticket: str
+    number: str
+    from_window: int
+    to_category: str
+    to_window: int | None
+    queued_at: float
+
+
+@event("ticket_cancelled", "a waiting or held ticket was cancelled", ("number",))
+@dataclass(frozen=True)
+class TicketCancelled(Payload):
+    ticket: str
+    number: str
+    reason: str
+
+
+@event("issue_abandoned", "a device gave up an issue request whose answer it never got", ("number",))
+@dataclass(frozen=True)
+class IssueAbandoned(Payload):
+    request_key: str
+    ticket: str | None  # cancelled, if it had been issued after all
+    number: str | None
+    by: str = ""
+
+
+@event("ticket_print_failed", "the kiosk could not print the slip; the ticket stays valid", ("number",))
+@dataclass(frozen=True)
+class TicketPrintFailed(Payload):
+    ticket: str
+    number: str
+    reason: str
+
+
+@event("ticket_rejoined", "a missed ticket queued again, per the hall's rule", ("number",))
+@dataclass(frozen=True)
+class TicketRejoined(Payload):
+    ticket: str
+    number: str
+    queued_at: float
+
+
+# ---------------------------------------------------------------- windows and the day
+
+
+@event("window_opened", "a window opened; a signed-in clerk is its clerk", ("window",))
+@dataclass(frozen=True)
+class WindowOpened(Payload):
+    window: int
+    clerk: str | None = None
+    took_over_from: str | None = optional()
+
+
+@event("window_closed", "a window closed", ("window",))
+@dataclass(frozen=True)
+class WindowClosed(Payload):
+    window: int
+
+
+@event("window_paused", "a window paused, with a reason (staff only)", ("window",))
+@dataclass(frozen=True)
+class WindowPaused(Payload):
+    window: int
+    reason: str
+
+
+@event("window_resumed", "a paused window opened again", ("window",))
+@dataclass(frozen=True)
+class WindowResumed(Payload):
+    window: int
+
+
+@event("day_closed", "the business day ended; what was left of it expired", ("expired",))
+@dataclass(frozen=True)
+class DayClosed(Payload):
+    expired: list[str]
+
+    def public_data(self) -> dict[str, Any]:
+        return {"expired": len(self.expired)}
+
+
+# ---------------------------------------------------------------- the front desk
+
+
+@event("staff_alert", "a device or a person asked for staff (help, printer, paper)")
+@dataclass(frozen=True)
+class StaffAlert(Payload):
+    alert: int
+    kind: str
+    message: str
+    source: str
+
+
+@event("alert_acknowledged", "a member of staff took care of an alert")
+@dataclass(frozen=True)
+class AlertAcknowledged(Payload):
+    alert: int
+    by: str
+
+
+@event("device_status", "a device reported its health (printer paper, errors); recorded on change")
+@dataclass(frozen=True)
+class DeviceStatus(Payload):
+    device: str
+    kind: str
+    status: dict[str, Any]
+
+
+@event("notice_set", "the manager's scrolling notice on the hall display", ("text",))
+@dataclass(frozen=True)
+class NoticeSet(Payload):
+    text: str
+
+
+@event("appointment_booked", "an appointment (预约) for a slot; logged today, folded on the slot's day", ("category",))
+@dataclass(frozen=True)
+class AppointmentBooked(Payload):
+    code: str
+    slot_start: float
+    slot_end: float
+    category: str
+    matter: str | None
+    person_key: str | None
+
+
+# ---------------------------------------------------------------- ratings and follow-ups
+
+
+@event("rating_requested", "the clerk asked the window's review pad to show the rating screen", ("window", "number"))
+@dataclass(frozen=True)
+class RatingRequested(Payload):
+    window: int
+    ticket: str
+    number: str
+
+
+@event("rating_given", "the citizen rated a finished service (好差评); 差评 open a follow-up", ("number", "window"))
+@dataclass(frozen=True)
+class RatingGiven(Payload):
+    ticket: str
+    number: str
+    window: int
+    clerk: str | None
+    matter: str | None
+    level: int
+    label: str
+    bad: bool
+    reasons: list[str]
+    text: str
+    channel: str
+    round: int = 1
+
+
+@event("ratings_defaulted", "a province's default rating for services left unrated after N days (never counted as rated)")
+@dataclass(frozen=True)
+class RatingsDefaulted(Payload):
+    tickets: list[str]
+    level: int
+    label: str
+    channel: str
+
+
+@event("follow_up_step", "a 差评 follow-up moved on: verified, called back, rectified, feedback, closed, appeals")
+@dataclass(frozen=True)
+class FollowUpStep(Payload):
+    follow_up: str
+    step: str
+    note: str
+    by: str
+
+
+# ---------------------------------------------------------------- the envelope
 
 
 @dataclass
@@ -41,6 +337,46 @@ class Event:
     actor: str = ""
     seq: int = 0
 
+    @classmethod
+    def of(cls, payload: Payload, at: float, day: str, actor: str = "") -> Event:
+        return cls(payload.TYPE, at, day, payload.to_data(), actor)
+
+    def payload(self) -> Payload:
+        """The data as its event class, upcast from whatever version wrote it. Raises UnknownEvent
+        for a type this version does not know, and TypeError for data missing a required field."""
+        cls = CATALOGUE.get(self.type)
+        if cls is None:
+            raise UnknownEvent(f"unknown event type {self.type!r}")
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in self.data.items() if k in names})
+
+    def public(self) -> dict[str, Any]:
+        """The event as the public stream carries it."""
+        return {"seq": self.seq, "type": self.type, "at": self.at, "data": self.payload().public_data()}
+
     def as_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "type": self.type, "at": self.at, "day": self.day,
                 "actor": self.actor, "data": self.data}
+
+
+def reference() -> str:
+    """docs/events.md: the catalogue for people (generated; `python -m queue_server.events`)."""
+    lines = ["# Event catalogue", "",
+             "Generated from `queue_server/events.py` by `python -m queue_server.events > docs/events.md`;",
+             "a test keeps the two equal. Each event in the log has `seq`, `type`, `at`, `day`, `actor` and",
+             "`data`; the fields of `data` are listed here. **Public** fields are the only ones the public",
+             "event stream (`/api/v1/events`) carries; the rest stay with staff and the log.", "",
+             "| event | what happened | data fields | public |", "|---|---|---|---|"]
+    for name, cls in CATALOGUE.items():
+        parts = []
+        for f in fields(cls):  # type: ignore[arg-type]
+            required = f.default is MISSING and f.default_factory is MISSING
+            parts.append(f"`{f.name}`" + ("" if required else "?"))
+        public = ", ".join(f"`{p}`" for p in cls.PUBLIC) or "—"
+        lines.append(f"| `{name}` | {cls.ABOUT} | {', '.join(parts)} | {public} |")
+    lines += ["", "`?` marks a field that events written by earlier versions may lack (it then has its default).", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(reference(), end="")

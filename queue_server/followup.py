@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .events import Conflict, Event, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound
+from .events import Event, FollowUpStep, RatingGiven
 from .numbering import business_day
 from .workdays import WorkCalendar, add_working_days, working_days_late
 
@@ -80,29 +81,28 @@ class FollowUps:
                 raise Conflict("out_of_order", f"follow-up {item} is {fu.state}; the next step is {expected}")
         if step in ("verified", "called_back", "rectified", "feedback", "appealed", "appeal_overturned") and not note.strip():
             raise Invalid("note_required", f"say what was done for step {step}")
-        return Event("follow_up_step", now, business_day(now).isoformat(),
-                     {"follow_up": item, "step": step, "note": note.strip(), "by": by}, actor)
+        return Event.of(FollowUpStep(item, step, note.strip(), by), now, business_day(now).isoformat(), actor)
 
     def apply(self, event: Event) -> None:
-        if event.type == "rating_given" and event.data.get("bad"):
-            d = event.data
-            opened_day = date.fromisoformat(event.day)
-            deadline, provisional = add_working_days(opened_day, self.days, self.calendar)
-            self.items[d["ticket"]] = FollowUp(d["ticket"], d["number"], d["window"], d["clerk"], d["matter"],
-                                               d["level"], list(d["reasons"]), d["text"], event.at, deadline,
-                                               provisional)
-        elif event.type == "follow_up_step":
-            d = event.data
-            fu = self.items[d["follow_up"]]
-            fu.history.append({"step": d["step"], "note": d["note"], "by": d["by"], "at": event.at})
-            if d["step"] == "appealed":
+        """Fold the events this projection spans days for: 差评 open items, steps move them on."""
+        if event.type not in (RatingGiven.TYPE, FollowUpStep.TYPE):
+            return
+        e = event.payload()
+        if isinstance(e, RatingGiven) and e.bad:
+            deadline, provisional = add_working_days(date.fromisoformat(event.day), self.days, self.calendar)
+            self.items[e.ticket] = FollowUp(e.ticket, e.number, e.window, e.clerk, e.matter, e.level, list(e.reasons),
+                                            e.text, event.at, deadline, provisional)
+        elif isinstance(e, FollowUpStep):
+            fu = self.items[e.follow_up]
+            fu.history.append({"step": e.step, "note": e.note, "by": e.by, "at": event.at})
+            if e.step == "appealed":
                 fu.appeal = "pending"
-            elif d["step"] == "appeal_upheld":
+            elif e.step == "appeal_upheld":
                 fu.appeal = "upheld"
-            elif d["step"] == "appeal_overturned":
+            elif e.step == "appeal_overturned":
                 fu.appeal, fu.state = "overturned", "closed"
             else:
-                fu.state = d["step"]
+                fu.state = e.step
 
     def view(self, fu: FollowUp, today: date) -> dict[str, Any]:
         return {"id": fu.id, "number": fu.number, "window": fu.window, "clerk": fu.clerk, "matter": fu.matter,

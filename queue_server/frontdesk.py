@@ -1,73 +1,45 @@
 """The hall's front desk: staff alerts, device health, the display notice and appointments.
 
-These are part of the same state machine as tickets and windows (one event per change, folded by
-`apply`), kept apart from `hall.py` so each module holds one job. `Hall` inherits these commands
-and fold handlers; they read and write only `self.state`.
+A part of the hall (composed into `Hall`, not inherited): its commands check against the state and
+return the one event that records the change; its `on_*` handlers fold those events into
+`state.desk`, called from the hall's fold table. Pure code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from .config import HallConfig
-from .events import Conflict, Event, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound
+from .events import (
+    AlertAcknowledged,
+    AppointmentBooked,
+    DeviceStatus,
+    Event,
+    NoticeSet,
+    Payload,
+    StaffAlert,
+)
 from .numbering import business_day
+from .state import Alert, Booking, HallState
 
 ALERT_KINDS = ("help", "printer", "paper_low", "device", "other")
 PRINTER_STATES = ("ok", "near_end", "out", "cover_open", "offline", "error")
 
-
-@dataclass
-class Alert:
-    id: int
-    kind: str
-    message: str
-    source: str
-    at: float
-    acknowledged_by: str | None = None
-    cleared_at: float | None = None  # the device reported the problem gone (printer back, paper in)
-
-    @property
-    def open(self) -> bool:
-        return self.acknowledged_by is None and self.cleared_at is None
-
-
-@dataclass
-class Booking:
-    code: str
-    slot_start: float
-    slot_end: float
-    category: str
-    matter: str | None
-    person_key: str | None
-    ticket: str | None = None  # set when checked in
-
-
-@dataclass
-class FrontDeskState:
-    alerts: list[Alert] = field(default_factory=list)
-    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notice: str = ""
-    bookings: dict[str, Booking] = field(default_factory=dict)
+Emit = Callable[..., Event]  # (payload, now, actor, day=None) -> Event
 
 
 class FrontDesk:
-    """Mixed into `Hall`, which provides these three."""
-
-    config: HallConfig
-    state: Any  # HallState, whose `desk` field is a FrontDeskState
-
-    def _event(self, kind: str, now: float, data: dict[str, Any], actor: str) -> Event:
-        raise NotImplementedError
+    def __init__(self, config: HallConfig, state: HallState, emit: Emit):
+        self.config, self.state, self.emit = config, state, emit
 
     # ------------------------------------------------------------ alerts
 
     def alert(self, kind: str, message: str, source: str, now: float, actor: str = "") -> Event:
         if kind not in ALERT_KINDS:
             raise Invalid("unknown_alert", f"alert kind must be one of {', '.join(ALERT_KINDS)}")
-        return self._event("staff_alert", now, {"alert": len(self.state.desk.alerts) + 1, "kind": kind,
-                                                "message": message.strip(), "source": source}, actor)
+        return self.emit(StaffAlert(len(self.state.desk.alerts) + 1, kind, message.strip(), source), now, actor)
 
     def acknowledge(self, alert: int, who: str, now: float, actor: str = "") -> Event:
         if not 1 <= alert <= len(self.state.desk.alerts):
@@ -75,13 +47,13 @@ class FrontDesk:
         found = self.state.desk.alerts[alert - 1]
         if found.acknowledged_by:
             raise Conflict("already_acknowledged", f"alert {alert} was acknowledged by {found.acknowledged_by}")
-        return self._event("alert_acknowledged", now, {"alert": alert, "by": who}, actor)
+        return self.emit(AlertAcknowledged(alert, who), now, actor)
 
-    def _on_staff_alert(self, d: dict, at: float) -> None:
-        self.state.desk.alerts.append(Alert(d["alert"], d["kind"], d["message"], d["source"], at))
+    def on_staff_alert(self, e: StaffAlert, at: float) -> None:
+        self.state.desk.alerts.append(Alert(e.alert, e.kind, e.message, e.source, at))
 
-    def _on_alert_acknowledged(self, d: dict, at: float) -> None:
-        self.state.desk.alerts[d["alert"] - 1].acknowledged_by = d["by"]
+    def on_alert_acknowledged(self, e: AlertAcknowledged, at: float) -> None:
+        self.state.desk.alerts[e.alert - 1].acknowledged_by = e.by
 
     # ------------------------------------------------------------ devices
 
@@ -93,25 +65,24 @@ class FrontDesk:
         known = self.state.desk.devices.get(device)
         if known is not None and known["status"] == status:
             return None
-        return self._event("device_status", now, {"device": device, "kind": kind, "status": status}, actor)
+        return self.emit(DeviceStatus(device, kind, status), now, actor)
 
-    def _on_device_status(self, d: dict, at: float) -> None:
+    def on_device_status(self, e: DeviceStatus, at: float) -> None:
         """A printer reported ready again clears the alerts it raised: `printer` (offline, paper out,
         cover open, fault) when it prints again, `paper_low` too once the paper is plentiful."""
-        self.state.desk.devices[d["device"]] = {"kind": d["kind"], "status": d["status"], "since": at}
-        printer = d["status"].get("printer")
-        gone = {"ok": ("printer", "paper_low"), "near_end": ("printer",)}.get(printer, ())
+        self.state.desk.devices[e.device] = {"kind": e.kind, "status": e.status, "since": at}
+        gone = {"ok": ("printer", "paper_low"), "near_end": ("printer",)}.get(e.status.get("printer"), ())
         for a in self.state.desk.alerts:
-            if a.open and a.source == d["device"] and a.kind in gone:
+            if a.open and a.source == e.device and a.kind in gone:
                 a.cleared_at = at
 
     # ------------------------------------------------------------ the display notice
 
     def set_notice(self, text: str, now: float, actor: str = "") -> Event:
-        return self._event("notice_set", now, {"text": text.strip()}, actor)
+        return self.emit(NoticeSet(text.strip()), now, actor)
 
-    def _on_notice_set(self, d: dict, at: float) -> None:
-        self.state.desk.notice = d["text"]
+    def on_notice_set(self, e: NoticeSet, at: float) -> None:
+        self.state.desk.notice = e.text
 
     # ------------------------------------------------------------ appointments
 
@@ -134,9 +105,8 @@ class FrontDesk:
         day = business_day(slot_start)
         if day == self.state.day and code in self.state.desk.bookings:
             raise Conflict("duplicate_code", f"appointment code {code} exists already")
-        return Event("appointment_booked", now, day.isoformat(), {
-            "code": code, "slot_start": slot_start, "slot_end": slot_end, "category": category,
-            "matter": matter, "person_key": person_key}, actor)
+        payload: Payload = AppointmentBooked(code, slot_start, slot_end, category, matter, person_key)
+        return self.emit(payload, now, actor, day=day)
 
     def booking(self, code: str | None = None, person_key: str | None = None) -> Booking:
         """Today's booking by its code, or the one booking a person holds today."""
@@ -151,9 +121,8 @@ class FrontDesk:
             raise NotFound("appointment_not_found", "no appointment for this person today")
         return min(open_, key=lambda b: b.slot_start)
 
-    def _on_appointment_booked(self, d: dict, at: float) -> None:
-        self.state.desk.bookings[d["code"]] = Booking(d["code"], d["slot_start"], d["slot_end"], d["category"],
-                                                      d["matter"], d["person_key"])
+    def on_appointment_booked(self, e: AppointmentBooked, at: float) -> None:
+        self.state.desk.bookings[e.code] = Booking(e.code, e.slot_start, e.slot_end, e.category, e.matter, e.person_key)
 
     def checked_in(self, code: str, ticket: str) -> None:
         """Called by the ticket fold when an issued ticket carries an appointment code."""

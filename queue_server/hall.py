@@ -10,8 +10,8 @@ a file or a socket, so the server, the simulator and the benchmarks share this o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,117 +19,67 @@ from hallapi.protocol import mask_name
 
 from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
+from .errors import Conflict, Invalid, NotFound
 from .estimate import (
-    Busy,
     Estimate,
-    Forecast,
-    ReplayInput,
-    SlotStats,
-    expected_arrivals,
-    priority_probe,
-    replay,
 )
-from .events import Conflict, DomainError, Event, Invalid, NotFound  # noqa: F401  (re-exported)
-from .frontdesk import FrontDesk, FrontDeskState
+from .estimating import Estimating
+from .events import (
+    AlertAcknowledged,
+    AppointmentBooked,
+    DayClosed,
+    DeviceStatus,
+    Event,
+    FollowUpStep,
+    IssueAbandoned,
+    NoticeSet,
+    Payload,
+    RatingGiven,
+    RatingRequested,
+    RatingsDefaulted,
+    ServiceStarted,
+    StaffAlert,
+    TicketCalled,
+    TicketCancelled,
+    TicketCompleted,
+    TicketHeld,
+    TicketIssued,
+    TicketNoShow,
+    TicketPrintFailed,
+    TicketRecalled,
+    TicketRejoined,
+    TicketTransferred,
+    WindowClosed,
+    WindowOpened,
+    WindowPaused,
+    WindowResumed,
+)
+from .frontdesk import FrontDesk
 from .numbering import business_day, format_number, ticket_id
-from .outlook import Day, Outlook, honest, quote_key  # noqa: F401  (quote_key re-exported)
-from .ratings import Ratings, RatingState
-
-TICKET_STATUSES = ("waiting", "called", "serving", "held", "done")
-OUTCOMES = ("served", "no_show", "cancelled", "expired")
-WINDOW_STATUSES = ("closed", "open", "paused")
-# Events that change projections spanning days (follow-ups), not the day's hall.
-OTHER_PROJECTIONS = frozenset({"follow_up_step"})
-
-
-# A probe in the estimate replay (a ticket being issued by appointment) sorts after every real ticket.
-QUOTE_SEQ = 1 << 60
-
-
-@dataclass
-class Ticket:
-    id: str
-    number: str
-    category: str
-    matter: str | None
-    priority: str | None
-    person_key: str | None
-    appointment: dict[str, Any] | None
-    issued_at: float
-    queued_at: float
-    seq: int  # issue order today, across categories: the tie-break between equal queue times
-    token: str
-    estimate: dict[str, float] | None = None
-    status: str = "waiting"
-    outcome: str | None = None
-    window: int | None = None
-    target_window: int | None = None
-    first_called_at: float | None = None
-    called_at: float | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    recalls: int = 0
-    overtaken: int = 0
-    transfers: int = 0
-    channel: str = ""
-    issued_by: str = ""  # who issued it (the actor, e.g. "kiosk:kiosk-1"): a kiosk acts only on its own
-    request_hash: str | None = None
-    issued_category: str = ""  # the category it was taken for; `category` follows transfers
-    name: str | None = None  # masked (张*), and only where the hall calls by name
-    print_failure: str | None = None  # why the slip did not print (the ticket stays valid, shown on screen)
-
-    @property
-    def active(self) -> bool:
-        return self.status != "done"
-
-
-@dataclass
-class WindowState:
-    number: int
-    status: str = "closed"
-    clerk: str | None = None
-    pause_reason: str | None = None
-    current: str | None = None
-    since: float | None = None
-
-
-@dataclass
-class HallState:
-    day: date
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    by_number: dict[str, str] = field(default_factory=dict)
-    windows: dict[int, WindowState] = field(default_factory=dict)
-    service_s: dict[str, list[float]] = field(default_factory=dict)
-    recent_calls: list[dict[str, Any]] = field(default_factory=list)
-    # Idempotency keys are the caller's own: (issuer, key) → ticket id; and those given up on.
-    by_request_key: dict[tuple[str, str], str] = field(default_factory=dict)
-    void_keys: set[tuple[str, str]] = field(default_factory=set)
-    desk: FrontDeskState = field(default_factory=FrontDeskState)
-    ratings: RatingState = field(default_factory=RatingState)
-    last_seq: int = 0
+from .outlook import Outlook
+from .ratings import Ratings
+from .state import HallState, IssueRequest, Ticket, WindowState
 
 
 @dataclass(frozen=True)
-class IssueRequest:
-    category: str | None = None
-    matter: str | None = None
-    priority: str | None = None
-    birth_date: date | None = None
-    person_key: str | None = None
-    appointment: dict[str, Any] | None = None
-    channel: str = "kiosk"
-    request_key: str | None = None  # the caller's idempotency key: a retry gets the same ticket
-    request_hash: str | None = None  # what was asked, so a key reused for another request is refused
-    name: str | None = None  # the holder's name, kept (masked) only where the hall calls by name
+class PreparedIssue:
+    """A checked issue request waiting for its number (Hall.prepare_issue → Hall.issue_event)."""
+
+    request: IssueRequest
+    category: str
+    prefix: str
+    matter: str | None
+    priority: str | None
+    queued_at: float
+    appointment: dict[str, Any] | None
+    estimate: dict[str, Any]
+    now: float
+    actor: str
 
 
-
-def _named(ticket: Ticket) -> dict[str, str]:
-    """The masked name a call carries, where the hall calls by name (it is only stored there)."""
-    return {"name": ticket.name} if ticket.name else {}
-
-class Hall(FrontDesk, Ratings):
-    """One hall, one business day: commands and the fold over events."""
+class Hall:
+    """One hall, one business day: commands and the fold over events. The front desk and the
+    ratings are parts of it (`desk`, `ratings`), sharing its state and its fold table."""
 
     def __init__(self, config: HallConfig, day: date, rules: Rules | None = None,
                  dispatcher: Dispatcher | None = None):
@@ -141,8 +91,12 @@ class Hall(FrontDesk, Ratings):
         self.dispatcher: Dispatcher = dispatcher or choose_next
         self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
+        self.desk = FrontDesk(config, self.state, self._emit)
+        self.ratings = Ratings(config, self.state, self._emit)
         self.outlook = Outlook(config.hours)
         self._dispatch_cache: dict[str, tuple[tuple, Waiting]] = {}
+        self.estimating = Estimating(config, self.state, self.rules, self.dispatcher, self.outlook,
+                                     self.waiting, self._dispatch_view)
 
     # ------------------------------------------------------------ lookups
 
@@ -176,120 +130,20 @@ class Hall(FrontDesk, Ratings):
             out.append(found[1])
         return out
 
-    def mean_service_s(self) -> dict[str, float]:
-        """Mean service time per category today; the configured prior until there is data."""
-        out = {}
-        for c in self.config.categories:
-            done = self.state.service_s.get(c.code, [])
-            prior = c.service_min * 60
-            # The prior counts as two observations, so one odd service does not swing estimates.
-            out[c.code] = (prior * 2 + sum(done)) / (2 + len(done))
-        return out
-
-    def _slot_stats(self) -> SlotStats:
-        """What a call costs a window today: no-show share and time lost, service spread."""
-        done = [t for t in self.state.tickets.values() if t.outcome in ("served", "no_show")]
-        missed = [t for t in done if t.outcome == "no_show"]
-        lost = [(t.finished_at or 0.0) - (t.called_at or t.finished_at or 0.0) for t in missed]
-        cvs = []
-        for c in self.config.categories:
-            times = self.state.service_s.get(c.code, [])
-            if len(times) >= 2:
-                mean = sum(times) / len(times)
-                var = sum((x - mean) ** 2 for x in times) / (len(times) - 1)
-                cvs.append((len(times), var / mean ** 2 if mean > 0 else 0.0))
-        return SlotStats.from_day(len(done), len(missed), sum(lost), cvs)
-
-    def _expected_priority(self, now: float) -> list[Waiting]:
-        """Priority tickets to expect soon, at today's recent pace (they may pass those waiting)."""
-        tickets = self.state.tickets.values()
-        if not tickets:
-            return []
-        opened = min(t.issued_at for t in tickets)
-        return expected_arrivals([(t.issued_at, t.category) for t in tickets if t.priority is not None],
-                                 now, opened)
-
-    def _busy(self) -> list[Busy]:
-        out = []
-        for number, ws in self.state.windows.items():
-            if ws.status == "paused":  # it will be back: count on it after a typical pause
-                out.append(Busy(self._views[number], paused_since=ws.since))
-                continue
-            if ws.status != "open":
-                continue
-            current = self.state.tickets.get(ws.current) if ws.current else None
-            out.append(Busy(self._views[number], current.called_at if current else None,
-                            current.category if current else None))
-        return out
-
-    def _waiting_ids(self) -> set[str]:
-        return {t.id for t in self.state.tickets.values() if t.status == "waiting"}
-
-    def open_categories(self) -> set[str]:
-        """Categories that an open (or paused, soon back) window serves."""
-        return {c for b in self._busy() for c in b.window.serves}
-
-    def replay_input(self, now: float, probes: Sequence[Waiting] = ()) -> ReplayInput:
-        """What the estimate replay reads, taken from the live state. Windows that are open or
-        paused take part; for a category that none of them serves, the closed windows configured
-        for it are planned in, for that category only (they serve from the next session, or —
-        during a session — nobody can say when, and the estimate says so)."""
-        busy = self._busy()
-        unserved = {c.code for c in self.config.categories} - {c for b in busy for c in b.window.serves}
-        for number, view in self._views.items():
-            serves = tuple(c for c in view.serves if c in unserved)
-            if serves and self.state.windows[number].status == "closed":
-                busy.append(Busy(WindowView(number, serves)))
-        return ReplayInput(tuple(busy), tuple(self._dispatch_view(self.waiting())), now, self.rules,
-                           self.mean_service_s(), self._slot_stats(), self.dispatcher,
-                           tuple(self._expected_priority(now)), tuple(probes))
-
-    def take_replay(self, inp: ReplayInput, raw: dict[str, Estimate], forecast: Forecast,
-                    now: float) -> Mapping[str, Estimate]:
-        """Keep a finished replay (it may have run while tickets were issued: they are booked in)."""
-        replayed = {w.ticket_id for w in inp.waiting}
-        waiting = self._waiting_ids()
-        for t in self.waiting():
-            if t.id not in replayed:
-                forecast.book(t.id, t.category, now, t.priority is not None)
-        for ticket in replayed - waiting:  # called or gone while the replay ran
-            forecast.forget(ticket)
-        categories = {w.ticket_id: w.category for w in [*inp.waiting, *inp.probes]}
-        return self.outlook.take(raw, forecast, categories, [c.code for c in self.config.categories],
-                                 self.open_categories(), now)
-
-    def probes(self, now: float) -> list[Waiting]:
-        """An ordinary and a priority ticket that might be taken now, per category: the replay finds
-        when each would be called (expected priority tickets and the overtaking bound decide it),
-        for the forecast that quotes new tickets."""
-        n = len(self.config.categories)
-        return [Waiting(key(c.code), c.code, now, QUOTE_SEQ + k + n * (key is priority_probe), priority=key is priority_probe)
-                for key in (quote_key, priority_probe) for k, c in enumerate(self.config.categories)]
-
     def estimates(self, now: float) -> Mapping[str, Estimate]:
         """Replay now: people ahead and wait range for every waiting ticket, and under
-        `quote_key(category)` what a ticket taken now in each category would be told."""
-        inp = self.replay_input(now, self.probes(now))
-        raw, forecast = replay(inp)
-        return self.take_replay(inp, raw, forecast, now)
-
-    def current_estimates(self, now: float) -> Mapping[str, Estimate]:
-        """The last replay's estimates with fresh quotes (replaying first only if there is none)."""
-        if self.outlook.forecast is None:
-            return self.estimates(now)
-        return self.outlook.current([c.code for c in self.config.categories], self.open_categories(), now)
+        `quote_key(category)` what a ticket taken now would be told (see `estimating`)."""
+        return self.estimating.estimates(now)
 
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
-        """What a ticket taken now in `category` would be told: from the forecast, in time that does
-        not grow with the queue (replaying first if the hall has no usable forecast)."""
-        if self.outlook.needs_replay():
-            self.estimates(now)
-        return self.outlook.quote(category, now, category in self.open_categories(), priority)
+        """What a ticket taken now in `category` would be told (see `estimating`)."""
+        return self.estimating.quote(category, now, priority)
 
     # ------------------------------------------------------------ commands
 
-    def _event(self, kind: str, now: float, data: dict[str, Any], actor: str) -> Event:
-        return Event(kind, now, self.state.day.isoformat(), data, actor)
+    def _emit(self, payload: Payload, now: float, actor: str, day: date | None = None) -> Event:
+        """The event recording `payload`, on this business day (or `day`: a booking for a later one)."""
+        return Event.of(payload, now, (day or self.state.day).isoformat(), actor)
 
     def check_issue(self, req: IssueRequest, now: float, actor: str = "") -> tuple[str, str | None, str | None]:
         """Validate an issue request; returns (category, matter, priority class)."""
@@ -338,32 +192,33 @@ class Hall(FrontDesk, Ratings):
                                    f"this person already holds ticket {t.number} for the same matter")
         return category, matter, priority
 
-    def issue(self, req: IssueRequest, now: float, sequence: int, token: str, actor: str = "") -> Event:
-        """The `ticket_issued` event, numbered with `sequence` (allocated by the caller's transaction)."""
+    def prepare_issue(self, req: IssueRequest, now: float, actor: str = "") -> PreparedIssue:
+        """Everything a ticket needs but its number: the request checked once (refusals raise), its
+        queue time, its estimate. Done before the numbering transaction, which it never holds up."""
         category, matter, priority = self.check_issue(req, now, actor)
-        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
-        number = format_number(prefix, sequence)
-        queued_at = now
-        appointment = None
+        queued_at, appointment = now, None
         if req.appointment is not None:
             appointment, queued_at = self._check_in(req.appointment, now)
         if appointment is None:
-            est = self.quote(category, now, priority is not None).stored()
+            est = self.quote(category, now, priority is not None)
         else:  # queued by its slot, not at the end: replay with it in place
-            est = self._probe_estimate(category, queued_at, now, priority is not None).stored()
-        return self._event("ticket_issued", now, {
-            "ticket": ticket_id(self.state.day, number), "number": number, "sequence": sequence,
-            "category": category, "matter": matter, "priority": priority, "person_key": req.person_key,
-            "appointment": appointment, "queued_at": queued_at, "token": token, "estimate": est,
-            "channel": req.channel, "request_key": req.request_key, "request_hash": req.request_hash,
-            "issued_by": actor,
-            **({"name": mask_name(req.name)} if req.name and self.config.calling.show_names else {}),
-        }, actor)
+            est = self.estimating.probe(category, queued_at, now, priority is not None)
+        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
+        return PreparedIssue(req, category, prefix, matter, priority, queued_at, appointment, est.stored(), now, actor)
 
-    def _probe_estimate(self, category: str, queued_at: float, now: float, priority: bool) -> Estimate:
-        probe = Waiting("__probe__", category, queued_at, QUOTE_SEQ - 1, priority=priority)
-        raw, _ = replay(self.replay_input(now, [probe]))
-        return honest(Day.at(self.config.hours, now), raw["__probe__"], category in self.open_categories())
+    def issue_event(self, p: PreparedIssue, sequence: int, token: str) -> Event:
+        """The `ticket_issued` event of a prepared issue, numbered with `sequence` (allocated in the
+        caller's transaction)."""
+        req = p.request
+        number = format_number(p.prefix, sequence)
+        return self._emit(TicketIssued(
+            ticket_id(self.state.day, number), number, sequence, p.category, p.matter, p.priority, req.person_key,
+            p.appointment, p.queued_at, token, p.estimate, req.channel, req.request_key, req.request_hash, p.actor,
+            mask_name(req.name) if req.name and self.config.calling.show_names else None), p.now, p.actor)
+
+    def issue(self, req: IssueRequest, now: float, sequence: int, token: str, actor: str = "") -> Event:
+        """Prepare and number in one go (the simulator and tests, which need no transaction)."""
+        return self.issue_event(self.prepare_issue(req, now, actor), sequence, token)
 
     def _check_in(self, appointment: dict[str, Any], now: float) -> tuple[dict[str, Any], float]:
         """An appointment queues at its slot start if the person is in time, else as a walk-in."""
@@ -402,15 +257,11 @@ class Hall(FrontDesk, Ratings):
         view = self._views[window.number]
         waiting = self._dispatch_view(t for t in self.waiting() if t.id != ticket.id)
         me = self._dispatch_view([ticket])[0]
-        return self._event("ticket_called", now, {
-            "ticket": ticket.id, "number": ticket.number, "category": ticket.category,
-            "window": window.number,
-            "reason_code": choice.reason_code if choice else "by_number",
-            "reason": choice.reason if choice else f"called by number at window {window.number}",
-            "finished": finished,
-            "overtaken": overtaken_by(me, view, waiting) if ticket.status == "waiting" else [],
-            **_named(ticket),
-        }, actor)
+        return self._emit(TicketCalled(
+            ticket.id, ticket.number, ticket.category, window.number,
+            choice.reason_code if choice else "by_number",
+            choice.reason if choice else f"called by number at window {window.number}",
+            finished, overtaken_by(me, view, waiting) if ticket.status == "waiting" else [], ticket.name), now, actor)
 
     def call_next(self, window: int, now: float, actor: str = "") -> Event:
         config, ws = self._active_window(window)
@@ -440,39 +291,33 @@ class Hall(FrontDesk, Ratings):
         if ticket.status != "called":
             raise Conflict("already_started", f"ticket {ticket.number} is being served; nothing to recall")
         if ticket.recalls >= self.config.calling.recall_limit:
-            return self._event("ticket_no_show", now, {
-                "ticket": ticket.id, "number": ticket.number, "window": window, "reason": "recall_limit"}, actor)
-        return self._event("ticket_recalled", now, {
-            "ticket": ticket.id, "number": ticket.number, "window": window, "recalls": ticket.recalls + 1,
-            **_named(ticket)}, actor)
+            return self._emit(TicketNoShow(ticket.id, ticket.number, window, "recall_limit"), now, actor)
+        return self._emit(TicketRecalled(ticket.id, ticket.number, window, ticket.recalls + 1, ticket.name), now, actor)
 
     def start(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self._active_window(window)
         ticket = self._current(ws)
         if ticket.status != "called":
             raise Conflict("already_started", f"ticket {ticket.number} is already being served")
-        return self._event("service_started", now, {"ticket": ticket.id, "number": ticket.number, "window": window}, actor)
+        return self._emit(ServiceStarted(ticket.id, ticket.number, window), now, actor)
 
     def skip(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self._active_window(window)
         ticket = self._current(ws)
         if ticket.status != "called":
             raise Conflict("already_started", f"ticket {ticket.number} is being served; complete or hold it")
-        return self._event("ticket_no_show", now, {
-            "ticket": ticket.id, "number": ticket.number, "window": window, "reason": "skipped"}, actor)
+        return self._emit(TicketNoShow(ticket.id, ticket.number, window, "skipped"), now, actor)
 
     def complete(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self._active_window(window)
         ticket = self._current(ws)
-        return self._event("ticket_completed", now, {
-            "ticket": ticket.id, "number": ticket.number, "window": window,
-            "category": ticket.category, "matter": ticket.matter,
-            "service_s": round(now - (ticket.started_at or ticket.called_at or now), 3)}, actor)
+        return self._emit(TicketCompleted(ticket.id, ticket.number, window, ticket.category, ticket.matter,
+                                          round(now - (ticket.started_at or ticket.called_at or now), 3)), now, actor)
 
     def hold(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self._active_window(window)
         ticket = self._current(ws)
-        return self._event("ticket_held", now, {"ticket": ticket.id, "number": ticket.number, "window": window}, actor)
+        return self._emit(TicketHeld(ticket.id, ticket.number, window), now, actor)
 
     def transfer(self, window: int, now: float, to_category: str | None = None,
                  to_window: int | None = None, actor: str = "") -> Event:
@@ -497,15 +342,13 @@ class Hall(FrontDesk, Ratings):
         else:
             heads = [t.queued_at for t in self.waiting() if t.category == category]
             queued_at = min([ticket.queued_at, now, *heads]) - 1.0
-        return self._event("ticket_transferred", now, {
-            "ticket": ticket.id, "number": ticket.number, "from_window": window,
-            "to_category": category, "to_window": to_window, "queued_at": queued_at}, actor)
+        return self._emit(TicketTransferred(ticket.id, ticket.number, window, category, to_window, queued_at), now, actor)
 
     def cancel(self, ticket: str, now: float, reason: str = "", actor: str = "") -> Event:
         t = self.ticket(ticket)
         if t.status not in ("waiting", "held"):
             raise Conflict("not_cancellable", f"ticket {t.number} is {t.status}; only waiting or held tickets can be cancelled")
-        return self._event("ticket_cancelled", now, {"ticket": t.id, "number": t.number, "reason": reason}, actor)
+        return self._emit(TicketCancelled(t.id, t.number, reason), now, actor)
 
     def issued_for(self, request_key: str, actor: str) -> Ticket | None:
         """The ticket an earlier request of `actor` with this idempotency key got today, if any."""
@@ -531,13 +374,12 @@ class Hall(FrontDesk, Ratings):
             raise Conflict("already_abandoned", "this request was abandoned already")
         t = self.issued_for(request_key, actor)
         cancel = t.id if t is not None and t.status in ("waiting", "held") else None
-        return self._event("issue_abandoned", now, {"request_key": request_key, "by": actor, "ticket": cancel,
-                                                    "number": t.number if t else None}, actor)
+        return self._emit(IssueAbandoned(request_key, cancel, t.number if t else None, actor), now, actor)
 
-    def _on_issue_abandoned(self, d: dict, at: float) -> None:
-        self.state.void_keys.add((d.get("by", ""), d["request_key"]))
-        if d["ticket"]:
-            t = self.state.tickets[d["ticket"]]
+    def _on_issue_abandoned(self, e: IssueAbandoned, at: float) -> None:
+        self.state.void_keys.add((e.by, e.request_key))
+        if e.ticket:
+            t = self.state.tickets[e.ticket]
             t.status, t.outcome, t.finished_at = "done", "cancelled", at
 
     def print_failed(self, ticket: str, reason: str, now: float, actor: str = "") -> Event:
@@ -545,11 +387,10 @@ class Hall(FrontDesk, Ratings):
         t = self.ticket(ticket)
         if t.print_failure is not None:
             raise Conflict("already_recorded", f"the print failure of {t.number} is recorded already")
-        return self._event("ticket_print_failed", now, {"ticket": t.id, "number": t.number,
-                                                        "reason": reason.strip() or "unknown"}, actor)
+        return self._emit(TicketPrintFailed(t.id, t.number, reason.strip() or "unknown"), now, actor)
 
-    def _on_ticket_print_failed(self, d: dict, at: float) -> None:
-        self.state.tickets[d["ticket"]].print_failure = d["reason"]
+    def _on_ticket_print_failed(self, e: TicketPrintFailed, at: float) -> None:
+        self.state.tickets[e.ticket].print_failure = e.reason
 
     def rejoin(self, ticket: str, now: float, actor: str = "") -> Event:
         t = self.ticket(ticket)
@@ -561,7 +402,7 @@ class Hall(FrontDesk, Ratings):
         if now - (t.finished_at or now) > rule.rejoin_within_min * 60:
             raise Conflict("rejoin_too_late", f"missed more than {rule.rejoin_within_min:.0f} min ago; please take a new ticket")
         queued_at = now if rule.no_show_rejoin == "back" else t.queued_at
-        return self._event("ticket_rejoined", now, {"ticket": t.id, "number": t.number, "queued_at": queued_at}, actor)
+        return self._emit(TicketRejoined(t.id, t.number, queued_at), now, actor)
 
     def open_window(self, window: int, now: float, clerk: str | None = None, actor: str = "",
                     take_over: bool = False) -> Event:
@@ -573,8 +414,7 @@ class Hall(FrontDesk, Ratings):
         colleague = ws.clerk if ws.status != "closed" and ws.clerk and clerk and ws.clerk != clerk else None
         if colleague and not take_over:
             raise Conflict("window_taken", f"window {window} is open for {colleague}; take it over explicitly")
-        return self._event("window_opened", now, {"window": window, "clerk": clerk,
-                                                  **({"took_over_from": colleague} if colleague else {})}, actor)
+        return self._emit(WindowOpened(window, clerk, colleague), now, actor)
 
     def close_window(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self.window(window)
@@ -582,7 +422,7 @@ class Hall(FrontDesk, Ratings):
             raise Conflict("already_closed", f"window {window} is already closed")
         if ws.current is not None:
             raise Conflict("busy", f"window {window} still has ticket {self.state.tickets[ws.current].number}; complete, skip or hold it first")
-        return self._event("window_closed", now, {"window": window}, actor)
+        return self._emit(WindowClosed(window), now, actor)
 
     def pause(self, window: int, reason: str, now: float, actor: str = "") -> Event:
         _, ws = self._active_window(window)
@@ -590,18 +430,18 @@ class Hall(FrontDesk, Ratings):
             raise Invalid("reason_required", "say why the window pauses")
         if ws.current is not None:
             raise Conflict("busy", f"window {window} still has ticket {self.state.tickets[ws.current].number}; complete, skip or hold it first")
-        return self._event("window_paused", now, {"window": window, "reason": reason.strip()}, actor)
+        return self._emit(WindowPaused(window, reason.strip()), now, actor)
 
     def resume(self, window: int, now: float, actor: str = "") -> Event:
         _, ws = self.window(window)
         if ws.status != "paused":
             raise Conflict("not_paused", f"window {window} is not paused")
-        return self._event("window_resumed", now, {"window": window}, actor)
+        return self._emit(WindowResumed(window), now, actor)
 
     def close_day(self, now: float, actor: str = "system") -> Event:
         """Expire what is left of this business day (appended when the day rolls over)."""
         left = [t.id for t in self.state.tickets.values() if t.active]
-        return Event("day_closed", now, self.state.day.isoformat(), {"expired": left}, actor)
+        return self._emit(DayClosed(left), now, actor)
 
     # ------------------------------------------------------------ the fold
 
@@ -609,114 +449,112 @@ class Hall(FrontDesk, Ratings):
         """Fold one event into the state. The only place the state changes.
 
         An event that belongs to another business day (an appointment booked for a later day)
-        is logged today but folded on its own day."""
-        handler = getattr(self, f"_on_{event.type}", None)
-        if handler is None and event.type not in OTHER_PROJECTIONS:
-            raise ValueError(f"unknown event type {event.type!r}")
-        if handler is not None and event.day == self.state.day.isoformat():
-            handler(event.data, event.at)
-            if event.type == "ticket_issued":  # the forecast books it; anything else dates it
-                self.outlook.book(event.data["ticket"], event.data["category"], event.at,
-                                  event.data["priority"] is not None)
+        is logged today but folded on its own day. Raises UnknownEvent for a type this version
+        does not know, and TypeError for data it cannot read (the service skips and reports both)."""
+        payload = event.payload()
+        fold = FOLD[type(payload)]
+        if fold is not None and event.day == self.state.day.isoformat():
+            fold(self, payload, event.at)
+            if isinstance(payload, TicketIssued):  # the forecast books it; anything else dates it
+                self.outlook.book(payload.ticket, payload.category, event.at, payload.priority is not None)
             else:
                 self.outlook.stale = True
-                for key in ("ticket", "finished"):  # a ticket that left the queue is nobody's "ahead"
-                    ref = event.data.get(key)
-                    ticket = self.state.tickets.get(ref["ticket"] if isinstance(ref, dict) else ref)
-                    if ticket is not None and ticket.status != "waiting":
+                for ref in (getattr(payload, "ticket", None), (getattr(payload, "finished", None) or {}).get("ticket")):
+                    ticket = self.state.tickets.get(ref) if ref else None
+                    if ticket is not None and ticket.status != "waiting":  # it left the queue: nobody's "ahead"
                         self.outlook.forget(ticket.id)
         if event.seq:
             self.state.last_seq = event.seq
 
-    def _on_ticket_issued(self, d: dict, at: float) -> None:
-        t = Ticket(d["ticket"], d["number"], d["category"], d["matter"], d["priority"], d["person_key"],
-                   d["appointment"], at, d["queued_at"], len(self.state.tickets) + 1, d["token"], d["estimate"],
-                   channel=d.get("channel", ""), issued_category=d["category"], name=d.get("name"),
-                   issued_by=d.get("issued_by", ""), request_hash=d.get("request_hash"))
+    def _on_ticket_issued(self, e: TicketIssued, at: float) -> None:
+        t = Ticket(e.ticket, e.number, e.category, e.matter, e.priority, e.person_key,
+                   e.appointment, at, e.queued_at, len(self.state.tickets) + 1, e.token, e.estimate,
+                   channel=e.channel, issued_category=e.category, name=e.name,
+                   issued_by=e.issued_by, request_hash=e.request_hash)
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id
         if t.appointment and t.appointment.get("code"):
-            self.checked_in(t.appointment["code"], t.id)
-        if d.get("request_key"):
-            self.state.by_request_key[(t.issued_by, d["request_key"])] = t.id
+            self.desk.checked_in(t.appointment["code"], t.id)
+        if e.request_key:
+            self.state.by_request_key[(t.issued_by, e.request_key)] = t.id
 
-    def _on_ticket_called(self, d: dict, at: float) -> None:
-        ws = self.state.windows[d["window"]]
-        if d.get("finished"):
-            self._finish(self.state.tickets[d["finished"]["ticket"]], "served", at)
-        t = self.state.tickets[d["ticket"]]
-        if t.status == "held" and t.window is not None and t.window != d["window"]:
+    def _on_ticket_called(self, e: TicketCalled, at: float) -> None:
+        ws = self.state.windows[e.window]
+        if e.finished:
+            self._finish(self.state.tickets[e.finished["ticket"]], "served", at)
+        t = self.state.tickets[e.ticket]
+        if t.status == "held" and t.window is not None and t.window != e.window:
             self.state.windows[t.window].current = None
-        for passed in d.get("overtaken", []):
+        for passed in e.overtaken:
             self.state.tickets[passed].overtaken += 1
-        t.status, t.window, t.called_at = "called", d["window"], at
+        t.status, t.window, t.called_at = "called", e.window, at
         t.first_called_at = t.first_called_at or at
         t.target_window = None
         ws.current = t.id
-        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": False, **_named(t)},
+        self.state.recent_calls = [{"number": t.number, "window": e.window, "at": at, "recall": False, **({"name": t.name} if t.name else {})},
                                    *self.state.recent_calls][:20]
 
-    def _on_ticket_recalled(self, d: dict, at: float) -> None:
-        t = self.state.tickets[d["ticket"]]
-        t.recalls = d["recalls"]
+    def _on_ticket_recalled(self, e: TicketRecalled, at: float) -> None:
+        t = self.state.tickets[e.ticket]
+        t.recalls = e.recalls
         t.called_at = at
-        self.state.recent_calls = [{"number": t.number, "window": d["window"], "at": at, "recall": True, **_named(t)},
+        self.state.recent_calls = [{"number": t.number, "window": e.window, "at": at, "recall": True, **({"name": t.name} if t.name else {})},
                                    *self.state.recent_calls][:20]
 
-    def _on_service_started(self, d: dict, at: float) -> None:
-        t = self.state.tickets[d["ticket"]]
+    def _on_service_started(self, e: ServiceStarted, at: float) -> None:
+        t = self.state.tickets[e.ticket]
         t.status, t.started_at = "serving", at
 
-    def _on_ticket_completed(self, d: dict, at: float) -> None:
-        self._finish(self.state.tickets[d["ticket"]], "served", at)
+    def _on_ticket_completed(self, e: TicketCompleted, at: float) -> None:
+        self._finish(self.state.tickets[e.ticket], "served", at)
 
-    def _on_ticket_no_show(self, d: dict, at: float) -> None:
-        self._finish(self.state.tickets[d["ticket"]], "no_show", at)
+    def _on_ticket_no_show(self, e: TicketNoShow, at: float) -> None:
+        self._finish(self.state.tickets[e.ticket], "no_show", at)
 
-    def _on_ticket_held(self, d: dict, at: float) -> None:
-        t = self.state.tickets[d["ticket"]]
+    def _on_ticket_held(self, e: TicketHeld, at: float) -> None:
+        t = self.state.tickets[e.ticket]
         t.status = "held"
-        self.state.windows[d["window"]].current = None
+        self.state.windows[e.window].current = None
 
-    def _on_ticket_transferred(self, d: dict, at: float) -> None:
-        t = self.state.tickets[d["ticket"]]
-        self.state.windows[d["from_window"]].current = None
-        t.status, t.category, t.target_window, t.queued_at = "waiting", d["to_category"], d["to_window"], d["queued_at"]
+    def _on_ticket_transferred(self, e: TicketTransferred, at: float) -> None:
+        t = self.state.tickets[e.ticket]
+        self.state.windows[e.from_window].current = None
+        t.status, t.category, t.target_window, t.queued_at = "waiting", e.to_category, e.to_window, e.queued_at
         t.transfers += 1
         t.started_at = None
         t.overtaken = 0
 
-    def _on_ticket_cancelled(self, d: dict, at: float) -> None:
-        t = self.state.tickets[d["ticket"]]
+    def _on_ticket_cancelled(self, e: TicketCancelled, at: float) -> None:
+        t = self.state.tickets[e.ticket]
         if t.status == "held" and t.window is not None:
             ws = self.state.windows[t.window]
             if ws.current == t.id:
                 ws.current = None
         t.status, t.outcome, t.finished_at = "done", "cancelled", at
 
-    def _on_ticket_rejoined(self, d: dict, at: float) -> None:
-        t = self.state.tickets[d["ticket"]]
-        t.status, t.outcome, t.finished_at, t.queued_at = "waiting", None, None, d["queued_at"]
+    def _on_ticket_rejoined(self, e: TicketRejoined, at: float) -> None:
+        t = self.state.tickets[e.ticket]
+        t.status, t.outcome, t.finished_at, t.queued_at = "waiting", None, None, e.queued_at
         t.recalls, t.overtaken, t.window = 0, 0, None
 
-    def _on_window_opened(self, d: dict, at: float) -> None:
-        ws = self.state.windows[d["window"]]
-        ws.status, ws.clerk, ws.pause_reason, ws.since = "open", d.get("clerk"), None, at
+    def _on_window_opened(self, e: WindowOpened, at: float) -> None:
+        ws = self.state.windows[e.window]
+        ws.status, ws.clerk, ws.pause_reason, ws.since = "open", e.clerk, None, at
 
-    def _on_window_closed(self, d: dict, at: float) -> None:
-        ws = self.state.windows[d["window"]]
+    def _on_window_closed(self, e: WindowClosed, at: float) -> None:
+        ws = self.state.windows[e.window]
         ws.status, ws.clerk, ws.pause_reason, ws.since = "closed", None, None, at
 
-    def _on_window_paused(self, d: dict, at: float) -> None:
-        ws = self.state.windows[d["window"]]
-        ws.status, ws.pause_reason, ws.since = "paused", d["reason"], at
+    def _on_window_paused(self, e: WindowPaused, at: float) -> None:
+        ws = self.state.windows[e.window]
+        ws.status, ws.pause_reason, ws.since = "paused", e.reason, at
 
-    def _on_window_resumed(self, d: dict, at: float) -> None:
-        ws = self.state.windows[d["window"]]
+    def _on_window_resumed(self, e: WindowResumed, at: float) -> None:
+        ws = self.state.windows[e.window]
         ws.status, ws.pause_reason, ws.since = "open", None, at
 
-    def _on_day_closed(self, d: dict, at: float) -> None:
-        for ticket in d["expired"]:
+    def _on_day_closed(self, e: DayClosed, at: float) -> None:
+        for ticket in e.expired:
             t = self.state.tickets.get(ticket)
             if t is not None and t.active:
                 t.status, t.outcome, t.finished_at = "done", "expired", at
@@ -730,7 +568,7 @@ class Hall(FrontDesk, Ratings):
             began = t.started_at or t.called_at or at
             self.state.service_s.setdefault(t.category, []).append(at - began)
             t.started_at = began
-            self._rating_slot_opened(t, at)
+            self.ratings.slot_opened(t, at)
         elif t.started_at is None:
             t.started_at = t.called_at
         t.status, t.outcome, t.finished_at = "done", outcome, at
@@ -738,3 +576,36 @@ class Hall(FrontDesk, Ratings):
 
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+# The fold table: which code folds each kind of event into the day's state. Every type of the
+# catalogue (events.py) is here; None marks one that a projection spanning days folds instead
+# (the follow-ups, service.py). A test checks that nothing is missing.
+FOLD: dict[type[Payload], Callable[[Hall, Any, float], None] | None] = {
+    TicketIssued: Hall._on_ticket_issued,
+    TicketCalled: Hall._on_ticket_called,
+    TicketRecalled: Hall._on_ticket_recalled,
+    ServiceStarted: Hall._on_service_started,
+    TicketCompleted: Hall._on_ticket_completed,
+    TicketNoShow: Hall._on_ticket_no_show,
+    TicketHeld: Hall._on_ticket_held,
+    TicketTransferred: Hall._on_ticket_transferred,
+    TicketCancelled: Hall._on_ticket_cancelled,
+    IssueAbandoned: Hall._on_issue_abandoned,
+    TicketPrintFailed: Hall._on_ticket_print_failed,
+    TicketRejoined: Hall._on_ticket_rejoined,
+    WindowOpened: Hall._on_window_opened,
+    WindowClosed: Hall._on_window_closed,
+    WindowPaused: Hall._on_window_paused,
+    WindowResumed: Hall._on_window_resumed,
+    DayClosed: Hall._on_day_closed,
+    StaffAlert: lambda h, e, at: h.desk.on_staff_alert(e, at),
+    AlertAcknowledged: lambda h, e, at: h.desk.on_alert_acknowledged(e, at),
+    DeviceStatus: lambda h, e, at: h.desk.on_device_status(e, at),
+    NoticeSet: lambda h, e, at: h.desk.on_notice_set(e, at),
+    AppointmentBooked: lambda h, e, at: h.desk.on_appointment_booked(e, at),
+    RatingRequested: lambda h, e, at: h.ratings.on_rating_requested(e, at),
+    RatingGiven: lambda h, e, at: h.ratings.on_rating_given(e, at),
+    RatingsDefaulted: lambda h, e, at: h.ratings.on_ratings_defaulted(e, at),
+    FollowUpStep: None,
+}

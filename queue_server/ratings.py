@@ -11,38 +11,18 @@ default rating, and a province's default (`[ratings] default_after_days`) is a d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
 from .config import HallConfig
-from .events import Conflict, Event, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound
+from .events import Event, RatingGiven, RatingRequested, RatingsDefaulted
+from .state import HallState, RatingSlot, Ticket
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-LEVELS_EN = {5: "very satisfied", 4: "satisfied", 3: "basically satisfied", 2: "dissatisfied", 1: "very dissatisfied"}
 BAD = (1, 2)
 CHANNELS = ("pad", "evaluator", "qr")
 
-
-@dataclass
-class RatingSlot:
-    ticket: str
-    number: str
-    window: int
-    clerk: str | None
-    matter: str | None
-    finished_at: float
-    level: int | None = None
-    channel: str | None = None
-    reasons: tuple[str, ...] = ()
-    text: str = ""
-    rated_at: float | None = None
-    default_level: int | None = None  # set by a province's rule after silence: never the citizen's rating
-
-
-@dataclass
-class RatingState:
-    slots: dict[str, RatingSlot] = field(default_factory=dict)  # by ticket id
-    requested: dict[int, str] = field(default_factory=dict)  # window → ticket the pad should ask about
+Emit = Callable[..., Event]  # (payload, now, actor, day=None) -> Event
 
 
 def is_bad(level: int) -> bool:
@@ -50,18 +30,16 @@ def is_bad(level: int) -> bool:
 
 
 class Ratings:
-    """Mixed into `Hall`, which provides these."""
+    """A part of the hall (composed into `Hall`): commands return events, `on_*` fold them into
+    `state.ratings`, called from the hall's fold table."""
 
-    config: HallConfig
-    state: Any  # HallState with a `ratings: RatingState`
+    def __init__(self, config: HallConfig, state: HallState, emit: Emit):
+        self.config, self.state, self.emit = config, state, emit
 
-    def _event(self, kind: str, now: float, data: dict[str, Any], actor: str) -> Event:
-        raise NotImplementedError
-
-    def _rating_slot_opened(self, ticket: Any, at: float) -> None:
+    def slot_opened(self, ticket: Ticket, at: float) -> None:
         """Called by the ticket fold when a service finishes as served."""
         clerk = self.state.windows[ticket.window].clerk if ticket.window else None
-        self.state.ratings.slots[ticket.id] = RatingSlot(ticket.id, ticket.number, ticket.window, clerk,
+        self.state.ratings.slots[ticket.id] = RatingSlot(ticket.id, ticket.number, ticket.window or 0, clerk,
                                                          ticket.matter, at)
 
     def request_rating(self, window: int, now: float, actor: str = "") -> Event:
@@ -70,11 +48,10 @@ class Ratings:
         if not open_slots:
             raise Conflict("nothing_to_rate", f"window {window} has no finished service waiting for a rating")
         slot = max(open_slots, key=lambda s: s.finished_at)
-        return self._event("rating_requested", now, {"window": window, "ticket": slot.ticket,
-                                                     "number": slot.number}, actor)
+        return self.emit(RatingRequested(window, slot.ticket, slot.number), now, actor)
 
-    def _on_rating_requested(self, d: dict, at: float) -> None:
-        self.state.ratings.requested[d["window"]] = d["ticket"]
+    def on_rating_requested(self, e: RatingRequested, at: float) -> None:
+        self.state.ratings.requested[e.window] = e.ticket
 
     def rate(self, number: str, level: int, now: float, *, device_window: int | None, channel: str = "pad",
              reasons: list[str] | None = None, text: str = "", actor: str = "") -> Event:
@@ -96,10 +73,8 @@ class Ratings:
             raise Invalid("unknown_reason", f"unknown reason(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
         if reasons and not is_bad(level):
             raise Invalid("reasons_for_bad_only", "reasons are asked only for 不满意 and 非常不满意")
-        return self._event("rating_given", now, {
-            "ticket": slot.ticket, "number": slot.number, "window": slot.window, "clerk": slot.clerk,
-            "matter": slot.matter, "level": level, "label": LEVELS[level], "bad": is_bad(level),
-            "reasons": reasons, "text": text.strip(), "channel": channel, "round": 1}, actor)
+        return self.emit(RatingGiven(slot.ticket, slot.number, slot.window, slot.clerk, slot.matter, level,
+                                     LEVELS[level], is_bad(level), reasons, text.strip(), channel, 1), now, actor)
 
     def default_ratings(self, now: float, level: int, actor: str = "system") -> Event | None:
         """The province's default for every service of this day that nobody rated; None if none.
@@ -107,16 +82,15 @@ class Ratings:
         silent = [s.ticket for s in self.state.ratings.slots.values() if s.level is None and s.default_level is None]
         if not silent:
             return None
-        return Event("ratings_defaulted", now, self.state.day.isoformat(),
-                     {"tickets": silent, "level": level, "label": LEVELS[level], "channel": "system-default"}, actor)
+        return self.emit(RatingsDefaulted(silent, level, LEVELS[level], "system-default"), now, actor)
 
-    def _on_ratings_defaulted(self, d: dict, at: float) -> None:
-        for ticket in d["tickets"]:
-            self.state.ratings.slots[ticket].default_level = d["level"]
+    def on_ratings_defaulted(self, e: RatingsDefaulted, at: float) -> None:
+        for ticket in e.tickets:
+            self.state.ratings.slots[ticket].default_level = e.level
 
-    def _on_rating_given(self, d: dict, at: float) -> None:
-        slot = self.state.ratings.slots[d["ticket"]]
+    def on_rating_given(self, e: RatingGiven, at: float) -> None:
+        slot = self.state.ratings.slots[e.ticket]
         slot.level, slot.channel, slot.reasons, slot.text, slot.rated_at = (
-            d["level"], d["channel"], tuple(d["reasons"]), d["text"], at)
-        if self.state.ratings.requested.get(d["window"]) == d["ticket"]:
-            del self.state.ratings.requested[d["window"]]
+            e.level, e.channel, tuple(e.reasons), e.text, at)
+        if self.state.ratings.requested.get(e.window) == e.ticket:
+            del self.state.ratings.requested[e.window]

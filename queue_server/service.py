@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .config import HallConfig
+from .errors import Conflict
+from .events import Event
 from .followup import FollowUps
-from .hall import Conflict, Event, Hall, IssueRequest, Ticket
+from .hall import Hall
 from .hours import issuing_refusal
 from .numbering import business_day
+from .state import IssueRequest, Ticket
 from .store import Store
 
 log = logging.getLogger("yimen.service")
@@ -101,7 +104,7 @@ class HallService:
                 continue
             old = Hall(self.config, date.fromisoformat(day))
             self._fold(old, self.store.events(day=day))
-            event = old.default_ratings(self.clock(), self.config.ratings.default_level)
+            event = old.ratings.default_ratings(self.clock(), self.config.ratings.default_level)
             if event is not None:
                 with self.store.transaction() as tx:
                     tx.append(event)
@@ -167,11 +170,10 @@ class HallService:
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
-        category, _, _ = self._hall.check_issue(request, now, str(actor))
-        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
-        with self.store.transaction() as tx:
-            sequence = tx.next_sequence(self._hall.state.day.isoformat(), prefix)
-            event = self._hall.issue(request, now, sequence, self.new_token(), str(actor))
+        prepared = self._hall.prepare_issue(request, now, str(actor))  # checked once, estimated: outside
+        with self.store.transaction() as tx:  # the write transaction holds only the number and the event
+            sequence = tx.next_sequence(self._hall.state.day.isoformat(), prepared.prefix)
+            event = self._hall.issue_event(prepared, sequence, self.new_token())
             tx.append(event)
         self.storage_trouble(None)
         self._hall.apply(event)

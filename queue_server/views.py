@@ -13,29 +13,9 @@ from typing import Any
 
 from .config import CallingRules
 from .estimate import Estimate
-from .hall import Event, Hall, Ticket, quote_key
-
-# Event fields that may leave the building on the public stream.
-PUBLIC_FIELDS = {"number", "name", "category", "window", "reason_code", "recalls", "from_window", "to_category",
-                 "to_window", "reason", "finished", "expired", "text"}
-PUBLIC_FINISHED = {"number", "outcome"}
-
-
-def public_event(event: Event) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in event.data.items():
-        if key not in PUBLIC_FIELDS:
-            continue
-        if key == "finished" and value:
-            value = {k: v for k, v in value.items() if k in PUBLIC_FINISHED}
-        if key == "text" and event.type != "notice_set":
-            continue
-        if key == "reason" and event.type != "ticket_no_show":
-            continue  # dispatcher reasons and pause reasons are for staff
-        if key == "expired":
-            value = len(value)
-        data[key] = value
-    return {"seq": event.seq, "type": event.type, "at": event.at, "data": data}
+from .hall import Hall
+from .outlook import quote_key
+from .state import Ticket
 
 
 def estimate_json(e: Estimate | None) -> dict[str, Any] | None:

@@ -31,8 +31,8 @@ def open_windows(live, *windows: int) -> None:
 
 def issue(live, category: str, n: int = 1) -> None:
     """Tickets taken at the counter, so the kiosk finds a queue."""
-    from queue_server.hall import IssueRequest
     from queue_server.service import Actor
+    from queue_server.state import IssueRequest
 
     for _ in range(n):
         live.service.issue(IssueRequest(category=category, channel="counter"), Actor("desk", "clerk"))

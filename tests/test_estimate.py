@@ -20,10 +20,12 @@ from queue_server.estimate import (
     estimate_all,
     expected_arrivals,
 )
-from queue_server.hall import Hall, IssueRequest, quote_key
+from queue_server.hall import Hall
 from queue_server.numbering import day_start
+from queue_server.outlook import quote_key
 from queue_server.sim.replay import hall_config
 from queue_server.sim.scenario import parse_scenario
+from queue_server.state import IssueRequest
 
 RULES = Rules(max_overtake=3, promote_after_s=45 * 60, preference_step_s=120)
 EXACT = SlotStats(no_show_share=0.0, no_show_s=60.0, service_cv=0.6)  # every call is a full service

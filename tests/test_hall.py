@@ -7,7 +7,10 @@ from datetime import date
 
 import pytest
 
-from queue_server.hall import Conflict, Event, Hall, Invalid, IssueRequest, NotFound
+from queue_server.errors import Conflict, Invalid, NotFound
+from queue_server.events import Event
+from queue_server.hall import Hall
+from queue_server.state import IssueRequest
 
 from .conftest import at
 
@@ -32,10 +35,10 @@ class Driver:
 
     def issue(self, **kwargs) -> Event:
         req = IssueRequest(**kwargs)
-        category, _, _ = self.hall.check_issue(req, self.now)
-        prefix = self.hall.config.category(category).prefix
+        prepared = self.hall.prepare_issue(req, self.now)
+        prefix = prepared.prefix
         self.seq[prefix] = self.seq.get(prefix, 0) + 1
-        event = self.hall.issue(req, self.now, self.seq[prefix], f"tok-{prefix}{self.seq[prefix]}")
+        event = self.hall.issue_event(prepared, self.seq[prefix], f"tok-{prefix}{self.seq[prefix]}")
         self._apply(event)
         return event
 

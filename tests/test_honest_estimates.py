@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from queue_server.hall import quote_key
+from queue_server.outlook import quote_key
 from queue_server.views import missed_note
 
 from .conftest import at

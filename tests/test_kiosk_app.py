@@ -116,7 +116,7 @@ async def test_printer_out_and_server_away(live, tmp_path):  # noqa: F811
 
 async def test_id_card_and_appointment_scanner(live, tmp_path):  # noqa: F811
     now = live.service.clock()
-    live.service.run(lambda h, t: h.book("246810", now + 600, now + 2400, t, "A", None, None, "test"))
+    live.service.run(lambda h, t: h.desk.book("246810", now + 600, now + 2400, t, "A", None, None, "test"))
     open_windows(live, 1, 2, 3, 4, 5, 6, 7)  # a ticket that can be served today is issued at once
     r = await run_scenario("devices", live, tmp_path)
     assert "张*" in r["banner_card"] and "张三丰" not in r["banner_card"]

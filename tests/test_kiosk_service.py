@@ -145,7 +145,7 @@ async def test_help_button_raises_an_alert(kiosk, live):
 async def test_appointment_check_in_by_code(kiosk, live):
     state = live.service
     now = state.clock()
-    state.run(lambda h, t: h.book("246810", now + 600, now + 2400, t, "A", None, None, "test"))
+    state.run(lambda h, t: h.desk.book("246810", now + 600, now + 2400, t, "A", None, None, "test"))
     out = await kiosk.check_in(code="246810")
     assert out.kind == "printed" and out.issued["number"].startswith("A")
     missing = await kiosk.check_in(code="999999")
@@ -157,7 +157,7 @@ async def test_a_check_in_whose_answer_is_lost_leaves_no_ticket(kiosk, live, mon
     so the ticket is abandoned once the server answers again; a retry would have got the same one."""
     state = live.service
     now = state.clock()
-    state.run(lambda h, t: h.book("135790", now + 600, now + 2400, t, "A", None, None, "test"))
+    state.run(lambda h, t: h.desk.book("135790", now + 600, now + 2400, t, "A", None, None, "test"))
     sent: list[str] = []
     real = kiosk.client.request
 

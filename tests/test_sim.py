@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queue_server.hall import Event, Hall
+from queue_server.events import Event
+from queue_server.hall import Hall
 from queue_server.sim.bench import bench, pooled_applies
 from queue_server.sim.cli import bench_dispatch
 from queue_server.sim.generate import generate

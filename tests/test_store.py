@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
-from queue_server.hall import Conflict, IssueRequest
+from queue_server.errors import Conflict
 from queue_server.service import Actor, HallService
+from queue_server.state import IssueRequest
 from queue_server.store import MIGRATIONS, Store
 
 from .conftest import FakeClock, at

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from queue_server.config import load_preset
-from queue_server.hall import IssueRequest
 from queue_server.service import Actor, HallService
+from queue_server.state import IssueRequest
 from queue_server.store import Store, StoreProblem, problem_of
 from yimen.serve_cli import EXIT_LASTING, _start_failures, start_backoff_s
 

@@ -38,7 +38,8 @@ from hallapi.client import ApiError, HallClient, ServerAway
 from hallapi.protocol import HALL_TZ
 from queue_server.auth import USER_ROLES, Accounts
 from queue_server.config import HallConfig, Hours
-from queue_server.hall import Event, Hall
+from queue_server.events import Event
+from queue_server.hall import Hall
 from queue_server.public_url import PublicAddress
 from queue_server.service import HallService
 from queue_server.store import Store

@@ -28,8 +28,11 @@ from ..config import (
     Window,
 )
 from ..dispatch import Dispatcher, Rules
-from ..hall import Conflict, Event, Hall, IssueRequest
+from ..errors import Conflict
+from ..events import Event
+from ..hall import Hall
 from ..numbering import day_start
+from ..state import IssueRequest
 from .policies import PRODUCTION, AssignAtIssue, fifo_own, make_dispatcher
 from .scenario import Scenario
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..hall import Event
+from ..events import Event
 from .accounts import AccountRows
 from .followers import FollowerRows
 

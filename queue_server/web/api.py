@@ -19,11 +19,13 @@ from hallapi.protocol import HALL_TZ
 
 from ..auth import Principal, verify_password
 from ..config import PRIORITY_CLASSES
-from ..events import Forbidden
-from ..hall import Event, Hall, Invalid, IssueRequest, NotFound
+from ..errors import Forbidden, Invalid, NotFound
+from ..events import Event
+from ..hall import Hall
 from ..province import NAME as PROVINCE
 from ..province import TYPES as PROVINCE_TYPES
 from ..service import Actor
+from ..state import IssueRequest
 from ..stats import live
 from ..views import (
     issued_receipt,
@@ -464,29 +466,32 @@ def _window_route(name: str, summary: str, body: dict | None = None):
                body=body, response=WINDOW_RESULT)
 
 
-# Window actions that take no body: one declaration each, from this table.
-SIMPLE_ACTIONS: dict[str, tuple[str, str]] = {
-    "call-next": ("call_next", "Call the next ticket (completes the current one as served)"),
-    "recall": ("recall", "Call the current ticket again (past the recall limit it becomes a no-show)"),
-    "start": ("start", "The called person has arrived: service starts"),
-    "skip": ("skip", "The called person did not come: no-show"),
-    "complete": ("complete", "Service finished (办结)"),
-    "hold": ("hold", "Park the current ticket (挂起); call it back later by number"),
-    "request-rating": ("request_rating", "Ask the window's review pad to show the rating screen (评价)"),
-    "resume": ("resume", "Resume a paused window"),
-    "close": ("close_window", "Close the window"),
+# Window actions that take no body: one declaration each, from this table (action → name, the
+# hall's command, summary).
+WindowCommand = Callable[[Hall, int, float, str], Event]
+SIMPLE_ACTIONS: dict[str, tuple[str, WindowCommand, str]] = {
+    "call-next": ("call_next", Hall.call_next, "Call the next ticket (completes the current one as served)"),
+    "recall": ("recall", Hall.recall, "Call the current ticket again (past the recall limit it becomes a no-show)"),
+    "start": ("start", Hall.start, "The called person has arrived: service starts"),
+    "skip": ("skip", Hall.skip, "The called person did not come: no-show"),
+    "complete": ("complete", Hall.complete, "Service finished (办结)"),
+    "hold": ("hold", Hall.hold, "Park the current ticket (挂起); call it back later by number"),
+    "request-rating": ("request_rating", lambda h, n, now, a: h.ratings.request_rating(n, now, a),
+                       "Ask the window's review pad to show the rating screen (评价)"),
+    "resume": ("resume", Hall.resume, "Resume a paused window"),
+    "close": ("close_window", Hall.close_window, "Close the window"),
 }
 
 
-def _simple_action(action: str, method: str, summary: str) -> None:
+def _simple_action(action: str, name: str, command: WindowCommand, summary: str) -> None:
     async def handler(request: web.Request) -> web.Response:
-        return await _window_command(request, lambda h, n, now, a: getattr(h, method)(n, now, a))
-    handler.__name__ = method
+        return await _window_command(request, command)
+    handler.__name__ = name
     _window_route(action, summary)(handler)
 
 
-for _action, (_method, _summary) in SIMPLE_ACTIONS.items():
-    _simple_action(_action, _method, _summary)
+for _action, (_name, _command, _summary) in SIMPLE_ACTIONS.items():
+    _simple_action(_action, _name, _command, _summary)
 
 
 CALL_BODY = obj({"number": string(12, pattern=r"[A-Za-z]{1,2}\d{1,4}|\d{8}-[A-Z]{1,2}\d{3,4}")}, ("number",))

@@ -7,11 +7,11 @@ import secrets
 
 from aiohttp import web
 
-from ..events import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..followup import APPEAL_STEPS, FLOW
 from ..frontdesk import ALERT_KINDS, PRINTER_STATES
-from ..hall import IssueRequest
 from ..numbering import business_day
+from ..state import IssueRequest
 from ..stats import clerk_today
 from . import keys
 from .api import (
@@ -47,7 +47,7 @@ from .routing import (
 
 @api("GET", "/api/v1/device/person-key-salt", summary="The hall's salt for person keys (kiosks hash ID numbers with it)",
      roles=KIOSKS, tag="devices", response=obj({"salt": string(64)}),
-     description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (queue_server.client.person_key) "
+     description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (hallapi.protocol.person_key) "
                  "so the ID number never reaches the queue. The salt is made once per hall and kept in its database.")
 async def person_key_salt(request: web.Request) -> web.Response:
     salt = _svc(request).store.secret("person_key_salt", lambda: secrets.token_hex(32))
@@ -76,7 +76,7 @@ DEVICE_STATUS_BODY = obj({"printer": string(16, enum=list(PRINTER_STATES)), "det
 async def device_status(request: web.Request) -> web.Response:
     data = await body_of(request)
     p = _principal(request)
-    event = _svc(request).run(lambda h, now: h.device_status(p.name, p.role, data, now, str(_actor(request))))
+    event = _svc(request).run(lambda h, now: h.desk.device_status(p.name, p.role, data, now, str(_actor(request))))
     return _json({"recorded": event is not None, "seq": event.seq if event else None})
 
 
@@ -88,7 +88,7 @@ ALERT_BODY = obj({"kind": string(16, enum=list(ALERT_KINDS)), "message": string(
 async def raise_alert(request: web.Request) -> web.Response:
     data = await body_of(request)
     p = _principal(request)
-    event = _svc(request).run(lambda h, now: h.alert(data["kind"], data.get("message", ""), p.name, now,
+    event = _svc(request).run(lambda h, now: h.desk.alert(data["kind"], data.get("message", ""), p.name, now,
                                                      str(_actor(request))))
     return _json({"alert": event.data["alert"], "seq": event.seq}, 201)
 
@@ -98,7 +98,7 @@ async def raise_alert(request: web.Request) -> web.Response:
 async def acknowledge_alert(request: web.Request) -> web.Response:
     alert = whole_number(request.match_info["alert"], "alert")
     who = _principal(request).name
-    event = _svc(request).run(lambda h, now: h.acknowledge(alert, who, now, str(_actor(request))))
+    event = _svc(request).run(lambda h, now: h.desk.acknowledge(alert, who, now, str(_actor(request))))
     return _json({"alert": event.data["alert"], "by": who})
 
 
@@ -106,7 +106,7 @@ async def acknowledge_alert(request: web.Request) -> web.Response:
      roles=MANAGERS, tag="display", body=obj({"text": string(300)}, ("text",)))
 async def set_notice(request: web.Request) -> web.Response:
     data = await body_of(request)
-    event = _svc(request).run(lambda h, now: h.set_notice(data["text"], now, str(_actor(request))))
+    event = _svc(request).run(lambda h, now: h.desk.set_notice(data["text"], now, str(_actor(request))))
     return _json({"notice": event.data["text"], "seq": event.seq})
 
 
@@ -125,7 +125,7 @@ RATE_BODY = obj({"number": string(12), "level": integer(1, 5), "reasons": {"type
 async def give_rating(request: web.Request) -> web.Response:
     data = await body_of(request)
     p = _principal(request)
-    event = _svc(request).run(lambda h, now: h.rate(
+    event = _svc(request).run(lambda h, now: h.ratings.rate(
         data["number"], data["level"], now, device_window=p.window, channel=data.get("channel", "pad"),
         reasons=data.get("reasons"), text=data.get("text", ""), actor=str(_actor(request))))
     d = event.data
@@ -262,7 +262,7 @@ async def book_appointment(request: web.Request) -> web.Response:
         code = "".join(secrets.choice("0123456789") for _ in range(6))
     if svc.store.booked(day, code):
         return _json({"error": "duplicate_code", "message": f"appointment code {code} exists already"}, 409)
-    event = svc.run(lambda h, now: h.book(code, start, end, now, data.get("category"), data.get("matter"),
+    event = svc.run(lambda h, now: h.desk.book(code, start, end, now, data.get("category"), data.get("matter"),
                                           data.get("person_key"), str(_actor(request))))
     return _json({"code": code, "day": event.day, "category": event.data["category"],
                   "matter": event.data["matter"], "slot_start": start, "slot_end": end}, 201)
@@ -287,7 +287,7 @@ CHECK_IN_BODY = obj({"code": string(16, minLength=1), "person_key": ISSUE_BODY["
 async def check_in(request: web.Request) -> web.Response:
     data = await body_of(request)  # exactly one of code or person_key: the schema says so
     svc = _svc(request)
-    booking = svc.hall.booking(code=data.get("code"), person_key=data.get("person_key"))
+    booking = svc.hall.desk.booking(code=data.get("code"), person_key=data.get("person_key"))
     principal = _principal(request)
     req = IssueRequest(category=booking.category, matter=booking.matter, person_key=booking.person_key,
                        appointment={"code": booking.code, "slot_start": booking.slot_start, "slot_end": booking.slot_end},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..auth import AuthError, verify_password
-from ..events import Forbidden, Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from . import keys
 from .api import MANAGERS, STAFF, _json, _principal, body_of
 from .guard import PoolBusy

@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from ..auth import Accounts, Principal
-from ..events import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ..errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ..province import province_follower
 from ..public_url import PublicAddress
 from ..service import HallService

@@ -32,9 +32,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ..estimate import Estimate, replay_steps
-from ..hall import Event, Hall
+from ..events import Event
+from ..hall import Hall
 from ..service import HallService
-from ..views import public_event, queue_summary, snapshot, windows_public
+from ..views import queue_summary, snapshot, windows_public
 from . import keys
 from .guard import client_address
 
@@ -85,7 +86,7 @@ class EstimateCache:
     def get(self) -> Mapping[str, Estimate]:
         hall = self.service.hall
         hall.outlook.background = True
-        return hall.current_estimates(self.service.clock())
+        return hall.estimating.current_estimates(self.service.clock())
 
     def request(self) -> None:
         """Something changed: replay soon (once for a burst)."""
@@ -123,7 +124,7 @@ class EstimateCache:
         hall = self.service.hall
         hall.outlook.background = True
         now = self.service.clock()
-        inp = hall.replay_input(now, hall.probes(now))
+        inp = hall.estimating.replay_input(now, hall.estimating.probes(now))
         self._last_waiting = len(inp.waiting)
         steps = replay_steps(inp, chunk=REPLAY_CHUNK)
         while True:
@@ -134,7 +135,7 @@ class EstimateCache:
                 break
             await asyncio.sleep(0)  # kiosks and keypads go first
         if self.service.hall is hall:  # the day did not roll over meanwhile
-            hall.take_replay(inp, raw, forecast, self.service.clock())
+            hall.estimating.take_replay(inp, raw, forecast, self.service.clock())
             self._refreshed()
         self._last_s = time.perf_counter() - started
 
@@ -172,7 +173,7 @@ class Hub:
         """Send the event at once (with the windows, which are cheap); the people-waiting figures,
         which need the estimate's forward replay, follow in one `queues` message once the
         background replay after the burst is done."""
-        message = public_event(event)
+        message = event.public()
         message["kind"] = "event"
         message["windows"] = windows_public(hall)
         self.broadcast(message)
@@ -266,7 +267,7 @@ class Hub:
             if None in chunk:
                 for event in self.service.store.events(after=at, upto=upto, limit=CATCH_UP_CHUNK):
                     self._replay_frames[event.seq] = text_frame(json.dumps(
-                        {"kind": "event", "replayed": True, **public_event(event)}, ensure_ascii=False))
+                        {"kind": "event", "replayed": True, **event.public()}, ensure_ascii=False))
                 chunk = [self._replay_frames.get(seq) for seq in range(at + 1, min(at + CATCH_UP_CHUNK, upto) + 1)]
             self._write(transport, b"".join(f for f in chunk if f is not None))
             at += CATCH_UP_CHUNK
