@@ -149,7 +149,7 @@ async def watch_server(client: HallClient, server: ServerState, desks: list[Desk
     """Tell every keypad when the server goes away and when it is back (LEDs), without a key."""
     while True:
         try:
-            await client.request("GET", "/api/v1/health")
+            await client.health()
             away = False
         except ServerAway:
             away = True
