@@ -243,7 +243,7 @@ async def test_maintenance_printer_test_and_paper_status(kiosk, live):
 
 
 async def test_bench_function_counts_bytes_through_a_paced_pty(live):
-    from kiosk.bench import bench_baud, raster_qr_bytes
+    from bench.printer import bench_baud, raster_qr_bytes
 
     r = await bench_baud(live.url, live.token, 115200, 2)
     assert r["tickets"] == 2 and 300 < r["slip_bytes"] < 600
