@@ -9,7 +9,6 @@ is refused (AWAY) and forgotten. Nothing is ever replayed later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -249,8 +248,3 @@ class BusBridge:
         self.cycles += 1
         await asyncio.sleep(0)
 
-
-async def settle_all(desks: list[Desk]) -> None:
-    for desk in desks:
-        with contextlib.suppress(Exception):
-            await desk.settle()
