@@ -17,7 +17,6 @@ from typing import Any
 
 from hallapi.protocol import mask_name
 
-from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .errors import Conflict, Invalid, NotFound
 from .estimate import (
@@ -55,6 +54,7 @@ from .events import (
     WindowResumed,
 )
 from .frontdesk import FrontDesk
+from .hallconfig import HallConfig, Window
 from .numbering import business_day, format_number, ticket_id
 from .outlook import Outlook
 from .ratings import Ratings

@@ -11,9 +11,9 @@ import aiohttp
 
 from hallapi.protocol import HALL_TZ
 
-from .config import HallInfo, ProvinceLink
 from .events import Event
 from .followers import DeliveryFailed, Follower
+from .hallconfig import HallInfo, ProvinceLink
 from .store import Store
 
 NAME = "province"

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .config import HallConfig
 from .errors import Conflict
 from .events import Event
 from .followup import FollowUps
 from .hall import Hall
+from .hallconfig import HallConfig
 from .hours import issuing_refusal
 from .numbering import business_day
 from .state import IssueRequest, Ticket
