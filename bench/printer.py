@@ -1,6 +1,6 @@
 """Benchmark: tap-to-last-printer-byte time and bytes per slip, against the wire's physical limit.
 
-    python -m bench.printer [--server URL --token T] [--bauds 115200,9600] [--tickets 5]
+    yimen bench printer [--server URL --token T] [--bauds 115200,9600] [--tickets 5]
 
 Without --server it starts a real `yimen serve` (open around the clock) in a temporary directory.
 The "tap" is the call the confirm button makes (KioskService.take_ticket): the server issues the
@@ -148,15 +148,3 @@ def _native(url: str) -> bytes:
 def bench(args: argparse.Namespace) -> int:
     print(json.dumps(asyncio.run(run(args)), indent=2))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    from .cli import printer_bench_arguments
-
-    parser = argparse.ArgumentParser(prog="python -m bench.printer", description=__doc__.split("\n\n")[0])
-    printer_bench_arguments(parser)
-    return bench(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

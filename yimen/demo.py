@@ -45,7 +45,7 @@ from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
 
-from .serve_cli import listen_error
+from .listen import listen_error
 
 # Share of tickets per category in a township morning (categories missing from a hall are skipped).
 MIX = {"A": 0.45, "B": 0.07, "C": 0.08, "D": 0.12, "E": 0.06, "F": 0.07, "G": 0.15}
