@@ -20,6 +20,7 @@ from hallapi.protocol import template_problem
 
 from .config_check import REQUIRED, Checker, ConfigError, Problem, is_kind
 from .hallconfig import (
+    CASE_PUSH_FIELDS,
     DEFAULT_RATING_REASONS,
     PRIORITY_CLASSES,
     REJOIN_RULES,
@@ -27,6 +28,8 @@ from .hallconfig import (
     WINDOW_KINDS,
     AppointmentRules,
     CallingRules,
+    CaseLink,
+    CaseRules,
     Category,
     HallConfig,
     HallInfo,
@@ -65,6 +68,9 @@ __all__ = [
     "RatingRules",
     "DEFAULT_RATING_REASONS",
     "HallConfig",
+    "CASE_PUSH_FIELDS",
+    "CaseLink",
+    "CaseRules",
 ]
 
 PRESETS = ("township", "village")
@@ -120,7 +126,7 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
         "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
-        "calendar": (dict, {}),
+        "calendar": (dict, {}), "cases": (dict, {}),
     })
     # Only root causes are reported: a missing or broken section is one problem, not also every
     # key inside it nor every check that needs it (matters and windows need sound categories).
@@ -137,10 +143,37 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     matters = _matters(check, top.get("matters", {}), codes, base_dir)
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
+    cases = _cases(check, top.get("cases", {}))
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
-                      appointments, templates, tuple(matters), ratings, calendar, source=check.file)
+                      appointments, templates, tuple(matters), ratings, calendar, cases, source=check.file)
+
+
+def _cases(check: Checker, data: dict) -> CaseRules:
+    v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, ""),
+                                       "province": (dict, {})})
+    if not 0 <= v["yellow_days"] <= 10:
+        check.fail(("cases", "yellow_days"), "must be between 0 and 10 working days")
+    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]))
+
+
+def _case_link(check: Checker, data: dict) -> CaseLink:
+    path = ("cases", "province")
+    v = check.table(data, path, {"endpoint": (str, ""), "timeout_s": (float, 10.0), "fields": (dict, {})})
+    if v["endpoint"] and not re.match(r"https?://", v["endpoint"]):
+        check.fail((*path, "endpoint"), "must be an http:// or https:// address (or empty: do not push)")
+    if not 1 <= v["timeout_s"] <= 120:
+        check.fail((*path, "timeout_s"), "must be between 1 and 120 seconds")
+    names = dict(CASE_PUSH_FIELDS)
+    for ours, theirs in v["fields"].items():
+        if ours not in names or not isinstance(theirs, str) or not theirs.strip():
+            check.fail((*path, "fields"), f"our fields are {', '.join(names)}; {ours!r} = {theirs!r} is not a renaming of one")
+            continue
+        names[ours] = theirs.strip()
+    if len(set(names.values())) != len(names):
+        check.fail((*path, "fields"), "two of our fields map to the same name")
+    return CaseLink(v["endpoint"], v["timeout_s"], tuple(names.items()))
 
 
 def _calendar(check: Checker, data: dict) -> WorkCalendar:

@@ -325,6 +325,49 @@ class FollowUpStep(Payload):
     by: str
 
 
+# ---------------------------------------------------------------- cases (办件)
+
+
+@event("case_opened", "a case (办件) was received at a window, by mail, from a village 代办 point or a 帮办 desk; its "
+       "number was allocated in the same transaction (the applicant's ID number is kept beside the log, not in it)")
+@dataclass(frozen=True)
+class CaseOpened(Payload):
+    case: str  # the case number: region code + date + sequence
+    token: str  # the citizen's case page link (never public)
+    matter: str
+    case_type: str
+    applicant_kind: str  # person | company
+    applicant_name: str  # masked for a person (张*), the company's name for a company
+    person_key: str | None  # the salted hash of the applicant's ID number, for matching only
+    channel: str  # window | mail | agent_point | help_desk
+    window: int | None
+    clerk: str
+    ticket: str | None
+    materials: list[dict[str, Any]]  # received: name, form (original/copy), count
+    legal_limit_days: int
+    committed_limit_days: int
+    delivery: str  # window | ems | electronic
+    agent_name: str | None = optional()  # masked
+    departments: list[str] = field(default_factory=list)  # 联办件: the departments taking part
+    lead_window: int | None = optional()
+
+
+@event("case_step", "a case moved on: accepted (or returned), materials awaited and complete, a step (review, "
+       "forwarding and answers, inspection), paused and resumed, decided, result ready, handed over, archived, withdrawn")
+@dataclass(frozen=True)
+class CaseStep(Payload):
+    case: str
+    action: str
+    note: str
+    by: str
+    outcome: str | None = optional()  # decide: approved | not_approved
+    missing: list[str] | None = optional()  # accept_incomplete: the materials still missing (一次性告知)
+    case_type: str | None = optional()  # materials_complete: the type it continues as
+    delivery: str | None = optional()  # hand_over: window | ems | electronic
+    waybill: str | None = optional()  # hand_over by EMS
+    body: str | None = optional()  # a step posted by a higher body or department
+
+
 # ---------------------------------------------------------------- the envelope
 
 

@@ -26,6 +26,8 @@ from .estimating import Estimating
 from .events import (
     AlertAcknowledged,
     AppointmentBooked,
+    CaseOpened,
+    CaseStep,
     DayClosed,
     DeviceStatus,
     Event,
@@ -607,5 +609,7 @@ FOLD: dict[type[Payload], Callable[[Hall, Any, float], None] | None] = {
     RatingRequested: lambda h, e, at: h.ratings.on_rating_requested(e, at),
     RatingGiven: lambda h, e, at: h.ratings.on_rating_given(e, at),
     RatingsDefaulted: lambda h, e, at: h.ratings.on_ratings_defaulted(e, at),
-    FollowUpStep: None,
+    FollowUpStep: None,  # spans days: folded by FollowUps (followup.py)
+    CaseOpened: None,  # cases span days: folded by Cases (cases.py)
+    CaseStep: None,
 }

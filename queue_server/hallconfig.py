@@ -126,6 +126,40 @@ class RatingRules:
     default_level: int = 4
 
 
+# What a pushed case step carries (our name → the province's data item name). The defaults are the
+# Chinese data item names in the style of GB/T 39046; a province's interface document may differ,
+# so `[cases.province] fields` renames any of them.
+CASE_PUSH_FIELDS: tuple[tuple[str, str], ...] = (
+    ("case_number", "办件编号"), ("matter_code", "事项编码"), ("matter_name", "事项名称"),
+    ("region_code", "行政区划代码"), ("hall", "受理单位"), ("case_type", "办件类型"),
+    ("applicant_kind", "申请人类型"), ("applicant_name", "申请人名称"), ("applicant_id_type", "申请人证件类型"),
+    ("applicant_id_number", "申请人证件号码"), ("stage", "办理环节"), ("stage_time", "环节时间"),
+    ("accepted_on", "受理日期"), ("committed_due", "承诺办结日期"), ("due_provisional", "日期预计"),
+    ("legal_limit_days", "法定办结时限"), ("committed_limit_days", "承诺办结时限"), ("outcome", "办理结果"),
+    ("note", "办理意见"), ("clerk", "经办人"), ("window", "受理窗口"), ("delivery", "送达方式"),
+    ("waybill", "快递单号"),
+)
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """Where accepted and finished cases are pushed (the province's online platform)."""
+
+    endpoint: str = ""  # empty: not pushed
+    timeout_s: float = 10.0
+    fields: tuple[tuple[str, str], ...] = CASE_PUSH_FIELDS
+
+
+@dataclass(frozen=True)
+class CaseRules:
+    """The case service's settings (docs/cases.md)."""
+
+    yellow_days: int = 1  # 电子监察: yellow at this many working days left, or fewer
+    review_body: str = ""  # who hears 行政复议 (named on 不予受理 notices), e.g. 某某县人民政府
+    court: str = ""  # where 行政诉讼 is brought, e.g. 某某县人民法院
+    province: CaseLink = CaseLink()
+
+
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
 
 
@@ -142,6 +176,7 @@ class HallConfig:
     matters: tuple[Matter, ...]
     ratings: RatingRules = RatingRules(DEFAULT_RATING_REASONS, 60)
     calendar: WorkCalendar = WorkCalendar()
+    cases: CaseRules = CaseRules()
     source: str = ""
     _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 

@@ -12,7 +12,7 @@ import aiohttp
 from hallapi.protocol import HALL_TZ
 
 from .events import Event
-from .followers import DeliveryFailed, Follower
+from .followers import Follower, http_delivery
 from .hallconfig import HallInfo, ProvinceLink
 from .store import Store
 
@@ -35,15 +35,13 @@ def province_payload(key: str, event: Event, link: ProvinceLink, hall: HallInfo)
 
 def province_follower(store: Store, link: ProvinceLink, hall: HallInfo, clock, session: aiohttp.ClientSession) -> Follower:
     """The follower that posts each rating to the province's endpoint."""
-    async def deliver(event: Event, key: str) -> None:
-        try:
-            async with session.post(link.endpoint, json=province_payload(key, event, link, hall),
-                                    headers={"Idempotency-Key": key},
-                                    timeout=aiohttp.ClientTimeout(total=link.timeout_s)) as response:
-                if response.status >= 300:
-                    raise DeliveryFailed(f"{response.status}: {(await response.text())[:200]}")
-        except TimeoutError:
-            raise DeliveryFailed(f"no answer within {link.timeout_s:g} s") from None
-        except aiohttp.ClientError as exc:
-            raise DeliveryFailed(str(exc) or exc.__class__.__name__) from None
+    deliver = http_delivery(session, link.endpoint, link.timeout_s,
+                            lambda event, key: province_payload(key, event, link, hall))
     return Follower(NAME, TYPES, deliver, store, clock)
+
+
+async def forward_ratings(store: Store, link: ProvinceLink, hall: HallInfo, clock) -> None:
+    """Forward ratings to the province for as long as the server runs (a background task of the
+    web app), over one HTTP session of its own."""
+    async with aiohttp.ClientSession() as session:
+        await province_follower(store, link, hall, clock, session).run()

@@ -7,6 +7,7 @@ then tell the listeners (the websocket hub). A command that the hall refuses wri
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -14,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .cases import Case, Cases, OpenRequest, case_number
 from .errors import Conflict
-from .events import Event
+from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven
 from .followup import FollowUps
 from .hall import Hall
 from .hallconfig import HallConfig
@@ -25,6 +27,8 @@ from .state import IssueRequest, Ticket
 from .store import Store
 
 log = logging.getLogger("yimen.service")
+CASE_PREFIX = "#case"  # case numbers' daily sequence, beside the tickets' (no ticket prefix has a #)
+DAY_TICK_S = 10.0  # how soon after midnight the day is closed when nobody acts
 
 Clock = Callable[[], float]
 Listener = Callable[[Event, Hall], None]
@@ -53,11 +57,18 @@ class HallService:
         self.skipped: list[tuple[int, str]] = store.unreadable  # events left out on loading, and why
         self._hall = self._load(business_day(clock()))
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
-        for event in store.events_of("rating_given", "follow_up_step"):
+        self.cases = Cases(config.calendar, config.cases.yellow_days)
+        self._fold_span(self.follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
+        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE)
+
+    def _fold_span(self, projection: FollowUps | Cases, name: str, *types: str) -> None:
+        """Fold a projection that spans days (follow-ups, cases) from the whole log; an event it
+        cannot apply is skipped and reported, as for the day's hall."""
+        for event in self.store.events_of(*types):
             try:
-                self.follow_ups.apply(event)
+                projection.apply(event)
             except (ValueError, KeyError, TypeError) as exc:
-                log.error("event %s (%s) cannot be applied to follow-ups and is skipped: %r", event.seq, event.type, exc)
+                log.error("event %s (%s) cannot be applied to %s and is skipped: %r", event.seq, event.type, name, exc)
                 self.skipped.append((event.seq, f"{event.type}: {exc!r}"))
 
     @property
@@ -149,12 +160,42 @@ class HallService:
         self._commit(event)
         return event
 
+    def open_case(self, request: OpenRequest, identity: dict | None, actor: Actor) -> Case:
+        """Open a case; its number is allocated inside the transaction that records it, with the
+        applicant's identity (kept beside the log, never in it)."""
+        now = self.clock()
+        self._roll_over(now)
+        day = business_day(now)
+        matter = self.config.matter(request.matter)
+        token = self.new_token()
+        self.cases.open_payload(request, matter, "", token, actor.name)  # refuse before taking a number
+        with self.store.transaction() as tx:
+            number = case_number(self.config.hall.region_code, day, tx.next_sequence(day.isoformat(), CASE_PREFIX))
+            event = Event.of(self.cases.open_payload(request, matter, number, token, actor.name), now,
+                             day.isoformat(), str(actor))
+            tx.append(event)
+            if identity:
+                tx.put_applicant(number, identity, now)
+        self.storage_trouble(None)
+        self.cases.apply(event)
+        self._publish(event)
+        return self.cases.get(number)
+
+    def case_step(self, number: str, action: str, actor: Actor, **details) -> Event:
+        """One step of a case (cases span days: they are not in the day's hall)."""
+        now = self.clock()
+        self._roll_over(now)
+        event = self.cases.act(number, action, actor.name, now, str(actor), **details)
+        self._commit(event)
+        return event
+
     def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:
             tx.append(event)
         self.storage_trouble(None)
         self._hall.apply(event)
         self.follow_ups.apply(event)
+        self.cases.apply(event)
         self._publish(event)
 
     def issue(self, request: IssueRequest, actor: Actor) -> tuple[Ticket, Event | None]:
@@ -194,6 +235,15 @@ class HallService:
     def tick(self) -> None:
         """Called periodically: rolls the day over even when nobody acts at midnight."""
         self._roll_over(self.clock())
+
+    async def keep_the_day(self, every_s: float = DAY_TICK_S) -> None:
+        """Tick for as long as the server runs (a background task of the web app)."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                self.tick()
+            except Exception:
+                log.exception("day roll-over failed")
 
     def _publish(self, event: Event) -> None:
         for listener in list(self.listeners):

@@ -1,0 +1,197 @@
+"""The case service's routes (办件, docs/cases.md): opening a case at the window (from the ticket being
+served, its ID-card draft carried over) or without a ticket, its steps, the supervision board, and
+the citizen's case page by the unguessable token printed on the notices."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from hallapi.protocol import person_key
+
+from ..auth import Principal
+from ..cases import CHANNELS, DELIVERIES, OUTCOMES, Case, OpenRequest
+from ..casework import CASE_TYPES, REAL_TYPES, TRANSITIONS
+from ..errors import Conflict, Forbidden, Invalid
+from ..numbering import business_day
+from ..service import HallService
+from .common import MANAGERS, STAFF, actor_of, body_of, principal_of, reply, service_of
+from .routing import api, integer, nullable, obj, string
+
+ID_NUMBER = string(18, pattern=r"\d{17}[\dX]", **{"x-pattern-message": "must be an 18-character ID number"})
+CREDIT_CODE = string(18, pattern=r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}",
+                     **{"x-pattern-message": "must be an 18-character 统一社会信用代码"})
+APPLICANT = obj({"kind": string(8, enum=["person", "company"]), "name": string(60, minLength=1),
+                 "id_number": ID_NUMBER, "credit_code": CREDIT_CODE, "phone": string(20), "address": string(120)},
+                ("kind", "name"))
+OPEN_BODY = obj({
+    "matter": string(32, minLength=1),
+    "case_type": string(12, enum=[t for t in CASE_TYPES if t != "returned"]),
+    "channel": string(12, enum=list(CHANNELS)),
+    "window": integer(1, 99),
+    "ticket": string(20),
+    "applicant": APPLICANT,
+    "agent": obj({"name": string(40, minLength=1), "id_number": ID_NUMBER}, ("name",)),
+    "materials": {"type": "array", "maxItems": 50, "items": obj(
+        {"name": string(80, minLength=1), "form": string(8, enum=["original", "copy", "electronic"]),
+         "count": integer(1, 99)}, ("name",))},
+    "delivery": string(12, enum=list(DELIVERIES)),
+    "ems_address": string(160),
+    "departments": {"type": "array", "maxItems": 10, "items": string(40, minLength=1)},
+    "lead_window": integer(1, 99),
+}, ("matter",))
+STEP_BODY = obj({
+    "note": string(500), "outcome": string(16, enum=list(OUTCOMES)),
+    "missing": {"type": "array", "maxItems": 50, "items": string(80, minLength=1)},
+    "case_type": string(12, enum=list(REAL_TYPES)), "delivery": string(12, enum=list(DELIVERIES)),
+    "waybill": string(30),
+})
+ACTIONS = "|".join(TRANSITIONS)
+CASE_PATH = "/api/v1/cases/{case:[0-9]+}"
+
+
+def _matter_name(svc: HallService, code: str) -> str:
+    matter = svc.config.matter(code)
+    return matter.name if matter else code
+
+
+def _may_handle(principal: Principal, case: Case, svc: HallService) -> bool:
+    """Managers handle every case; a clerk the cases assigned to them and those of the window they
+    are signed in at now."""
+    if principal.has(MANAGERS):
+        return True
+    if case.clerk == principal.name:
+        return True
+    mine = {n for n, w in svc.hall.state.windows.items() if w.clerk == principal.name and w.status != "closed"}
+    return case.window in mine or case.lead_window in mine
+
+
+def _case_for(request: web.Request) -> tuple[HallService, Case]:
+    svc = service_of(request)
+    case = svc.cases.get(request.match_info["case"])
+    if not _may_handle(principal_of(request), case, svc):
+        raise Forbidden("not_your_case", f"case {case.number} belongs to window {case.window} ({case.clerk})")
+    return svc, case
+
+
+def _staff_view(svc: HallService, case: Case, principal: Principal) -> dict[str, Any]:
+    """The case for staff. The applicant's identity in full only for the clerk it is assigned to
+    and managers — and each such reading is recorded."""
+    view = svc.cases.view(case, business_day(svc.clock()), _matter_name(svc, case.matter))
+    if principal.has(MANAGERS) or case.clerk == principal.name:
+        view["applicant"] = svc.store.applicant(case.number, f"{principal.role}:{principal.name}", svc.clock())
+    return view
+
+
+@api("POST", "/api/v1/cases", summary="Open a case (办件): from the ticket being served, or received by mail, "
+     "from a village 代办 point or a 帮办 desk", roles=STAFF, tag="cases", body=OPEN_BODY, status=201,
+     description="The case number (region code + date + sequence) is allocated in the transaction that records "
+                 "the case. With `ticket` and no `applicant`, the ID-card draft of that ticket is carried over. "
+                 "The full ID number is kept beside the event log, shown only to the assigned clerk and "
+                 "managers, and every reading is recorded.")
+async def open_case(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    svc, principal = service_of(request), principal_of(request)
+    channel = data.get("channel", "window")
+    window = data.get("window")
+    ticket_id = None
+    applicant = data.get("applicant")
+    if "ticket" in data:
+        ticket = svc.hall.ticket(data["ticket"])
+        window = window or ticket.window
+        _, ws = svc.hall.window(ticket.window) if ticket.window else (None, None)
+        if ws is None or ws.current != ticket.id or ticket.status != "serving":
+            raise Conflict("ticket_not_served", f"ticket {ticket.number} is not being served at a window")
+        if not (ws.clerk == principal.name or principal.has(MANAGERS)):
+            raise Forbidden("not_your_window", f"ticket {ticket.number} is served at window {ticket.window}, not yours")
+        ticket_id = ticket.id
+        if applicant is None:
+            draft = svc.store.intake(ticket.id)
+            if draft is None:
+                raise Invalid("applicant_required", f"ticket {ticket.number} has no ID-card draft: give the applicant")
+            applicant = {"kind": "person", "name": draft["name"], "id_number": draft["id_number"],
+                         **({"address": draft["address"]} if draft.get("address") else {})}
+    if applicant is None:
+        raise Invalid("applicant_required", "give the applicant (or the ticket whose ID card was read)")
+    if channel == "window" and window is None:
+        mine = [n for n, w in svc.hall.state.windows.items() if w.clerk == principal.name and w.status != "closed"]
+        window = mine[0] if mine else None
+    if data.get("delivery") == "ems" and not data.get("ems_address", "").strip():
+        raise Invalid("ems_address_required", "an EMS delivery needs the address the result is mailed to")
+    key = None
+    if applicant.get("id_number"):
+        key = person_key(applicant["id_number"], svc.store.secret("person_key_salt", lambda: secrets.token_hex(32)))
+    identity = {k: v for k, v in applicant.items() if k != "kind"}
+    if data.get("agent"):
+        identity["agent"] = data["agent"]
+    if data.get("ems_address"):
+        identity["ems_address"] = data["ems_address"].strip()
+    req = OpenRequest(data["matter"], applicant["kind"], applicant["name"], key, channel, window, ticket_id,
+                      tuple(data.get("materials", ())), data.get("delivery", "window"), data.get("case_type"),
+                      data["agent"]["name"] if data.get("agent") else None, tuple(data.get("departments", ())),
+                      data.get("lead_window"))
+    case = svc.open_case(req, identity, actor_of(request))
+    return reply(_staff_view(svc, case, principal), 201)
+
+
+@api("GET", "/api/v1/cases", summary="Cases: a clerk's own and their window's; managers all "
+     "(?status=…&colour=green|yellow|red&open=1)", roles=STAFF, tag="cases")
+async def list_cases(request: web.Request) -> web.Response:
+    svc, principal = service_of(request), principal_of(request)
+    today = business_day(svc.clock())
+    status, colour, running = request.query.get("status"), request.query.get("colour"), request.query.get("open")
+    out = []
+    for case in svc.cases.items.values():
+        if not _may_handle(principal, case, svc) or (status and case.status != status):
+            continue
+        view = svc.cases.view(case, today, _matter_name(svc, case.matter))
+        if running == "1" and view["finished"]:
+            continue
+        if colour and (view["supervision"] or {}).get("colour") != colour:
+            continue
+        out.append(view)
+    out.sort(key=lambda v: v["number"], reverse=True)
+    return reply({"cases": out})
+
+
+@api("GET", "/api/v1/cases/supervision", summary="电子监察: running cases by colour and the overdue list (managers)",
+     roles=MANAGERS, tag="cases")
+async def supervision_board(request: web.Request) -> web.Response:
+    svc = service_of(request)
+    return reply(svc.cases.board(business_day(svc.clock())))
+
+
+@api("GET", CASE_PATH, summary="One case (staff who handle it; the full identity for the assigned clerk and "
+     "managers, recorded)", roles=STAFF, tag="cases")
+async def get_case(request: web.Request) -> web.Response:
+    svc, case = _case_for(request)
+    return reply(_staff_view(svc, case, principal_of(request)))
+
+
+@api("POST", CASE_PATH + "/{action:" + ACTIONS + "}", summary="A step of a case: accept, accept_incomplete, "
+     "return, materials_complete, step, pause, resume, decide, result_ready, hand_over, archive, withdraw",
+     roles=STAFF, tag="cases", body=STEP_BODY,
+     description="Every step is an event; a step the case cannot take now is refused (409) with the reason. "
+                 "`return`, `withdraw`, `pause` and `step` need a `note`; `accept_incomplete` the `missing` "
+                 "materials; `materials_complete` the `case_type` it continues as; `decide` an `outcome` (and a "
+                 "`note` when not approved); `hand_over` by EMS a `waybill`.")
+async def case_step(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    svc, case = _case_for(request)
+    svc.case_step(case.number, request.match_info["action"], actor_of(request), note=data.get("note", ""),
+                  outcome=data.get("outcome"), missing=data.get("missing"), case_type=data.get("case_type"),
+                  delivery=data.get("delivery"), waybill=data.get("waybill"))
+    return reply(_staff_view(svc, svc.cases.get(case.number), principal_of(request)))
+
+
+@api("GET", "/api/v1/case-status/{token}", summary="A citizen's own case, by the unguessable token on the notice",
+     roles=None, tag="public",
+     response=obj({"number": string(), "status": string(), "status_label": string(), "next_step": string(),
+                   "due": nullable(string()), "due_provisional": {"type": "boolean"}}))
+async def case_status(request: web.Request) -> web.Response:
+    svc = service_of(request)
+    case = svc.cases.by_public_token(request.match_info["token"])
+    return reply({**svc.cases.public_view(case, _matter_name(svc, case.matter)), "hall": svc.config.hall.name,
+                  "supervision_phone": svc.config.hall.supervision_phone})
