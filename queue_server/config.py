@@ -144,6 +144,8 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
     cases = _cases(check, top.get("cases", {}))
+    if cases.pickup_category and codes is not None and cases.pickup_category not in codes:
+        check.fail(("cases", "pickup_category"), f"{cases.pickup_category!r} is not one of this hall's categories")
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
@@ -152,10 +154,11 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
 
 def _cases(check: Checker, data: dict) -> CaseRules:
     v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, ""),
-                                       "province": (dict, {})})
+                                       "province": (dict, {}), "pickup_category": (str, "")})
     if not 0 <= v["yellow_days"] <= 10:
         check.fail(("cases", "yellow_days"), "must be between 0 and 10 working days")
-    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]))
+    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]),
+                     v["pickup_category"])
 
 
 def _case_link(check: Checker, data: dict) -> CaseLink:

@@ -158,6 +158,7 @@ class CaseRules:
     review_body: str = ""  # who hears 行政复议 (named on 不予受理 notices), e.g. 某某县人民政府
     court: str = ""  # where 行政诉讼 is brought, e.g. 某某县人民法院
     province: CaseLink = CaseLink()
+    pickup_category: str = ""  # the category of 领取办理结果 tickets (empty: no pick-up tickets)
 
 
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")

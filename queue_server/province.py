@@ -28,7 +28,7 @@ def province_payload(key: str, event: Event, link: ProvinceLink, hall: HallInfo)
         "region_code": hall.region_code, "hall": hall.name,
         "service_id": d["ticket"], "window": d["window"], "clerk": d["clerk"], "matter": d["matter"],
         "level": dict(link.level_codes)[d["level"]], "channel": dict(link.channel_codes)[d["channel"]],
-        "round": d["round"], "reasons": d["reasons"], "text": d["text"],
+        "round": d["round"], "case": d.get("case"), "reasons": d["reasons"], "text": d["text"],
         "rated_at": datetime.fromtimestamp(event.at, HALL_TZ).isoformat(timespec="seconds"),
     }
 
