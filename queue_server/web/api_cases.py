@@ -9,10 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
+from hallapi.protocol import person_key
+
 from ..auth import Principal
 from ..cases import CHANNELS, DELIVERIES, OUTCOMES, Case, OpenRequest
 from ..casework import CASE_TYPES, FINISHED, REAL_TYPES, TRANSITIONS
-from ..client import person_key
 from ..errors import Conflict, Forbidden, Invalid
 from ..numbering import business_day
 from ..service import HallService
