@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     from display.cli import register as register_display
     from kiosk.cli import add_printer_bench
     from kiosk.cli import register as register_kiosk
-    from kiosk.review_cli import register_review
+    from review.cli import register_review
 
     register_kiosk(sub)
     register_display(sub)

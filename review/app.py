@@ -30,8 +30,8 @@ from kivy.uix.widget import Widget
 from hallapi.client import ApiError, HallClient, ServerAway
 from hw.evaluator import EvaluatorLink, KeyPress, Lights, Result
 
-from . import review_flow as flow
-from .review_texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text
+from . import flow
+from .texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text
 
 log = logging.getLogger("yimen.review")
 
