@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .crc import crc16_modbus
+from ..crc import crc16_modbus
 
 log = logging.getLogger("yimen.hw.keypad")
 
