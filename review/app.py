@@ -1,6 +1,6 @@
 """The window's review pad (评价器): a small Kivy touchscreen (800×480 or 1024×600) facing the citizen.
 
-Import only after `kiosk.review_env.setup()`. The screen is a view of `review_flow.PadState`;
+Import only after `review.env.setup()`. The screen is a view of `review.flow.PadState`;
 the rules (when to ask, one rating per service, timeouts, no queueing while the server is away)
 live there as pure functions. This module is the edge: it turns touches, evaluator keys, stream
 messages and server answers into inputs, and carries out the effects through `HallClient`.
