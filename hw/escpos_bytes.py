@@ -167,29 +167,6 @@ class SlipBuilder:
         return self._p.output
 
 
-def checklist_bytes(title: str, sections: list[tuple[str, list[str]]], footer: str = "",
-                    cols: int = 32) -> bytes:
-    """A printed materials checklist (一次性告知 style): a title, then titled lists with tick boxes."""
-    b = SlipBuilder(cols)
-    b.align("center").size(1, 2).line(title).size().align("left").rule()
-    for heading, items in sections:
-        b.bold().line(heading).bold(False)
-        for item in items:
-            b.line("□ " + item)
-        b.line()
-    if footer:
-        b.rule().line(footer)
-    return b.cut()
-
-
-def printer_test_page(cols: int = 32, when: str = "") -> bytes:
-    """The maintenance screen's printer test: Chinese, sizes, a QR, a cut."""
-    b = SlipBuilder(cols)
-    b.align("center").size(2, 2).line("打印测试", scale=2).size().line("Printer test " + when)
-    b.line("中文：一门便民服务中心（全角标点）").line("0123456789 ABCDEFG abc")
-    return b.qr("yimen printer test").cut()
-
-
 # ------------------------------------------------------------------------- decoding (pure)
 
 

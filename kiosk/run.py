@@ -93,7 +93,7 @@ def configure_window(cfg: KioskConfig) -> None:
 
 
 async def run_kiosk(cfg: KioskConfig) -> int:
-    from yimen.kivy_env import prepare, register_cjk_font
+    from ui.kivy_env import prepare, register_cjk_font
 
     prepare(headless=None)
     configure_window(cfg)

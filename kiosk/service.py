@@ -23,12 +23,11 @@ from typing import Any
 
 from hallapi.client import ApiError, HallClient, ServerAway
 from hallapi.protocol import mask_name, person_key
-from hw.escpos_bytes import checklist_bytes, printer_test_page
 from hw.printer import EscPosPrinter, PrinterError, PrinterStatus
 
 from .i18n import t
 from .logic import guide_sections, label, local_time, refusal_text
-from .slip import slip_of, ticket_bytes
+from .slip import checklist_bytes, printer_test_page, slip_of, ticket_bytes
 
 log = logging.getLogger("yimen.kiosk")
 

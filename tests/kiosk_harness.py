@@ -93,7 +93,7 @@ def main(scenarios: dict[str, Callable[..., Awaitable[None]]], orientation: dict
 
     faulthandler.dump_traceback_later(hang_s, exit=True)  # a hang shows where it hangs
     name, out, url, token = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-    from yimen.kivy_env import prepare, register_cjk_font
+    from ui.kivy_env import prepare, register_cjk_font
 
     prepare(home=out / "kivy", headless=True)
     from kiosk.config import KioskConfig

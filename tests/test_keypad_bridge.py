@@ -20,13 +20,11 @@ from hallapi.client import HallClient
 from hw.keypad import (
     LED_NUML,
     EvdevKeypad,
-    FakeInputDevice,
-    FakeInputPlug,
-    FakeKeypadLine,
-    KeypadFirmware,
     SerialKeypadBus,
     Signal,
 )
+from hw.keypad.fake import FakeInputDevice, FakeInputPlug, FakeKeypadLine
+from hw.keypad.firmware import KeypadFirmware
 from tests.conftest import PASSWORD
 
 KEYS = {"+": e.KEY_KPPLUS, "-": e.KEY_KPMINUS, "*": e.KEY_KPASTERISK, "/": e.KEY_KPSLASH,

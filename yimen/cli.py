@@ -27,8 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     from bridge.cli import register as register_keypad
     from display.cli import register as register_display
     from kiosk.cli import register as register_kiosk
-    from kiosk.review_cli import register_review
     from queue_server.sim.cli import add_sim_commands
+    from review.cli import register_review
 
     register_kiosk(sub)
     register_display(sub)

@@ -1,6 +1,6 @@
 """The window's review pad (评价器): a small Kivy touchscreen (800×480 or 1024×600) facing the citizen.
 
-Import only after `kiosk.review_env.setup()`. The screen is a view of `review_flow.PadState`;
+Import only after `review.env.setup()`. The screen is a view of `review.flow.PadState`;
 the rules (when to ask, one rating per service, timeouts, no queueing while the server is away)
 live there as pure functions. This module is the edge: it turns touches, evaluator keys, stream
 messages and server answers into inputs, and carries out the effects through `HallClient`.
@@ -30,8 +30,8 @@ from kivy.uix.widget import Widget
 from hallapi.client import ApiError, HallClient, ServerAway
 from hw.evaluator import EvaluatorLink, KeyPress, Lights, Result
 
-from . import review_flow as flow
-from .review_texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text
+from . import flow
+from .texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text
 
 log = logging.getLogger("yimen.review")
 
