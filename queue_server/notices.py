@@ -74,6 +74,8 @@ _W: dict[str, dict[str, str]] = {
         "acc.immediate": "本事项为即办件，受理当日办结。",
         "acc.joint": "本事项由{departments}联合办理，由本中心{window}号窗口牵头，您无需往返各部门。",
         "acc.forwarded": "本事项由上级机关审批，本中心负责全程代办，办理进度可随时查询。",
+        "acc.region": "本事项为跨域通办：本中心将申请材料寄往{region}办理，办理结果寄回后通知您。",
+        "res.region": "本事项由{region}办理，办理结果已寄回本中心。",
         "get.window": "办理结果出具后，请凭本通知书和申请人有效身份证件原件到本中心窗口领取；"
                       "他人代领的，请同时携带代领人身份证件和授权委托书。",
         "get.ems": "办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭案件编号查询。",
@@ -123,6 +125,9 @@ _W: dict[str, dict[str, str]] = {
                      "visit each department.",
         "acc.forwarded": "This matter is decided by a higher authority; this centre carries it through for you, and you "
                          "can follow it at any time.",
+        "acc.region": "This is a cross-region case: the centre mails your file to {region}, which decides it; you are "
+                      "told when the result is back.",
+        "res.region": "The case was decided by {region}; the result has come back to this centre.",
         "get.window": "When the result is ready, collect it at the centre's window with this notice and the applicant's "
                       "ID card (original); someone collecting for you brings their own ID and your written authorisation.",
         "get.ems": "The result will be mailed by China Post EMS to the address you gave; you can follow it by the case "
@@ -273,6 +278,8 @@ def _acceptance(case, w, lang, common, rules, matter) -> Parts:
         paragraphs.append(w["acc.joint"].format(departments=sep.join(case["departments"]), window=case["lead_window"]))
     elif case["case_type"] == "forwarded":
         paragraphs.append(w["acc.forwarded"])
+    if case.get("region"):
+        paragraphs.append(w["acc.region"].format(region=case["region"]))
     dated = _last_day(case, ("accept", "materials_complete")) or case["accepted_on"]
     return title("acceptance", case, lang), facts, paragraphs, [], [w["get." + case["delivery"]]], dated
 
@@ -302,7 +309,7 @@ def _refusal(case, w, lang, common, rules, matter) -> Parts:
 
 
 def _result(case, w, lang, common, rules, matter) -> Parts:
-    decided = _last(case, ("decide",))
+    decided = _last(case, ("decide", "result_received"))  # 跨域通办: the responsible region decided
     decided_on = decided["day"] if decided else None
     outcome = w["o." + case["outcome"]]
     facts = [(w["type"], _type_label(case, lang)), (w["accepted"], common["accepted"]),
@@ -311,6 +318,8 @@ def _result(case, w, lang, common, rules, matter) -> Parts:
     if case["waybill"]:
         facts.append((w["waybill"], case["waybill"]))
     paragraphs = [w["res.body"].format(decided=day_text(decided_on, lang), outcome=outcome, **common)]
+    if case.get("region"):
+        paragraphs.append(w["res.region"].format(region=case["region"]))
     if case["outcome"] == "not_approved" and decided and decided["note"]:
         paragraphs.append(w["res.reason"].format(reason=decided["note"]))
     if case["delivery"] == "ems":
@@ -318,7 +327,7 @@ def _result(case, w, lang, common, rules, matter) -> Parts:
     else:
         get = w["res." + case["delivery"]]
     closing = [get] + ([_rights(w, rules)] if case["outcome"] == "not_approved" else [])
-    return w["title.result"], facts, paragraphs, [], closing, _last_day(case, ("result_ready",)) or decided_on
+    return w["title.result"], facts, paragraphs, [], closing, _last_day(case, ("result_ready", "result_received")) or decided_on
 
 
 # ------------------------------------------------------------ helpers
