@@ -268,3 +268,20 @@ def test_generic_bodies_a_provisional_date_a_paused_clock_and_english(township, 
     assert refusal.issued_on == "2026年12月22日"
     with pytest.raises(Exception, match="not accepted"):
         notices.notice("acceptance", _case(svc, other.number), township.hall, CaseRules(), matter, None)
+
+
+def test_a_cross_region_case_says_where_it_is_decided_and_its_result_is_noticed(township, store, clock):
+    svc = HallService(township, store, clock)
+    clerk = Actor("clerk1", "clerk")
+    matter = township.matter("SHBX-002")
+    case = svc.open_case(OpenRequest("SHBX-002", "person", "赵六", None, "mail", None, None, (), "window",
+                                     region="浙江省杭州市西湖区"), None, clerk)
+    svc.case_step(case.number, "accept", clerk)
+    accepted = notices.notice("acceptance", _case(svc, case.number), township.hall, CaseRules(), matter, None)
+    assert any("寄往浙江省杭州市西湖区办理" in p for p in accepted.paragraphs)
+    svc.case_step(case.number, "send_to_region", clerk, waybill="1100555000111")
+    clock.advance(3 * DAY)
+    svc.case_step(case.number, "result_received", clerk, waybill="9800111222333", outcome="approved")
+    result = notices.notice("result", _case(svc, case.number), township.hall, CaseRules(), matter, None)
+    assert ("办结日期", "2026年11月26日") in result.facts and ("办理结果", "准予办理") in result.facts
+    assert any("由浙江省杭州市西湖区办理" in p for p in result.paragraphs) and result.issued_on == "2026年11月26日"
