@@ -285,3 +285,32 @@ def test_a_cross_region_case_says_where_it_is_decided_and_its_result_is_noticed(
     result = notices.notice("result", _case(svc, case.number), township.hall, CaseRules(), matter, None)
     assert ("办结日期", "2026年11月26日") in result.facts and ("办理结果", "准予办理") in result.facts
     assert any("由浙江省杭州市西湖区办理" in p for p in result.paragraphs) and result.issued_on == "2026年11月26日"
+
+
+async def test_the_hall_keeps_moving_while_a_pdf_is_made_and_a_box_without_the_font_says_so(hall, monkeypatch):
+    import asyncio
+    import threading
+
+    from queue_server import notice_pdf
+    from queue_server.web import api_notices
+
+    clerk = await sign_in(hall, "clerk1")
+    number = await open_served_case(hall, clerk)
+    await step(hall, clerk, number, "accept")
+    started = threading.Event()
+
+    def render(*args):
+        started.set()
+        return notice_pdf.render_pdf(*args)
+
+    monkeypatch.setattr(api_notices, "render_pdf", render)
+    making = asyncio.ensure_future(hall.client.get(f"/api/v1/cases/{number}/notices/acceptance.pdf"))
+    assert await asyncio.to_thread(started.wait, 30)  # the PDF is being made now
+    for _ in range(5):  # and the kiosks' and the board's calls are answered meanwhile
+        assert (await hall.client.get("/api/v1/health")).status == 200
+    assert not making.done()
+    assert (await making).status == 200
+
+    monkeypatch.setattr(notice_pdf, "CJK_FONTS", ("/nonexistent/font.ttc",))
+    r = await hall.client.get(f"/api/v1/cases/{number}/notices/acceptance.pdf")
+    assert r.status == 503 and (await r.json())["error"] == "no_font"

@@ -22,6 +22,7 @@ from ..numbering import business_day
 from ..service import HallService
 from . import keys, pages
 from .common import STAFF, case_for, local_port, reply, service_of
+from .guard import PoolBusy
 from .routing import api, obj, string
 
 CASE_NOTICES = "/api/v1/cases/{case:[0-9]+}/notices"
@@ -75,10 +76,13 @@ async def list_notices(request: web.Request) -> web.Response:
 async def notice_pdf(request: web.Request) -> web.Response:
     svc, case = case_for(request)
     notice = build(request, svc, case, request.match_info["kind"], request.query.get("lang", "zh"))
-    try:
-        body = render_pdf(notice, svc.clock())
+    try:  # seconds of CPU (the font is read and subset): in a worker thread, so the hall keeps moving
+        body = await request.app[keys.NOTICE_POOL].run(render_pdf, notice, svc.clock())
     except NoFont as exc:
-        return web.json_response({"error": "no_font", "message": str(exc)}, status=503)
+        return reply({"error": "no_font", "message": str(exc)}, 503)
+    except PoolBusy:
+        return reply({"error": "notices_busy", "message": "several notices are being made; try again in a moment"},
+                     503, headers={"Retry-After": "2"})
     return web.Response(body=body, content_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{notice.filename}"', "Cache-Control": "no-store"})
 

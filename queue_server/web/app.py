@@ -49,6 +49,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     app[keys.HUB] = Hub(service, app[keys.ESTIMATES])
     app[keys.THROTTLE] = SignInThrottle()
     app[keys.HASH_POOL] = HashPool()
+    app[keys.NOTICE_POOL] = HashPool(workers=1, max_pending=3)
     app[keys.STREAM_LIMITS] = StreamLimits()
     app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app[keys.TLS_PORT] = tls_port
@@ -102,4 +103,5 @@ async def _close_streams(app: web.Application) -> None:
 
 async def _close_hash_pool(app: web.Application) -> None:
     app[keys.HASH_POOL].close()
+    app[keys.NOTICE_POOL].close()
 
