@@ -11,6 +11,7 @@ from pathlib import Path
 
 import qrcode
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 
 from .notices import Notice
 from .numbering import HALL_TZ
@@ -58,6 +59,9 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
         pdf.set_creation_date(datetime.fromtimestamp(created, HALL_TZ))
     pdf.add_page()
     width = pdf.w - 2 * MARGIN
+    # Left-aligned (fpdf2 justifies by default: a line with one space would be stretched), and a
+    # Chinese text breaks between any two characters, not only at its few spaces.
+    wrap = {"align": "L", "wrapmode": WrapMode.CHAR if n.lang == "zh" else WrapMode.WORD}
 
     pdf.set_font(FONT, size=13)
     pdf.cell(width, 8, n.hall, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -71,28 +75,28 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
     for label, value in n.facts:
         y = pdf.get_y()
         pdf.set_xy(MARGIN + label_w, y)
-        pdf.multi_cell(width - label_w, 7, value, border=1, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - label_w, 7, value, border=1, new_x="LMARGIN", new_y="NEXT", **wrap)
         bottom = pdf.get_y()
         pdf.set_xy(MARGIN, y)
         pdf.set_fill_color(242, 242, 242)
-        pdf.multi_cell(label_w, bottom - y, label, border=1, fill=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(label_w, bottom - y, label, border=1, fill=True, new_x="LMARGIN", new_y="NEXT", **wrap)
         pdf.set_y(bottom)
     pdf.ln(6)
 
     pdf.set_font(FONT, size=12)
-    pdf.multi_cell(width, 7.5, n.salutation, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 7.5, n.salutation, new_x="LMARGIN", new_y="NEXT", **wrap)
     for text in n.paragraphs:
         pdf.ln(2)
-        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT", **wrap)
     for i, item in enumerate(n.items, 1):
         pdf.ln(1)
         pdf.set_x(MARGIN + 8)
-        pdf.multi_cell(width - 8, 7.5, f"{i}. {item}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - 8, 7.5, f"{i}. {item}", new_x="LMARGIN", new_y="NEXT", **wrap)
     for text in n.closing:
         pdf.ln(2)
-        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT", **wrap)
 
-    _signature(pdf, n, width)
+    _signature(pdf, n, width, wrap)
     pdf.set_auto_page_break(False)
     pdf.set_font(FONT, size=9)
     pdf.set_text_color(80, 80, 80)
@@ -101,7 +105,7 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _signature(pdf: FPDF, n: Notice, width: float) -> None:
+def _signature(pdf: FPDF, n: Notice, width: float, wrap: dict) -> None:
     """The QR code at the left; the issuer, the seal placeholder and the date at the right."""
     top = max(pdf.get_y() + 8, pdf.h - MARGIN - 12 - max(QR_MM + 14, SEAL_MM + 8))
     if top + SEAL_MM + 8 > pdf.h - MARGIN - 6:  # a long notice: the block goes on a page of its own
@@ -111,7 +115,8 @@ def _signature(pdf: FPDF, n: Notice, width: float) -> None:
         pdf.image(qr_image(n.link), x=MARGIN, y=top, w=QR_MM, h=QR_MM)
         pdf.set_font(FONT, size=9)
         pdf.set_xy(MARGIN, top + QR_MM + 1)
-        pdf.multi_cell(QR_MM + 40, 4.5, f"{n.link_caption}\n{n.link}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(QR_MM + 40, 4.5, f"{n.link_caption}\n{n.link}", new_x="LMARGIN", new_y="NEXT",
+                       align="L", wrapmode=WrapMode.CHAR)
     seal_x = MARGIN + width - SEAL_MM - 6
     pdf.set_draw_color(180, 30, 30)
     pdf.set_dash_pattern(dash=1.5, gap=1.2)
