@@ -111,9 +111,16 @@ def window_number(request: web.Request) -> int:
     return number
 
 
+# The case types a higher body or another department (a `body` device) works on: 上报件, 联办件.
+BODY_CASE_TYPES = ("forwarded", "joint")
+
+
 def may_handle_case(principal: Principal, case: Case, svc: HallService) -> bool:
     """Managers handle every case; a clerk the cases assigned to them and those of the window they
-    are signed in at now. (The case routes and the notices share this one rule.)"""
+    are signed in at now; a higher body or department (a `body` device) the cases that go up or
+    across to it (上报件, 联办件). The case routes and the notices share this one rule."""
+    if principal.kind == "device":
+        return principal.role == "body" and case.case_type in BODY_CASE_TYPES
     if principal.has(MANAGERS):
         return True
     if case.clerk == principal.name:
