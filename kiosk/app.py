@@ -33,7 +33,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
-from queue_server.names import mask_name
+from hallapi.protocol import mask_name
 
 from . import style as st
 from .config import KioskConfig

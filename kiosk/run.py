@@ -12,8 +12,8 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from hallapi.client import HallClient
 from hw.printer import EscPosPrinter, FakePrinter
-from queue_server.client import HallClient
 
 from .config import KioskConfig
 from .service import KioskService

@@ -208,11 +208,11 @@ class Driver:
 
 
 async def start(out: Path, url: str, token: str, now=None, **cfg_kw):
+    from hallapi.client import HallClient
     from hw.printer import FakePrinter
     from kiosk.app import KioskApp, Speaker
     from kiosk.config import KioskConfig
     from kiosk.service import KioskService
-    from queue_server.client import HallClient
 
     cfg = KioskConfig(server=url, token=token, fullscreen=False, admin_pin="2468", **cfg_kw)
     client = HallClient(url, token, timeout_s=1.0)

@@ -16,6 +16,7 @@ from evdev.events import InputEvent
 
 from bridge.keymap import parse_keymap
 from bridge.keypad import BusBridge, Desk, ServerState, run_usb, watch_server
+from hallapi.client import HallClient
 from hw.keypad import (
     LED_NUML,
     EvdevKeypad,
@@ -26,7 +27,6 @@ from hw.keypad import (
     SerialKeypadBus,
     Signal,
 )
-from queue_server.client import HallClient
 from tests.conftest import PASSWORD
 
 KEYS = {"+": e.KEY_KPPLUS, "-": e.KEY_KPMINUS, "*": e.KEY_KPASTERISK, "/": e.KEY_KPSLASH,

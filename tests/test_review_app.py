@@ -383,9 +383,9 @@ def child_main(argv: list[str]) -> None:
     from kivy.core.window import Window
     from kivy.tests.common import UnitTestTouch
 
+    from hallapi.client import HallClient
     from hw.evaluator import EvaluatorLink, SerialEvaluator
     from kiosk.review import ReviewPadApp
-    from queue_server.client import HallClient
 
     def say(message: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")

@@ -12,11 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
+from hallapi.protocol import HALL_TZ
+
 from ..auth import Principal
 from ..cases import Case
 from ..errors import Forbidden
 from ..events import Event
-from ..numbering import HALL_TZ
 from ..service import Actor, HallService
 from ..views import ticket_public, ticket_staff
 from . import keys
