@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 # Debian packages Yimen and its tests use: chromium (browser tests of the web pages),
 # fonts-wqy-microhei (Chinese glyphs), Mesa GL and mtdev (Kivy, also offscreen), espeak-ng + sox +
 # alsa-utils (Mandarin voice and audio checks), socat (serial pairs), zbar-tools (reading QR codes
-# back in tests), sqlite3 (operators' backups).
+# back in tests), poppler-utils (reading the case notices' PDFs back in tests: pdftotext, pdftoppm),
+# sqlite3 (operators' backups).
 APT_PACKAGES := chromium fonts-wqy-microhei libgl1 libglx-mesa0 libegl1 libegl-mesa0 libgl1-mesa-dri \
-	libmtdev1 espeak-ng sox alsa-utils socat zbar-tools sqlite3 procps
+	libmtdev1 espeak-ng sox alsa-utils socat zbar-tools poppler-utils sqlite3 procps
 
 .PHONY: demo test fuzz lint setup apt clean lock
 

@@ -188,6 +188,12 @@ class HallService:
         """One step of a case (cases span days: they are not in the day's hall)."""
         now = self.clock()
         self._roll_over(now)
+        if action == "accept_incomplete":  # the 一次性告知书 lists them from the matter's checklist
+            matter = self.config.matter(self.cases.get(number).matter)
+            known = {m.name for m in matter.materials} if matter else set()
+            unknown = [name for name in details.get("missing") or () if name not in known]
+            if unknown:
+                raise Invalid("unknown_material", f"not on the matter's checklist: {', '.join(unknown)}")
         event = self.cases.act(number, action, actor.name, now, str(actor), **details)
         self._commit(event)
         self._alert_cases(now, number)

@@ -20,6 +20,8 @@ from ..service import HallService
 from ..state import IssueRequest
 from .api_issuing import ISSUE_BODY, issue_and_answer
 from .common import KIOSKS, MANAGERS, STAFF, actor_of, body_of, principal_of, reply, service_of
+from .common import case_for as _case_for
+from .common import may_handle_case as _may_handle
 from .routing import api, integer, nullable, obj, one_of_fields, string
 
 ID_NUMBER = string(18, pattern=r"\d{17}[\dX]", **{"x-pattern-message": "must be an 18-character ID number"})
@@ -53,7 +55,6 @@ STEP_BODY = obj({
 })
 ACTIONS = "|".join(TRANSITIONS)
 BODIES = frozenset({"body"})
-BODY_CASE_TYPES = ("forwarded", "joint")
 BODY_ACTIONS = ("step", "pause", "resume", "decide")  # what a higher body may record on a case
 CASE_PATH = "/api/v1/cases/{case:[0-9]+}"
 
@@ -61,28 +62,6 @@ CASE_PATH = "/api/v1/cases/{case:[0-9]+}"
 def _matter_name(svc: HallService, code: str) -> str:
     matter = svc.config.matter(code)
     return matter.name if matter else code
-
-
-def _may_handle(principal: Principal, case: Case, svc: HallService) -> bool:
-    """Managers handle every case; a clerk the cases assigned to them and those of the window they
-    are signed in at now; a higher body or department (a `body` device) the cases that go up or
-    across to it (上报件, 联办件)."""
-    if principal.kind == "device":
-        return principal.role == "body" and case.case_type in BODY_CASE_TYPES
-    if principal.has(MANAGERS):
-        return True
-    if case.clerk == principal.name:
-        return True
-    mine = {n for n, w in svc.hall.state.windows.items() if w.clerk == principal.name and w.status != "closed"}
-    return case.window in mine or case.lead_window in mine
-
-
-def _case_for(request: web.Request) -> tuple[HallService, Case]:
-    svc = service_of(request)
-    case = svc.cases.get(request.match_info["case"])
-    if not _may_handle(principal_of(request), case, svc):
-        raise Forbidden("not_your_case", f"case {case.number} belongs to window {case.window} ({case.clerk})")
-    return svc, case
 
 
 def _staff_view(svc: HallService, case: Case, principal: Principal) -> dict[str, Any]:

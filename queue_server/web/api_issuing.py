@@ -19,7 +19,16 @@ from ..hall import Hall
 from ..state import IssueRequest
 from ..views import issued_receipt
 from . import keys
-from .common import ISSUERS, actor_of, body_of, parse_time, principal_of, reply, service_of
+from .common import (
+    ISSUERS,
+    actor_of,
+    body_of,
+    local_port,
+    parse_time,
+    principal_of,
+    reply,
+    service_of,
+)
 from .routing import BodyError, api, date_string, nullable, obj, string, time_string
 
 ISSUE_BODY = obj({
@@ -112,9 +121,3 @@ async def abandon_issue(request: web.Request) -> web.Response:
     data = await body_of(request)
     event = service_of(request).run(lambda h, now: h.abandon(data["idempotency_key"], now, str(actor_of(request))))
     return reply({"cancelled": event.data["number"], "seq": event.seq})
-
-
-def local_port(request: web.Request) -> int | None:
-    """The port this server answered on (never the caller's Host header, which anyone can set)."""
-    sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None

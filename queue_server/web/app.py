@@ -19,9 +19,9 @@ from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
 from . import api_issuing as _api_issuing  # noqa: F401  (registers the issuing routes)
+from . import api_notices, keys, pages  # api_notices: the notices (and their print view)
 from . import api_session as _api_session  # noqa: F401  (registers the session routes)
 from . import api_users as _api_users  # noqa: F401  (registers the account routes)
-from . import keys, pages
 from .guard import HashPool, SignInThrottle, StreamLimits
 from .hub import EstimateCache, Hub
 from .middleware import MIDDLEWARES, server_header
@@ -49,6 +49,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     app[keys.HUB] = Hub(service, app[keys.ESTIMATES])
     app[keys.THROTTLE] = SignInThrottle()
     app[keys.HASH_POOL] = HashPool()
+    app[keys.NOTICE_POOL] = HashPool(workers=1, max_pending=3)
     app[keys.STREAM_LIMITS] = StreamLimits()
     app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app[keys.TLS_PORT] = tls_port
@@ -60,6 +61,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
         app.router.add_route(route.method, route.path, route.handler)
     app.router.add_get("/api/v1/openapi.json", _openapi)
     pages.register(app)  # with /static/
+    api_notices.register(app)  # the notices' print view (a page)
     app.on_startup.append(_check_public_address)
     app.cleanup_ctx.append(while_serving(service.keep_the_day))
     app.cleanup_ctx.append(while_serving(app[keys.ESTIMATES].keep_fresh, app[keys.ESTIMATES].stop))
@@ -101,4 +103,5 @@ async def _close_streams(app: web.Application) -> None:
 
 async def _close_hash_pool(app: web.Application) -> None:
     app[keys.HASH_POOL].close()
+    app[keys.NOTICE_POOL].close()
 

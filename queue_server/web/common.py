@@ -1,7 +1,7 @@
 """What every API handler needs: who is asking, the service, JSON answers, and the checks that
 several route modules share (a device's own ticket, a device's own window, times in the hall's zone).
 
-Route modules (api, api_session, api_issuing, api_desk, api_users) import from here, never from
+Route modules (api, api_session, api_issuing, api_desk, api_users, api_cases, api_notices) import from here, never from
 one another."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aiohttp import web
 from hallapi.protocol import HALL_TZ
 
 from ..auth import Principal
+from ..cases import Case
 from ..errors import Forbidden
 from ..events import Event
 from ..service import Actor, HallService
@@ -109,3 +110,36 @@ def window_number(request: web.Request) -> int:
     if p.window is not None and p.window != number:
         raise Forbidden("wrong_window", f"this device belongs to window {p.window}")
     return number
+
+
+# The case types a higher body or another department (a `body` device) works on: 上报件, 联办件.
+BODY_CASE_TYPES = ("forwarded", "joint")
+
+
+def may_handle_case(principal: Principal, case: Case, svc: HallService) -> bool:
+    """Managers handle every case; a clerk the cases assigned to them and those of the window they
+    are signed in at now; a higher body or department (a `body` device) the cases that go up or
+    across to it (上报件, 联办件). The case routes and the notices share this one rule."""
+    if principal.kind == "device":
+        return principal.role == "body" and case.case_type in BODY_CASE_TYPES
+    if principal.has(MANAGERS):
+        return True
+    if case.clerk == principal.name:
+        return True
+    mine = {n for n, w in svc.hall.state.windows.items() if w.clerk == principal.name and w.status != "closed"}
+    return case.window in mine or case.lead_window in mine
+
+
+def case_for(request: web.Request) -> tuple[HallService, Case]:
+    """The case of the path, if the caller may handle it (else 403 saying whose it is)."""
+    svc = service_of(request)
+    case = svc.cases.get(request.match_info["case"])
+    if not may_handle_case(principal_of(request), case, svc):
+        raise Forbidden("not_your_case", f"case {case.number} belongs to window {case.window} ({case.clerk})")
+    return svc, case
+
+
+def local_port(request: web.Request) -> int | None:
+    """The port this server answered on (never the caller's Host header, which anyone can set)."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None

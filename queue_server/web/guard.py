@@ -107,7 +107,8 @@ class PoolBusy(Exception):
 
 class HashPool:
     """Runs password hashing (scrypt, ~90 ms on a Pi) in one worker thread, so the event loop keeps
-    serving kiosks; at most `max_pending` checks wait — beyond that a sign-in is refused as busy."""
+    serving kiosks; at most `max_pending` checks wait — beyond that a sign-in is refused as busy.
+    A second pool does the same for the case notices' PDFs (api_notices.py)."""
 
     def __init__(self, workers: int = 1, max_pending: int = 4):
         self.max_pending = max_pending

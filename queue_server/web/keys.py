@@ -19,6 +19,7 @@ HUB: web.AppKey[Hub] = web.AppKey("hub")
 ESTIMATES: web.AppKey[EstimateCache] = web.AppKey("estimates")
 THROTTLE: web.AppKey[SignInThrottle] = web.AppKey("throttle")
 HASH_POOL: web.AppKey[HashPool] = web.AppKey("hash_pool")
+NOTICE_POOL: web.AppKey[HashPool] = web.AppKey("notice_pool")  # a notice's PDF (seconds of CPU) off the loop
 STREAM_LIMITS: web.AppKey[StreamLimits] = web.AppKey("stream_limits")
 TRUSTED_PROXIES: web.AppKey[frozenset[str]] = web.AppKey("trusted_proxies")
 TLS_PORT: web.AppKey[int | None] = web.AppKey("tls_port")

@@ -118,7 +118,7 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
-STAFF_PAGES = ("/login", "/console", "/manage")
+STAFF_PAGES = ("/login", "/console", "/manage", "/cases/")
 
 
 @web.middleware

@@ -50,10 +50,12 @@ LINKS = {"home": ("/", "返回排队情况", "Queue overview"), "console": ("/co
          "login_manage": ("/login?next=/manage", "换用管理人员账号登录", "Sign in as a manager")}
 
 
-def message_page(request: web.Request, status: int, message: str, links: tuple[str, ...] = ("home",)) -> web.Response:
-    """A page that says, in the visitor's language and the hall's style, why there is nothing else."""
+def message_page(request: web.Request, status: int, message: str, links: tuple[str, ...] = ("home",),
+                 title: str | None = None, text: str | None = None) -> web.Response:
+    """A page that says, in the visitor's language and the hall's style, why there is nothing else
+    (`title` and `text`, already in the page's language, say it more precisely than `message`)."""
     lang = lang_of(request)
-    title, text = MESSAGES[message][lang]
+    title, text = title or MESSAGES[message][lang][0], text or MESSAGES[message][lang][1]
     config = request.app[keys.SERVICE].config
     hall = config.hall.name_en if lang == "en" and config.hall.name_en else config.hall.name
     anchors = " ".join(f'<a class="button-link" href="{escape(_in_lang(href, lang))}">{escape(zh if lang == "zh" else en)}</a>'

@@ -35,14 +35,15 @@ class ApiRoute:
     description: str = ""
     public_write_reason: str = ""  # why an anonymous caller may change state here (sign-in only)
     other_statuses: tuple[int, ...] = ()  # answers beyond the usual ones (e.g. 429 for sign-in)
+    media_type: str = "application/json"  # what a success answers with (a notice: application/pdf)
 
 
 # Path parameters that are numbers (read with whole_number): documented as such.
 PATH_PARAMETERS = {"window": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
                    "alert": {"type": "integer", "minimum": 0, "maximum": 999_999_999}}
 
-STATUS_NAMES = {400: "BadRequest", 401: "Unauthenticated", 404: "NotFound", 429: "TooManyRequests",
-                503: "Unavailable"}
+STATUS_NAMES = {400: "BadRequest", 401: "Unauthenticated", 404: "NotFound", 409: "Conflict",
+                429: "TooManyRequests", 503: "Unavailable"}
 
 
 ROUTES: list[ApiRoute] = []
@@ -51,11 +52,11 @@ ROUTES: list[ApiRoute] = []
 def api(method: str, path: str, *, summary: str, roles: frozenset[str] | None, tag: str,
         body: dict | None = None, response: dict | None = None, status: int = 200,
         description: str = "", public_write_reason: str = "",
-        other_statuses: tuple[int, ...] = ()) -> Callable[[Handler], Handler]:
+        other_statuses: tuple[int, ...] = (), media_type: str = "application/json") -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         ROUTES.append(ApiRoute(method, path, handler, summary, roles, tag, body,
                                response or {"type": "object"}, status, description or (handler.__doc__ or "").strip(),
-                               public_write_reason, other_statuses))
+                               public_write_reason, other_statuses, media_type))
         handler.__yimen_route__ = ROUTES[-1]  # type: ignore[attr-defined]
         return handler
     return register
@@ -221,7 +222,7 @@ def openapi(title: str, version: str) -> dict[str, Any]:
     for r in ROUTES:
         op: dict[str, Any] = {
             "summary": r.summary, "tags": [r.tag], "operationId": r.handler.__name__,
-            "responses": {str(r.status): {"description": "OK", "content": {"application/json": {"schema": r.response}}}},
+            "responses": {str(r.status): {"description": "OK", "content": {r.media_type: {"schema": r.response}}}},
             "x-roles": sorted(r.roles) if r.roles is not None else None,
         }
         if r.description:
