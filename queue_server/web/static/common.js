@@ -112,6 +112,27 @@ const YM_ERRORS = {
   no_intake: ["本号未使用身份证取号", "This ticket was taken without an ID card"],
   no_photo: ["没有照片", "No photo"],
   bad_since: ["参数有误", "Invalid parameter"],
+  // cases (办件)
+  case_not_found: ["没有这个办件", "No such case"],
+  case_not_ready: ["该办件当前状态不能执行此操作", "The case cannot take this step in its current state"],
+  unknown_case_action: ["办件操作有误", "Unknown case action"],
+  not_your_case: ["该办件不属于您或您的窗口", "This case belongs to another window or clerk"],
+  ticket_not_served: ["该号不在窗口办理中，无法开办件", "That ticket is not being served at a window"],
+  applicant_required: ["请填写申请人", "Give the applicant"],
+  unknown_applicant: ["申请人须为个人或单位", "The applicant is a person or a company"],
+  unknown_case_type: ["办件类型有误", "Unknown case type"],
+  unknown_channel: ["收件渠道有误", "Unknown channel"],
+  unknown_delivery: ["送达方式有误", "Unknown delivery"],
+  unknown_material: ["材料不在该事项的清单中", "A material is not on the matter's checklist"],
+  window_required: ["窗口收件须注明窗口号", "A case received at a window names the window"],
+  ems_address_required: ["邮寄送达须填写邮寄地址", "An EMS delivery needs the address"],
+  joint_needs_departments: ["联办件须填写至少两个部门和牵头窗口", "A joint case names at least two departments and the lead window"],
+  missing_required: ["请勾选所有缺少的材料（一次性告知）", "Tick every missing material"],
+  case_type_required: ["请选择补齐材料后的办件类型", "Choose the type the case continues as"],
+  outcome_required: ["请选择准予或不予许可", "Choose approved or not approved"],
+  waybill_required: ["邮寄送达须填写运单号", "An EMS hand-over needs the waybill number"],
+  already_paused: ["该办件已暂停计时", "The case's clock is already stopped"],
+  paused: ["该办件正在暂停计时，请先恢复计时", "The case's clock is stopped: resume it first"],
 };
 
 const YM = {
