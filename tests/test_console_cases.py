@@ -279,3 +279,82 @@ async def api_case(hall, headers: dict[str, str], matter: str, accept: bool = Fa
         r = await hall.client.post(f"/api/v1/cases/{case['number']}/accept", headers=headers, json={})
         assert r.status == 200
     return case["number"]
+
+
+async def act_on(page, action: str, fill: dict[str, str] | None = None, select: dict[str, str] | None = None) -> None:
+    """Press a case step's button; fill its small form, if it has one, and confirm."""
+    await page.click(f"#cd-actions button[data-case-action={action}]")
+    if fill is None and select is None:
+        return
+    for selector, value in (select or {}).items():
+        await page.select_option(selector, value)
+    for selector, value in (fill or {}).items():
+        await page.fill(selector, value)
+    await page.click("#cd-form-submit")
+
+
+async def test_a_case_without_a_ticket_through_its_whole_life_in_english(hall, browser, tmp_path):
+    browser.allow(r"status of 422 .*/api/v1/cases/\d+/(return|hand_over)$")  # refusals provoked on purpose
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await sign_in(page, hall, "/console?window=1&lang=en")
+    await text_is(page, "case-open-free", "Case without a ticket…")
+    await page.click("#case-open-free")
+    await page.wait_for_selector("#case-form-dialog[open]")
+    assert await page.is_hidden("#cf-draft-choice")  # no ticket, no ID card
+    assert await page.evaluate("() => document.activeElement.id") == "cf-channel"
+    await page.select_option("#cf-channel", "mail")
+    await page.select_option("#cf-matter", "MZ-002")
+    assert await page.input_value("#cf-type") == "committed"
+    await page.click("#cf-submit")  # no applicant named: said in English, nothing sent
+    await text_is(page, "cf-error", "Give the applicant")
+    await page.fill("#cf-name", "李四")
+    await page.fill("#cf-phone", "13800000000")
+    await page.check("#cf-mat-0")
+    await page.check('input[name="cf-delivery"][value="ems"]')
+    await page.click("#cf-submit")
+    await text_is(page, "cf-error", "An EMS delivery needs the address")
+    await page.fill("#cf-address", "浙江省杭州市西湖区某某路1号")
+    await page.click("#cf-submit")
+    await page.wait_for_selector("#case-dialog[open]")
+    await text_is(page, "cd-status", "received")
+    number = (await page.text_content("#cd-number")).strip()
+    case = hall.service.cases.get(number)
+    assert (case.channel, case.ticket, case.window, case.delivery, case.applicant_name) == ("mail", None, 1, "ems", "李*")
+    assert hall.service.store.applicant(number, "test", hall.clock())["ems_address"] == "浙江省杭州市西湖区某某路1号"
+
+    # Return without a reason: refused, in English.
+    await act_on(page, "return", fill={})
+    await text_is(page, "cd-error", "Give the reason: it goes on the record")
+    await page.click("#cd-form-cancel")
+    # Accept with materials missing: the required ones not received are ticked already.
+    await act_on(page, "accept_incomplete")
+    ticked = await page.locator("#cd-missing input:checked").evaluate_all("bs => bs.map((b) => b.value)")
+    assert ticked == ["临时救助申请书", "遭遇困难的相关证明", "家庭经济状况核对授权书", "本人社会保障卡或银行账户信息"]
+    await page.uncheck("#cd-missing input[value='本人社会保障卡或银行账户信息']")
+    await page.click("#cd-form-submit")
+    await text_is(page, "cd-status", "waiting for materials")
+    assert hall.service.cases.get(number).missing == ticked[:3]
+    await text_has(page, "cd-facts", "Missing临时救助申请书; 遭遇困难的相关证明; 家庭经济状况核对授权书")
+
+    hall.clock.advance(3 * 3600)  # the materials come in that afternoon: the wait covered no working day
+    await act_on(page, "materials_complete", select={"#cd-type": "committed"})
+    await text_is(page, "cd-status", "accepted")
+    await text_has(page, "cd-facts", "2026-12-07 (10 working days)")
+    await act_on(page, "step", fill={"#cd-note": "审查"})
+    await text_is(page, "cd-status", "in progress")
+    await act_on(page, "decide", select={"#cd-outcome": "approved"}, fill={})
+    await text_is(page, "cd-status", "decided")
+    await act_on(page, "result_ready")
+    await text_is(page, "cd-status", "result ready")
+    await act_on(page, "hand_over", select={"#cd-delivery": "ems"}, fill={})
+    await text_is(page, "cd-error", "An EMS hand-over needs the waybill number")
+    await page.fill("#cd-waybill", "1100123456789")
+    await page.click("#cd-form-submit")
+    await text_is(page, "cd-status", "handed over")
+    await text_has(page, "cd-facts", "waybill 1100123456789")
+    await act_on(page, "archive")
+    await text_is(page, "cd-status", "archived")
+    await text_is(page, "cd-actions", "The case is finished: nothing more to do.")
+    history = [h["action"] for h in hall.service.cases.get(number).history]
+    assert history == ["accept_incomplete", "materials_complete", "step", "decide", "result_ready", "hand_over", "archive"]
+    await page.screenshot(path=str(tmp_path / "case-archived-en-1366.png"), full_page=True)

@@ -63,9 +63,9 @@ async function refreshCases() {
   const open = el("case-open"), note = el("case-open-note");
   const t = S.current;
   open.disabled = !(t && t.status === "serving");
-  note.textContent = !t ? YM.t("办理中的号可开办件；邮寄、代办点、帮办的材料用「无号收件」。", "Open a case for the ticket being served; mail, agent points and help desks use 「Case without a ticket」.")
+  note.textContent = !t ? YM.t("办理中的号可开办件；邮寄、代办点、帮办的材料用「无号收件」。", "Open a case for the ticket being served; mail, agent points and help desks use \"Case without a ticket\".")
     : t.status !== "serving" ? YM.t("群众到窗后（到窗办理）即可开办件。", "Start service (A) to open a case for this ticket.")
-      : YM.t(`为 ${t.number} 开办件：按 B 或点击「开办件」。`, `Open a case for ${t.number}: press B or click 「Open case」.`);
+      : YM.t(`为 ${t.number} 开办件：按 B 或点击「开办件」。`, `Open a case for ${t.number}: press B or click "Open case".`);
   let list;
   try { list = (await YM.getJSON("/api/v1/cases" + (el("cases-all").checked ? "" : "?open=1"))).cases; }
   catch (e) { return; }  // the console's own refresh says when the server is away
@@ -244,7 +244,8 @@ function renderCase(v) {
   const open = v.pauses.find((p) => !p.end);
   if (open) row(YM.t("暂停计时", "Clock stopped"), YM.t(`${open.start} 起：${open.reason}`, `since ${open.start}: ${open.reason}`), "wrap-ok");
   row(YM.t("已收材料", "Materials received"), v.materials.length
-    ? v.materials.map((m) => `${m.name}（${tr(FORMS[m.form] || ["原件", "original"])} × ${m.count || 1}）`).join(YM.t("；", "; ")) : "—", "wrap-ok");
+    ? v.materials.map((m) => m.name + YM.t("（", " (") + `${tr(FORMS[m.form] || FORMS.original)} × ${m.count || 1}` + YM.t("）", ")"))
+      .join(YM.t("；", "; ")) : "—", "wrap-ok");
   if (v.missing.length) row(YM.t("缺少材料", "Missing"), v.missing.join(YM.t("；", "; ")), "wrap-ok");
   row(YM.t("送达方式", "Delivery"), tr(DELIVERY[v.delivery]) + (v.waybill ? YM.t(` 运单号 ${v.waybill}`, ` waybill ${v.waybill}`) : ""));
   if (v.outcome) row(YM.t("决定", "Decision"), v.outcome === "approved" ? YM.t("准予许可", "approved") : YM.t("不予许可", "not approved"));
