@@ -14,6 +14,7 @@ from typing import Any
 from .casework import (
     CASE_TYPES,
     CLOCK_RUNS,
+    CROSS_REGION_ACTIONS,
     FINISHED,
     REAL_TYPES,
     STATUSES,
@@ -26,7 +27,7 @@ from .casework import (
     supervise,
 )
 from .errors import Conflict, Invalid, NotFound
-from .events import CaseOpened, CaseStep, Event
+from .events import CaseOpened, CaseStep, Event, StaffAlert
 from .matters import Matter
 from .names import mask_name
 from .numbering import business_day
@@ -34,6 +35,7 @@ from .workdays import WorkCalendar
 
 CHANNELS = ("window", "mail", "agent_point", "help_desk")
 DELIVERIES = ("window", "ems", "electronic")
+ALERT_SOURCE = "case:"  # a staff alert's source for a case: case:<number>
 OUTCOMES = ("approved", "not_approved")
 # What the citizen is told comes next, by status (the case page and the console).
 NEXT_STEP = {
@@ -78,6 +80,7 @@ class Case:
     agent_name: str | None = None
     departments: list[str] = field(default_factory=list)
     lead_window: int | None = None
+    region: str | None = None  # 跨域通办: the responsible region
     status: str = "received"
     accepted_day: date | None = None
     decided_day: date | None = None
@@ -85,6 +88,7 @@ class Case:
     missing: list[str] = field(default_factory=list)
     pauses: list[Pause] = field(default_factory=list)
     waybill: str | None = None
+    mail: list[dict[str, Any]] = field(default_factory=list)  # 跨域通办: the file out, the result back
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -101,11 +105,12 @@ class Case:
     def actions(self) -> list[str]:
         """The steps this case can take now (the console offers only these): its lifecycle, and
         the clock — pause only while running, resume only while paused, no decision or withdrawal
-        while paused."""
+        while paused; mailing to a region only for a 跨域通办 case."""
         paused = self.paused
         return [a for a, (starts, _) in TRANSITIONS.items() if self.status in starts
                 and not (a == "pause" and paused) and not (a == "resume" and not paused)
-                and not (a in ("decide", "withdraw") and paused)]
+                and not (a in ("decide", "withdraw") and paused)
+                and not (a in CROSS_REGION_ACTIONS and self.region is None)]
 
     def supervision(self, today: date, calendar: WorkCalendar, yellow_days: int) -> Supervision | None:
         """电子监察 while the clock runs (from acceptance to the decision); a decided case keeps
@@ -135,6 +140,7 @@ class OpenRequest:
     agent_name: str | None = None
     departments: tuple[str, ...] = ()
     lead_window: int | None = None
+    region: str | None = None  # 跨域通办: the responsible region (the file is mailed there)
 
 
 class Cases:
@@ -143,6 +149,7 @@ class Cases:
         self.yellow_days = yellow_days
         self.items: dict[str, Case] = {}
         self.by_token: dict[str, str] = {}
+        self.alerted: set[tuple[str, str]] = set()  # (case, alert kind) raised already
 
     def get(self, number: str) -> Case:
         found = self.items.get(number)
@@ -181,16 +188,19 @@ class Cases:
         unknown = [m["name"] for m in req.materials if m.get("name") not in known]
         if unknown:
             raise Invalid("unknown_material", f"not on {matter.name}'s checklist: {', '.join(unknown)}")
+        if req.region is not None and not req.region.strip():
+            raise Invalid("region_required", "a 跨域通办 case names the responsible region")
         name = mask_name(req.applicant_name) if req.applicant_kind == "person" else req.applicant_name.strip()
         return CaseOpened(number, token, matter.code, case_type, req.applicant_kind, name, req.person_key,
                           req.channel, req.window, clerk, req.ticket, [dict(m) for m in req.materials],
                           matter.legal_limit_days, matter.committed_limit_days, req.delivery,
                           mask_name(req.agent_name) if req.agent_name else None, list(req.departments),
-                          req.lead_window)
+                          req.lead_window, req.region.strip() if req.region else None)
 
     def act(self, number: str, action: str, by: str, now: float, actor: str, note: str = "",
             outcome: str | None = None, missing: list[str] | None = None, case_type: str | None = None,
-            delivery: str | None = None, waybill: str | None = None, body: str | None = None) -> Event:
+            delivery: str | None = None, waybill: str | None = None, body: str | None = None,
+            ticket: str | None = None) -> Event:
         """One step of a case, checked against its lifecycle and what the step needs."""
         case = self.get(number)
         next_status(case.status, action)  # refuses what the case cannot do now
@@ -212,6 +222,13 @@ class Cases:
             raise Conflict("not_paused", f"case {number}'s clock is running")
         if action in ("decide", "withdraw") and case.paused:
             raise Conflict("paused", f"resume case {number}'s clock first (record when the pause ended)")
+        if action in CROSS_REGION_ACTIONS:
+            if case.region is None:
+                raise Conflict("not_cross_region", f"case {number} is not a 跨域通办 case")
+            if not (waybill or "").strip():
+                raise Invalid("waybill_required", "record the waybill number of the mail")
+            if action == "result_received" and outcome not in OUTCOMES:
+                raise Invalid("outcome_required", "say what the responsible region decided: approved or not_approved")
         if action == "hand_over":
             delivery = delivery or case.delivery
             if delivery not in DELIVERIES:
@@ -220,12 +237,18 @@ class Cases:
                 raise Invalid("waybill_required", "an EMS hand-over records the waybill number")
         payload = CaseStep(number, action, note, by, outcome, list(missing) if missing else None, case_type,
                            delivery if action == "hand_over" else None,
-                           waybill.strip() if waybill else None, body)
+                           waybill.strip() if waybill else None, body, ticket if action == "hand_over" else None)
         return Event.of(payload, now, business_day(now).isoformat(), actor)
 
     # ------------------------------------------------------------ folding
 
     def apply(self, event: Event) -> None:
+        if event.type == StaffAlert.TYPE:
+            alert = event.payload()
+            assert isinstance(alert, StaffAlert)
+            if alert.source.startswith(ALERT_SOURCE):
+                self.alerted.add((alert.source.removeprefix(ALERT_SOURCE), alert.kind))
+            return
         if event.type not in (CaseOpened.TYPE, CaseStep.TYPE):
             return
         e = event.payload()
@@ -234,7 +257,7 @@ class Cases:
             self.items[e.case] = Case(e.case, e.token, e.matter, e.case_type, e.applicant_kind, e.applicant_name,
                                       e.person_key, e.channel, e.window, e.clerk, e.ticket, list(e.materials),
                                       e.legal_limit_days, e.committed_limit_days, e.delivery, event.at, day,
-                                      e.agent_name, list(e.departments), e.lead_window)
+                                      e.agent_name, list(e.departments), e.lead_window, e.region)
             self.by_token[e.token] = e.case
             return
         assert isinstance(e, CaseStep)
@@ -256,6 +279,11 @@ class Cases:
             self._end_pause(case, day)
         elif e.action == "decide":
             case.outcome, case.decided_day = e.outcome, day
+        elif e.action == "send_to_region":
+            case.mail.append({"direction": "out", "waybill": e.waybill, "on": event.day, "to": case.region})
+        elif e.action == "result_received":
+            case.outcome, case.decided_day = e.outcome, day
+            case.mail.append({"direction": "back", "waybill": e.waybill, "on": event.day, "from": case.region})
         elif e.action == "hand_over":
             case.delivery, case.waybill = e.delivery or case.delivery, e.waybill
         elif e.action == "return":
@@ -268,6 +296,30 @@ class Cases:
         for i, p in enumerate(case.pauses):
             if p.end is None:
                 case.pauses[i] = Pause(p.start, day - timedelta(days=1), p.reason)
+
+    # ------------------------------------------------------------ supervision alerts
+
+    def alerts_due(self, today: date, matter_names: dict[str, str], only: str | None = None) -> list[tuple[str, str, str]]:
+        """The staff alerts supervision calls for now, each raised once per case and colour:
+        (kind, message, source). Yellow → `case_due`, red → `case_overdue`."""
+        out = []
+        for case in ([self.get(only)] if only else self.items.values()):
+            if case.status not in CLOCK_RUNS:
+                continue
+            sup = case.supervision(today, self.calendar, self.yellow_days)
+            if sup is None or sup.colour == "green":
+                continue
+            kind = "case_overdue" if sup.colour == "red" else "case_due"
+            if (case.number, kind) in self.alerted:
+                continue
+            due = _day(case.due(self.calendar))
+            name = matter_names.get(case.matter, case.matter)
+            if kind == "case_overdue":
+                message = f"办件 {case.number}（{name}）已超期 {sup.overdue_days} 个工作日，承诺 {due} 办结"
+            else:
+                message = f"办件 {case.number}（{name}）剩余 {sup.days_left} 个工作日，承诺 {due} 办结"
+            out.append((kind, message, ALERT_SOURCE + case.number))
+        return out
 
     # ------------------------------------------------------------ views
 
@@ -283,6 +335,7 @@ class Cases:
             "window": case.window, "clerk": case.clerk, "ticket": case.ticket, "materials": case.materials,
             "missing": case.missing, "delivery": case.delivery, "waybill": case.waybill,
             "departments": case.departments, "lead_window": case.lead_window, "opened_at": case.opened_at,
+            "region": case.region, "mail": case.mail,
             "accepted_on": case.accepted_day.isoformat() if case.accepted_day else None,
             "legal_limit_days": case.legal_limit_days, "committed_limit_days": case.committed_limit_days,
             "due": _day(due), "due_provisional": bool(due and due.provisional), "legal_due": _day(legal),
@@ -299,6 +352,8 @@ class Cases:
         beyond the masked name."""
         due = case.due(self.calendar)
         zh, en = NEXT_STEP[case.status]
+        if case.region and case.status == "in_progress" and case.mail:
+            zh, en = f"材料已寄往{case.region}办理，结果寄回后通知领取", f"mailed to {case.region}; you will be told when the result is back"
         return {"number": case.number, "matter_name": matter_name, "case_type_label": CASE_TYPES[case.case_type][0],
                 "status": case.status, "status_label": STATUSES[case.status][0], "status_en": STATUSES[case.status][1],
                 "next_step": zh, "next_step_en": en, "applicant_name": case.applicant_name, "due": _day(due), "due_provisional": bool(due and due.provisional),

@@ -59,7 +59,11 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "hand_over": (frozenset({"result_ready"}), "handed_over"),
     "archive": (frozenset({"handed_over", "returned", "withdrawn"}), "archived"),
     "withdraw": (frozenset({"received", "accepted", "awaiting_materials", "in_progress"}), "withdrawn"),
+    # 跨域通办: the file goes by mail to the responsible region, which decides; its result comes back.
+    "send_to_region": (frozenset({"accepted", "in_progress"}), "in_progress"),
+    "result_received": (frozenset({"in_progress"}), "result_ready"),
 }
+CROSS_REGION_ACTIONS = frozenset({"send_to_region", "result_received"})
 
 
 def next_status(status: str, action: str) -> str:

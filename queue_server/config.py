@@ -159,6 +159,30 @@ class RatingRules:
     default_level: int = 4
 
 
+# What a pushed case step carries (our name → the province's data item name). The defaults are the
+# Chinese data item names in the style of GB/T 39046; a province's interface document may differ,
+# so `[cases.province] fields` renames any of them.
+CASE_PUSH_FIELDS: tuple[tuple[str, str], ...] = (
+    ("case_number", "办件编号"), ("matter_code", "事项编码"), ("matter_name", "事项名称"),
+    ("region_code", "行政区划代码"), ("hall", "受理单位"), ("case_type", "办件类型"),
+    ("applicant_kind", "申请人类型"), ("applicant_name", "申请人名称"), ("applicant_id_type", "申请人证件类型"),
+    ("applicant_id_number", "申请人证件号码"), ("stage", "办理环节"), ("stage_time", "环节时间"),
+    ("accepted_on", "受理日期"), ("committed_due", "承诺办结日期"), ("due_provisional", "日期预计"),
+    ("legal_limit_days", "法定办结时限"), ("committed_limit_days", "承诺办结时限"), ("outcome", "办理结果"),
+    ("note", "办理意见"), ("clerk", "经办人"), ("window", "受理窗口"), ("delivery", "送达方式"),
+    ("waybill", "快递单号"),
+)
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """Where accepted and finished cases are pushed (the province's online platform)."""
+
+    endpoint: str = ""  # empty: not pushed
+    timeout_s: float = 10.0
+    fields: tuple[tuple[str, str], ...] = CASE_PUSH_FIELDS
+
+
 @dataclass(frozen=True)
 class CaseRules:
     """The case service's settings (docs/cases.md)."""
@@ -166,6 +190,8 @@ class CaseRules:
     yellow_days: int = 1  # 电子监察: yellow at this many working days left, or fewer
     review_body: str = ""  # who hears 行政复议 (named on 不予受理 notices), e.g. 某某县人民政府
     court: str = ""  # where 行政诉讼 is brought, e.g. 某某县人民法院
+    province: CaseLink = CaseLink()
+    pickup_category: str = ""  # the category of 领取办理结果 tickets (empty: no pick-up tickets)
 
 
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
@@ -272,6 +298,8 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
     cases = _cases(check, top.get("cases", {}))
+    if cases.pickup_category and codes is not None and cases.pickup_category not in codes:
+        check.fail(("cases", "pickup_category"), f"{cases.pickup_category!r} is not one of this hall's categories")
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
@@ -279,10 +307,30 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
 
 
 def _cases(check: Checker, data: dict) -> CaseRules:
-    v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, "")})
+    v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, ""),
+                                       "province": (dict, {}), "pickup_category": (str, "")})
     if not 0 <= v["yellow_days"] <= 10:
         check.fail(("cases", "yellow_days"), "must be between 0 and 10 working days")
-    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip())
+    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]),
+                     v["pickup_category"])
+
+
+def _case_link(check: Checker, data: dict) -> CaseLink:
+    path = ("cases", "province")
+    v = check.table(data, path, {"endpoint": (str, ""), "timeout_s": (float, 10.0), "fields": (dict, {})})
+    if v["endpoint"] and not re.match(r"https?://", v["endpoint"]):
+        check.fail((*path, "endpoint"), "must be an http:// or https:// address (or empty: do not push)")
+    if not 1 <= v["timeout_s"] <= 120:
+        check.fail((*path, "timeout_s"), "must be between 1 and 120 seconds")
+    names = dict(CASE_PUSH_FIELDS)
+    for ours, theirs in v["fields"].items():
+        if ours not in names or not isinstance(theirs, str) or not theirs.strip():
+            check.fail((*path, "fields"), f"our fields are {', '.join(names)}; {ours!r} = {theirs!r} is not a renaming of one")
+            continue
+        names[ours] = theirs.strip()
+    if len(set(names.values())) != len(names):
+        check.fail((*path, "fields"), "two of our fields map to the same name")
+    return CaseLink(v["endpoint"], v["timeout_s"], tuple(names.items()))
 
 
 def _calendar(check: Checker, data: dict) -> WorkCalendar:

@@ -81,6 +81,7 @@ class TicketIssued(Payload):
     request_hash: str | None = None
     issued_by: str = ""
     name: str | None = optional()  # masked (张*), only where the hall calls by name
+    cases: list[str] | None = optional()  # a pick-up ticket: the cases whose results it collects
 
 
 @event("ticket_called", "a window called a ticket (the one it served before is finished as served)",
@@ -304,7 +305,8 @@ class RatingGiven(Payload):
     reasons: list[str]
     text: str
     channel: str
-    round: int = 1
+    round: int = 1  # 评价次数: 2 for the hand-over of a 承诺件's result
+    case: str | None = optional()  # the case the rated service belongs to
 
 
 @event("ratings_defaulted", "a province's default rating for services left unrated after N days (never counted as rated)")
@@ -350,10 +352,12 @@ class CaseOpened(Payload):
     agent_name: str | None = optional()  # masked
     departments: list[str] = field(default_factory=list)  # 联办件: the departments taking part
     lead_window: int | None = optional()
+    region: str | None = optional()  # 跨域通办: the responsible region the file is mailed to
 
 
 @event("case_step", "a case moved on: accepted (or returned), materials awaited and complete, a step (review, "
-       "forwarding and answers, inspection), paused and resumed, decided, result ready, handed over, archived, withdrawn")
+       "forwarding and answers, inspection), paused and resumed, decided, result ready, handed over, archived, withdrawn; "
+       "跨域通办: mailed to the responsible region and its result received back")
 @dataclass(frozen=True)
 class CaseStep(Payload):
     case: str
@@ -366,6 +370,7 @@ class CaseStep(Payload):
     delivery: str | None = optional()  # hand_over: window | ems | electronic
     waybill: str | None = optional()  # hand_over by EMS
     body: str | None = optional()  # a step posted by a higher body or department
+    ticket: str | None = optional()  # hand_over at a window: the pick-up ticket served there
 
 
 # ---------------------------------------------------------------- the envelope

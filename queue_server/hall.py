@@ -215,7 +215,8 @@ class Hall:
         return self._emit(TicketIssued(
             ticket_id(self.state.day, number), number, sequence, p.category, p.matter, p.priority, req.person_key,
             p.appointment, p.queued_at, token, p.estimate, req.channel, req.request_key, req.request_hash, p.actor,
-            mask_name(req.name) if req.name and self.config.calling.show_names else None), p.now, p.actor)
+            mask_name(req.name) if req.name and self.config.calling.show_names else None,
+            list(req.cases) or None), p.now, p.actor)
 
     def issue(self, req: IssueRequest, now: float, sequence: int, token: str, actor: str = "") -> Event:
         """Prepare and number in one go (the simulator and tests, which need no transaction)."""
@@ -471,7 +472,7 @@ class Hall:
         t = Ticket(e.ticket, e.number, e.category, e.matter, e.priority, e.person_key,
                    e.appointment, at, e.queued_at, len(self.state.tickets) + 1, e.token, e.estimate,
                    channel=e.channel, issued_category=e.category, name=e.name,
-                   issued_by=e.issued_by, request_hash=e.request_hash)
+                   issued_by=e.issued_by, request_hash=e.request_hash, cases=tuple(e.cases or ()))
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id
         if t.appointment and t.appointment.get("code"):
@@ -609,6 +610,7 @@ FOLD: dict[type[Payload], Callable[[Hall, Any, float], None] | None] = {
     RatingGiven: lambda h, e, at: h.ratings.on_rating_given(e, at),
     RatingsDefaulted: lambda h, e, at: h.ratings.on_ratings_defaulted(e, at),
     FollowUpStep: None,  # spans days: folded by FollowUps (followup.py)
-    CaseOpened: None,  # cases span days: folded by Cases (cases.py)
-    CaseStep: None,
+    # Cases span days and are folded by Cases (cases.py); the day's ratings note which services they came from.
+    CaseOpened: lambda h, e, at: h.ratings.on_case_opened(e, at),
+    CaseStep: lambda h, e, at: h.ratings.on_case_step(e, at),
 }

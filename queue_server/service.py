@@ -17,8 +17,8 @@ from datetime import date, timedelta
 
 from .cases import Case, Cases, OpenRequest, case_number
 from .config import HallConfig
-from .errors import Conflict
-from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven
+from .errors import Conflict, Invalid
+from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven, StaffAlert
 from .followup import FollowUps
 from .hall import Hall
 from .hours import issuing_refusal
@@ -59,7 +59,8 @@ class HallService:
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
         self.cases = Cases(config.calendar, config.cases.yellow_days)
         self._fold_span(self.follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
-        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE)
+        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE)
+        self._alert_cases(clock())
 
     def _fold_span(self, projection: FollowUps | Cases, name: str, *types: str) -> None:
         """Fold a projection that spans days (follow-ups, cases) from the whole log; an event it
@@ -138,6 +139,7 @@ class HallService:
             self._hall.apply(event)
             self._publish(event)
             self._hall = self._load(today)  # appointments booked earlier for today come with it
+            self._alert_cases(now)
 
     # ------------------------------------------------------------ commands
 
@@ -177,6 +179,7 @@ class HallService:
             if identity:
                 tx.put_applicant(number, identity, now)
         self.storage_trouble(None)
+        self._hall.apply(event)  # the day's ratings note the ticket the case came from
         self.cases.apply(event)
         self._publish(event)
         return self.cases.get(number)
@@ -187,7 +190,15 @@ class HallService:
         self._roll_over(now)
         event = self.cases.act(number, action, actor.name, now, str(actor), **details)
         self._commit(event)
+        self._alert_cases(now, number)
         return event
+
+    def _alert_cases(self, now: float, only: str | None = None) -> None:
+        """电子监察: a case turning yellow or red raises a staff alert, once per colour. Checked at
+        start-up, when the day rolls over (colours change with the date) and after a case's step."""
+        names = {m.code: m.name for m in self.config.matters}
+        for kind, message, source in self.cases.alerts_due(business_day(now), names, only):
+            self._commit(self._hall.desk.alert(kind, message, source, now, "system:supervision", system=True))
 
     def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:
@@ -211,6 +222,8 @@ class HallService:
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
+        if request.cases:
+            self._check_pickup(request)
         prepared = self._hall.prepare_issue(request, now, str(actor))  # checked once, estimated: outside
         with self.store.transaction() as tx:  # the write transaction holds only the number and the event
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prepared.prefix)
@@ -220,6 +233,20 @@ class HallService:
         self._hall.apply(event)
         self._publish(event)
         return self._hall.state.tickets[event.data["ticket"]], event
+
+    def _check_pickup(self, request: IssueRequest) -> None:
+        """A pick-up ticket collects results that are ready, in the hall's pick-up category, and
+        no case is waited for twice."""
+        pickup = self.config.cases.pickup_category
+        if not pickup or request.category != pickup:
+            raise Invalid("not_a_pickup_category", f"results are collected with a ticket of category {pickup or '(none set)'}")
+        for number in request.cases:
+            case = self.cases.get(number)
+            if case.status != "result_ready":
+                raise Conflict("result_not_ready", f"the result of case {number} is not ready to collect")
+            held = next((t for t in self._hall.state.tickets.values() if t.active and number in t.cases), None)
+            if held is not None:
+                raise Conflict("already_has_ticket", f"ticket {held.number} is already waiting to collect case {number}")
 
     def storage_trouble(self, problem: str | None) -> None:
         """Note that writing failed (a full disk, a locked or damaged file), or — after an event was

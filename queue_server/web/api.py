@@ -8,6 +8,8 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from ..case_push import NAME as CASE_PUSH
+from ..case_push import TYPES as CASE_PUSH_TYPES
 from ..config import PRIORITY_CLASSES
 from ..errors import Forbidden, NotFound
 from ..events import Event
@@ -304,6 +306,7 @@ async def stats_live(request: web.Request) -> web.Response:
         item["clerk_name"] = names.get(item["clerk"], item["clerk"]) if item["clerk"] else None
     problem = svc.storage_problem
     province = svc.store.followers.state(PROVINCE, PROVINCE_TYPES) if forwarding else None
-    return reply({**figures, "province": province,
+    cases_link = svc.store.followers.state(CASE_PUSH, CASE_PUSH_TYPES) if svc.config.cases.province.endpoint else None
+    return reply({**figures, "province": province, "province_cases": cases_link,
                   "storage": {"since": problem[0], "problem": problem[1]} if problem else None,
                   "skipped_events": [{"seq": seq, "why": why} for seq, why in svc.skipped]})

@@ -11,13 +11,15 @@ from aiohttp import web
 
 from ..auth import Principal
 from ..cases import CHANNELS, DELIVERIES, OUTCOMES, Case, OpenRequest
-from ..casework import CASE_TYPES, REAL_TYPES, TRANSITIONS
+from ..casework import CASE_TYPES, FINISHED, REAL_TYPES, TRANSITIONS
 from ..client import person_key
 from ..errors import Conflict, Forbidden, Invalid
 from ..numbering import business_day
 from ..service import HallService
-from .common import MANAGERS, STAFF, actor_of, body_of, principal_of, reply, service_of
-from .routing import api, integer, nullable, obj, string
+from ..state import IssueRequest
+from .api_issuing import ISSUE_BODY, issue_and_answer
+from .common import KIOSKS, MANAGERS, STAFF, actor_of, body_of, principal_of, reply, service_of
+from .routing import api, integer, nullable, obj, one_of_fields, string
 
 ID_NUMBER = string(18, pattern=r"\d{17}[\dX]", **{"x-pattern-message": "must be an 18-character ID number"})
 CREDIT_CODE = string(18, pattern=r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}",
@@ -40,6 +42,7 @@ OPEN_BODY = obj({
     "ems_address": string(160),
     "departments": {"type": "array", "maxItems": 10, "items": string(40, minLength=1)},
     "lead_window": integer(1, 99),
+    "region": string(60, minLength=1),
 }, ("matter",))
 STEP_BODY = obj({
     "note": string(500), "outcome": string(16, enum=list(OUTCOMES)),
@@ -48,6 +51,9 @@ STEP_BODY = obj({
     "waybill": string(30),
 })
 ACTIONS = "|".join(TRANSITIONS)
+BODIES = frozenset({"body"})
+BODY_CASE_TYPES = ("forwarded", "joint")
+BODY_ACTIONS = ("step", "pause", "resume", "decide")  # what a higher body may record on a case
 CASE_PATH = "/api/v1/cases/{case:[0-9]+}"
 
 
@@ -58,7 +64,10 @@ def _matter_name(svc: HallService, code: str) -> str:
 
 def _may_handle(principal: Principal, case: Case, svc: HallService) -> bool:
     """Managers handle every case; a clerk the cases assigned to them and those of the window they
-    are signed in at now."""
+    are signed in at now; a higher body or department (a `body` device) the cases that go up or
+    across to it (上报件, 联办件)."""
+    if principal.kind == "device":
+        return principal.role == "body" and case.case_type in BODY_CASE_TYPES
     if principal.has(MANAGERS):
         return True
     if case.clerk == principal.name:
@@ -79,7 +88,7 @@ def _staff_view(svc: HallService, case: Case, principal: Principal) -> dict[str,
     """The case for staff. The applicant's identity in full only for the clerk it is assigned to
     and managers — and each such reading is recorded."""
     view = svc.cases.view(case, business_day(svc.clock()), _matter_name(svc, case.matter))
-    if principal.has(MANAGERS) or case.clerk == principal.name:
+    if principal.kind == "user" and (principal.has(MANAGERS) or case.clerk == principal.name):
         view["applicant"] = svc.store.applicant(case.number, f"{principal.role}:{principal.name}", svc.clock())
     return view
 
@@ -130,7 +139,7 @@ async def open_case(request: web.Request) -> web.Response:
     req = OpenRequest(data["matter"], applicant["kind"], applicant["name"], key, channel, window, ticket_id,
                       tuple(data.get("materials", ())), data.get("delivery", "window"), data.get("case_type"),
                       data["agent"]["name"] if data.get("agent") else None, tuple(data.get("departments", ())),
-                      data.get("lead_window"))
+                      data.get("lead_window"), data.get("region"))
     case = svc.open_case(req, identity, actor_of(request))
     return reply(_staff_view(svc, case, principal), 201)
 
@@ -163,7 +172,7 @@ async def supervision_board(request: web.Request) -> web.Response:
 
 
 @api("GET", CASE_PATH, summary="One case (staff who handle it; the full identity for the assigned clerk and "
-     "managers, recorded)", roles=STAFF, tag="cases")
+     "managers, recorded; a higher body its 上报件 and 联办件)", roles=STAFF | BODIES, tag="cases")
 async def get_case(request: web.Request) -> web.Response:
     svc, case = _case_for(request)
     return reply(_staff_view(svc, case, principal_of(request)))
@@ -171,18 +180,88 @@ async def get_case(request: web.Request) -> web.Response:
 
 @api("POST", CASE_PATH + "/{action:" + ACTIONS + "}", summary="A step of a case: accept, accept_incomplete, "
      "return, materials_complete, step, pause, resume, decide, result_ready, hand_over, archive, withdraw",
-     roles=STAFF, tag="cases", body=STEP_BODY,
+     roles=STAFF | BODIES, tag="cases", body=STEP_BODY,
      description="Every step is an event; a step the case cannot take now is refused (409) with the reason. "
                  "`return`, `withdraw`, `pause` and `step` need a `note`; `accept_incomplete` the `missing` "
                  "materials; `materials_complete` the `case_type` it continues as; `decide` an `outcome` (and a "
-                 "`note` when not approved); `hand_over` by EMS a `waybill`.")
+                 "`note` when not approved); `hand_over` by EMS a `waybill`. A higher body or department (a `body` "
+                 "device) records `step`, `pause`, `resume` and `decide` on the 上报件 and 联办件 sent to it, "
+                 "under its own name.")
 async def case_step(request: web.Request) -> web.Response:
     data = await body_of(request)
     svc, case = _case_for(request)
-    svc.case_step(case.number, request.match_info["action"], actor_of(request), note=data.get("note", ""),
+    action = request.match_info["action"]
+    principal = principal_of(request)
+    body = principal.name if principal.kind == "device" else None
+    if body is not None and action not in BODY_ACTIONS:
+        raise Forbidden("not_for_a_body", f"a higher body records {', '.join(BODY_ACTIONS)}; the window does the rest")
+    svc.case_step(case.number, action, actor_of(request), note=data.get("note", ""),
                   outcome=data.get("outcome"), missing=data.get("missing"), case_type=data.get("case_type"),
-                  delivery=data.get("delivery"), waybill=data.get("waybill"))
+                  delivery=data.get("delivery"), waybill=data.get("waybill"),
+                  ticket=_pickup_served(svc, principal, case.number) if action == "hand_over" else None, body=body)
     return reply(_staff_view(svc, svc.cases.get(case.number), principal_of(request)))
+
+
+def _pickup_served(svc: HallService, principal: Principal, number: str) -> str | None:
+    """The pick-up ticket for this case being served at the clerk's window, if any: the result is
+    handed to its holder, whose rating of that service is the case's second (评价次数 2)."""
+    for ws in svc.hall.state.windows.values():
+        ticket = svc.hall.state.tickets.get(ws.current) if ws.current else None
+        if ws.clerk == principal.name and ticket is not None and number in ticket.cases:
+            return ticket.id
+    return None
+
+
+# ---------------------------------------------------------------- the kiosk's 领取办理结果
+
+WHOSE = obj({"person_key": ISSUE_BODY["properties"]["person_key"], "token": string(64, minLength=8)},
+            oneOf=one_of_fields("person_key", "token"))
+
+
+def _persons_cases(svc: HallService, data: dict[str, Any]) -> tuple[list[Case], str | None]:
+    """The cases of the person who swiped their ID card (person key) or scanned a notice (its
+    token: that case, and the others of the same person)."""
+    if "token" in data:
+        found = svc.cases.by_public_token(data["token"])
+        key = found.person_key
+        cases = [found] + ([c for c in svc.cases.items.values() if c.person_key == key and c is not found] if key else [])
+        return cases, key
+    key = data["person_key"]
+    return [c for c in svc.cases.items.values() if c.person_key == key], key
+
+
+def _kiosk_line(svc: HallService, case: Case) -> dict[str, Any]:
+    view = svc.cases.public_view(case, _matter_name(svc, case.matter))
+    return {k: view[k] for k in ("number", "matter_name", "status", "status_label", "next_step", "next_step_en",
+                                 "due", "due_provisional", "applicant_name")}
+
+
+@api("POST", "/api/v1/cases/lookup", summary="The kiosk's 领取办理结果: a person's cases, ready and still pending",
+     roles=KIOSKS, tag="cases", body=WHOSE,
+     description="By the person key of the ID card swiped at the kiosk, or the token of a notice's QR code. "
+                 "Masked names and matter names only; finished cases are left out.")
+async def lookup_cases(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    svc = service_of(request)
+    cases, _ = _persons_cases(svc, data)
+    ready = [_kiosk_line(svc, c) for c in cases if c.status == "result_ready"]
+    pending = [_kiosk_line(svc, c) for c in cases if c.status not in FINISHED and c.status != "result_ready"]
+    return reply({"ready": ready, "pending": pending})
+
+
+@api("POST", "/api/v1/cases/pickup", summary="The kiosk issues a 领取办理结果 ticket with the person's ready cases attached",
+     roles=KIOSKS, tag="cases", body=WHOSE, status=201,
+     description="Answers as POST /api/v1/tickets (an `Idempotency-Key` header is honoured). 409 `nothing_ready` "
+                 "when none of the person's cases is ready to collect.")
+async def pickup_ticket(request: web.Request) -> web.Response:
+    data = await body_of(request)
+    svc = service_of(request)
+    cases, key = _persons_cases(svc, data)
+    ready = tuple(c.number for c in cases if c.status == "result_ready")
+    if not ready:
+        raise Conflict("nothing_ready", "none of this person's results is ready to collect yet")
+    req = IssueRequest(category=svc.config.cases.pickup_category or None, person_key=key, cases=ready, channel="kiosk")
+    return await issue_and_answer(request, req)
 
 
 @api("GET", "/api/v1/case-status/{token}", summary="A citizen's own case, by the unguessable token on the notice",

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiohttp import web
 
 from ..auth import Accounts
+from ..case_push import push_cases
 from ..province import forward_ratings
 from ..public_url import PublicAddress
 from ..service import HallService
@@ -65,6 +66,9 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     if service.config.ratings.province.endpoint:
         app.cleanup_ctx.append(while_serving(lambda: forward_ratings(
             service.store, service.config.ratings.province, service.config.hall, service.clock)))
+    if service.config.cases.province.endpoint:
+        app.cleanup_ctx.append(while_serving(lambda: push_cases(service.store, service.cases, service.config,
+                                                                service.clock)))
     app.on_shutdown.append(_close_streams)
     app.on_cleanup.append(_close_hash_pool)
     return app
