@@ -133,13 +133,13 @@ async def test_the_case_path_with_the_keyboard_alone(hall, browser, tmp_path):
     await page.wait_for_selector("#case-form-dialog[open]")
     assert await page.evaluate("() => document.activeElement.id") == "cf-matter"
     assert await page.text_content("#cf-draft-name") == "张*"
-    # Tab order: matter, type, the applicant's choice, the agent, then the materials' boxes.
+    # Tab order: matter, type, region, the applicant's choice, the agent, then the materials' boxes.
     order = []
-    for _ in range(6):
+    for _ in range(7):
         await kb.press("Tab")
         order.append(await page.evaluate("() => document.activeElement.id || document.activeElement.name"))
         assert await focus_shows(page), order[-1]
-    assert order == ["cf-type", "cf-kind", "cf-agent", "cf-agent-id", "cf-mat-0", "cf-form-0"]
+    assert order == ["cf-type", "cf-region", "cf-kind", "cf-agent", "cf-agent-id", "cf-mat-0", "cf-form-0"]
     await kb.press("Shift+Tab")
     await kb.press("Space")  # tick 居民身份证
     assert await page.is_checked("#cf-mat-0")
@@ -358,3 +358,44 @@ async def test_a_case_without_a_ticket_through_its_whole_life_in_english(hall, b
     history = [h["action"] for h in hall.service.cases.get(number).history]
     assert history == ["accept_incomplete", "materials_complete", "step", "decide", "result_ready", "hand_over", "archive"]
     await page.screenshot(path=str(tmp_path / "case-archived-en-1366.png"), full_page=True)
+
+
+async def test_a_cross_region_case_comes_back_and_is_collected_with_a_pickup_ticket(hall, browser, tmp_path):
+    browser.allow(r"status of 404 .*/api/v1/windows/1/intake$")  # the pick-up ticket was taken with the QR, no ID card
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await sign_in(page, hall, "/console?window=1")
+    await page.click("button[data-action=open]")
+    await text_is(page, "win-state", "开放")
+    await page.click("#case-open-free")
+    await page.wait_for_selector("#case-form-dialog[open]")
+    await page.select_option("#cf-channel", "help_desk")
+    await page.select_option("#cf-matter", "KY-004")
+    await page.fill("#cf-region", "四川省成都市武侯区")
+    await page.fill("#cf-name", "张三丰")
+    await page.fill("#cf-idno", ID_NUMBER)
+    await page.click("#cf-submit")
+    await page.wait_for_selector("#case-dialog[open]")
+    number = (await page.text_content("#cd-number")).strip()
+    assert hall.service.cases.get(number).region == "四川省成都市武侯区"
+    await act_on(page, "accept")
+    await text_is(page, "cd-status", "已受理")
+    await act_on(page, "send_to_region", fill={"#cd-waybill": "EA100000001CN"})
+    await text_is(page, "cd-status", "办理中")
+    await text_has(page, "cd-facts", "四川省成都市武侯区：2026-11-23 寄出 EA100000001CN")
+    await act_on(page, "result_received", select={"#cd-outcome": "approved"}, fill={"#cd-waybill": "EA100000002CN"})
+    await text_is(page, "cd-status", "待领取")
+    await page.click("#cd-close")
+
+    # The citizen takes a pick-up ticket at the kiosk with the notice's QR; the clerk calls it and
+    # sees which case to hand over.
+    _, slip = await hall.post("/api/v1/cases/pickup", json={"token": hall.service.cases.get(number).token}, expect=201)
+    await page.wait_for_selector(f"#waiting tr[data-number={slip['number']}]", timeout=10000)
+    await page.click("button[data-action=call-next]")
+    await text_is(page, "cur-number", slip["number"])
+    await text_has(page, "case-pickup", "本号领取结果")
+    await page.screenshot(path=str(tmp_path / "case-pickup-1366.png"))
+    await page.click(f"#case-pickup button >> text={number}")
+    await page.wait_for_selector("#case-dialog[open]")
+    await act_on(page, "hand_over", select={"#cd-delivery": "window"}, fill={})
+    await text_is(page, "cd-status", "已送达")
+    assert hall.service.cases.get(number).status == "handed_over"

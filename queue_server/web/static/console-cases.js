@@ -15,10 +15,12 @@ const CASE_ACTION = { accept: ["受理", "Accept"], accept_incomplete: ["受理�
   return: ["退回 / 不予受理", "Return (not accepted)"], materials_complete: ["材料已补齐", "Materials complete"],
   step: ["记录办理环节", "Record a step"], pause: ["暂停计时", "Pause the clock"], resume: ["恢复计时", "Resume the clock"],
   decide: ["作出决定", "Decide"], result_ready: ["结果已出", "Result ready"], hand_over: ["送达 / 领取", "Hand over"],
-  archive: ["归档", "Archive"], withdraw: ["申请人撤回", "Withdrawn by the applicant"] };
+  archive: ["归档", "Archive"], withdraw: ["申请人撤回", "Withdrawn by the applicant"],
+  send_to_region: ["寄往办理地", "Mail to the region"], result_received: ["办理结果已寄回", "Result received back"] };
 // What each step asks for before it is sent; a step with nothing to ask is sent at once.
 const ASKS = { accept_incomplete: ["missing"], return: ["note"], materials_complete: ["case_type"], step: ["note"],
-  pause: ["note"], decide: ["outcome", "note"], hand_over: ["delivery", "waybill"], withdraw: ["note"] };
+  pause: ["note"], decide: ["outcome", "note"], hand_over: ["delivery", "waybill"], withdraw: ["note"],
+  send_to_region: ["waybill"], result_received: ["outcome", "waybill"] };
 const NOTE_LABEL = { return: ["退回理由", "Reason for returning"], step: ["办理环节（如审查、现场核查、上报县级）", "The step (review, inspection, forwarded…)"],
   pause: ["暂停原因（如专家评审、现场核查）", "Why the clock stops (expert review, inspection…)"],
   decide: ["决定说明（不予许可时必填）", "Note (required when not approved)"], withdraw: ["撤回原因", "Why it is withdrawn"] };
@@ -66,6 +68,14 @@ async function refreshCases() {
   note.textContent = !t ? YM.t("办理中的号可开办件；邮寄、代办点、帮办的材料用「无号收件」。", "Open a case for the ticket being served; mail, agent points and help desks use \"Case without a ticket\".")
     : t.status !== "serving" ? YM.t("群众到窗后（到窗办理）即可开办件。", "Start service (A) to open a case for this ticket.")
       : YM.t(`为 ${t.number} 开办件：按 B 或点击「开办件」。`, `Open a case for ${t.number}: press B or click "Open case".`);
+  const pickup = el("case-pickup"); pickup.replaceChildren();
+  for (const number of (t && t.cases) || []) {  // a pick-up ticket (领取办理结果): the cases it collects
+    const b = make("button", number, "small"); b.type = "button";
+    b.addEventListener("click", () => showCase(number));
+    pickup.append(b);
+  }
+  if (pickup.children.length) pickup.prepend(make("span", YM.t("本号领取结果，请核对原件后送达：", "This ticket collects results; check the originals and hand over: ")));
+  pickup.hidden = !pickup.children.length;
   let list;
   try { list = (await YM.getJSON("/api/v1/cases" + (el("cases-all").checked ? "" : "?open=1"))).cases; }
   catch (e) { return; }  // the console's own refresh says when the server is away
@@ -155,7 +165,7 @@ async function openCaseForm(withTicket) {
   el("cf-draft-choice").hidden = !draft;
   el("cf-draft-name").textContent = draft ? draft.name.slice(0, 1) + "*" : "";
   document.querySelector(`input[name="cf-kind"][value="${draft ? "draft" : "person"}"]`).checked = true;
-  for (const id of ["cf-name", "cf-idno", "cf-phone", "cf-agent", "cf-agent-id", "cf-address", "cf-departments"]) el(id).value = "";
+  for (const id of ["cf-name", "cf-idno", "cf-phone", "cf-agent", "cf-agent-id", "cf-address", "cf-departments", "cf-region"]) el(id).value = "";
   document.querySelector('input[name="cf-delivery"][value="window"]').checked = true;
   el("cf-error").textContent = "";
   renderKind();
@@ -179,6 +189,7 @@ function formBody() {
   body.materials = [...document.querySelectorAll("#cf-materials li")].filter((li) => li.querySelector("input[type=checkbox]").checked)
     .map((li) => ({ name: li.dataset.name, form: li.querySelector("select").value, count: Number(li.querySelector(".count-input").value) || 1 }));
   if (body.delivery === "ems") body.ems_address = el("cf-address").value.trim();
+  if (el("cf-region").value.trim()) body.region = el("cf-region").value.trim();
   if (body.case_type === "joint") {
     body.departments = el("cf-departments").value.split(/[,，、;；\s]+/).filter(Boolean);
     body.lead_window = Number(el("cf-lead").value);
@@ -238,6 +249,10 @@ function renderCase(v) {
   row(YM.t("收件", "Received"), tr(CHANNEL[v.channel]) + (v.window ? YM.t(` · ${v.window} 号窗口`, ` · window ${v.window}`) : "")
     + (v.ticket ? " · " + v.ticket : "") + " · " + v.clerk);
   if (v.departments.length) row(YM.t("联办部门", "Departments"), v.departments.join(YM.t("、", ", ")) + YM.t(`（牵头 ${v.lead_window} 号窗口）`, ` (lead: window ${v.lead_window})`), "wrap-ok");
+  if (v.region) {
+    const mail = (v.mail || []).map((m) => (m.direction === "out" ? YM.t(`${m.on} 寄出`, `${m.on} sent`) : YM.t(`${m.on} 寄回`, `${m.on} back`)) + " " + m.waybill);
+    row(YM.t("跨域通办", "Cross-region"), v.region + (mail.length ? YM.t("：", ": ") + mail.join(YM.t("；", "; ")) : ""), "wrap-ok");
+  }
   row(YM.t("受理日期", "Accepted on"), v.accepted_on || "—");
   row(YM.t("承诺办结", "Committed date"), dueText(v) + (v.committed_limit_days ? YM.t(`（${v.committed_limit_days} 个工作日）`, ` (${v.committed_limit_days} working days)`) : ""));
   row(YM.t("法定期限", "Legal date"), (v.legal_due || "—") + (v.legal_limit_days ? YM.t(`（${v.legal_limit_days} 个工作日）`, ` (${v.legal_limit_days} working days)`) : ""));
@@ -311,9 +326,14 @@ async function chooseAction(action) {
     const s = make("select"); s.id = "cd-delivery";
     for (const [value, pair] of Object.entries(DELIVERY)) { const o = make("option", tr(pair)); o.value = value; s.append(o); }
     s.value = C.shown.delivery;
+    box.append(field(YM.t("送达方式", "Delivery"), s));
+    first = first || (C.shown.delivery === "ems" ? null : s);
+  }
+  if (asks.includes("waybill")) {
     const w = make("input"); w.id = "cd-waybill"; w.maxLength = 30; w.autocomplete = "off"; w.spellcheck = false;
-    box.append(field(YM.t("送达方式", "Delivery"), s), field(YM.t("EMS 运单号（邮寄时必填，可扫码）", "EMS waybill (for mail; scan or type)"), w));
-    first = first || (C.shown.delivery === "ems" ? w : s);
+    const label = action === "hand_over" ? YM.t("EMS 运单号（邮寄时必填，可扫码）", "EMS waybill (for mail; scan or type)")
+      : YM.t("运单号（可扫码）", "Waybill number (scan or type)");
+    box.append(field(label, w)); first = first || w;
   }
   if (asks.includes("note")) {
     const n = make("input"); n.id = "cd-note"; n.maxLength = 500; n.autocomplete = "off";
@@ -331,7 +351,8 @@ async function submitAction(ev) {
   if (el("cd-missing")) body.missing = [...el("cd-missing").querySelectorAll("input:checked")].map((b) => b.value);
   if (el("cd-type")) body.case_type = v("cd-type");
   if (el("cd-outcome")) body.outcome = v("cd-outcome");
-  if (el("cd-delivery")) { body.delivery = v("cd-delivery"); if (v("cd-waybill")) body.waybill = v("cd-waybill"); }
+  if (el("cd-delivery")) body.delivery = v("cd-delivery");
+  if (el("cd-waybill") && v("cd-waybill")) body.waybill = v("cd-waybill");
   await sendStep(C.action, body);
 }
 
