@@ -50,7 +50,7 @@ function badge(v) {
   const s = v.supervision;
   if (!s) return null;
   const b = make("span", tr(COLOUR[s.colour]), "badge " + s.colour);
-  if (s.colour === "red") b.textContent += YM.t(` ${s.overdue_days} 个工作日`, ` ${s.overdue_days} working days`);
+  if (s.colour === "red") b.textContent += YM.t(` ${s.overdue_days} 个工作日`, ` ${s.overdue_days} working day${s.overdue_days === 1 ? "" : "s"}`);
   return b;
 }
 async function matters() {

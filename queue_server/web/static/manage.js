@@ -84,8 +84,11 @@ function renderAlerts(s) {
   for (const a of s.alerts) {
     const li = make("li", null, "alert " + a.kind + (fresh.includes(a) ? " fresh" : "")); li.dataset.id = a.id;
     const what = make("div", null, "alert-what");
-    what.append(make("b", tr(ALERT_KIND[a.kind] || ALERT_KIND.other)), make("span", YM.clock(a.at), "alert-at"),
-      make("span", a.source, "alert-source"));
+    // A case's alert (电子监察) names its case: a link to it in the console, where it can be acted on.
+    const caseNo = a.source.startsWith("case:") ? a.source.slice(5) : null;
+    let source = make("span", a.source, "alert-source");
+    if (caseNo) { source = make("a", caseNo, "alert-source"); source.href = "/console?case=" + encodeURIComponent(caseNo) + (YM.lang === "en" ? "&lang=en" : ""); }
+    what.append(make("b", tr(ALERT_KIND[a.kind] || ALERT_KIND.other)), make("span", YM.clock(a.at), "alert-at"), source);
     li.append(what);
     if (a.message) li.append(make("p", a.message, "alert-message wrap-ok"));
     const b = make("button", YM.t("我来处理", "I'll handle it")); b.type = "button";
@@ -176,7 +179,7 @@ async function refreshSupervision() {
     const a = make("a", c.number); a.href = "/console?case=" + encodeURIComponent(c.number) + (YM.lang === "en" ? "&lang=en" : "");
     r.insertCell().append(a);
     cell(r, names[c.matter] || c.matter, "wrap-ok wide"); cell(r, c.window ? c.window + YM.t("号", "") : "—"); cell(r, c.clerk);
-    cell(r, c.due || "—"); cell(r, YM.t(`${c.overdue_days} 个工作日`, `${c.overdue_days} working days`), "num");
+    cell(r, c.due || "—"); cell(r, YM.t(`${c.overdue_days} 个工作日`, `${c.overdue_days} working day${c.overdue_days === 1 ? "" : "s"}`), "num");
   }
   label("overdue");
   document.getElementById("overdue-empty").hidden = b.overdue.length > 0;
