@@ -34,6 +34,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
 
 # The API against its own OpenAPI document as every kind of caller (schemathesis; minutes, so not

@@ -91,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace, keymap_text: str | None) -> int:
+    from hallapi.client import ApiError, HallClient, ServerAway
     from hw.keypad import EvdevKeypad, SerialKeypadBus
-    from queue_server.client import ApiError, HallClient, ServerAway
 
     from .keymap import KeymapError, parse_keymap
     from .keypad import BusBridge, Desk, ServerState, run_usb, watch_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yimen.kivy_env import setup_window
+from ui.kivy_env import setup_window
 
 LANDSCAPE = (1920, 1080)
 PORTRAIT = (1080, 1920)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hallapi.protocol import template_problem
 from hw.led import COLOURS, Frame, LedBus, LedEncodingError, LedOffline, clear_frame, text_frame
-from queue_server.config import template_problem
 
 from .speech import HallNames
 

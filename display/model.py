@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from queue_server.names import mask_name
+from hallapi.protocol import CALL_TYPES, HALL_TZ, mask_name
 
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 RECENT = 8
-CALL_TYPES = ("ticket_called", "ticket_recalled")
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {"please": "请", "to_window": "号到{window}号窗口", "window": "{n}号窗口", "go_window": "到{n}号窗口", "paused": "暂停服务",

@@ -4,7 +4,7 @@ A call becomes a list of named segments ("chime", "letter-A", "digit-0", "cardin
 "word-qing3", …), each with the text a TTS engine should speak for it. Names are stable so a hall can
 record a voice pack: one `<name>.wav` per segment (`yimen announcer --list-segments` prints them).
 
-Reading rules (domain §4): the ticket number as `queue_server.spoken` reads it (the kiosk uses the
+Reading rules (domain §4): the ticket number as `hallapi.protocol` reads it (the kiosk uses the
 same function), window numbers as a cardinal (12 → 十二), a chime before a ticket's first call only,
 「重呼」 (spoken 再次呼叫, unambiguous for TTS) before a recall.
 """
@@ -18,8 +18,7 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from queue_server.config import TEMPLATE_FIELDS, template_problem
-from queue_server.spoken import number_parts, spoken_number
+from hallapi.protocol import TEMPLATE_FIELDS, number_parts, spoken_number, template_problem
 
 CARDINAL_DIGITS = "零一二三四五六七八九"  # window numbers keep 一 (十一号窗口); ticket digits read 1 as 幺
 RECALL_TEXT = "再次呼叫"  # shown as 重呼; espeak-ng reads 重 as zhòng, so the spoken text avoids it
@@ -68,7 +67,7 @@ def word_name(text: str) -> str:
 
 
 def number_segments(number: str) -> list[Segment]:
-    """A ticket number, character by character, as `queue_server.spoken` reads it."""
+    """A ticket number, character by character, as `hallapi.protocol` reads it."""
     return [Segment(name, text) for name, text in number_parts(number)]
 
 

@@ -2,13 +2,13 @@
 
 Every text state is readable: at least 4.5:1 (WCAG AA) against what it is drawn on, including the
 moment people look up — the new-call flash, where the panel turns amber and its text turns dark.
-The ratio is the kiosk's WCAG function (`kiosk.style.contrast`), so both screens measure alike;
+The ratio is the shared WCAG function (`ui.colour.contrast`), so every screen measures alike;
 `over` adds what a screen needs on top: a colour drawn with transparency over another.
 """
 
 from __future__ import annotations
 
-from kiosk.style import contrast
+from ui.colour import contrast
 
 RGBA = tuple[float, float, float, float]
 

@@ -22,7 +22,6 @@ from escpos.printer import Dummy
 ESC, GS, FS, DLE, EOT, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A
 INIT = b"\x1b@"
 CHINESE_ON = b"\x1c&"
-CHINESE_OFF = b"\x1c."
 ENCODING = "gb2312"
 PROFILE = "TM-T88II"  # a profile with a known paper width; the commands we use are universal
 
@@ -166,29 +165,6 @@ class SlipBuilder:
     def cut(self) -> bytes:
         self._p.cut()
         return self._p.output
-
-
-def checklist_bytes(title: str, sections: list[tuple[str, list[str]]], footer: str = "",
-                    cols: int = 32) -> bytes:
-    """A printed materials checklist (一次性告知 style): a title, then titled lists with tick boxes."""
-    b = SlipBuilder(cols)
-    b.align("center").size(1, 2).line(title).size().align("left").rule()
-    for heading, items in sections:
-        b.bold().line(heading).bold(False)
-        for item in items:
-            b.line("□ " + item)
-        b.line()
-    if footer:
-        b.rule().line(footer)
-    return b.cut()
-
-
-def printer_test_page(cols: int = 32, when: str = "") -> bytes:
-    """The maintenance screen's printer test: Chinese, sizes, a QR, a cut."""
-    b = SlipBuilder(cols)
-    b.align("center").size(2, 2).line("打印测试", scale=2).size().line("Printer test " + when)
-    b.line("中文：一门便民服务中心（全角标点）").line("0123456789 ABCDEFG abc")
-    return b.qr("yimen printer test").cut()
 
 
 # ------------------------------------------------------------------------- decoding (pure)

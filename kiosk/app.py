@@ -1,6 +1,6 @@
 """The ticket kiosk's Kivy app: home tiles → matters (search) → service guide → confirm → ticket.
 
-Import only after `yimen.kivy_env.prepare()`. Every screen is rebuilt from the app's state when it
+Import only after `ui.kivy_env.prepare()`. Every screen is rebuilt from the app's state when it
 is shown (language, elderly mode, what was chosen), so switching mode or language is one tap from
 anywhere and never leaves a half-updated screen. All server and printer work goes through
 `KioskService`; this module only shows its outcomes. It owns the frame (bars, banner), navigation,
@@ -33,7 +33,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.widget import Widget
 
-from queue_server.names import mask_name
+from hallapi.protocol import mask_name
 
 from . import style as st
 from .config import KioskConfig

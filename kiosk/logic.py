@@ -9,15 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from queue_server.spoken import (
+from hallapi.protocol import HALL_TZ
+from hallapi.protocol import (
     spoken_number as spoken_number,  # re-exported: the announcer's reading
 )
 
 from .i18n import STRINGS, t
-
-HALL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @lru_cache(maxsize=4096)

@@ -12,8 +12,8 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from hallapi.client import HallClient
 from hw.printer import EscPosPrinter, FakePrinter
-from queue_server.client import HallClient
 
 from .config import KioskConfig
 from .service import KioskService
@@ -93,7 +93,7 @@ def configure_window(cfg: KioskConfig) -> None:
 
 
 async def run_kiosk(cfg: KioskConfig) -> int:
-    from yimen.kivy_env import prepare, register_cjk_font
+    from ui.kivy_env import prepare, register_cjk_font
 
     prepare(headless=None)
     configure_window(cfg)

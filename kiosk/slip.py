@@ -1,7 +1,8 @@
-"""The ticket slip: what it says, in the kiosk's language, and how it sits on the paper.
+"""The kiosk's paper: the ticket slip (what it says, in the kiosk's language, and how it sits on
+the paper), the materials checklist and the maintenance screen's test page.
 
 Pure: `slip_of` reads the server's answer to an issue, `ticket_bytes` turns the slip into ESC/POS
-bytes (hw.escpos_bytes does the bytes). The estimate is worded by `logic.estimate_lines`, the same
+bytes (hw.escpos_bytes's `SlipBuilder` does the bytes; the driver in hw.printer knows no wording). The estimate is worded by `logic.estimate_lines`, the same
 lines the screen shows, so paper and screen never differ.
 Every text here is GB2312-safe (tests/test_slip.py encodes each one), and anything that comes from
 the hall (its name, matter names, the note) is made printable by the builder.
@@ -86,3 +87,26 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
         b.bold().line(slip.note).bold(False)
     b.line(lab["phone"] + slip.supervision_phone)
     return b.cut()
+
+
+def checklist_bytes(title: str, sections: list[tuple[str, list[str]]], footer: str = "",
+                    cols: int = 32) -> bytes:
+    """A printed materials checklist (一次性告知 style): a title, then titled lists with tick boxes."""
+    b = SlipBuilder(cols)
+    b.align("center").size(1, 2).line(title).size().align("left").rule()
+    for heading, items in sections:
+        b.bold().line(heading).bold(False)
+        for item in items:
+            b.line("□ " + item)
+        b.line()
+    if footer:
+        b.rule().line(footer)
+    return b.cut()
+
+
+def printer_test_page(cols: int = 32, when: str = "") -> bytes:
+    """The maintenance screen's printer test: Chinese, sizes, a QR, a cut."""
+    b = SlipBuilder(cols)
+    b.align("center").size(2, 2).line("打印测试", scale=2).size().line("Printer test " + when)
+    b.line("中文：一门便民服务中心（全角标点）").line("0123456789 ABCDEFG abc")
+    return b.qr("yimen printer test").cut()

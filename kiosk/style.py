@@ -1,4 +1,5 @@
-"""Sizes and colours of the kiosk in standard and elderly (长辈) mode, and the contrast rule they meet.
+"""Sizes and colours of the kiosk in standard and elderly (长辈) mode, and the contrast rule they meet
+(`contrast`, the WCAG ratio of ui/colour.py that every screen shares).
 
 Font sizes are pixels (the elderly rule is "main text ≥ 30 px-equivalent"); target heights are dp
 (the rule is "≥ 60 dp"). Colours are chosen for ≥ 4.5:1 contrast (WCAG AA), checked by a test.
@@ -7,6 +8,9 @@ Font sizes are pixels (the elderly rule is "main text ≥ 30 px-equivalent"); ta
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# the screens and their tests measure with the rule every screen shares
+from ui.colour import contrast as contrast
 
 
 @dataclass(frozen=True)
@@ -45,20 +49,3 @@ PAIRS = {  # (foreground, background) pairs the screens use; tests also check th
     "ok": (TILE_TEXT, OK), "banner": (TILE_TEXT, BANNER), "bar": (TEXT, BAR), "warn": (WARN, BG),
     "disabled": (DISABLED_TEXT, DISABLED), "hint": (HINT, BAR), "field": (TEXT, BAR),
 }
-
-
-def _lum(rgb: tuple[float, ...]) -> float:
-    def ch(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (ch(c) for c in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
-    """WCAG contrast ratio (1–21) of a colour on an opaque background; a translucent foreground
-    (RGBA with alpha < 1, as Kivy draws disabled text) is first blended onto the background."""
-    alpha = fg[3] if len(fg) > 3 else 1.0
-    fg = tuple(f * alpha + b * (1 - alpha) for f, b in zip(fg[:3], bg[:3], strict=True))
-    a, b = sorted((_lum(fg), _lum(bg)), reverse=True)
-    return (a + 0.05) / (b + 0.05)

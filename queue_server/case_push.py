@@ -12,11 +12,12 @@ from typing import Any
 
 import aiohttp
 
+from hallapi.protocol import HALL_TZ
+
 from .cases import Cases
-from .config import CaseLink, HallConfig
 from .events import CaseStep, Event
 from .followers import Follower, http_delivery
-from .numbering import HALL_TZ
+from .hallconfig import CaseLink, HallConfig
 from .store import Store
 
 NAME = "province-cases"

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from hallapi.protocol import mask_name
+
 from .casework import (
     CASE_TYPES,
     CLOCK_RUNS,
@@ -29,7 +31,6 @@ from .casework import (
 from .errors import Conflict, Invalid, NotFound
 from .events import CaseOpened, CaseStep, Event, StaffAlert
 from .matters import Matter
-from .names import mask_name
 from .numbering import business_day
 from .workdays import WorkCalendar
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .config import HallConfig
 from .errors import Conflict, Invalid, NotFound
 from .events import (
     AlertAcknowledged,
@@ -21,6 +20,7 @@ from .events import (
     Payload,
     StaffAlert,
 )
+from .hallconfig import HallConfig
 from .numbering import business_day
 from .state import Alert, Booking, HallState
 

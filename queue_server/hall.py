@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .config import HallConfig, Window
+from hallapi.protocol import mask_name
+
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .errors import Conflict, Invalid, NotFound
 from .estimate import (
@@ -55,7 +56,7 @@ from .events import (
     WindowResumed,
 )
 from .frontdesk import FrontDesk
-from .names import mask_name
+from .hallconfig import HallConfig, Window
 from .numbering import business_day, format_number, ticket_id
 from .outlook import Outlook
 from .ratings import Ratings

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .config import Hours
-from .numbering import HALL_TZ
+from hallapi.protocol import HALL_TZ
+
+from .hallconfig import Hours
 
 
 def _minutes(hhmm: str) -> int:

@@ -9,10 +9,11 @@ from typing import Any
 
 import aiohttp
 
-from .config import HallInfo, ProvinceLink
+from hallapi.protocol import HALL_TZ
+
 from .events import Event
 from .followers import Follower, http_delivery
-from .numbering import HALL_TZ
+from .hallconfig import HallInfo, ProvinceLink
 from .store import Store
 
 NAME = "province"

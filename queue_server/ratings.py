@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .config import HallConfig
 from .errors import Conflict, Invalid, NotFound
 from .events import CaseOpened, CaseStep, Event, RatingGiven, RatingRequested, RatingsDefaulted
+from .hallconfig import HallConfig
 from .state import HallState, RatingSlot, Ticket
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .cases import Case, Cases, OpenRequest, case_number
-from .config import HallConfig
 from .errors import Conflict, Invalid
 from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven, StaffAlert
 from .followup import FollowUps
 from .hall import Hall
+from .hallconfig import HallConfig
 from .hours import issuing_refusal
 from .numbering import business_day
 from .state import IssueRequest, Ticket

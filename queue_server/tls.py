@@ -68,14 +68,6 @@ def fingerprint(cert_path: str | Path) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def fingerprint_bytes(text: str) -> bytes:
-    """A fingerprint as typed or pasted (with or without colons) back to its 32 bytes."""
-    raw = bytes.fromhex(text.replace(":", "").replace(" ", ""))
-    if len(raw) != 32:
-        raise ValueError("a SHA-256 fingerprint has 32 bytes (64 hex digits)")
-    return raw
-
-
 def server_context(data_dir: str | Path) -> ssl.SSLContext | None:
     """The server's TLS context, if the box has its certificate; None otherwise."""
     cert_path, key_path = paths(data_dir)

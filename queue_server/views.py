@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .config import CallingRules
 from .estimate import Estimate
 from .hall import Hall
+from .hallconfig import CallingRules
 from .outlook import quote_key
 from .state import Ticket
 

@@ -9,9 +9,9 @@ from datetime import datetime
 
 import pytest
 
+from hallapi.protocol import HALL_TZ
 from queue_server.auth import ANY_WINDOW, Accounts
 from queue_server.config import load_preset
-from queue_server.numbering import HALL_TZ
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app

@@ -93,7 +93,7 @@ def main(scenarios: dict[str, Callable[..., Awaitable[None]]], orientation: dict
 
     faulthandler.dump_traceback_later(hang_s, exit=True)  # a hang shows where it hangs
     name, out, url, token = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-    from yimen.kivy_env import prepare, register_cjk_font
+    from ui.kivy_env import prepare, register_cjk_font
 
     prepare(home=out / "kivy", headless=True)
     from kiosk.config import KioskConfig
@@ -208,11 +208,11 @@ class Driver:
 
 
 async def start(out: Path, url: str, token: str, now=None, **cfg_kw):
+    from hallapi.client import HallClient
     from hw.printer import FakePrinter
     from kiosk.app import KioskApp, Speaker
     from kiosk.config import KioskConfig
     from kiosk.service import KioskService
-    from queue_server.client import HallClient
 
     cfg = KioskConfig(server=url, token=token, fullscreen=False, admin_pin="2468", **cfg_kw)
     client = HallClient(url, token, timeout_s=1.0)

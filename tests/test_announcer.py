@@ -25,9 +25,9 @@ from display.speech import (
     spoken_text,
     word_name,
 )
+from hallapi.client import HallClient
+from hallapi.protocol import LETTERS
 from hw.voice import EspeakRenderer, Voice, VoiceError, WavSink, write_wav
-from queue_server.client import HallClient
-from queue_server.spoken import LETTERS
 from tests.conftest import at
 
 CHIME = "〔叮咚〕"

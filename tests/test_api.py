@@ -212,7 +212,7 @@ async def test_kiosk_issues_only_in_opening_hours_but_the_counter_may(hall):
 async def test_the_client_turns_a_plain_text_error_into_an_api_error(hall):
     import pytest
 
-    from queue_server.client import ApiError, HallClient
+    from hallapi.client import ApiError, HallClient
 
     async with HallClient(str(hall.client.make_url("")).rstrip("/"), hall.tokens["kiosk"]) as client:
         with pytest.raises(ApiError) as exc:

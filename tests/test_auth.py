@@ -149,7 +149,7 @@ async def test_public_reads_carry_no_personal_data(hall):
 
 
 async def test_only_kiosks_get_the_person_key_salt_and_keys_are_stable(hall):
-    from queue_server.client import person_key
+    from hallapi.protocol import person_key
 
     status, data = await hall.get("/api/v1/device/person-key-salt", who="kiosk")
     assert status == 200 and len(data["salt"]) == 64

@@ -179,8 +179,8 @@ async def test_a_case_turning_yellow_then_red_raises_one_staff_alert_each(hall):
 
 
 async def test_a_result_is_collected_with_a_kiosk_pickup_ticket_and_rated_twice(hall):
+    from hallapi.protocol import person_key
     from queue_server.auth import Accounts
-    from queue_server.client import person_key
 
     clerk = await sign_in(hall, "clerk1")
     ticket = await serving(hall, clerk)

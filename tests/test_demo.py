@@ -19,9 +19,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from queue_server.client import ApiError
+from hallapi.client import ApiError
+from hallapi.protocol import HALL_TZ
 from queue_server.config import load_preset
-from queue_server.numbering import HALL_TZ
 from yimen.demo import (
     TARGET_LOAD,
     HallClock,

@@ -364,7 +364,7 @@ def _child(argv: list[str]) -> None:
 
     async def main() -> None:
         if mode == "live":
-            from queue_server.client import HallClient
+            from hallapi.client import HallClient
 
             client = HallClient(argv[2], argv[3])
             app = DisplayApp(on_update=report)

@@ -9,9 +9,9 @@ import time
 from display.announcer import Announcer
 from display.led_loop import LedConfig, LedLoop
 from display.speech import Settings
+from hallapi.client import HallClient
 from hw.led import SerialLedBus
 from hw.voice import Voice, WavSink
-from queue_server.client import HallClient
 from tests.test_announcer import samples_of, sox_rms
 from tests.test_display_app import start_screen
 from tests.test_led import PtyPort, wait_frames

@@ -11,7 +11,7 @@ from display.model import (
     queue_row,
     window_line,
 )
-from queue_server.names import mask_name
+from hallapi.protocol import mask_name
 from tests.conftest import at
 
 SNAP = {"kind": "snapshot", "seq": 4, "day": "2026-11-23", "hall": {"name": "示范镇便民服务中心"}, "notice": "停车场施工",

@@ -16,17 +16,15 @@ from evdev.events import InputEvent
 
 from bridge.keymap import parse_keymap
 from bridge.keypad import BusBridge, Desk, ServerState, run_usb, watch_server
+from hallapi.client import HallClient
 from hw.keypad import (
     LED_NUML,
     EvdevKeypad,
-    FakeInputDevice,
-    FakeInputPlug,
-    FakeKeypadLine,
-    KeypadFirmware,
     SerialKeypadBus,
     Signal,
 )
-from queue_server.client import HallClient
+from hw.keypad.fake import FakeInputDevice, FakeInputPlug, FakeKeypadLine
+from hw.keypad.firmware import KeypadFirmware
 from tests.conftest import PASSWORD
 
 KEYS = {"+": e.KEY_KPPLUS, "-": e.KEY_KPMINUS, "*": e.KEY_KPASTERISK, "/": e.KEY_KPSLASH,

@@ -15,7 +15,9 @@ import pytest
 
 from bridge.cli import parse_windows, register
 from bridge.keymap import DEFAULT_KEYMAP_TOML
-from hw.keypad import FakeKeypadLine, KeypadFirmware, Signal
+from hw.keypad import Signal
+from hw.keypad.fake import FakeKeypadLine
+from hw.keypad.firmware import KeypadFirmware
 
 ROOT = Path(__file__).parent.parent
 

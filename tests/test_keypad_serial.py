@@ -19,11 +19,9 @@ from hw.keypad import (
     KEY_TO_WIRE,
     MAX_KEYS,
     NO_ACK,
-    FakeKeypadLine,
     Frame,
     FrameError,
     FrameParser,
-    KeypadFirmware,
     KeypadGone,
     KeypadUnavailable,
     SerialKeypadBus,
@@ -31,6 +29,8 @@ from hw.keypad import (
     decode_keys,
     encode_keys,
 )
+from hw.keypad.fake import FakeKeypadLine
+from hw.keypad.firmware import KeypadFirmware
 
 WIRE_KEYS = sorted(KEY_TO_WIRE)
 

@@ -19,6 +19,7 @@ import pytest
 from tests.kiosk_harness import (
     ROOT,
     Driver,
+    FakeClock,
     fits_on_screen,
     main,
     open_windows,
@@ -152,7 +153,10 @@ async def test_yimen_kiosk_command_connects_and_stops_on_sigterm(live, tmp_path)
             line = await asyncio.wait_for(proc.stderr.readline(), 40)
             assert line, seen.decode(errors="replace")[-3000:]
             seen += line
-        await asyncio.sleep(1.0)  # a few frames with the printer checked and reported
+        deadline = time.monotonic() + 20
+        while not live.service.hall.state.desk.devices:  # the printer checked and reported
+            assert time.monotonic() < deadline and proc.returncode is None, "the kiosk never reported"
+            await asyncio.sleep(0.05)
         assert proc.returncode is None
         proc.terminate()
         rest = await asyncio.wait_for(proc.stderr.read(), 20)
@@ -187,7 +191,8 @@ def _diff(a: bytes, b: bytes) -> float:
 async def scenario_flow(out: Path, url: str, token: str) -> None:
     import kivy
 
-    app, service, keeper = await start(out, url, token, result_seconds=1.5)
+    clock = FakeClock()  # the kiosk's timeouts run on this clock: no waiting for them
+    app, service, keeper = await start(out, url, token, now=clock, result_seconds=1.5)
     d = Driver(app, out)
     r = d.result
 
@@ -257,9 +262,13 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
 
         touch = UnitTestTouch(500, 500)
         touch.touch_down()
-        await asyncio.sleep(2.5)
+        await d.frames(2)
+        clock.advance(2.5)
+        await d.ticks()
         r["after_hold"] = app.sm.current
         touch.touch_up()
+        await d.frames(2)
+        clock.advance(1.5)
         await d.until(lambda: app.sm.current == "home", 6)
         r["after_release"] = app.sm.current
         await d.tap("help")
@@ -275,7 +284,8 @@ async def scenario_flow(out: Path, url: str, token: str) -> None:
 
 
 async def scenario_elderly(out: Path, url: str, token: str) -> None:
-    app, service, keeper = await start(out, url, token, orientation="landscape", audio="sink",
+    clock = FakeClock()  # the kiosk's timeouts run on this clock: no waiting for them
+    app, service, keeper = await start(out, url, token, now=clock, orientation="landscape", audio="sink",
                                         idle_home_seconds=3.0)
     d = Driver(app, out)
     r = d.result
@@ -299,7 +309,8 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         await d.tap("tile_A")
         await d.screen("matters")
         r["normal_min_button_dp"] = sizes()[1]
-        await asyncio.sleep(4.5)
+        clock.advance(4.5)
+        await d.until(lambda: app.sm.current == "home", 5)
         r["standard_idle"] = app.sm.current
         await d.tap("elderly")
         r["elderly_button_text"] = app.w["elderly"].text
@@ -308,7 +319,8 @@ async def scenario_elderly(out: Path, url: str, token: str) -> None:
         d.check_contrast("home_elderly")
         await d.tap("tile_A")
         await d.screen("matters")
-        await asyncio.sleep(4.5)  # an elderly person takes their time: no timeout
+        clock.advance(4.5)  # an elderly person takes their time: no timeout
+        await d.ticks()
         r["stayed_on_matters_elderly"] = app.sm.current
         f, b = sizes()
         r["min_font_px"], r["min_button_dp"] = min(r["min_font_px"], f), min(r["min_button_dp"], b)

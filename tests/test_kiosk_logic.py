@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from hallapi.protocol import mask_name
 from kiosk import style
 from kiosk.config import ConfigError, load
 from kiosk.i18n import STRINGS, t
@@ -34,7 +35,6 @@ from kiosk.logic import (
     windows_text,
 )
 from kiosk.slip import slip_of
-from queue_server.names import mask_name
 from tests.conftest import at
 
 MATTERS = [
@@ -102,7 +102,7 @@ def test_masks_and_age():
 
 
 def test_spoken_number_digit_by_digit():
-    # The announcer's reading (queue_server.spoken): the letter by its Mandarin name, 1 as 幺.
+    # The announcer's reading (hallapi.protocol): the letter by its Mandarin name, 1 as 幺.
     assert spoken_number("A001") == "诶零零幺"
     assert spoken_number("G120") == "吉幺二零"
     assert spoken_number("D120", "en") == "D 1 2 0"
@@ -170,7 +170,7 @@ def test_kiosk_help():
     assert out.returncode == 0
     for flag in ("--server", "--token", "--printer", "--idcard", "--scanner", "--orientation", "--config"):
         assert flag in out.stdout
-    bench = subprocess.run([sys.executable, "-m", "kiosk.bench", "--help"], capture_output=True, text=True)
+    bench = subprocess.run([sys.executable, "-m", "yimen.cli", "bench", "printer", "--help"], capture_output=True, text=True)
     assert bench.returncode == 0 and "--bauds" in bench.stdout
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hw.escpos_bytes import DecodeError, checklist_bytes, decode, printable, text_width, wrap
+from hw.escpos_bytes import DecodeError, decode, printable, text_width, wrap
 from hw.printer import (
     CoverOpen,
     EscPosPrinter,
@@ -20,7 +20,7 @@ from hw.printer import (
     parse_status,
     status_bytes,
 )
-from kiosk.slip import TicketSlip, ticket_bytes
+from kiosk.slip import TicketSlip, checklist_bytes, ticket_bytes
 
 GOLDEN = Path(__file__).parent / "golden" / "printer"
 URL = "http://hall.test/t/Zq3Lr8Xw0PaKc1Vn"

@@ -376,16 +376,16 @@ async def test_pad_1024_english_with_a_five_key_evaluator(hall, tmp_path):
 
 def child_main(argv: list[str]) -> None:
     tmp, url, token, size, lang, timeout_s, evaluator_port = argv
-    from kiosk.review_env import parse_size, setup
+    from review.env import parse_size, setup
 
     setup(parse_size(size), home=Path(tmp) / "kivy")
     from kivy.clock import Clock
     from kivy.core.window import Window
     from kivy.tests.common import UnitTestTouch
 
+    from hallapi.client import HallClient
     from hw.evaluator import EvaluatorLink, SerialEvaluator
-    from kiosk.review import ReviewPadApp
-    from queue_server.client import HallClient
+    from review.app import ReviewPadApp
 
     def say(message: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from kiosk.review_cli import register_review
-from kiosk.review_env import parse_size
+from review.cli import register_review
+from review.env import parse_size
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk import review_flow as flow
-from kiosk.review_flow import FetchCard, PadState, Post
+from review import flow
+from review.flow import FetchCard, PadState, Post
 
 CARD = {"window": 1, "window_name": "综合受理一", "kind_label": "综合窗口(自然人)", "clerk": None,
         "supervision_phone": "12345", "rating_requested": None,

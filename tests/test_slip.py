@@ -73,7 +73,7 @@ def _gb2312(text: str) -> bool:
 def test_every_matter_s_slip_and_checklist_print_in_gb2312(preset):
     """Each matter on a slip and its printed checklist (the guide's notes carry an em dash, which
     the printer gets as the GB2312 dash A1AA) decode strictly as GB2312 and fit the paper."""
-    from hw.escpos_bytes import checklist_bytes
+    from kiosk.slip import checklist_bytes
 
     for matter in load_preset(preset).matters:
         issued = {**answer(), "matter": {"code": matter.code, "name": matter.name}}

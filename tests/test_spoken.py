@@ -13,9 +13,9 @@ from itertools import combinations
 import pytest
 
 from display.speech import Settings, number_segments, spoken_text, template_segments
+from hallapi.protocol import DIGITS, LETTERS, number_parts, spoken_number
 from queue_server.config import load_preset
 from queue_server.numbering import format_number
-from queue_server.spoken import DIGITS, LETTERS, number_parts, spoken_number
 
 VOICE = "cmn-latn-pinyin"
 

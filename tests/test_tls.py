@@ -13,11 +13,12 @@ import time
 import aiohttp
 import pytest
 
+from hallapi.client import HallClient, ServerAway
+from hallapi.protocol import fingerprint_bytes
 from queue_server.auth import Accounts
-from queue_server.client import HallClient, ServerAway
 from queue_server.public_url import lan_address
 from queue_server.store import Store
-from queue_server.tls import fingerprint, fingerprint_bytes, make_certificate, paths
+from queue_server.tls import fingerprint, make_certificate, paths
 
 from .conftest import PASSWORD
 from .test_crash import around_the_clock, free_port

@@ -34,19 +34,20 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hallapi.client import ApiError, HallClient, ServerAway
+from hallapi.protocol import HALL_TZ
 from queue_server.auth import USER_ROLES, Accounts
-from queue_server.client import ApiError, HallClient, ServerAway
 from queue_server.config import HallConfig, Hours
 from queue_server.events import Event
 from queue_server.hall import Hall
-from queue_server.numbering import HALL_TZ, business_day
+from queue_server.numbering import business_day
 from queue_server.public_url import PublicAddress
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
 
 from .demo_cases import seed_cases
-from .serve_cli import listen_error
+from .listen import listen_error
 
 # Share of tickets per category in a township morning (categories missing from a hall are skipped).
 MIX = {"A": 0.45, "B": 0.07, "C": 0.08, "D": 0.12, "E": 0.06, "F": 0.07, "G": 0.15}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from hallapi.protocol import HALL_TZ
 from queue_server.cases import OpenRequest
 from queue_server.casework import due_date
 from queue_server.config import HallConfig
-from queue_server.numbering import HALL_TZ
 from queue_server.service import Actor, HallService
 from queue_server.store import Store
 from queue_server.workdays import WorkCalendar

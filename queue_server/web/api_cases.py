@@ -9,10 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
+from hallapi.protocol import person_key
+
 from ..auth import Principal
 from ..cases import CHANNELS, DELIVERIES, OUTCOMES, Case, OpenRequest
 from ..casework import CASE_TYPES, FINISHED, REAL_TYPES, TRANSITIONS
-from ..client import person_key
 from ..errors import Conflict, Forbidden, Invalid
 from ..numbering import business_day
 from ..service import HallService
@@ -32,7 +33,7 @@ OPEN_BODY = obj({
     "case_type": string(12, enum=[t for t in CASE_TYPES if t != "returned"]),
     "channel": string(12, enum=list(CHANNELS)),
     "window": integer(1, 99),
-    "ticket": string(20),
+    "ticket": string(20, minLength=1),
     "applicant": APPLICANT,
     "agent": obj({"name": string(40, minLength=1), "id_number": ID_NUMBER}, ("name",)),
     "materials": {"type": "array", "maxItems": 50, "items": obj(
@@ -95,6 +96,7 @@ def _staff_view(svc: HallService, case: Case, principal: Principal) -> dict[str,
 
 @api("POST", "/api/v1/cases", summary="Open a case (办件): from the ticket being served, or received by mail, "
      "from a village 代办 point or a 帮办 desk", roles=STAFF, tag="cases", body=OPEN_BODY, status=201,
+     other_statuses=(404,),
      description="The case number (region code + date + sequence) is allocated in the transaction that records "
                  "the case. With `ticket` and no `applicant`, the ID-card draft of that ticket is carried over. "
                  "The full ID number is kept beside the event log, shown only to the assigned clerk and "

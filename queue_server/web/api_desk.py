@@ -46,7 +46,7 @@ from .routing import (
 
 @api("GET", "/api/v1/device/person-key-salt", summary="The hall's salt for person keys (kiosks hash ID numbers with it)",
      roles=KIOSKS, tag="devices", response=obj({"salt": string(64)}),
-     description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (queue_server.client.person_key) "
+     description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (hallapi.protocol.person_key) "
                  "so the ID number never reaches the queue. The salt is made once per hall and kept in its database.")
 async def person_key_salt(request: web.Request) -> web.Response:
     salt = service_of(request).store.secret("person_key_salt", lambda: secrets.token_hex(32))

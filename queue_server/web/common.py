@@ -12,10 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
+from hallapi.protocol import HALL_TZ
+
 from ..auth import Principal
 from ..errors import Forbidden
 from ..events import Event
-from ..numbering import HALL_TZ
 from ..service import Actor, HallService
 from ..views import ticket_public, ticket_staff
 from . import keys

@@ -49,10 +49,10 @@ def _run(args: argparse.Namespace) -> int:
         print("yimen review: a device token is needed (--token or $YIMEN_TOKEN)")
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from .review_env import parse_size, setup
+    from .env import parse_size, setup
 
     setup(parse_size(args.size), fullscreen=args.fullscreen)
-    from .review import run
+    from .app import run
 
     link = None
     if args.evaluator:

@@ -1,5 +1,9 @@
 """The one async client every device process uses to talk to the queue server.
 
+Every call a device makes is a method here (the kiosk, the review pad, the keypad bridge, the
+display, the announcer and the LED loop use nothing else), so the device side of the API is read
+in one file and no device writes a request path of its own.
+
 HTTP calls raise `ApiError` with the server's error code and message (or `ServerAway` when the
 server cannot be reached, so a device can say so instead of guessing). `events()` yields the
 live stream forever: it reconnects with backoff and resumes from the last sequence number it
@@ -9,29 +13,18 @@ saw, so a device that was away catches up exactly.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import os
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
-from .tls import fingerprint_bytes
+from .protocol import DISCONNECTED, EVENT, SNAPSHOT, fingerprint_bytes
 
 log = logging.getLogger("yimen.client")
-
-
-def person_key(id_number: str, salt: str) -> str:
-    """The pseudonymous key the queue sees instead of an ID number: HMAC-SHA256 with the hall's salt.
-
-    The same person gets the same key in one hall (one active ticket per matter), but the key
-    cannot be turned back into the number without the salt, which never leaves the hall's box.
-    """
-    normalized = id_number.strip().upper()
-    return hmac.new(salt.encode(), normalized.encode(), hashlib.sha256).hexdigest()
 
 
 class ApiError(Exception):
@@ -45,6 +38,12 @@ class ServerAway(Exception):
 
 
 FINGERPRINT_ENV = "YIMEN_SERVER_FINGERPRINT"
+API = "/api/v1"
+
+
+def _present(body: dict[str, Any]) -> dict[str, Any]:
+    """The fields given (None means "not said", so the server applies its default)."""
+    return {k: v for k, v in body.items() if v is not None}
 
 
 class HallClient:
@@ -84,6 +83,7 @@ class HallClient:
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None,
                       headers: dict[str, str] | None = None) -> Any:
+        """One JSON call. Devices use the named methods below; this is the door they go through."""
         try:
             async with self.session.request(method, self.base_url + path, json=body, headers=headers) as response:
                 text = await response.text()
@@ -116,43 +116,100 @@ class HallClient:
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise ServerAway(f"{self.base_url} did not answer: {exc.__class__.__name__}") from exc
 
-    # ------------------------------------------------------------ calls devices make
+    # ------------------------------------------------------------ the hall (every device)
+
+    async def health(self) -> dict[str, Any]:
+        """Whether the server answers at all (the keypad bridge's watch)."""
+        return await self.request("GET", f"{API}/health")
 
     async def hall(self) -> dict[str, Any]:
-        return await self.request("GET", "/api/v1/hall")
+        """The hall's configuration as devices need it: categories, windows, templates, settings."""
+        return await self.request("GET", f"{API}/hall")
 
     async def queue(self) -> dict[str, Any]:
-        return await self.request("GET", "/api/v1/queue")
+        """People waiting per category with the estimate a ticket taken now would be told."""
+        return await self.request("GET", f"{API}/queue")
+
+    async def quote(self, category: str) -> dict[str, Any] | None:
+        """What a ticket taken now in `category` would be told (`queues[i].estimate` of `queue()`),
+        None when the hall has no such queue or no estimate for it."""
+        data = await self.queue()
+        found = next((q for q in (data or {}).get("queues", []) if q.get("code") == category), None)
+        return (found or {}).get("estimate")
+
+    async def matters(self, category: str) -> list[dict[str, Any]]:
+        """The matters (事项) of a category, with their service guides."""
+        return (await self.request("GET", f"{API}/matters?category={quote(category, safe='')}"))["matters"]
+
+    # ------------------------------------------------------------ tickets (kiosk)
 
     async def issue(self, idempotency_key: str | None = None, **body: Any) -> dict[str, Any]:
         """Issue a ticket. With an `idempotency_key`, asking again after a lost answer returns the
         same ticket; if the answer stays lost, `abandon(key)` makes sure no ticket is left behind."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        return await self.request("POST", "/api/v1/tickets", {k: v for k, v in body.items() if v is not None}, headers)
+        return await self.request("POST", f"{API}/tickets", _present(body), headers)
 
     async def check_in(self, idempotency_key: str | None = None, **body: Any) -> dict[str, Any]:
         """Check in today's appointment by `code` or `person_key`; its ticket is issued. The key
         works as for `issue`: a retry gets the same ticket, `abandon(key)` undoes a lost one."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        return await self.request("POST", "/api/v1/appointments/check-in",
-                                  {k: v for k, v in body.items() if v is not None}, headers)
+        return await self.request("POST", f"{API}/appointments/check-in", _present(body), headers)
 
     async def abandon(self, idempotency_key: str) -> dict[str, Any]:
-        return await self.request("POST", "/api/v1/tickets/abandon", {"idempotency_key": idempotency_key})
+        return await self.request("POST", f"{API}/tickets/abandon", {"idempotency_key": idempotency_key})
 
     async def person_key_salt(self) -> str:
-        """The hall's salt for `person_key` (kiosk devices only)."""
-        return (await self.request("GET", "/api/v1/device/person-key-salt"))["salt"]
+        """The hall's salt for `hallapi.protocol.person_key` (kiosk devices only)."""
+        return (await self.request("GET", f"{API}/device/person-key-salt"))["salt"]
+
+    async def intake(self, ticket: str, draft: dict[str, Any]) -> dict[str, Any]:
+        """The ID card read at the kiosk, as the serving clerk's intake draft for `ticket` (its id)."""
+        return await self.request("POST", f"{API}/tickets/{quote(ticket, safe='')}/intake", draft)
+
+    async def print_failed(self, ticket: str, reason: str) -> dict[str, Any]:
+        """Record that the slip of `ticket` (its id) did not print: it was shown on screen instead."""
+        return await self.request("POST", f"{API}/tickets/{quote(ticket, safe='')}/print-failed",
+                                  {"reason": reason[:200]})
+
+    # ------------------------------------------------------------ staff (kiosk, any device)
+
+    async def device_status(self, **status: Any) -> dict[str, Any]:
+        """This device's state for the manager's page, e.g. `printer="near_end"`."""
+        return await self.request("POST", f"{API}/devices/status", status)
+
+    async def alert(self, kind: str, message: str = "") -> dict[str, Any]:
+        """A staff alert (help, printer, paper_low, device, other): shows on the manager's page."""
+        return await self.request("POST", f"{API}/alerts", {"kind": kind, "message": message[:200]})
+
+    # ------------------------------------------------------------ windows (keypad, review pad)
 
     async def window(self, number: int, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """A window action: call-next, call, recall, start, skip, complete, hold, transfer, pause, resume, open, close."""
-        return await self.request("POST", f"/api/v1/windows/{number}/{action}", body)
+        return await self.request("POST", f"{API}/windows/{number}/{quote(action, safe='')}", body)
+
+    async def staff_card(self, window: int) -> dict[str, Any]:
+        """The staff card of the clerk at `window` (name, number, photo_url) for the review pad."""
+        return await self.request("GET", f"{API}/windows/{window}/card")
+
+    async def staff_photo(self, photo_url: str) -> bytes:
+        """The photo a staff card names (its `photo_url`, a path on this server)."""
+        return await self.fetch_bytes(photo_url)
+
+    async def rate(self, number: str, level: int, channel: str, reasons: list[str] | None = None) -> dict[str, Any]:
+        """A citizen's rating (好差评) of the service of ticket `number` at this pad's window."""
+        body: dict[str, Any] = {"number": number, "level": level, "channel": channel}
+        if reasons:
+            body["reasons"] = list(reasons)
+        return await self.request("POST", f"{API}/ratings", body)
+
+    # ------------------------------------------------------------ the live stream (screens)
 
     async def events(self, max_backoff_s: float = 30.0, *, markers: bool = False,
                      resume: bool = True) -> AsyncIterator[dict[str, Any]]:
-        """Every message of the event stream, across reconnects (snapshot first after each connect).
+        """Every message of the event stream, across reconnects (snapshot first after each connect);
+        the messages are `hallapi.protocol.StreamMessage`s.
 
-        `markers`: also yield {"kind": "disconnected"} each time the stream drops, so a screen can
+        `markers`: also yield {"kind": DISCONNECTED} each time the stream drops, so a screen can
         say it is offline while keeping what it shows. `resume`: reconnect with `?since=` (the last
         sequence seen) to get the missed events; a review pad turns it off, because a service
         finished while it was away must not be asked about late."""
@@ -160,18 +217,18 @@ class HallClient:
         while True:
             query = f"?since={self.last_seq}" if resume and self.last_seq is not None else ""
             try:
-                async with self.session.ws_connect(self.base_url + "/api/v1/events" + query, heartbeat=20) as ws:
+                async with self.session.ws_connect(self.base_url + f"{API}/events" + query, heartbeat=20) as ws:
                     delay = 0.5
                     async for msg in ws:
                         if msg.type != aiohttp.WSMsgType.TEXT:
                             break
                         message = json.loads(msg.data)
-                        if message.get("seq") is not None and message.get("kind") in ("snapshot", "event"):
+                        if message.get("seq") is not None and message.get("kind") in (SNAPSHOT, EVENT):
                             self.last_seq = message["seq"]
                         yield message
             except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
                 log.info("event stream lost (%s); retrying in %.1f s", exc.__class__.__name__, delay)
             if markers:
-                yield {"kind": "disconnected"}
+                yield {"kind": DISCONNECTED}
             await asyncio.sleep(delay)
             delay = min(delay * 2, max_backoff_s)

@@ -1,6 +1,6 @@
 """The window's review pad (评价器): a small Kivy touchscreen (800×480 or 1024×600) facing the citizen.
 
-Import only after `kiosk.review_env.setup()`. The screen is a view of `review_flow.PadState`;
+Import only after `review.env.setup()`. The screen is a view of `review.flow.PadState`;
 the rules (when to ask, one rating per service, timeouts, no queueing while the server is away)
 live there as pure functions. This module is the edge: it turns touches, evaluator keys, stream
 messages and server answers into inputs, and carries out the effects through `HallClient`.
@@ -27,11 +27,11 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from hallapi.client import ApiError, HallClient, ServerAway
 from hw.evaluator import EvaluatorLink, KeyPress, Lights, Result
-from queue_server.client import ApiError, HallClient, ServerAway
 
-from . import review_flow as flow
-from .review_texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text
+from . import flow
+from .texts import LEVEL_LINES, LEVELS, kind_label, reason_label, text
 
 log = logging.getLogger("yimen.review")
 
@@ -299,7 +299,7 @@ class ReviewPadApp(App):
 
     async def _fetch_card(self) -> None:
         try:
-            card = await self.client.request("GET", f"/api/v1/windows/{self.state.window}/card")
+            card = await self.client.staff_card(self.state.window)
         except ServerAway:
             self.apply(flow.on_disconnected(self.state))
             return
@@ -317,7 +317,7 @@ class ReviewPadApp(App):
         if not url:
             return
         try:
-            data = await self.client.fetch_bytes(url)
+            data = await self.client.staff_photo(url)
         except (ServerAway, ApiError) as exc:
             log.warning("staff photo not loaded: %s", exc)
             self._photo_url = None
@@ -328,12 +328,9 @@ class ReviewPadApp(App):
         self.photo_path = f.name
 
     async def _post(self, post: flow.Post) -> None:
-        body: dict[str, Any] = {"number": post.number, "level": post.level, "channel": post.channel}
-        if post.reasons:
-            body["reasons"] = list(post.reasons)
         self.posts += 1
         try:
-            await self.client.request("POST", "/api/v1/ratings", body)
+            await self.client.rate(post.number, post.level, post.channel, list(post.reasons))
             outcome = flow.OK
         except ServerAway:
             outcome = flow.AWAY

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yimen.kivy_env import parse_size as parse_any_size
-from yimen.kivy_env import setup_window
+from ui.kivy_env import parse_size as parse_any_size
+from ui.kivy_env import setup_window
 
 SIZES = {"800x480": (800, 480), "1024x600": (1024, 600)}  # the two common pad panels
 
