@@ -20,6 +20,7 @@ from .casework import (
     FINISHED,
     REAL_TYPES,
     STATUSES,
+    TRANSITIONS,
     Due,
     Pause,
     Supervision,
@@ -101,6 +102,16 @@ class Case:
             return None
         limit = self.committed_limit_days if committed and self.committed_limit_days else self.legal_limit_days
         return due_date(self.accepted_day, limit, calendar, self.pauses)
+
+    def actions(self) -> list[str]:
+        """The steps this case can take now (the console offers only these): its lifecycle, and
+        the clock — pause only while running, resume only while paused, no decision or withdrawal
+        while paused; mailing to a region only for a 跨域通办 case."""
+        paused = self.paused
+        return [a for a, (starts, _) in TRANSITIONS.items() if self.status in starts
+                and not (a == "pause" and paused) and not (a == "resume" and not paused)
+                and not (a in ("decide", "withdraw") and paused)
+                and not (a in CROSS_REGION_ACTIONS and self.region is None)]
 
     def supervision(self, today: date, calendar: WorkCalendar, yellow_days: int) -> Supervision | None:
         """电子监察 while the clock runs (from acceptance to the decision); a decided case keeps
@@ -334,7 +345,7 @@ class Cases:
             "outcome": case.outcome, "finished": case.status in FINISHED,
             "supervision": None if sup is None else {"colour": sup.colour, "days_left": sup.days_left,
                                                      "overdue_days": sup.overdue_days},
-            "history": case.history,
+            "history": case.history, "actions": case.actions(), "token": case.token,
         }
 
     def public_view(self, case: Case, matter_name: str) -> dict[str, Any]:

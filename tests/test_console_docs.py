@@ -21,6 +21,11 @@ def script() -> str:
     return (WEB / "static" / "console.js").read_text("utf-8")
 
 
+def scripts() -> str:
+    """The console's own scripts: the desk and its case panel."""
+    return script() + (WEB / "static" / "console-cases.js").read_text("utf-8")
+
+
 def test_every_window_action_of_the_api_has_a_button_with_its_key():
     actions = {r.path.rsplit("/", 1)[1] for r in ROUTES
                if r.method == "POST" and r.path.startswith("/api/v1/windows/{window}/")}
@@ -49,8 +54,9 @@ def test_the_page_keeps_to_the_content_security_policy_and_never_injects_html():
     html = page()
     assert not re.search(r"<script(?![^>]*\ssrc=)", html)  # no inline script
     assert not re.search(r"\son\w+=", html)  # no inline handlers
-    assert re.findall(r'<script src="([^"]+)"', html) == ["/static/common.js", "/static/console.js"]
-    js = script()
+    assert re.findall(r'<script src="([^"]+)"', html) == ["/static/common.js", "/static/console.js",
+                                                          "/static/console-cases.js"]
+    js = scripts()
     assert "eval(" not in js and "new Function" not in js
     # Server text (matter names, notes, reasons) goes in as text only: innerHTML is used to clear.
     assert set(re.findall(r"innerHTML\s*=\s*([^;]+);", js)) == {'""'}

@@ -78,6 +78,7 @@ async def busy_hall(hall) -> dict:
     tickets in every state, calls, alerts, a device fault, a bad review, the notice."""
     accounts = Accounts(hall.service.store)
     accounts.add_user("wangfang", PASSWORD, "clerk", hall.clock(), display_name="王芳")
+    await cases_of_last_weeks(hall)
     for w in (1, 2, 3, 4, 6, 7):
         await hall.act(w, "open")
     matters = ["SHBX-001", None, None]
@@ -106,6 +107,26 @@ async def busy_hall(hall) -> dict:
     assert r.status == 200
     last = (await hall.post("/api/v1/tickets", json={"matter": "SHBX-001"}, expect=201))[1]
     return {"token": last["token"]}
+
+
+async def cases_of_last_weeks(hall) -> None:
+    """Cases clerk1 received at window 2 two and three weeks ago: overdue now, one paused, one new today."""
+    today = hall.clock()
+    r = await hall.client.post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD})
+    csrf = {"X-CSRF-Token": (await r.json())["csrf_token"]}
+    for days_ago, matter, steps in ((21, "ZJD-001", ("accept",)), (14, "HJ-002", ("accept",)),
+                                    (14, "SHBX-002", ("accept", "pause")), (0, "MZ-002", ())):
+        hall.clock.now = today - days_ago * 24 * 3600
+        body = {"matter": matter, "channel": "mail", "window": 2, "applicant": {"kind": "person", "name": "李四"}}
+        if matter == "ZJD-001":
+            body.update(departments=["自然资源所", "农业农村办"], lead_window=6)
+        r = await hall.client.post("/api/v1/cases", headers=csrf, json=body)
+        number = (await r.json())["number"]
+        for step in steps:
+            r = await hall.client.post(f"/api/v1/cases/{number}/{step}", headers=csrf, json={"note": "专家评审"})
+            assert r.status == 200, await r.json()
+    hall.clock.now = today
+    hall.client.session.cookie_jar.clear()
 
 
 async def measure(page, shot: str) -> list[str]:
@@ -152,6 +173,7 @@ async def test_phone_layouts(hall, browser, tmp_path):
     await sign_in(page, hall, "manager1", "/manage")
     await page.wait_for_selector("#alerts li")
     await page.wait_for_selector("#followups tbody tr")
+    await page.wait_for_selector("#overdue tbody tr")
     found["/manage"] = await measure(page, str(tmp_path / "layout-manage-390.png"))
     assert english_words(await page.inner_text("body")) == set()
     assert all(ratio >= 4.5 for _, ratio in await page.evaluate(CONTRAST)), await page.evaluate(CONTRAST)
@@ -171,6 +193,7 @@ async def test_hall_screen_and_window_pc_layouts(hall, browser, tmp_path):
     await sign_in(page, hall, "clerk1", "/console?window=2")
     await page.wait_for_selector("#waiting tbody tr")
     await page.wait_for_function("() => document.getElementById('cur-number').textContent !== '—'")
+    await page.wait_for_selector("#cases tbody tr")
     found["/console 1366"] = await measure(page, str(tmp_path / "layout-console-1366.png"))
     text = await page.inner_text("body")
     assert english_words(text) == set(), english_words(text)

@@ -1,4 +1,4 @@
-"""HTML pages: the public board, the citizen's ticket page, sign-in, the manager's live page, the
+"""HTML pages: the public board, the citizen's ticket and case pages, sign-in, the manager's live page, the
 clerk console, and the pages that say why a page cannot be shown.
 
 The pages are static shells; their data comes from the same API everyone uses, so a page can
@@ -39,6 +39,9 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "ticket_not_found": {"zh": ("没有找到这张号", "号票仅在取号当天有效。这张号已过期或链接有误；如需办理，请到大厅重新取号。"),
                          "en": ("Ticket not found", "Tickets are valid on the day they are taken. This one has expired or the "
                                                     "link is wrong; please take a new ticket in the hall.")},
+    "case_not_found": {"zh": ("没有找到这个办件", "链接有误或已失效。请核对通知书上的二维码，或拨打监督电话咨询。"),
+                       "en": ("Case not found", "The link is wrong or no longer valid. Check the QR code on your notice, "
+                                                "or call the supervision hotline.")},
     "managers_only": {"zh": ("此页面仅限中心负责人使用", "实时概况是大厅管理人员的页面，您的账号是窗口工作人员。"
                                                   "请使用窗口工作台，或换用管理人员账号登录。"),
                       "en": ("This page is for managers", "The live overview is for the hall's managers; your account is a "
@@ -88,6 +91,13 @@ async def ticket_page(request: web.Request) -> web.Response:
     return _page("ticket.html")
 
 
+async def case_page(request: web.Request) -> web.Response:
+    """The citizen's case page (the notices' QR code): its data comes from the public case-status API."""
+    if request.match_info["token"] not in request.app[keys.SERVICE].cases.by_token:
+        return message_page(request, 404, "case_not_found")
+    return _page("case.html")
+
+
 async def login_page(request: web.Request) -> web.Response:
     return _page("login.html")
 
@@ -124,6 +134,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/", index)
     app.router.add_get("/t/{token}", ticket_page)
+    app.router.add_get("/c/{token}", case_page)
     app.router.add_get("/login", login_page)
     app.router.add_get("/manage", manage_page)
     app.router.add_get("/console", console_page)

@@ -146,13 +146,14 @@ const INTAKE_FIELDS = [["name", "姓名", "Name"], ["sex", "性别", "Sex"], ["e
 // The ID card's identity for the ticket at this window: only the clerk signed in here gets it.
 async function renderIntake(t) {
   const dl = el("intake"), note = el("intake-note");
-  dl.innerHTML = ""; dl.hidden = true;
+  dl.innerHTML = ""; dl.hidden = true; S.draft = null;
   if (!t) { note.textContent = YM.t("当前无办理中的号", "No ticket at the window"); return; }
   const r = await fetch(`/api/v1/windows/${S.window}/intake`, { credentials: "same-origin" });
   if (r.status === 404) { note.textContent = YM.t("本号未使用身份证取号", "This ticket was taken without an ID card"); return; }
   if (r.status === 403) { note.textContent = YM.t("仅本窗口签到的工作人员可查看（请先开窗/接管窗口）", "Only the clerk signed in at this window may see it (open or take over the window)"); return; }
   if (!r.ok) { note.textContent = YM.t("暂时无法读取", "Cannot load it now"); return; }
   const draft = (await r.json()).intake;
+  S.draft = { ticket: t.id, name: draft.name };  // a case opened for this ticket carries it over (console-cases.js)
   note.textContent = YM.t("请核对原件；草稿在当日结束时删除。", "Check against the card; the draft is deleted when the day closes.");
   for (const [key, zh, en] of INTAKE_FIELDS) {
     if (!draft[key]) continue;
@@ -262,6 +263,7 @@ async function refreshAll() {
     if (key !== S.checklistFor) { renderMatter(matter); S.checklistFor = key; renderIntake(cur); }  // keep the ticks while the same ticket stays
     renderWaiting(waiting.tickets, held.tickets);
     renderMe(me);
+    if (typeof refreshCases === "function") refreshCases();
   } catch (e) {
     if (e.status === 401) signIn();
     else say(YM.t("刷新失败，稍后重试", "Refresh failed; retrying"), "error");
@@ -352,7 +354,7 @@ document.addEventListener("keydown", (ev) => {
     if (key.length === 1 && (focusByKey(el("transfer-categories"), key) || focusByKey(el("transfer-windows"), key))) ev.preventDefault();
     return;  // Enter on the focused button and Esc are the dialog's own
   }
-  if (el("pause-dialog").open) return;
+  if (el("pause-dialog").open || el("case-form-dialog").open || el("case-dialog").open) return;
   if (!el("chooser").hidden) {
     if (key.length === 1 && focusByKey(el("chooser-list"), key)) { ev.preventDefault(); document.activeElement.click(); }
     return;
@@ -365,6 +367,7 @@ document.addEventListener("keydown", (ev) => {
     ev.preventDefault(); act("call-next"); return;
   }
   if (key === "w" && FIXED == null) { ev.preventDefault(); showChooser(); return; }
+  if (key === "b") { ev.preventDefault(); openCaseForm(true); return; }
   const refuse = (what) => say(YM.t("现在不能执行：", "Not possible now: ") + what, "error");
   if (key === "n") {
     ev.preventDefault();
@@ -432,6 +435,7 @@ async function init() {
   YM.stream((msg) => { if (msg.kind === "event" || msg.kind === "snapshot" || msg.kind === "queues") soon(); },
     (up) => { const l = el("live"); l.textContent = up ? YM.t("● 实时", "● live") : YM.t("○ 重连中", "○ reconnecting"); l.className = up ? "live" : "live off"; });
   setInterval(refreshAll, 30000);  // waits keep growing between events
+  if (typeof casesReady === "function") casesReady();
 }
 
 init();

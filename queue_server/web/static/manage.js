@@ -10,7 +10,7 @@ const DEVICE_KIND = { kiosk: ["自助取号机", "kiosk"], display: ["大厅显�
 const PRINTER = { ok: ["正常", "OK"], near_end: ["纸将用完", "paper low"], out: ["缺纸", "out of paper"],
   cover_open: ["纸仓盖未关", "cover open"], offline: ["离线", "offline"], error: ["故障", "error"] };
 const SOUND_KEY = "yimen.manage.sound";
-let csrf = null, hall = null, seenAlerts = null, audio = null, generation = 0;
+let csrf = null, hall = null, seenAlerts = null, audio = null, generation = 0, matterNames = null;
 
 function tr(pair) { return pair ? YM.t(pair[0], pair[1]) : "—"; }
 function cell(row, text, cls) { const td = row.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
@@ -84,8 +84,11 @@ function renderAlerts(s) {
   for (const a of s.alerts) {
     const li = make("li", null, "alert " + a.kind + (fresh.includes(a) ? " fresh" : "")); li.dataset.id = a.id;
     const what = make("div", null, "alert-what");
-    what.append(make("b", tr(ALERT_KIND[a.kind] || ALERT_KIND.other)), make("span", YM.clock(a.at), "alert-at"),
-      make("span", a.source, "alert-source"));
+    // A case's alert (电子监察) names its case: a link to it in the console, where it can be acted on.
+    const caseNo = a.source.startsWith("case:") ? a.source.slice(5) : null;
+    let source = make("span", a.source, "alert-source");
+    if (caseNo) { source = make("a", caseNo, "alert-source"); source.href = "/console?case=" + encodeURIComponent(caseNo) + (YM.lang === "en" ? "&lang=en" : ""); }
+    what.append(make("b", tr(ALERT_KIND[a.kind] || ALERT_KIND.other)), make("span", YM.clock(a.at), "alert-at"), source);
     li.append(what);
     if (a.message) li.append(make("p", a.message, "alert-message wrap-ok"));
     const b = make("button", YM.t("我来处理", "I'll handle it")); b.type = "button";
@@ -162,6 +165,26 @@ async function refresh() {
   renderDevices(s);
 }
 
+// 电子监察: running cases by colour, and the overdue ones with who answers for them; each links to
+// the case in the console, where a manager may act on it.
+async function refreshSupervision() {
+  let b;
+  try { b = await YM.getJSON("/api/v1/cases/supervision"); } catch (e) { return; }
+  for (const colour of ["green", "yellow", "red"]) YM.text("sup-" + colour, b.counts[colour]);
+  YM.text("sup-paused", b.paused);
+  const names = Object.fromEntries((matterNames || []).map((m) => [m.code, m.name]));
+  const body = document.querySelector("#overdue tbody"); body.innerHTML = "";
+  for (const c of b.overdue) {
+    const r = body.insertRow(); r.dataset.number = c.number; r.className = "overdue";
+    const a = make("a", c.number); a.href = "/console?case=" + encodeURIComponent(c.number) + (YM.lang === "en" ? "&lang=en" : "");
+    r.insertCell().append(a);
+    cell(r, names[c.matter] || c.matter, "wrap-ok wide"); cell(r, c.window ? c.window + YM.t("号", "") : "—"); cell(r, c.clerk);
+    cell(r, c.due || "—"); cell(r, YM.t(`${c.overdue_days} 个工作日`, `${c.overdue_days} working day${c.overdue_days === 1 ? "" : "s"}`), "num");
+  }
+  label("overdue");
+  document.getElementById("overdue-empty").hidden = b.overdue.length > 0;
+}
+
 const NEXT = { open: "verified", verified: "called_back", called_back: "rectified", rectified: "feedback", feedback: "closed" };
 const STEP = { verified: ["核实", "Verify"], called_back: ["回访", "Call back"], rectified: ["整改", "Rectified"],
   feedback: ["反馈", "Feedback"], closed: ["办结", "Close"], appeal_upheld: ["申诉不成立", "Uphold"],
@@ -203,16 +226,23 @@ async function init() {
   YM.text("hall", YM.lang === "en" && hall.hall.name_en ? hall.hall.name_en : hall.hall.name);
   csrf = (await YM.getJSON("/api/v1/session")).csrf_token;
   soundButton();
+  matterNames = (await YM.getJSON("/api/v1/matters")).matters;
   await refresh();
   await refreshFollowUps();
+  await refreshSupervision();
   // The snapshot that opens each connection means "subscribed": refresh then, so nothing that
   // happened between the first load and the connection is missed.
   YM.stream((msg) => {
-    if (msg.kind === "snapshot") { refresh(); refreshFollowUps(); }
-    if (msg.kind === "event") { refresh(); if (msg.type === "rating_given" || msg.type === "follow_up_step") refreshFollowUps(); }
+    if (msg.kind === "snapshot") { refresh(); refreshFollowUps(); refreshSupervision(); }
+    if (msg.kind === "event") {
+      refresh();
+      if (msg.type === "rating_given" || msg.type === "follow_up_step") refreshFollowUps();
+      if (msg.type === "case_opened" || msg.type === "case_step") refreshSupervision();
+    }
   },
     (up) => { const l = document.getElementById("live"); l.textContent = up ? YM.t("● 实时", "● live") : YM.t("○ 重连中", "○ reconnecting"); l.className = up ? "live" : "live off"; });
   setInterval(refresh, 15000);
+  setInterval(refreshSupervision, 60000);  // colours change with the day, not only with events
 }
 
 document.getElementById("signout").addEventListener("click", async () => {
