@@ -84,6 +84,13 @@ async def test_a_clerk_opens_a_case_from_the_served_ticket_and_accepts_it(hall, 
     await text_has(page, "cd-facts", "2026-12-07（10 个工作日）")  # the day of acceptance not counted
     await text_has(page, "cd-badge", "正常")
     assert hall.service.cases.get(case_no).status == "accepted"
+    # The notice the case has now is one click away: its print view and its PDF to archive.
+    await text_has(page, "cd-notices", "承诺件通知书")
+    links = await page.locator("#cd-notices a").evaluate_all("as => as.map((a) => a.getAttribute('href'))")
+    assert links == [f"/cases/{case_no}/notices/acceptance", f"/api/v1/cases/{case_no}/notices/acceptance.pdf"]
+    head = await page.evaluate("async (u) => { const r = await fetch(u); const b = new Uint8Array(await r.arrayBuffer());"
+                               " return [r.status, String.fromCharCode(...b.slice(0, 4))]; }", links[1])
+    assert head == [200, "%PDF"]  # the clerk's own session fetches the archive copy
     await page.screenshot(path=str(tmp_path / "case-detail-1366.png"), full_page=True)
 
     # A refusal is said in the page's language: a pause needs its reason.

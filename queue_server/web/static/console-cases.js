@@ -280,6 +280,26 @@ function renderCase(v) {
   if (!v.history.length) hist.append(make("li", YM.t("已收件，待受理", "Received, not yet accepted"), "note left"));
   el("cd-public").href = "/c/" + encodeURIComponent(v.token) + (YM.lang === "en" ? "?lang=en" : "");
   el("cd-form").hidden = true;
+  renderNotices(v.number);
+}
+
+// The notices this case has now: print (the A4 print view, in a new tab) and archive (PDF).
+async function renderNotices(number) {
+  const list = el("cd-notices"); list.replaceChildren();
+  const lang = YM.lang === "en" ? "?lang=en" : "";
+  const r = await fetch(`/api/v1/cases/${encodeURIComponent(number)}/notices${lang}`, { credentials: "same-origin" });
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok || !C.shown || C.shown.number !== number) return;
+  const ready = data.notices.filter((n) => n.available);
+  for (const n of ready) {
+    const li = make("li", n.title + " ");
+    const print = make("a", YM.t("打印", "Print"), "button-link"); print.href = n.print_url + lang;
+    print.target = "_blank"; print.rel = "noopener";
+    const pdf = make("a", YM.t("下载存档", "PDF to archive"), "button-link"); pdf.href = n.pdf_url + lang;
+    li.append(print, " ", pdf);
+    list.append(li);
+  }
+  if (!ready.length) list.append(make("li", YM.t("此时没有可出具的通知书", "No notice for this case now"), "note left"));
 }
 
 function field(labelText, input) {
