@@ -171,6 +171,19 @@ class HallClient:
         return await self.request("POST", f"{API}/tickets/{quote(ticket, safe='')}/print-failed",
                                   {"reason": reason[:200]})
 
+    # ------------------------------------------------------------ cases (kiosk: 领取办理结果)
+
+    async def lookup_cases(self, **whose: str) -> dict[str, Any]:
+        """A person's cases by `person_key` (the ID card) or `token` (a notice's QR): `{"ready": [...],
+        "pending": [...]}`, each with the matter's name, the case number, status and due date."""
+        return await self.request("POST", f"{API}/cases/lookup", _present(whose))
+
+    async def pickup(self, idempotency_key: str | None = None, **whose: str) -> dict[str, Any]:
+        """Issue the pick-up ticket (the hall's pick-up category) with the person's ready cases
+        attached, by `person_key` or `token`; answered as `issue`, and the key works the same way."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self.request("POST", f"{API}/cases/pickup", _present(whose), headers)
+
     # ------------------------------------------------------------ staff (kiosk, any device)
 
     async def device_status(self, **status: Any) -> dict[str, Any]:

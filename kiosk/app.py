@@ -40,6 +40,7 @@ from .config import KioskConfig
 from .i18n import t
 from .logic import (
     card_note,
+    case_token,
     estimate_lines,
     idle_home_due,
     label,
@@ -53,7 +54,7 @@ from .logic import (
     spoken_number,
 )
 from .screens import SCREENS
-from .service import KioskService, Outcome
+from .service import CaseLookup, KioskService, Outcome
 
 log = logging.getLogger("yimen.kiosk.app")
 
@@ -111,6 +112,8 @@ class KioskApp(App):
         self.reader = "no_card"  # the ID-card reader's state as last reported (logic.reader_state)
         self.placed: str | None = None  # the ID number of the card on the reader since it was placed
         self.pin_typed = ""
+        self.lookup: CaseLookup | None = None  # 领取办理结果: the person's cases as last looked up
+        self.looking = False
         self.w: dict[str, Widget] = {}
         self.touching = 0
         self.last_touch = 0.0
@@ -345,7 +348,7 @@ class KioskApp(App):
         if self.sm.current == "matters":
             self.keys_shown = False
         order = {"matters": "home", "guide": "matters", "confirm": "guide", "result": "home",
-                 "message": "home", "pin": "home", "admin": "home"}
+                 "message": "home", "pin": "home", "admin": "home", "pickup": "home", "cases": "home"}
         self.show(order.get(self.sm.current, "home"))
 
     def toggle_elderly(self) -> None:
@@ -393,6 +396,64 @@ class KioskApp(App):
             if out.kind == "server_away":
                 self.say("say_server_away")
 
+    # ------------------------------------------------------------------ 领取办理结果
+
+    def choose_category(self, cat: dict[str, Any]) -> None:
+        """A category's matters (loaded from the server once), to choose one and take a ticket."""
+        self.category, self.query, self.keys_shown = cat, "", False
+
+        async def load() -> None:
+            try:
+                self.matters = await self.service.matters(cat["code"])
+            except Exception as exc:  # noqa: BLE001 - ServerAway/ApiError: say so, stay calm
+                log.warning("matters of %s: %s", cat["code"], exc)
+                self.tell(lambda lang: t("server_away", lang, n=max(1, self.service.attempts)))
+                return
+            self.show("matters")
+
+        self.spawn(load())
+
+    def open_pickup(self, cat: dict[str, Any]) -> None:
+        """The pick-up tile: with a card already read, straight to the person's cases; else the
+        screen asking for the ID card or the notice's QR code. Its matters stay one tap away
+        (其他领取事项: a certificate made elsewhere has no case here)."""
+        self.lookup, self.looking, self.category = None, False, cat
+        if self.card:
+            self.look_up_cases(id_number=self.card["id_number"])
+        else:
+            self.show("pickup")
+
+    def look_up_cases(self, id_number: str | None = None, token: str | None = None) -> None:
+        """The person's cases by the card or a notice's token; then the list, or why not."""
+        self.looking = True
+        self.show("pickup")
+
+        async def run() -> None:
+            found = await self.service.lookup_cases(id_number=id_number, token=token)
+            self.looking = False
+            if self.sm.current != "pickup":
+                return  # the person moved on meanwhile
+            if found.kind == "found":
+                self.lookup = found
+                self.show("cases")
+            elif found.kind == "server_away":
+                self.tell(lambda lang: t("server_away", lang, n=max(1, self.service.attempts)))
+            else:
+                self.tell(lambda lang: t("pickup_not_found" if found.kind == "not_found" else "pickup_unavailable", lang))
+
+        self.spawn(run())
+
+    def collect(self) -> None:
+        """The pick-up ticket for the cases listed: printed (or shown) as any ticket."""
+        assert self.lookup is not None
+        who = dict(self.lookup.who)
+        self.show("working")
+
+        async def run() -> None:
+            self.finish(await self.service.collect(who))
+
+        self.spawn(run())
+
     # ------------------------------------------------------------------ help, card, scanner
 
     def ask_help(self) -> None:
@@ -424,6 +485,10 @@ class KioskApp(App):
                      "masked_id": mask_id(card.id_number), "identity": card}
         self.card_seen_at = self.now()
         log.info("ID card read (%s)", self.card["masked_id"])
+        if self.sm.current == "pickup":
+            if not self.looking:
+                self.look_up_cases(id_number=card.id_number)
+            return
         if self.sm.current == "confirm" and self.matter is not None:
             self.take_ticket()
             return
@@ -480,8 +545,13 @@ class KioskApp(App):
             self.refresh_status()
 
     def code_scanned(self, code: str) -> None:
-        """A scanned appointment code checks the appointment in."""
+        """A notice's QR code (…/c/<token>) looks up that person's cases to collect, from any
+        screen; a scanned appointment code checks the appointment in."""
         code = code.strip()
+        token = case_token(code)
+        if token is not None:
+            self.look_up_cases(token=token)
+            return
         if not code or len(code) > 16 or not code.isalnum():
             self.tell(lambda lang: t("scan_error", lang))
             return

@@ -245,6 +245,8 @@ REFUSALS = {  # the server's error code → the kiosk's own words (never the ser
     "unauthenticated": "refused_device", "forbidden": "refused_device",
     "storage_unavailable": "try_again", "abandoned": "try_again", "idempotency_key_reused": "try_again",
     "appointment_not_booked": "appointment_not_found", "storage_full": "refused",
+    "nothing_ready": "pickup_nothing_ready", "result_not_ready": "pickup_nothing_ready",
+    "not_a_pickup_category": "refused_service",
 }
 
 
@@ -286,3 +288,44 @@ def card_note(reader: str, holding_card: bool) -> str | None:
     if holding_card:
         return "card_read"
     return {"torn": "card_error", "fault": "reader_fault", "gone": "reader_gone"}.get(reader)
+
+
+# ---------------------------------------------------------------------- 领取办理结果
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def case_token(code: str) -> str | None:
+    """The case token of a scanned notice QR (its URL ends in `/c/<token>`, maybe with `?lang=`),
+    or None when the code is something else (an appointment code, a stranger's URL)."""
+    path = code.strip().split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    head, sep, token = path.rpartition("/c/")
+    if not sep or not head or not 8 <= len(token) <= 64 or not set(token) <= _TOKEN_CHARS:
+        return None
+    return token
+
+
+def due_text(case: dict[str, Any], lang: str = "zh") -> str:
+    """When a case is due, 预计 while the year's holidays are not published; empty without a date."""
+    due = case.get("due")
+    if not due:
+        return ""
+    day = date.fromisoformat(due)
+    when = (f"{day.year}年{day.month}月{day.day}日" if lang == "zh"
+            else f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}")
+    return t("case_due_provisional" if case.get("due_provisional") else "case_due", lang, date=when)
+
+
+def case_lines(case: dict[str, Any], lang: str = "zh") -> tuple[str, list[str]]:
+    """A case on the 领取办理结果 screens: its matter's name, then the case number, and for one
+    still pending where it stands (the server's next step) and when it is due."""
+    name = (case.get("matter_name_en") or case.get("matter_name", "")) if lang == "en" else case.get("matter_name", "")
+    lines = [t("case_number", lang, number=case["number"])]
+    if case.get("status") != "result_ready":  # the next step says where it stands (已受理，正在办理)
+        step = (case.get("next_step_en") or case.get("status_en") or "") if lang == "en" else \
+            (case.get("next_step") or case.get("status_label", ""))
+        if step:
+            lines.append(t("case_status", lang, status=step))
+        if due_text(case, lang):
+            lines.append(due_text(case, lang))
+    return name, lines

@@ -59,6 +59,21 @@ class Outcome:
 
 
 @dataclass
+class CaseLookup:
+    """A person's cases as the 领取办理结果 screens show them (docs/api.md, `POST /api/v1/cases/lookup`).
+
+    kind: found | not_found (a QR no case has) | server_away | refused. `who` is the body the
+    pick-up ticket is asked with: the salted person key or the notice's token, never the ID number.
+    """
+
+    kind: str
+    ready: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    who: dict[str, str] = field(default_factory=dict)
+    code: str = ""
+
+
+@dataclass
 class KioskService:
     client: HallClient
     printer: EscPosPrinter | None = None
@@ -241,6 +256,44 @@ class KioskService:
         except ApiError as exc:
             if exc.status in (404, 422) or "appointment" in exc.code or "booking" in exc.code:
                 return Outcome("refused", t("appointment_not_found", self.lang), code=exc.code)
+            return self._refused(exc)
+        return await self._deliver(issued)
+
+    # ------------------------------------------------------------ 领取办理结果 (results to collect)
+
+    @property
+    def pickup_category(self) -> str:
+        """The hall's pick-up category (`[cases] pickup_category`, from `GET /api/v1/hall`); empty
+        when the hall hands out no results at the kiosk (its tile is then a plain ticket)."""
+        return str(((self.hall or {}).get("cases") or {}).get("pickup_category") or "")
+
+    async def lookup_cases(self, id_number: str | None = None, token: str | None = None) -> CaseLookup:
+        """The person's cases by the ID card (only the salted key leaves the kiosk) or by a notice's
+        QR token. `who` is what the pick-up ticket is then asked with."""
+        try:
+            who = {"token": token} if token else {"person_key": await self._salted(id_number or "")}
+            found = await self.client.lookup_cases(**who)
+        except ServerAway:
+            self.server_ok = False
+            self._changed()
+            return CaseLookup("server_away")
+        except ApiError as exc:
+            log.info("case lookup refused: %s", exc)
+            return CaseLookup("not_found" if exc.status in (404, 422) else "refused", code=exc.code)
+        return CaseLookup("found", list(found.get("ready", [])), list(found.get("pending", [])), who)
+
+    async def collect(self, who: dict[str, str]) -> Outcome:
+        """The pick-up ticket for the person's ready cases, printed (or shown) as any ticket; a lost
+        answer is abandoned once the server is back, as for `take_ticket`."""
+        key = uuid.uuid4().hex
+        try:
+            issued = await self.client.pickup(idempotency_key=key, **who)
+        except ServerAway:
+            self.unanswered.append(key)
+            self.server_ok = False
+            self._changed()
+            return Outcome("server_away", t("server_away", self.lang, n=max(1, self.attempts)))
+        except ApiError as exc:
             return self._refused(exc)
         return await self._deliver(issued)
 

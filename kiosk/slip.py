@@ -33,13 +33,16 @@ class TicketSlip:
     note: str = ""
     supervision_phone: str = "12345"
     priority: bool = False
+    cases: int = 0  # a pick-up ticket: how many results it collects
 
 
 SLIP_TEXTS: dict[str, dict[str, str]] = {
     "zh": {"service": "办理事项：", "windows": "办理窗口：", "time": "取号时间：", "valid": "当日有效",
-           "scan": "扫码查看排队进度", "phone": "监督电话：", "priority": "【绿色通道】"},
+           "scan": "扫码查看排队进度", "phone": "监督电话：", "priority": "【绿色通道】",
+           "cases": "领取结果：{n} 件", "bring": "请带身份证原件和受理通知书"},
     "en": {"service": "Service: ", "windows": "Go to: ", "time": "Taken: ", "valid": "Valid today only",
-           "scan": "Scan to follow your ticket", "phone": "Supervision: ", "priority": "[Priority]"},
+           "scan": "Scan to follow your ticket", "phone": "Supervision: ", "priority": "[Priority]",
+           "cases": "Results to collect: {n}", "bring": "Bring your ID card and the acceptance notice"},
 }
 
 
@@ -57,6 +60,7 @@ def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
         issued_at=local_time(float(issued["issued_at"])), status_url=issued.get("status_url"),
         note=issued.get(f"note_{lang}") or issued.get("note") or "",
         supervision_phone=issued.get("supervision_phone") or "12345", priority=bool(issued.get("priority")),
+        cases=len(issued.get("cases") or ()),
     )
 
 
@@ -77,6 +81,8 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
             b.line(text)
     b.align("left").rule()
     b.line(lab["service"] + slip.service)
+    if slip.cases:
+        b.bold().line(lab["cases"].format(n=slip.cases)).bold(False).line(lab["bring"])
     b.line(lab["windows"] + slip.windows)
     b.line(lab["time"] + slip.issued_at)
     b.bold().line(lab["valid"]).bold(False)

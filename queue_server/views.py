@@ -139,4 +139,5 @@ def issued_receipt(hall: Hall, t: Ticket, base_url: str | None) -> dict[str, Any
         "note": " ".join(n for n in (missed_note(hall.config.calling), hall.config.templates.slip_note) if n),
         "note_en": missed_note(hall.config.calling, "en"),
         "supervision_phone": hall.config.hall.supervision_phone,
+        "cases": list(t.cases),  # a pick-up ticket's cases: the slip says how many to collect
     }

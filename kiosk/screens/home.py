@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from kivy.metrics import dp
@@ -14,8 +13,6 @@ from ..i18n import t
 from ..logic import label
 from .base import KioskScreen
 from .pager import Pager
-
-log = logging.getLogger("yimen.kiosk.app")
 
 
 class HomeScreen(KioskScreen):
@@ -49,15 +46,7 @@ class HomeScreen(KioskScreen):
 
     def pick_category(self, cat: dict[str, Any]) -> None:
         app = self.app
-        app.category, app.query, app.keys_shown = cat, "", False
-
-        async def load() -> None:
-            try:
-                app.matters = await app.service.matters(cat["code"])
-            except Exception as exc:  # noqa: BLE001 - ServerAway/ApiError: say so, stay calm
-                log.warning("matters of %s: %s", cat["code"], exc)
-                app.tell(lambda lang: t("server_away", lang, n=max(1, app.service.attempts)))
-                return
-            app.show("matters")
-
-        app.spawn(load())
+        if cat["code"] == app.service.pickup_category:  # 领取办理结果: by ID card or notice first
+            app.open_pickup(cat)
+        else:
+            app.choose_category(cat)

@@ -64,6 +64,9 @@ class ResultScreen(KioskScreen):
                                        color=st.WARN if warn else st.TEXT, halign="center"))
         right.add_widget(app.label(t("go_windows", app.lang, windows=windows_text(issued.get("windows", []), app.lang)),
                                    app.s.body, name="windows", halign="center"))
+        if issued.get("cases"):  # a pick-up ticket: how many results to collect
+            right.add_widget(app.label(t("pickup_slip_cases", app.lang, n=len(issued["cases"])), app.s.body,
+                                       name="result_cases", bold=True, halign="center"))
         if not landscape:
             right.add_widget(message)
         show_qr = on_screen and bool(issued.get("status_url"))  # no reachable link: no QR to show

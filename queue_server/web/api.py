@@ -97,6 +97,7 @@ async def hall_info(request: web.Request) -> web.Response:
                      "elderly_age": cfg.priority.elderly_age, "max_overtake": cfg.priority.max_overtake,
                      "promote_after_min": cfg.priority.promote_after_min},
         "calling": asdict(cfg.calling), "templates": asdict(cfg.templates),
+        "cases": {"pickup_category": cfg.cases.pickup_category},  # the kiosk's 领取办理结果 tile
     })
 
 

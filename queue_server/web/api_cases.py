@@ -213,8 +213,10 @@ def _persons_cases(svc: HallService, data: dict[str, Any]) -> tuple[list[Case], 
 
 def _kiosk_line(svc: HallService, case: Case) -> dict[str, Any]:
     view = svc.cases.public_view(case, _matter_name(svc, case.matter))
-    return {k: view[k] for k in ("number", "matter_name", "status", "status_label", "next_step", "next_step_en",
-                                 "due", "due_provisional", "applicant_name")}
+    matter = svc.config.matter(case.matter)
+    return {**{k: view[k] for k in ("number", "matter_name", "status", "status_label", "status_en", "next_step",
+                                    "next_step_en", "due", "due_provisional", "applicant_name")},
+            "matter_name_en": matter.name_en if matter else ""}  # the kiosk speaks English too
 
 
 @api("POST", "/api/v1/cases/lookup", summary="The kiosk's 领取办理结果: a person's cases, ready and still pending",
