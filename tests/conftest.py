@@ -114,7 +114,7 @@ async def browser():
     that logs a console error, throws, or breaks its Content-Security-Policy fails the test."""
     from playwright.async_api import async_playwright
 
-    from .browser import WatchedBrowser, launch
+    from tests.support.browser import WatchedBrowser, launch
 
     async with async_playwright() as p:
         b = await launch(p)

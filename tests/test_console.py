@@ -8,7 +8,8 @@ import asyncio
 
 import pytest
 
-from .browser import base
+from tests.support.browser import base
+
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.slow

@@ -1,5 +1,5 @@
 """The kiosk's screens against what issue 9 found on the hall floor, in real offscreen Kivy against
-the real server (see tests/kiosk_harness.py): what a ticket taken now would be told, before it is
+the real server (see tests/support/kiosk_harness.py): what a ticket taken now would be told, before it is
 taken (A2/A3) and with every null field (D5); the on-screen ticket that stays (E1); elderly mode
 with every choice visible in both orientations (E2); ID-card messages that follow the reader (E3);
 every text at 4.5:1 (F1); no English on the Chinese screen.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import at
-from tests.kiosk_harness import (
+from tests.support.kiosk_harness import (
     ROOT,
     Driver,
     FakeClock,
@@ -26,7 +26,7 @@ from tests.kiosk_harness import (
     run,
     start,
 )
-from tests.kiosk_harness import run_scenario as _run_scenario
+from tests.support.kiosk_harness import run_scenario as _run_scenario
 from tests.test_kiosk_service import live  # noqa: F401 - the loopback server fixture
 
 
@@ -294,7 +294,7 @@ async def scenario_pages(out: Path, url: str, token: str, orientation: str) -> N
     from kivy.uix.button import Button
     from kivy.uix.label import Label
 
-    from tests.kiosk_harness import walk
+    from tests.support.kiosk_harness import walk
 
     app, service, keeper = await start(out, url, token, orientation=orientation)
     d = Driver(app, out)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from queue_server.auth import Accounts
+from tests.support.browser import base
 
-from .browser import base
 from .conftest import PASSWORD
 
 pytestmark = pytest.mark.slow

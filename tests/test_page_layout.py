@@ -12,8 +12,8 @@ import re
 import pytest
 
 from queue_server.auth import Accounts
+from tests.support.browser import base
 
-from .browser import base
 from .conftest import PASSWORD, at
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,7 @@
 """The citizen's pages in real headless Chromium (Playwright driving Debian's chromium) against the
 real server on loopback: the ticket page `/t/<token>` tells what the estimate contract says and
 nothing more, the public board `/` follows the hall live, and sign-in and error pages speak the
-page's language. Every page is watched for console errors and CSP violations (tests/browser.py)."""
+page's language. Every page is watched for console errors and CSP violations (tests/support/browser.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import contextlib
 
 import pytest
 
-from .browser import base
+from tests.support.browser import base
+
 from .conftest import PASSWORD, at
 
 pytestmark = pytest.mark.slow
