@@ -1,39 +1,25 @@
-"""Shared fixtures: a hall on the embedded preset, a settable clock, a real SQLite store,
-and the real aiohttp app behind the aiohttp test client."""
+"""Shared fixtures: a hall on the embedded preset, a settable clock, a real SQLite store, the real
+aiohttp app behind the aiohttp test client or on a loopback port (with a kiosk on it), and Chromium.
+Helpers the test modules share live in tests/support/."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
 
-from hallapi.protocol import HALL_TZ
+from hallapi.client import HallClient
+from hw.printer import FakePrinter
+from kiosk.service import KioskService
 from queue_server.auth import ANY_WINDOW, Accounts
 from queue_server.config import load_preset
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
+from tests.support.hall import PASSWORD, FakeClock, Hall, at
+from tests.support.net import LiveServer
 
 os.environ.setdefault("YIMEN_DATA_DIR", "/nonexistent-yimen-test-guard")
-PASSWORD = "correct horse battery"
-
-
-def at(text: str) -> float:
-    """Epoch seconds of a wall-clock time in the hall's zone: at('2026-11-23 09:00')."""
-    return datetime.fromisoformat(text).replace(tzinfo=HALL_TZ).timestamp()
-
-
-class FakeClock:
-    def __init__(self, start: float):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(scope="session")
@@ -62,33 +48,6 @@ def store(tmp_path):
 def service(township, store, clock):
     tokens = iter(f"token-{i:04d}-abcdefghijklmnop" for i in range(100000))
     return HallService(township, store, clock, new_token=lambda: next(tokens))
-
-
-@dataclass
-class Hall:
-    """The API over loopback, with credentials for every kind of caller."""
-
-    client: object
-    service: HallService
-    clock: FakeClock
-    tokens: dict[str, str]
-
-    def auth(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}"}
-
-    async def post(self, path: str, who: str = "kiosk", json: dict | None = None, expect: int | None = None):
-        r = await self.client.post(path, json=json, headers=self.auth(who))
-        data = await r.json()
-        if expect is not None:
-            assert r.status == expect, data
-        return r.status, data
-
-    async def get(self, path: str, who: str | None = None):
-        r = await self.client.get(path, headers=self.auth(who) if who else {})
-        return r.status, await r.json()
-
-    async def act(self, window: int, action: str, json: dict | None = None, expect: int = 200, who: str = "clerk-token"):
-        return (await self.post(f"/api/v1/windows/{window}/{action}", who, json, expect))[1]
 
 
 @pytest.fixture
@@ -122,3 +81,24 @@ async def browser():
         yield watched
         await b.close()
         assert watched.unexpected() == [], "the pages reported errors"
+
+
+@pytest.fixture
+async def live(service, store, clock) -> LiveServer:
+    """The real app on a loopback port (stoppable, for outages), with a kiosk's token."""
+    accounts = Accounts(store)
+    srv = LiveServer(service, accounts, accounts.add_device("kiosk-1", "kiosk", None, clock()))
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+async def kiosk(live):
+    """The kiosk's service layer connected to `live`, with a fake printer."""
+    client = HallClient(live.url, live.token, timeout_s=2.0)
+    svc = KioskService(client, FakePrinter(), clock=lambda: live.service.clock())
+    assert await svc.connect()
+    await svc.check_printer()
+    yield svc
+    await client.close()

@@ -9,8 +9,7 @@ import asyncio
 import pytest
 
 from tests.support.browser import base
-
-from .conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -332,7 +331,7 @@ async def test_console_in_english_a_fixed_window_and_no_lost_or_doubled_keys(hal
 
 async def test_console_shows_the_intake_draft_only_to_the_clerk_at_that_window(hall, browser):
     browser.allow(r"status of 403 .*/api/v1/windows/5/intake$")  # before the clerk takes the window over
-    from .test_frontdesk import CARD
+    from tests.support.domain import CARD
 
     _, t = await hall.post("/api/v1/tickets", json={"category": "D"}, expect=201)
     await hall.post(f"/api/v1/tickets/{t['id']}/intake", json=CARD, expect=200)

@@ -27,7 +27,7 @@ from hw.keypad import (
     SerialKeypadBus,
     Signal,
 )
-from tests.conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 KEYS = {"+": e.KEY_KPPLUS, "-": e.KEY_KPMINUS, "*": e.KEY_KPASTERISK, "/": e.KEY_KPSLASH,
         ".": e.KEY_KPDOT, "E": e.KEY_KPENTER, "N": e.KEY_NUMLOCK,

@@ -28,7 +28,6 @@ from tests.support.kiosk_harness import (
 )
 from tests.support.kiosk_harness import run as _run
 from tests.support.kiosk_harness import run_scenario as _run_scenario
-from tests.test_kiosk_service import live  # noqa: F401 - the loopback server fixture
 
 
 async def run_scenario(name: str, live, out: Path, timeout_s: float = 60.0) -> dict:  # noqa: F811

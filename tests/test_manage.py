@@ -9,8 +9,7 @@ import pytest
 
 from queue_server.auth import Accounts
 from tests.support.browser import base
-
-from .conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,7 @@ import pytest
 
 from queue_server.auth import Accounts
 from tests.support.browser import base
-
-from .conftest import PASSWORD, at
+from tests.support.hall import PASSWORD, at
 
 pytestmark = pytest.mark.slow
 

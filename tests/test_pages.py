@@ -11,8 +11,7 @@ import contextlib
 import pytest
 
 from tests.support.browser import base
-
-from .conftest import PASSWORD, at
+from tests.support.hall import PASSWORD, at
 
 pytestmark = pytest.mark.slow
 

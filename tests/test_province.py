@@ -16,11 +16,9 @@ from queue_server.config import ConfigError, ProvinceLink, parse_config
 from queue_server.followers import DeliveryFailed, Follower, backoff_s
 from queue_server.province import NAME, TYPES, province_follower, province_payload
 from queue_server.store import Store
+from tests.support.domain import PRESET
+from tests.support.hall import serve_one
 
-from .test_config import PRESET
-from .test_ratings import serve_one
-
-# This province counts the other way round: 1 = 非常满意 … 5 = 非常不满意.
 REVERSED = ((5, "1"), (4, "2"), (3, "3"), (2, "4"), (1, "5"))
 
 

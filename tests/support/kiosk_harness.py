@@ -43,7 +43,7 @@ async def run_scenario(script: str, name: str, live, out: Path, timeout_s: float
 
     Requests: `stop-*` / `start-*` the server; `clock-HHMM` sets the hall's clock to that time of
     the test day; `close-N` closes window N."""
-    from tests.conftest import at
+    from tests.support.hall import at
 
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, KIVY_HOME=str(out / "kivy"), PYTHONPATH=str(ROOT))
