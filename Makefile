@@ -11,7 +11,10 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium fonts-wqy-microhei libgl1 libglx-mesa0 libegl1 libegl-mesa0 libgl1-mesa-dri \
 	libmtdev1 espeak-ng sox alsa-utils socat zbar-tools sqlite3 procps
 
-.PHONY: demo test fuzz lint setup apt clean lock
+# Test processes: one per core, and at least 2 (most tests wait on sockets and child processes).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; echo $$n)
+
+.PHONY: demo test test-fast fuzz lint setup apt clean lock
 
 setup: apt $(STAMP)
 
@@ -32,9 +35,18 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(VENV)/bin/yimen demo
 
+# Lint, type-check (mypy, pyproject.toml), then every test on all cores (pytest-xdist).
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
+
+# For developers, the inner loop: the same minus headless Chromium, Kivy child processes and real
+# server processes (markers browser, kivy, slow; tests/conftest.py). Not a substitute for `make test`.
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "not browser and not kivy and not slow"
 
 # The API against its own OpenAPI document as every kind of caller (schemathesis; minutes, so not
 # part of `make test`): docs/security.md.
@@ -59,4 +71,4 @@ lock:
 	  /tmp/yimen-lock/bin/pip freeze --exclude yimen ) > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache

@@ -94,7 +94,7 @@ class Hall:
         self.desk = FrontDesk(config, self.state, self._emit)
         self.ratings = Ratings(config, self.state, self._emit)
         self.outlook = Outlook(config.hours)
-        self._dispatch_cache: dict[str, tuple[tuple, Waiting]] = {}
+        self._dispatch_cache: dict[str, tuple[tuple[object, ...], Waiting]] = {}
         self.estimating = Estimating(config, self.state, self.rules, self.dispatcher, self.outlook,
                                      self.waiting, self._dispatch_view)
 

@@ -17,6 +17,7 @@ from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
 from tests.support.hall import PASSWORD, FakeClock, Hall, at
+from tests.support.markers import KIVY_CHILD_MODULES
 from tests.support.net import LiveServer
 
 os.environ.setdefault("YIMEN_DATA_DIR", "/nonexistent-yimen-test-guard")
@@ -102,3 +103,12 @@ async def kiosk(live):
     await svc.check_printer()
     yield svc
     await client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what the inner loop skips: `browser` (uses headless Chromium), `kivy` (a Kivy child)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in KIVY_CHILD_MODULES:
+            item.add_marker(pytest.mark.kivy)

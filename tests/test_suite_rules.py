@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support.markers import KIVY_CHILD_MODULES
+
 TESTS = Path(__file__).resolve().parent
 
 
@@ -46,3 +48,16 @@ def test_the_rule_sees_every_spelling():
     assert [test_module_imports(s) for s in sources] == [
         [".test_hall"], ["tests.test_crash"], ["tests.test_events"], [".conftest"], ["tests.conftest"], [".test_printer"]]
     assert test_module_imports("from tests.support.hall import at\nimport pytest") == []
+
+
+def starts_kivy(source: str) -> bool:
+    """Whether a test module runs Kivy: imports it, or a Kivy harness of tests/support/."""
+    return any(m.split(".")[0] == "kivy" or m.endswith(("kiosk_harness", "display_screen"))
+               for m in imported_modules(source))
+
+
+def test_every_kivy_module_is_marked_for_the_fast_loop():
+    kivy = {path.stem for path in TESTS.glob("test_*.py") if starts_kivy(path.read_text("utf-8"))}
+    assert kivy == set(KIVY_CHILD_MODULES)
+    assert starts_kivy("def main():\n    from kivy.clock import Clock\n")
+    assert not starts_kivy("from display.model import clock_text")

@@ -86,7 +86,10 @@ def _svc(request: web.Request):
 
 
 def _principal(request: web.Request) -> Principal:
-    return request[keys.PRINCIPAL]
+    """The caller of a route behind a role (the auth middleware refused anyone else)."""
+    principal = request[keys.PRINCIPAL]
+    assert principal is not None
+    return principal
 
 
 def _actor(request: web.Request) -> Actor:
