@@ -61,3 +61,23 @@ def test_every_kivy_module_is_marked_for_the_fast_loop():
     assert kivy == set(KIVY_CHILD_MODULES)
     assert starts_kivy("def main():\n    from kivy.clock import Clock\n")
     assert not starts_kivy("from display.model import clock_text")
+
+
+def test_ink_tells_a_drawn_text_and_its_colour_from_a_blank_box():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from tests.support.browser import ink
+
+    def png(draw: bool) -> bytes:
+        im = Image.new("RGB", (120, 40), (255, 255, 255))
+        if draw:
+            ImageDraw.Draw(im).rectangle((10, 10, 60, 30), fill=(200, 30, 30))
+        out = io.BytesIO()
+        im.save(out, "PNG")
+        return out.getvalue()
+
+    assert ink(png(False)) == (0.0, (255, 255, 255))
+    share, colour = ink(png(True))
+    assert 0.2 < share < 0.3 and colour == (200, 30, 30)
