@@ -39,14 +39,14 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # For developers, the inner loop: the same minus headless Chromium, Kivy child processes and real
 # server processes (markers browser, kivy, slow; tests/conftest.py). Not a substitute for `make test`.
 test-fast: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "not browser and not kivy and not slow"
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not kivy and not slow"
 
 # The API against its own OpenAPI document as every kind of caller (schemathesis; minutes, so not
 # part of `make test`): docs/security.md.

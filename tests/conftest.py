@@ -106,9 +106,16 @@ async def kiosk(live):
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark what the inner loop skips: `browser` (uses headless Chromium), `kivy` (a Kivy child)."""
+    """Mark what the inner loop skips: `browser` (uses headless Chromium), `kivy` (a Kivy child).
+
+    For `make test` (pytest-xdist, `--dist loadgroup`): the Kivy tests form one group, run one
+    after another by one worker (two software-rendered windows at once only slow each other down
+    on a small machine), and the long tests go first, so no worker is left with a long tail."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
         if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in KIVY_CHILD_MODULES:
             item.add_marker(pytest.mark.kivy)
+            item.add_marker(pytest.mark.xdist_group("kivy"))
+    long = ("kivy", "slow", "browser")
+    items.sort(key=lambda item: next((i for i, m in enumerate(long) if item.get_closest_marker(m)), len(long)))
