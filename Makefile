@@ -35,9 +35,11 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(VENV)/bin/yimen demo
 
-# Lint, type-check (mypy, pyproject.toml), then every test on all cores (pytest-xdist).
+# Lint, import contracts (.importlinter), type-check (mypy, pyproject.toml), then every test on all
+# cores (pytest-xdist).
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
@@ -45,6 +47,7 @@ test: setup
 # server processes (markers browser, kivy, slow; tests/conftest.py). Not a substitute for `make test`.
 test-fast: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not kivy and not slow"
 

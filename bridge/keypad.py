@@ -9,7 +9,6 @@ is refused (AWAY) and forgotten. Nothing is ever replayed later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -149,7 +148,7 @@ async def watch_server(client: HallClient, server: ServerState, desks: list[Desk
     """Tell every keypad when the server goes away and when it is back (LEDs), without a key."""
     while True:
         try:
-            await client.request("GET", "/api/v1/health")
+            await client.health()
             away = False
         except ServerAway:
             away = True
@@ -249,8 +248,3 @@ class BusBridge:
         self.cycles += 1
         await asyncio.sleep(0)
 
-
-async def settle_all(desks: list[Desk]) -> None:
-    for desk in desks:
-        with contextlib.suppress(Exception):
-            await desk.settle()

@@ -21,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hallapi.protocol import HALL_TZ
 from hw.voice import AudioError, AudioOut, Voice, VoiceError, join_wavs, write_wav
 
-from .model import HALL_TZ
 from .speech import Call, CallQueue, HallNames, Segment, Settings, all_segments, plan
 
 log = logging.getLogger("yimen.announcer")

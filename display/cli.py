@@ -1,4 +1,4 @@
-"""`yimen display`, `yimen announcer`, `yimen led` and `yimen bench latency`: registered by yimen/cli.py.
+"""`yimen display`, `yimen announcer`, `yimen led`: registered by yimen/cli.py.
 
 Heavy imports (Kivy, the voice engine, pyserial) happen only when a command runs.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
@@ -81,25 +80,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="bus address of a window's display (default: the window number); repeatable")
     led.add_argument("--fake", action="store_true", help="no hardware: print what each display would show")
     led.set_defaults(func=run_led)
-
-
-def add_bench_latency(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("latency", help="call-to-display latency",
-                       description="Start the real server and a bare aiohttp broadcast server on loopback, N websocket "
-                                   "clients on each; make K calls through Yimen's HTTP API, interleaved with K "
-                                   "broadcasts of a same-sized message by the bare server, and time each to the LAST "
-                                   "client's receipt; prints JSON with both and the ratio.")
-    p.add_argument("--devices", type=int, default=50, metavar="N", help="websocket clients (default: 50)")
-    p.add_argument("--calls", type=int, default=200, metavar="K", help="calls (default: 200)")
-    p.add_argument("--waiting", type=int, default=20, metavar="W",
-                   help="tickets kept waiting while calling (default: 20; the server re-estimates them after every burst)")
-    p.add_argument("--audio-calls", type=int, default=20, metavar="A",
-                   help="after the display run, A more calls timed to the announcer starting to play "
-                        "(real Mandarin segments, pre-rendered; 0 skips; default: 20)")
-    p.add_argument("--data-parent", default=None, metavar="DIR",
-                   help="where the temporary database goes (default: the system's temp dir); "
-                        "compare a disk or SD card with /dev/shm to see what the durable commit costs")
-    p.set_defaults(func=run_bench_latency)
 
 
 # ---------------------------------------------------------------- runners
@@ -233,12 +213,3 @@ def run_led(args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
-def run_bench_latency(args: argparse.Namespace) -> int:
-    if args.devices < 1 or args.calls < 1 or args.waiting < 0:
-        print("yimen bench latency: --devices and --calls must be at least 1, --waiting at least 0", file=sys.stderr)
-        return 2
-    from .latency import run_bench
-
-    print(json.dumps(asyncio.run(run_bench(args.devices, args.calls, args.data_parent, args.waiting,
-                                                args.audio_calls)), indent=2))
-    return 0

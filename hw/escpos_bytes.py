@@ -22,7 +22,6 @@ from escpos.printer import Dummy
 ESC, GS, FS, DLE, EOT, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x04, 0x0A
 INIT = b"\x1b@"
 CHINESE_ON = b"\x1c&"
-CHINESE_OFF = b"\x1c."
 ENCODING = "gb2312"
 PROFILE = "TM-T88II"  # a profile with a known paper width; the commands we use are universal
 

@@ -44,27 +44,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"yimen kiosk: {exc}", file=sys.stderr)
         return 2
     return asyncio.run(run_kiosk(cfg))
-
-
-def printer_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", help="a running server (default: start one on loopback)")
-    parser.add_argument("--token", help="its kiosk device token")
-    parser.add_argument("--bauds", default="115200,9600", type=lambda s: [int(x) for x in s.split(",")],
-                        help="printer line speeds to measure, comma-separated (default: 115200,9600)")
-    parser.add_argument("--tickets", type=int, default=5, help="tickets per baud rate (default: 5)")
-
-
-def add_printer_bench(sub: argparse._SubParsersAction) -> None:
-    """`yimen bench printer`: the kiosk's printing path against the wire's physical limit."""
-    p = sub.add_parser("printer", help="tap to last printer byte, bytes per slip (kiosk)",
-                       description="Issue tickets through the kiosk service and a pty 'printer' that takes "
-                                   "bytes at the given baud rates; prints JSON with the time from confirm to "
-                                   "the last byte against bytes × 10 / baud.")
-    printer_bench_arguments(p)
-    p.set_defaults(func=_printer_bench)
-
-
-def _printer_bench(args: argparse.Namespace) -> int:
-    from .bench import bench
-
-    return bench(args)

@@ -299,7 +299,7 @@ class ReviewPadApp(App):
 
     async def _fetch_card(self) -> None:
         try:
-            card = await self.client.request("GET", f"/api/v1/windows/{self.state.window}/card")
+            card = await self.client.staff_card(self.state.window)
         except ServerAway:
             self.apply(flow.on_disconnected(self.state))
             return
@@ -317,7 +317,7 @@ class ReviewPadApp(App):
         if not url:
             return
         try:
-            data = await self.client.fetch_bytes(url)
+            data = await self.client.staff_photo(url)
         except (ServerAway, ApiError) as exc:
             log.warning("staff photo not loaded: %s", exc)
             self._photo_url = None
@@ -328,12 +328,9 @@ class ReviewPadApp(App):
         self.photo_path = f.name
 
     async def _post(self, post: flow.Post) -> None:
-        body: dict[str, Any] = {"number": post.number, "level": post.level, "channel": post.channel}
-        if post.reasons:
-            body["reasons"] = list(post.reasons)
         self.posts += 1
         try:
-            await self.client.request("POST", "/api/v1/ratings", body)
+            await self.client.rate(post.number, post.level, post.channel, list(post.reasons))
             outcome = flow.OK
         except ServerAway:
             outcome = flow.AWAY

@@ -128,9 +128,14 @@ class KioskService:
 
     async def matters(self, category: str) -> list[dict[str, Any]]:
         if category not in self._matters:
-            data = await self.client.request("GET", f"/api/v1/matters?category={category}")
-            self._matters[category] = data["matters"]
+            self._matters[category] = await self.client.matters(category)
         return self._matters[category]
+
+    @property
+    def supervision_phone(self) -> str:
+        """The hall's supervision hotline (`[hall] supervision_phone` of its configuration, served by
+        `GET /api/v1/hall`); the national 12345 hotline only until the server has answered."""
+        return str(((self.hall or {}).get("hall") or {}).get("supervision_phone") or "12345")
 
     def windows_for(self, category: str) -> list[dict[str, Any]]:
         return [w for w in (self.hall or {}).get("windows", []) if category in w.get("serves", [])]
@@ -139,12 +144,10 @@ class KioskService:
         """What a ticket taken now in `category` would be told (`GET /api/v1/queue` →
         `queues[i].estimate`), for the confirm screen; None when the server cannot say."""
         try:
-            data = await self.client.queue()
+            return await self.client.quote(category)
         except (ServerAway, ApiError) as exc:
             log.info("no quote for %s: %s", category, exc)
             return None
-        found = next((q for q in (data or {}).get("queues", []) if q.get("code") == category), None)
-        return (found or {}).get("estimate")
 
     # ------------------------------------------------------------------ printer
 
@@ -169,12 +172,11 @@ class KioskService:
             return
         try:
             # ok/near_end after a problem: the server clears this kiosk's open printer alerts
-            await self.client.request("POST", "/api/v1/devices/status", {"printer": state})
+            await self.client.device_status(printer=state)
             if state == "near_end":
-                await self.client.request("POST", "/api/v1/alerts",
-                                          {"kind": "paper_low", "message": "取号机纸将用完 / kiosk paper low"})
+                await self.client.alert("paper_low", "取号机纸将用完 / kiosk paper low")
             elif state in PRINTER_ALERTS and self.printer is not None:  # no printer configured: nothing to fix
-                await self.client.request("POST", "/api/v1/alerts", {"kind": "printer", "message": PRINTER_ALERTS[state]})
+                await self.client.alert("printer", PRINTER_ALERTS[state])
             self._reported_printer = state
         except (ServerAway, ApiError) as exc:  # retried on the next check; say it once while away
             (log.warning if self.server_ok else log.debug)("could not report printer state %s: %s", state, exc)
@@ -222,7 +224,7 @@ class KioskService:
                  "birth_date": card.birth_date.isoformat(), "address": card.address, "id_number": card.id_number,
                  "authority": card.authority, "valid_from": card.valid_from, "valid_to": card.valid_to}
         try:
-            await self.client.request("POST", f"/api/v1/tickets/{ticket}/intake", draft)
+            await self.client.intake(ticket, draft)
         except (ServerAway, ApiError) as exc:
             log.warning("intake draft for %s not stored: %s", ticket, exc)
 
@@ -282,7 +284,7 @@ class KioskService:
 
     async def _print_failed(self, issued: dict[str, Any], reason: str) -> None:
         try:
-            await self.client.request("POST", f"/api/v1/tickets/{issued['id']}/print-failed", {"reason": reason[:200]})
+            await self.client.print_failed(issued["id"], reason)
         except (ServerAway, ApiError) as exc:  # the ticket is still shown; the log keeps the trace
             log.error("could not record print failure of %s: %s", issued.get("number"), exc)
 
@@ -291,8 +293,7 @@ class KioskService:
     async def help(self, where: str = "") -> bool:
         """The 请工作人员帮助 button: a staff alert on the server."""
         try:
-            await self.client.request("POST", "/api/v1/alerts",
-                                      {"kind": "help", "message": f"取号机有人需要帮助 {where}".strip()[:200]})
+            await self.client.alert("help", f"取号机有人需要帮助 {where}".strip())
             return True
         except (ServerAway, ApiError) as exc:
             log.warning("help alert failed: %s", exc)
@@ -305,7 +306,7 @@ class KioskService:
             return False
         data = checklist_bytes(t("checklist_title", self.lang, name=label(matter, self.lang)),
                                guide_sections(matter, self.lang),
-                               footer=f"{local_time(self.clock())}  12345", cols=self.printer.cols)
+                               footer=f"{local_time(self.clock())}  {self.supervision_phone}", cols=self.printer.cols)
         try:
             await asyncio.to_thread(self.printer.print_job, data)
             return True

@@ -1,4 +1,5 @@
-"""The hall's configuration: loaded from TOML, checked completely, then frozen.
+"""The hall's configuration: loaded from TOML, checked completely, then frozen (into the data of
+`hallconfig.py`, re-exported here for callers that load a hall and use it).
 
 Every hall-specific fact (windows, categories, prefixes, priority rules, templates, the matters
 catalog) lives here as data. Loading never stops at the first problem: all problems are collected
@@ -11,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -19,159 +19,61 @@ from pathlib import Path
 from hallapi.protocol import template_problem
 
 from .config_check import REQUIRED, Checker, ConfigError, Problem, is_kind
+from .hallconfig import (
+    CASE_PUSH_FIELDS,
+    DEFAULT_RATING_REASONS,
+    PRIORITY_CLASSES,
+    REJOIN_RULES,
+    TRANSFER_PLACEMENTS,
+    WINDOW_KINDS,
+    AppointmentRules,
+    CallingRules,
+    CaseLink,
+    CaseRules,
+    Category,
+    HallConfig,
+    HallInfo,
+    Hours,
+    PriorityRules,
+    ProvinceLink,
+    RatingRules,
+    Templates,
+    Window,
+)
 from .matters import Matter, parse_matters
 from .public_url import url_problem
 from .toml_lines import key_lines
 from .workdays import WorkCalendar
 
+__all__ = [
+    "PRESETS",
+    "ConfigError",
+    "load_preset",
+    "load_config",
+    "resolve_config",
+    "parse_config",
+    "WINDOW_KINDS",
+    "PRIORITY_CLASSES",
+    "REJOIN_RULES",
+    "TRANSFER_PLACEMENTS",
+    "HallInfo",
+    "Hours",
+    "Category",
+    "Window",
+    "PriorityRules",
+    "CallingRules",
+    "AppointmentRules",
+    "Templates",
+    "ProvinceLink",
+    "RatingRules",
+    "DEFAULT_RATING_REASONS",
+    "HallConfig",
+    "CASE_PUSH_FIELDS",
+    "CaseLink",
+    "CaseRules",
+]
+
 PRESETS = ("township", "village")
-
-WINDOW_KINDS: dict[str, str] = {
-    "comprehensive": "综合窗口",
-    "comprehensive-natural": "综合窗口(自然人)",
-    "comprehensive-legal": "综合窗口(法人)",
-    "cross-region": "跨域通办窗口",
-    "police": "专业窗口·公安",
-    "land": "专业窗口·自然资源",
-    "market": "专业窗口·市场监管",
-    "pickup": "综合出件窗口",
-    "assist": "帮办代办",
-}
-PRIORITY_CLASSES: dict[str, str] = {
-    "elderly": "老年人",
-    "disabled": "残疾人",
-    "pregnant": "孕妇",
-    "serviceman": "军人",
-}
-REJOIN_RULES = ("back", "keep", "refuse")
-TRANSFER_PLACEMENTS = ("keep", "front", "back")
-# ---------------------------------------------------------------- the frozen configuration
-
-
-@dataclass(frozen=True)
-class HallInfo:
-    name: str
-    name_en: str
-    region_code: str
-    timezone: str
-    target_wait_min: int
-    supervision_phone: str
-    service_commitment: str = "一次告知、限时办结、热情服务、廉洁高效"
-    public_url: str = ""  # what slips' QR codes open; empty: the box's LAN address (public_url.py)
-
-
-@dataclass(frozen=True)
-class Hours:
-    days: tuple[int, ...]
-    sessions: tuple[tuple[str, str], ...]
-    stop_issuing_min: int = 0
-
-
-@dataclass(frozen=True)
-class Category:
-    code: str
-    prefix: str
-    name: str
-    name_en: str
-    service_min: float
-
-
-@dataclass(frozen=True)
-class Window:
-    number: int
-    name: str
-    kind: str
-    serves: tuple[str, ...]
-
-    @property
-    def kind_label(self) -> str:
-        return WINDOW_KINDS[self.kind]
-
-
-@dataclass(frozen=True)
-class PriorityRules:
-    classes: tuple[str, ...]
-    elderly_age: int
-    max_overtake: int
-    promote_after_min: float
-    preference_step_min: float = 2.0
-
-
-@dataclass(frozen=True)
-class CallingRules:
-    recall_limit: int
-    no_show_rejoin: str
-    rejoin_within_min: float
-    transfer_placement: str
-    show_names: bool = False  # 姓名呼叫: masked names (张*) on screens, stored masked or not at all
-
-
-@dataclass(frozen=True)
-class AppointmentRules:
-    early_min: float
-    late_min: float
-
-
-@dataclass(frozen=True)
-class Templates:
-    voice: str
-    led: str
-    slip_note: str
-
-
-@dataclass(frozen=True)
-class ProvinceLink:
-    """Where ratings are forwarded (the province's 好差评 system), and how its codes differ from ours."""
-
-    endpoint: str = ""  # empty: not forwarded
-    level_codes: tuple[tuple[int, str], ...] = ((5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1"))
-    channel_codes: tuple[tuple[str, str], ...] = (("pad", "1"), ("evaluator", "2"), ("qr", "3"))
-    timeout_s: float = 10.0
-
-
-@dataclass(frozen=True)
-class RatingRules:
-    reasons: tuple[str, ...]
-    pad_timeout_s: int
-    follow_up_days: int = 5
-    province: ProvinceLink = ProvinceLink()
-    default_after_days: int = 0  # 0: silence stays 未评 (the national rule)
-    default_level: int = 4
-
-
-DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
-
-
-@dataclass(frozen=True)
-class HallConfig:
-    hall: HallInfo
-    hours: Hours
-    categories: tuple[Category, ...]
-    windows: tuple[Window, ...]
-    priority: PriorityRules
-    calling: CallingRules
-    appointments: AppointmentRules
-    templates: Templates
-    matters: tuple[Matter, ...]
-    ratings: RatingRules = RatingRules(DEFAULT_RATING_REASONS, 60)
-    calendar: WorkCalendar = WorkCalendar()
-    source: str = ""
-    _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._by_code.update({c.code: c for c in self.categories})
-
-    def category(self, code: str) -> Category | None:
-        return self._by_code.get(code)
-
-    def window(self, number: int) -> Window | None:
-        return next((w for w in self.windows if w.number == number), None)
-
-    def matter(self, code: str) -> Matter | None:
-        return next((m for m in self.matters if m.code == code), None)
-
-    def windows_serving(self, category: str) -> tuple[Window, ...]:
-        return tuple(w for w in self.windows if category in w.serves)
 
 
 # ---------------------------------------------------------------- loading
@@ -224,7 +126,7 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
         "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
-        "calendar": (dict, {}),
+        "calendar": (dict, {}), "cases": (dict, {}),
     })
     # Only root causes are reported: a missing or broken section is one problem, not also every
     # key inside it nor every check that needs it (matters and windows need sound categories).
@@ -241,10 +143,40 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     matters = _matters(check, top.get("matters", {}), codes, base_dir)
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
+    cases = _cases(check, top.get("cases", {}))
+    if cases.pickup_category and codes is not None and cases.pickup_category not in codes:
+        check.fail(("cases", "pickup_category"), f"{cases.pickup_category!r} is not one of this hall's categories")
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
-                      appointments, templates, tuple(matters), ratings, calendar, source=check.file)
+                      appointments, templates, tuple(matters), ratings, calendar, cases, source=check.file)
+
+
+def _cases(check: Checker, data: dict) -> CaseRules:
+    v = check.table(data, ("cases",), {"yellow_days": (int, 1), "review_body": (str, ""), "court": (str, ""),
+                                       "province": (dict, {}), "pickup_category": (str, "")})
+    if not 0 <= v["yellow_days"] <= 10:
+        check.fail(("cases", "yellow_days"), "must be between 0 and 10 working days")
+    return CaseRules(v["yellow_days"], v["review_body"].strip(), v["court"].strip(), _case_link(check, v["province"]),
+                     v["pickup_category"])
+
+
+def _case_link(check: Checker, data: dict) -> CaseLink:
+    path = ("cases", "province")
+    v = check.table(data, path, {"endpoint": (str, ""), "timeout_s": (float, 10.0), "fields": (dict, {})})
+    if v["endpoint"] and not re.match(r"https?://", v["endpoint"]):
+        check.fail((*path, "endpoint"), "must be an http:// or https:// address (or empty: do not push)")
+    if not 1 <= v["timeout_s"] <= 120:
+        check.fail((*path, "timeout_s"), "must be between 1 and 120 seconds")
+    names = dict(CASE_PUSH_FIELDS)
+    for ours, theirs in v["fields"].items():
+        if ours not in names or not isinstance(theirs, str) or not theirs.strip():
+            check.fail((*path, "fields"), f"our fields are {', '.join(names)}; {ours!r} = {theirs!r} is not a renaming of one")
+            continue
+        names[ours] = theirs.strip()
+    if len(set(names.values())) != len(names):
+        check.fail((*path, "fields"), "two of our fields map to the same name")
+    return CaseLink(v["endpoint"], v["timeout_s"], tuple(names.items()))
 
 
 def _calendar(check: Checker, data: dict) -> WorkCalendar:

@@ -1,12 +1,12 @@
 """The refusals a command can end in, shared by every part of the hall's state machine. What a
-refusal means on the wire (an HTTP status) is the web layer's business (web/app.py)."""
+refusal means on the wire (an HTTP status) is the web layer's business (web/middleware.py)."""
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
     """A command the hall refuses, with a code for programs and a message for people. What a
-    refusal means on the wire (an HTTP status) is the web layer's business (web/app.py)."""
+    refusal means on the wire (an HTTP status) is the web layer's business (web/middleware.py)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from .config import HallConfig
 from .dispatch import Dispatcher, Rules, Waiting, WindowView
 from .estimate import (
     Busy,
@@ -19,6 +18,7 @@ from .estimate import (
     priority_probe,
     replay,
 )
+from .hallconfig import HallConfig
 from .outlook import Day, Outlook, honest, quote_key
 from .state import HallState, Ticket
 

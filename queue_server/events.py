@@ -84,6 +84,7 @@ class TicketIssued(Payload):
     request_hash: str | None = None
     issued_by: str = ""
     name: str | None = optional()  # masked (张*), only where the hall calls by name
+    cases: list[str] | None = optional()  # a pick-up ticket: the cases whose results it collects
 
 
 @event("ticket_called", "a window called a ticket (the one it served before is finished as served)",
@@ -307,7 +308,8 @@ class RatingGiven(Payload):
     reasons: list[str]
     text: str
     channel: str
-    round: int = 1
+    round: int = 1  # 评价次数: 2 for the hand-over of a 承诺件's result
+    case: str | None = optional()  # the case the rated service belongs to
 
 
 @event("ratings_defaulted", "a province's default rating for services left unrated after N days (never counted as rated)")
@@ -326,6 +328,52 @@ class FollowUpStep(Payload):
     step: str
     note: str
     by: str
+
+
+# ---------------------------------------------------------------- cases (办件)
+
+
+@event("case_opened", "a case (办件) was received at a window, by mail, from a village 代办 point or a 帮办 desk; its "
+       "number was allocated in the same transaction (the applicant's ID number is kept beside the log, not in it)")
+@dataclass(frozen=True)
+class CaseOpened(Payload):
+    case: str  # the case number: region code + date + sequence
+    token: str  # the citizen's case page link (never public)
+    matter: str
+    case_type: str
+    applicant_kind: str  # person | company
+    applicant_name: str  # masked for a person (张*), the company's name for a company
+    person_key: str | None  # the salted hash of the applicant's ID number, for matching only
+    channel: str  # window | mail | agent_point | help_desk
+    window: int | None
+    clerk: str
+    ticket: str | None
+    materials: list[dict[str, Any]]  # received: name, form (original/copy), count
+    legal_limit_days: int
+    committed_limit_days: int
+    delivery: str  # window | ems | electronic
+    agent_name: str | None = optional()  # masked
+    departments: list[str] = field(default_factory=list)  # 联办件: the departments taking part
+    lead_window: int | None = optional()
+    region: str | None = optional()  # 跨域通办: the responsible region the file is mailed to
+
+
+@event("case_step", "a case moved on: accepted (or returned), materials awaited and complete, a step (review, "
+       "forwarding and answers, inspection), paused and resumed, decided, result ready, handed over, archived, withdrawn; "
+       "跨域通办: mailed to the responsible region and its result received back")
+@dataclass(frozen=True)
+class CaseStep(Payload):
+    case: str
+    action: str
+    note: str
+    by: str
+    outcome: str | None = optional()  # decide: approved | not_approved
+    missing: list[str] | None = optional()  # accept_incomplete: the materials still missing (一次性告知)
+    case_type: str | None = optional()  # materials_complete: the type it continues as
+    delivery: str | None = optional()  # hand_over: window | ems | electronic
+    waybill: str | None = optional()  # hand_over by EMS
+    body: str | None = optional()  # a step posted by a higher body or department
+    ticket: str | None = optional()  # hand_over at a window: the pick-up ticket served there
 
 
 # ---------------------------------------------------------------- the envelope

@@ -15,6 +15,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
 
 from .events import Event
 from .store import Store
@@ -27,6 +30,26 @@ Deliver = Callable[[Event, str], Awaitable[None]]  # (event, idempotency key); r
 
 class DeliveryFailed(Exception):
     """The other side did not take the event (no answer in time, refused, a server error)."""
+
+
+def http_delivery(session: aiohttp.ClientSession, endpoint: str, timeout_s: float,
+                  body_of: Callable[[Event, str], dict[str, Any] | None]) -> Deliver:
+    """Deliver by POSTing JSON with the idempotency key as a header; `body_of` returns None for an
+    event this follower reads but has nothing to send for (it then counts as delivered)."""
+    async def deliver(event: Event, key: str) -> None:
+        body = body_of(event, key)
+        if body is None:
+            return
+        try:
+            async with session.post(endpoint, json=body, headers={"Idempotency-Key": key},
+                                    timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+                if response.status >= 300:
+                    raise DeliveryFailed(f"{response.status}: {(await response.text())[:200]}")
+        except TimeoutError:
+            raise DeliveryFailed(f"no answer within {timeout_s:g} s") from None
+        except aiohttp.ClientError as exc:
+            raise DeliveryFailed(str(exc) or exc.__class__.__name__) from None
+    return deliver
 
 
 def backoff_s(attempts: int) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .config import HallConfig
 from .errors import Conflict, Invalid, NotFound
 from .events import (
     AlertAcknowledged,
@@ -21,10 +20,12 @@ from .events import (
     Payload,
     StaffAlert,
 )
+from .hallconfig import HallConfig
 from .numbering import business_day
 from .state import Alert, Booking, HallState
 
-ALERT_KINDS = ("help", "printer", "paper_low", "device", "other")
+ALERT_KINDS = ("help", "printer", "paper_low", "device", "other")  # what devices and staff may raise
+CASE_ALERT_KINDS = ("case_due", "case_overdue")  # raised by the hall itself (电子监察: yellow, red)
 PRINTER_STATES = ("ok", "near_end", "out", "cover_open", "offline", "error")
 
 Emit = Callable[..., Event]  # (payload, now, actor, day=None) -> Event
@@ -36,8 +37,8 @@ class FrontDesk:
 
     # ------------------------------------------------------------ alerts
 
-    def alert(self, kind: str, message: str, source: str, now: float, actor: str = "") -> Event:
-        if kind not in ALERT_KINDS:
+    def alert(self, kind: str, message: str, source: str, now: float, actor: str = "", system: bool = False) -> Event:
+        if kind not in ALERT_KINDS and not (system and kind in CASE_ALERT_KINDS):
             raise Invalid("unknown_alert", f"alert kind must be one of {', '.join(ALERT_KINDS)}")
         return self.emit(StaffAlert(len(self.state.desk.alerts) + 1, kind, message.strip(), source), now, actor)
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from hallapi.protocol import mask_name
 
-from .config import HallConfig, Window
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .errors import Conflict, Invalid, NotFound
 from .estimate import (
@@ -27,6 +26,8 @@ from .estimating import Estimating
 from .events import (
     AlertAcknowledged,
     AppointmentBooked,
+    CaseOpened,
+    CaseStep,
     DayClosed,
     DeviceStatus,
     Event,
@@ -55,6 +56,7 @@ from .events import (
     WindowResumed,
 )
 from .frontdesk import FrontDesk
+from .hallconfig import HallConfig, Window
 from .numbering import business_day, format_number, ticket_id
 from .outlook import Outlook
 from .ratings import Ratings
@@ -203,7 +205,9 @@ class Hall:
             est = self.quote(category, now, priority is not None)
         else:  # queued by its slot, not at the end: replay with it in place
             est = self.estimating.probe(category, queued_at, now, priority is not None)
-        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
+        known = self.config.category(category)
+        assert known is not None  # check_issue refused unknown categories
+        prefix = known.prefix
         return PreparedIssue(req, category, prefix, matter, priority, queued_at, appointment, est.stored(), now, actor)
 
     def issue_event(self, p: PreparedIssue, sequence: int, token: str) -> Event:
@@ -214,7 +218,8 @@ class Hall:
         return self._emit(TicketIssued(
             ticket_id(self.state.day, number), number, sequence, p.category, p.matter, p.priority, req.person_key,
             p.appointment, p.queued_at, token, p.estimate, req.channel, req.request_key, req.request_hash, p.actor,
-            mask_name(req.name) if req.name and self.config.calling.show_names else None), p.now, p.actor)
+            mask_name(req.name) if req.name and self.config.calling.show_names else None,
+            list(req.cases) or None), p.now, p.actor)
 
     def issue(self, req: IssueRequest, now: float, sequence: int, token: str, actor: str = "") -> Event:
         """Prepare and number in one go (the simulator and tests, which need no transaction)."""
@@ -331,9 +336,10 @@ class Hall:
                 raise Invalid("transfer_target", "cannot transfer a ticket to the window it is at")
             category = to_category or (ticket.category if ticket.category in target.serves else target.serves[0])
         else:
-            if self.config.category(to_category or "") is None:
+            known = self.config.category(to_category or "")
+            if known is None:
                 raise Invalid("unknown_category", f"unknown category {to_category!r}")
-            category = to_category  # type: ignore[assignment]
+            category = known.code
         placement = self.config.calling.transfer_placement
         if placement == "keep":
             queued_at = ticket.queued_at
@@ -470,7 +476,7 @@ class Hall:
         t = Ticket(e.ticket, e.number, e.category, e.matter, e.priority, e.person_key,
                    e.appointment, at, e.queued_at, len(self.state.tickets) + 1, e.token, e.estimate,
                    channel=e.channel, issued_category=e.category, name=e.name,
-                   issued_by=e.issued_by, request_hash=e.request_hash)
+                   issued_by=e.issued_by, request_hash=e.request_hash, cases=tuple(e.cases or ()))
         self.state.tickets[t.id] = t
         self.state.by_number[t.number] = t.id
         if t.appointment and t.appointment.get("code"):
@@ -607,5 +613,8 @@ FOLD: dict[type[Payload], Callable[[Hall, Any, float], None] | None] = {
     RatingRequested: lambda h, e, at: h.ratings.on_rating_requested(e, at),
     RatingGiven: lambda h, e, at: h.ratings.on_rating_given(e, at),
     RatingsDefaulted: lambda h, e, at: h.ratings.on_ratings_defaulted(e, at),
-    FollowUpStep: None,
+    FollowUpStep: None,  # spans days: folded by FollowUps (followup.py)
+    # Cases span days and are folded by Cases (cases.py); the day's ratings note which services they came from.
+    CaseOpened: lambda h, e, at: h.ratings.on_case_opened(e, at),
+    CaseStep: lambda h, e, at: h.ratings.on_case_step(e, at),
 }

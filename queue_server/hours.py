@@ -10,7 +10,7 @@ from datetime import datetime
 
 from hallapi.protocol import HALL_TZ
 
-from .config import Hours
+from .hallconfig import Hours
 
 
 def _minutes(hhmm: str) -> int:

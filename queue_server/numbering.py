@@ -7,7 +7,7 @@ Beijing midnight. The sequence itself is allocated by the store inside the issui
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from hallapi.protocol import HALL_TZ
 
@@ -20,10 +20,6 @@ def business_day(at: float) -> date:
 def day_start(day: date) -> float:
     """Epoch seconds of 00:00 Asia/Shanghai on `day`."""
     return datetime.combine(day, time(0), HALL_TZ).timestamp()
-
-
-def next_day_start(at: float) -> float:
-    return day_start(business_day(at) + timedelta(days=1))
 
 
 def format_number(prefix: str, sequence: int) -> str:

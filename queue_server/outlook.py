@@ -17,8 +17,8 @@ import math
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
-from .config import Hours
 from .estimate import Estimate, Forecast
+from .hallconfig import Hours
 from .hours import next_session_start, over_breaks, serving_ends, session_bounds
 
 

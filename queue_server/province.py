@@ -11,9 +11,9 @@ import aiohttp
 
 from hallapi.protocol import HALL_TZ
 
-from .config import HallInfo, ProvinceLink
 from .events import Event
-from .followers import DeliveryFailed, Follower
+from .followers import Follower, http_delivery
+from .hallconfig import HallInfo, ProvinceLink
 from .store import Store
 
 NAME = "province"
@@ -28,22 +28,20 @@ def province_payload(key: str, event: Event, link: ProvinceLink, hall: HallInfo)
         "region_code": hall.region_code, "hall": hall.name,
         "service_id": d["ticket"], "window": d["window"], "clerk": d["clerk"], "matter": d["matter"],
         "level": dict(link.level_codes)[d["level"]], "channel": dict(link.channel_codes)[d["channel"]],
-        "round": d["round"], "reasons": d["reasons"], "text": d["text"],
+        "round": d["round"], "case": d.get("case"), "reasons": d["reasons"], "text": d["text"],
         "rated_at": datetime.fromtimestamp(event.at, HALL_TZ).isoformat(timespec="seconds"),
     }
 
 
 def province_follower(store: Store, link: ProvinceLink, hall: HallInfo, clock, session: aiohttp.ClientSession) -> Follower:
     """The follower that posts each rating to the province's endpoint."""
-    async def deliver(event: Event, key: str) -> None:
-        try:
-            async with session.post(link.endpoint, json=province_payload(key, event, link, hall),
-                                    headers={"Idempotency-Key": key},
-                                    timeout=aiohttp.ClientTimeout(total=link.timeout_s)) as response:
-                if response.status >= 300:
-                    raise DeliveryFailed(f"{response.status}: {(await response.text())[:200]}")
-        except TimeoutError:
-            raise DeliveryFailed(f"no answer within {link.timeout_s:g} s") from None
-        except aiohttp.ClientError as exc:
-            raise DeliveryFailed(str(exc) or exc.__class__.__name__) from None
+    deliver = http_delivery(session, link.endpoint, link.timeout_s,
+                            lambda event, key: province_payload(key, event, link, hall))
     return Follower(NAME, TYPES, deliver, store, clock)
+
+
+async def forward_ratings(store: Store, link: ProvinceLink, hall: HallInfo, clock) -> None:
+    """Forward ratings to the province for as long as the server runs (a background task of the
+    web app), over one HTTP session of its own."""
+    async with aiohttp.ClientSession() as session:
+        await province_follower(store, link, hall, clock, session).run()

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .config import HallConfig
 from .errors import Conflict, Invalid, NotFound
-from .events import Event, RatingGiven, RatingRequested, RatingsDefaulted
+from .events import CaseOpened, CaseStep, Event, RatingGiven, RatingRequested, RatingsDefaulted
+from .hallconfig import HallConfig
 from .state import HallState, RatingSlot, Ticket
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -39,8 +39,25 @@ class Ratings:
     def slot_opened(self, ticket: Ticket, at: float) -> None:
         """Called by the ticket fold when a service finishes as served."""
         clerk = self.state.windows[ticket.window].clerk if ticket.window else None
+        case, round_ = self.state.ratings.cases.get(ticket.id) or ((ticket.cases[0], 2) if ticket.cases else (None, 1))
         self.state.ratings.slots[ticket.id] = RatingSlot(ticket.id, ticket.number, ticket.window or 0, clerk,
-                                                         ticket.matter, at)
+                                                         ticket.matter, at, case=case, round=round_)
+
+    def on_case_opened(self, e: CaseOpened, at: float) -> None:
+        """A case taken in from a ticket: rating that service rates the intake (评价次数 1)."""
+        if e.ticket is not None:
+            self._service_of_case(e.ticket, e.case, 1)
+
+    def on_case_step(self, e: CaseStep, at: float) -> None:
+        """A result handed over to a pick-up ticket's holder: rating that service is 评价次数 2."""
+        if e.action == "hand_over" and e.ticket is not None:
+            self._service_of_case(e.ticket, e.case, 2)
+
+    def _service_of_case(self, ticket: str, case: str, round_: int) -> None:
+        self.state.ratings.cases.setdefault(ticket, (case, round_))
+        slot = self.state.ratings.slots.get(ticket)
+        if slot is not None and slot.level is None and slot.case is None:  # finished before the case was recorded
+            slot.case, slot.round = case, round_
 
     def request_rating(self, window: int, now: float, actor: str = "") -> Event:
         """Ask the window's pad to show the levels for its latest unrated service."""
@@ -74,7 +91,8 @@ class Ratings:
         if reasons and not is_bad(level):
             raise Invalid("reasons_for_bad_only", "reasons are asked only for 不满意 and 非常不满意")
         return self.emit(RatingGiven(slot.ticket, slot.number, slot.window, slot.clerk, slot.matter, level,
-                                     LEVELS[level], is_bad(level), reasons, text.strip(), channel, 1), now, actor)
+                                     LEVELS[level], is_bad(level), reasons, text.strip(), channel, slot.round,
+                                     slot.case), now, actor)
 
     def default_ratings(self, now: float, level: int, actor: str = "system") -> Event | None:
         """The province's default for every service of this day that nobody rated; None if none.

@@ -7,24 +7,29 @@ then tell the listeners (the websocket hub). A command that the hall refuses wri
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import overload
 
-from .config import HallConfig
-from .errors import Conflict
-from .events import Event
+from .cases import Case, Cases, OpenRequest, case_number
+from .errors import Conflict, Invalid
+from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven, StaffAlert
 from .followup import FollowUps
 from .hall import Hall
+from .hallconfig import HallConfig
 from .hours import issuing_refusal
 from .numbering import business_day
 from .state import IssueRequest, Ticket
 from .store import Store
 
 log = logging.getLogger("yimen.service")
+CASE_PREFIX = "#case"  # case numbers' daily sequence, beside the tickets' (no ticket prefix has a #)
+DAY_TICK_S = 10.0  # how soon after midnight the day is closed when nobody acts
 
 Clock = Callable[[], float]
 Listener = Callable[[Event, Hall], None]
@@ -53,11 +58,19 @@ class HallService:
         self.skipped: list[tuple[int, str]] = store.unreadable  # events left out on loading, and why
         self._hall = self._load(business_day(clock()))
         self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
-        for event in store.events_of("rating_given", "follow_up_step"):
+        self.cases = Cases(config.calendar, config.cases.yellow_days)
+        self._fold_span(self.follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
+        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE)
+        self._alert_cases(clock())
+
+    def _fold_span(self, projection: FollowUps | Cases, name: str, *types: str) -> None:
+        """Fold a projection that spans days (follow-ups, cases) from the whole log; an event it
+        cannot apply is skipped and reported, as for the day's hall."""
+        for event in self.store.events_of(*types):
             try:
-                self.follow_ups.apply(event)
+                projection.apply(event)
             except (ValueError, KeyError, TypeError) as exc:
-                log.error("event %s (%s) cannot be applied to follow-ups and is skipped: %r", event.seq, event.type, exc)
+                log.error("event %s (%s) cannot be applied to %s and is skipped: %r", event.seq, event.type, name, exc)
                 self.skipped.append((event.seq, f"{event.type}: {exc!r}"))
 
     @property
@@ -127,8 +140,14 @@ class HallService:
             self._hall.apply(event)
             self._publish(event)
             self._hall = self._load(today)  # appointments booked earlier for today come with it
+            self._alert_cases(now)
 
     # ------------------------------------------------------------ commands
+
+    @overload
+    def run(self, command: Callable[[Hall, float], Event]) -> Event: ...
+    @overload
+    def run(self, command: Callable[[Hall, float], Event | None]) -> Event | None: ...
 
     def run(self, command: Callable[[Hall, float], Event | None]) -> Event | None:
         """Decide, append, apply, publish — for every command except issuing.
@@ -149,12 +168,51 @@ class HallService:
         self._commit(event)
         return event
 
+    def open_case(self, request: OpenRequest, identity: dict | None, actor: Actor) -> Case:
+        """Open a case; its number is allocated inside the transaction that records it, with the
+        applicant's identity (kept beside the log, never in it)."""
+        now = self.clock()
+        self._roll_over(now)
+        day = business_day(now)
+        matter = self.config.matter(request.matter)
+        token = self.new_token()
+        self.cases.open_payload(request, matter, "", token, actor.name)  # refuse before taking a number
+        with self.store.transaction() as tx:
+            number = case_number(self.config.hall.region_code, day, tx.next_sequence(day.isoformat(), CASE_PREFIX))
+            event = Event.of(self.cases.open_payload(request, matter, number, token, actor.name), now,
+                             day.isoformat(), str(actor))
+            tx.append(event)
+            if identity:
+                tx.put_applicant(number, identity, now)
+        self.storage_trouble(None)
+        self._hall.apply(event)  # the day's ratings note the ticket the case came from
+        self.cases.apply(event)
+        self._publish(event)
+        return self.cases.get(number)
+
+    def case_step(self, number: str, action: str, actor: Actor, **details) -> Event:
+        """One step of a case (cases span days: they are not in the day's hall)."""
+        now = self.clock()
+        self._roll_over(now)
+        event = self.cases.act(number, action, actor.name, now, str(actor), **details)
+        self._commit(event)
+        self._alert_cases(now, number)
+        return event
+
+    def _alert_cases(self, now: float, only: str | None = None) -> None:
+        """电子监察: a case turning yellow or red raises a staff alert, once per colour. Checked at
+        start-up, when the day rolls over (colours change with the date) and after a case's step."""
+        names = {m.code: m.name for m in self.config.matters}
+        for kind, message, source in self.cases.alerts_due(business_day(now), names, only):
+            self._commit(self._hall.desk.alert(kind, message, source, now, "system:supervision", system=True))
+
     def _commit(self, event: Event) -> None:
         with self.store.transaction() as tx:
             tx.append(event)
         self.storage_trouble(None)
         self._hall.apply(event)
         self.follow_ups.apply(event)
+        self.cases.apply(event)
         self._publish(event)
 
     def issue(self, request: IssueRequest, actor: Actor) -> tuple[Ticket, Event | None]:
@@ -170,6 +228,8 @@ class HallService:
             refusal = issuing_refusal(self.config.hours, now)
             if refusal:
                 raise Conflict("hall_closed", refusal)
+        if request.cases:
+            self._check_pickup(request)
         prepared = self._hall.prepare_issue(request, now, str(actor))  # checked once, estimated: outside
         with self.store.transaction() as tx:  # the write transaction holds only the number and the event
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prepared.prefix)
@@ -179,6 +239,20 @@ class HallService:
         self._hall.apply(event)
         self._publish(event)
         return self._hall.state.tickets[event.data["ticket"]], event
+
+    def _check_pickup(self, request: IssueRequest) -> None:
+        """A pick-up ticket collects results that are ready, in the hall's pick-up category, and
+        no case is waited for twice."""
+        pickup = self.config.cases.pickup_category
+        if not pickup or request.category != pickup:
+            raise Invalid("not_a_pickup_category", f"results are collected with a ticket of category {pickup or '(none set)'}")
+        for number in request.cases:
+            case = self.cases.get(number)
+            if case.status != "result_ready":
+                raise Conflict("result_not_ready", f"the result of case {number} is not ready to collect")
+            held = next((t for t in self._hall.state.tickets.values() if t.active and number in t.cases), None)
+            if held is not None:
+                raise Conflict("already_has_ticket", f"ticket {held.number} is already waiting to collect case {number}")
 
     def storage_trouble(self, problem: str | None) -> None:
         """Note that writing failed (a full disk, a locked or damaged file), or — after an event was
@@ -194,6 +268,15 @@ class HallService:
     def tick(self) -> None:
         """Called periodically: rolls the day over even when nobody acts at midnight."""
         self._roll_over(self.clock())
+
+    async def keep_the_day(self, every_s: float = DAY_TICK_S) -> None:
+        """Tick for as long as the server runs (a background task of the web app)."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                self.tick()
+            except Exception:
+                log.exception("day roll-over failed")
 
     def _publish(self, event: Event) -> None:
         for listener in list(self.listeners):

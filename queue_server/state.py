@@ -59,12 +59,15 @@ class RatingSlot:
     text: str = ""
     rated_at: float | None = None
     default_level: int | None = None  # set by a province's rule after silence: never the citizen's rating
+    case: str | None = None  # the case this service took in (round 1) or handed the result of (round 2)
+    round: int = 1  # 评价次数: 1 at intake, 2 when a 承诺件's result is handed over
 
 
 @dataclass
 class RatingState:
     slots: dict[str, RatingSlot] = field(default_factory=dict)  # by ticket id
     requested: dict[int, str] = field(default_factory=dict)  # window → ticket the pad should ask about
+    cases: dict[str, tuple[str, int]] = field(default_factory=dict)  # ticket → (case, round) it serves
 
 
 @dataclass
@@ -98,6 +101,7 @@ class Ticket:
     issued_category: str = ""  # the category it was taken for; `category` follows transfers
     name: str | None = None  # masked (张*), and only where the hall calls by name
     print_failure: str | None = None  # why the slip did not print (the ticket stays valid, shown on screen)
+    cases: tuple[str, ...] = ()  # a pick-up ticket: the cases whose results it collects
 
     @property
     def active(self) -> bool:
@@ -142,3 +146,4 @@ class IssueRequest:
     request_key: str | None = None  # the caller's idempotency key: a retry gets the same ticket
     request_hash: str | None = None  # what was asked, so a key reused for another request is refused
     name: str | None = None  # the holder's name, kept (masked) only where the hall calls by name
+    cases: tuple[str, ...] = ()  # a pick-up ticket's cases (checked ready by the service)

@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .config import CallingRules
 from .estimate import Estimate
 from .hall import Hall
+from .hallconfig import CallingRules
 from .outlook import quote_key
 from .state import Ticket
 
@@ -115,7 +115,8 @@ def ticket_staff(hall: Hall, t: Ticket, estimates: Mapping[str, Estimate]) -> di
     return {**ticket_public(hall, t, estimates), "id": t.id, "queued_at": t.queued_at,
             "window_number": t.window, "target_window": t.target_window, "recalls": t.recalls,
             "transfers": t.transfers, "overtaken": t.overtaken, "priority_class": t.priority,
-            "appointment": bool(t.appointment), "channel": t.channel, "started_at": t.started_at}
+            "appointment": bool(t.appointment), "channel": t.channel, "started_at": t.started_at,
+            "cases": list(t.cases)}
 
 
 def issued_receipt(hall: Hall, t: Ticket, base_url: str | None) -> dict[str, Any]:

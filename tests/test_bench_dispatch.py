@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.sim.bench import bench
+from bench.dispatch import bench
 from queue_server.sim.scenario import load_scenario
 
-SCENARIOS = Path(__file__).parent.parent / "benchmarks" / "scenarios"
+SCENARIOS = Path(__file__).parent.parent / "bench" / "scenarios"
 NAMES = sorted(p.stem for p in SCENARIOS.glob("*.json"))
 
 

@@ -170,7 +170,7 @@ def test_kiosk_help():
     assert out.returncode == 0
     for flag in ("--server", "--token", "--printer", "--idcard", "--scanner", "--orientation", "--config"):
         assert flag in out.stdout
-    bench = subprocess.run([sys.executable, "-m", "kiosk.bench", "--help"], capture_output=True, text=True)
+    bench = subprocess.run([sys.executable, "-m", "yimen.cli", "bench", "printer", "--help"], capture_output=True, text=True)
     assert bench.returncode == 0 and "--bauds" in bench.stdout
 
 

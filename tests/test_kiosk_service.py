@@ -12,7 +12,9 @@ from hallapi.client import HallClient, ServerAway
 from hw.escpos_bytes import decode
 from hw.printer import FakePrinter
 from kiosk.service import KioskService
+from queue_server.auth import Accounts
 from tests.support.hall import at
+from tests.support.net import LiveServer
 
 ID_OLD = "11010519491231002X"  # a valid GB 11643 number, born 1949
 
@@ -189,7 +191,7 @@ async def test_maintenance_printer_test_and_paper_status(kiosk, live):
 
 
 async def test_bench_function_counts_bytes_through_a_paced_pty(live):
-    from kiosk.bench import bench_baud, raster_qr_bytes
+    from bench.printer import bench_baud, raster_qr_bytes
 
     r = await bench_baud(live.url, live.token, 115200, 2)
     assert r["tickets"] == 2 and 300 < r["slip_bytes"] < 600
@@ -357,3 +359,26 @@ async def test_the_slip_says_when_serving_starts_and_when_it_may_not_be_today(ki
         out = await kiosk.take_ticket(category="E")
     assert out.estimate_lines[-1] == "今天 17:00 停止办理，您的号可能当天轮不到"
     assert any(line.startswith("今天 17:00 停止办理") for line in kiosk.printer.fake.printed().lines)
+
+
+async def test_checklist_footer_carries_the_halls_supervision_phone(township, store, clock):
+    """The hotline printed under a checklist is the hall's own setting, not a constant."""
+    from dataclasses import replace
+
+    from queue_server.service import HallService
+
+    config = replace(township, hall=replace(township.hall, supervision_phone="0571-88001234"))
+    srv = LiveServer(HallService(config, store, clock), Accounts(store))
+    srv.token = srv.accounts.add_device("kiosk-1", "kiosk", None, clock())
+    await srv.start()
+    client = HallClient(srv.url, srv.token, timeout_s=2.0)
+    try:
+        svc = KioskService(client, FakePrinter(), clock=clock)
+        assert await svc.connect()
+        await svc.check_printer()
+        assert await svc.print_checklist((await svc.matters("A"))[0])
+        footer = decode(svc.printer.fake.output).lines[-1]
+        assert footer.endswith("0571-88001234") and "12345" not in footer.replace("0571-88001234", "")
+    finally:
+        await client.close()
+        await srv.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from display.latency import percentile, run_bench, summary
+from bench.latency import percentile, run_bench, summary
 from yimen.cli import main
 
 

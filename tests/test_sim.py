@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.cli import bench_dispatch
+from bench.dispatch import bench, pooled_applies
 from queue_server.events import Event
 from queue_server.hall import Hall
-from queue_server.sim.bench import bench, pooled_applies
-from queue_server.sim.cli import bench_dispatch
 from queue_server.sim.generate import generate
 from queue_server.sim.metrics import (
     TRACE_COLUMNS,
@@ -28,7 +28,7 @@ from queue_server.sim.policies import AssignAtIssue
 from queue_server.sim.replay import POOLED, Record, Replay, replay
 from queue_server.sim.scenario import ScenarioError, dumps, load_scenario, parse_scenario
 
-SCENARIOS = Path(__file__).parent.parent / "benchmarks" / "scenarios"
+SCENARIOS = Path(__file__).parent.parent / "bench" / "scenarios"
 
 
 def scenario(windows: list[dict], arrivals: list[dict], **top) -> dict:

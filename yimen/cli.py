@@ -23,31 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cli.register(sub)
     admin_cli.register(sub)
 
+    from bench.cli import register as register_bench
     from bridge.cli import register as register_keypad
-    from display.cli import add_bench_latency
     from display.cli import register as register_display
-    from kiosk.cli import add_printer_bench
     from kiosk.cli import register as register_kiosk
     from kiosk.review_cli import register_review
+    from queue_server.sim.cli import add_sim_commands
 
     register_kiosk(sub)
     register_display(sub)
     register_keypad(sub)
     register_review(sub)
-
-    from queue_server.sim.cli import add_bench_dispatch, add_sim_commands
-
-    bench = sub.add_parser("bench", help="measure performance (prints JSON)",
-                           description="Benchmarks: each prints one JSON document on stdout.")
-    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
-    add_bench_dispatch(bench_sub)
-    add_bench_latency(bench_sub)
-    add_printer_bench(bench_sub)
-    from bench.floods import add_bench_floods
-    from bench.issuing import add_bench_issuing
-
-    add_bench_issuing(bench_sub)
-    add_bench_floods(bench_sub)
+    register_bench(sub)
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))

@@ -40,12 +40,14 @@ from queue_server.auth import USER_ROLES, Accounts
 from queue_server.config import HallConfig, Hours
 from queue_server.events import Event
 from queue_server.hall import Hall
+from queue_server.numbering import business_day
 from queue_server.public_url import PublicAddress
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
 
-from .serve_cli import listen_error
+from .demo_cases import seed_cases
+from .listen import listen_error
 
 # Share of tickets per category in a township morning (categories missing from a hall are skipped).
 MIX = {"A": 0.45, "B": 0.07, "C": 0.08, "D": 0.12, "E": 0.06, "F": 0.07, "G": 0.15}
@@ -239,6 +241,7 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
         print("yimen demo: --keep needs the tokens of the first run; start without --keep")
         return 2
 
+    cases = [] if last else seed_cases(store, config, clock())  # a few weeks of case work behind the hall
     service = HallService(config, store, clock=clock)
     people = PeopleWatch()
     service.listeners.append(people)
@@ -276,6 +279,10 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
     print(f"  Manager live page:       {base}/manage    user: manager   password: {password}")
     print(f"  Clerk console:           {base}/console   user: clerk1    password: {password}")
     print("                           (open or take over a window there: its simulated clerk leaves it to you)")
+    if cases:
+        board = service.cases.board(business_day(clock()))["counts"]
+        print(f"  Cases (办件):            {len(cases)} on record — 电子监察 green {board['green']}, "
+              f"yellow {board['yellow']}, red {board['red']} (GET /api/v1/cases/supervision)")
     print(f"  API document:            {base}/api/v1/openapi.json")
     print(f"  Live event stream:       ws://{args.host}:{args.port}/api/v1/events")
     print(f"  Kiosk device token:      {tokens['demo-kiosk']}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import logging
 import os
 import signal
@@ -13,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .listen import listen_error
 
 if TYPE_CHECKING:
     from queue_server.store import StoreProblem
@@ -112,13 +113,6 @@ def load_config_or_exit(path: str | None):
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         raise SystemExit(2) from None
-
-
-def listen_error(exc: OSError) -> str:
-    """A failed bind in one line (aiohttp's own message repeats the address and is lower-case)."""
-    if exc.errno == errno.EADDRINUSE:
-        return "the port is in use (is another Yimen server running?); choose another with --port"
-    return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
 def serve(args: argparse.Namespace) -> int:

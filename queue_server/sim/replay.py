@@ -16,7 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from ..config import (
+from ..dispatch import Dispatcher, Rules
+from ..errors import Conflict
+from ..events import Event
+from ..hall import Hall
+from ..hallconfig import (
     AppointmentRules,
     CallingRules,
     Category,
@@ -27,10 +31,6 @@ from ..config import (
     Templates,
     Window,
 )
-from ..dispatch import Dispatcher, Rules
-from ..errors import Conflict
-from ..events import Event
-from ..hall import Hall
 from ..numbering import day_start
 from ..state import IssueRequest
 from .policies import PRODUCTION, AssignAtIssue, fifo_own, make_dispatcher

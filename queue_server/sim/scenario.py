@@ -196,24 +196,6 @@ def parse_scenario(data: Any) -> Scenario:
                     step_min)
 
 
-def scenario_to_json(s: Scenario) -> dict[str, Any]:
-    """The JSON document for `s` (what `parse_scenario` reads back)."""
-    out: dict[str, Any] = {"format": FORMAT, "name": s.name, "no_show_wait_s": s.no_show_wait_s}
-    rules = {k: v for k, v in (("max_overtake", s.max_overtake), ("promote_after_min", s.promote_after_min),
-                               ("preference_step_min", s.preference_step_min)) if v is not None}
-    if rules:
-        out["rules"] = rules
-    if s.service_min:
-        out["categories"] = {c: {"service_min": m} for c, m in s.service_min.items()}
-    out["windows"] = [{"id": w.id, "serves": list(w.serves),
-                       **({"pauses": [list(p) for p in w.pauses]} if w.pauses else {})} for w in s.windows]
-    out["arrivals"] = [{"id": a.id, "t": a.t, "category": a.category, "service_s": a.service_s,
-                        "priority": a.priority, "no_show": a.no_show,
-                        **({"appointment_slot": list(a.appointment_slot)} if a.appointment_slot else {})}
-                       for a in s.arrivals]
-    return out
-
-
 def dumps(doc: dict[str, Any]) -> str:
     """A scenario document as text: the header indented, one arrival per line (diff-friendly)."""
     head = json.dumps({k: v for k, v in doc.items() if k != "arrivals"}, ensure_ascii=False, indent=1)

@@ -93,6 +93,18 @@ MIGRATIONS: list[str] = [
         0);
     DROP TABLE outbox;
     """,
+    # Cases: the applicant's identity (full ID number, phone, address) lives beside the log, not in
+    # it, so the log and everything that follows it carry only the masked name and the person key;
+    # every reading of it is recorded.
+    """
+    CREATE TABLE case_applicants (
+        "case" TEXT PRIMARY KEY, data TEXT NOT NULL, created_at REAL NOT NULL
+    );
+    CREATE TABLE case_views (
+        id INTEGER PRIMARY KEY, "case" TEXT NOT NULL, viewer TEXT NOT NULL, at REAL NOT NULL
+    );
+    CREATE INDEX case_views_by_case ON case_views("case", id);
+    """,
 ]
 
 
@@ -258,6 +270,19 @@ class Store:
         with self.transaction():
             return self.conn.execute("DELETE FROM intake_drafts WHERE day < ?", (before_day,)).rowcount
 
+    # ------------------------------------------------------------ case applicants (personal data)
+
+    def applicant(self, case: str, viewer: str, now: float) -> dict | None:
+        """The applicant's identity in full; the reading is recorded (who, when) before it is returned."""
+        with self.transaction():
+            self.conn.execute('INSERT INTO case_views("case", viewer, at) VALUES (?, ?, ?)', (case, viewer, now))
+        row = self.conn.execute('SELECT data FROM case_applicants WHERE "case" = ?', (case,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def applicant_views(self, case: str) -> list[dict]:
+        rows = self.conn.execute('SELECT viewer, at FROM case_views WHERE "case" = ? ORDER BY id', (case,)).fetchall()
+        return [{"viewer": viewer, "at": at} for viewer, at in rows]
+
     def days_with(self, kind: str, first: str, last: str) -> list[str]:
         """Days between `first` and `last` (inclusive) that have events of type `kind`."""
         rows = self.conn.execute("SELECT DISTINCT day FROM events WHERE type = ? AND day BETWEEN ? AND ? ORDER BY day",
@@ -291,6 +316,11 @@ class Transaction:
             "INSERT INTO ticket_numbers(day, prefix, last) VALUES (?, ?, ?) "
             "ON CONFLICT(day, prefix) DO UPDATE SET last = excluded.last", (day, prefix, sequence))
         return sequence
+
+    def put_applicant(self, case: str, data: dict, now: float) -> None:
+        """The applicant's identity, written with the `case_opened` event that names the case."""
+        self.conn.execute('INSERT INTO case_applicants("case", data, created_at) VALUES (?, ?, ?)',
+                          (case, json.dumps(data, ensure_ascii=False), now))
 
     def append(self, event: Event) -> int:
         cur = self.conn.execute(

@@ -14,23 +14,22 @@ from ..numbering import business_day
 from ..state import IssueRequest
 from ..stats import clerk_today
 from . import keys
-from .api import (
+from .api_issuing import ISSUE_BODY, issue_and_answer
+from .common import (
     DEVICES,
-    ISSUE_BODY,
     ISSUERS,
     KIOSKS,
     MANAGERS,
     STAFF,
-    _actor,
-    _issue_and_answer,
-    _json,
-    _own_ticket,
-    _parse_time,
-    _principal,
-    _svc,
-    _ticket_result,
-    _window_number,
+    actor_of,
     body_of,
+    own_ticket,
+    parse_time,
+    principal_of,
+    reply,
+    service_of,
+    ticket_result,
+    window_number,
 )
 from .routing import (
     api,
@@ -50,8 +49,8 @@ from .routing import (
      description="A kiosk computes person_key = HMAC-SHA256(salt, ID number) (hallapi.protocol.person_key) "
                  "so the ID number never reaches the queue. The salt is made once per hall and kept in its database.")
 async def person_key_salt(request: web.Request) -> web.Response:
-    salt = _svc(request).store.secret("person_key_salt", lambda: secrets.token_hex(32))
-    return _json({"salt": salt})
+    salt = service_of(request).store.secret("person_key_salt", lambda: secrets.token_hex(32))
+    return reply({"salt": salt})
 
 
 @api("POST", "/api/v1/tickets/{ticket:[0-9A-Za-z-]*[0-9]}/print-failed", summary="The kiosk could not print this ticket's slip",
@@ -60,9 +59,9 @@ async def person_key_salt(request: web.Request) -> web.Response:
                  "recorded so the ticket is neither lost nor a phantom.")
 async def print_failed(request: web.Request) -> web.Response:
     data = await body_of(request)
-    ticket = _own_ticket(request, request.match_info["ticket"])
-    event = _svc(request).run(lambda h, now: h.print_failed(ticket, data["reason"], now, str(_actor(request))))
-    return _ticket_result(request, event)
+    ticket = own_ticket(request, request.match_info["ticket"])
+    event = service_of(request).run(lambda h, now: h.print_failed(ticket, data["reason"], now, str(actor_of(request))))
+    return ticket_result(request, event)
 
 
 DEVICE_STATUS_BODY = obj({"printer": string(16, enum=list(PRINTER_STATES)), "detail": string(200),
@@ -75,9 +74,9 @@ DEVICE_STATUS_BODY = obj({"printer": string(16, enum=list(PRINTER_STATES)), "det
                  "Managers see device health on the live page.")
 async def device_status(request: web.Request) -> web.Response:
     data = await body_of(request)
-    p = _principal(request)
-    event = _svc(request).run(lambda h, now: h.desk.device_status(p.name, p.role, data, now, str(_actor(request))))
-    return _json({"recorded": event is not None, "seq": event.seq if event else None})
+    p = principal_of(request)
+    event = service_of(request).run(lambda h, now: h.desk.device_status(p.name, p.role, data, now, str(actor_of(request))))
+    return reply({"recorded": event is not None, "seq": event.seq if event else None})
 
 
 ALERT_BODY = obj({"kind": string(16, enum=list(ALERT_KINDS)), "message": string(200)}, ("kind",))
@@ -87,27 +86,27 @@ ALERT_BODY = obj({"kind": string(16, enum=list(ALERT_KINDS)), "message": string(
      roles=DEVICES | STAFF, tag="alerts", body=ALERT_BODY, status=201)
 async def raise_alert(request: web.Request) -> web.Response:
     data = await body_of(request)
-    p = _principal(request)
-    event = _svc(request).run(lambda h, now: h.desk.alert(data["kind"], data.get("message", ""), p.name, now,
-                                                     str(_actor(request))))
-    return _json({"alert": event.data["alert"], "seq": event.seq}, 201)
+    p = principal_of(request)
+    event = service_of(request).run(lambda h, now: h.desk.alert(data["kind"], data.get("message", ""), p.name, now,
+                                                     str(actor_of(request))))
+    return reply({"alert": event.data["alert"], "seq": event.seq}, 201)
 
 
 @api("POST", "/api/v1/alerts/{alert}/ack", summary="A member of staff takes care of an alert", roles=STAFF,
      tag="alerts")
 async def acknowledge_alert(request: web.Request) -> web.Response:
     alert = whole_number(request.match_info["alert"], "alert")
-    who = _principal(request).name
-    event = _svc(request).run(lambda h, now: h.desk.acknowledge(alert, who, now, str(_actor(request))))
-    return _json({"alert": event.data["alert"], "by": who})
+    who = principal_of(request).name
+    event = service_of(request).run(lambda h, now: h.desk.acknowledge(alert, who, now, str(actor_of(request))))
+    return reply({"alert": event.data["alert"], "by": who})
 
 
 @api("POST", "/api/v1/notice", summary="Set the scrolling notice on the hall display (empty clears it)",
      roles=MANAGERS, tag="display", body=obj({"text": string(300)}, ("text",)))
 async def set_notice(request: web.Request) -> web.Response:
     data = await body_of(request)
-    event = _svc(request).run(lambda h, now: h.desk.set_notice(data["text"], now, str(_actor(request))))
-    return _json({"notice": event.data["text"], "seq": event.seq})
+    event = service_of(request).run(lambda h, now: h.desk.set_notice(data["text"], now, str(actor_of(request))))
+    return reply({"notice": event.data["text"], "seq": event.seq})
 
 
 # ---------------------------------------------------------------- ratings (好差评)
@@ -124,20 +123,20 @@ RATE_BODY = obj({"number": string(12), "level": integer(1, 5), "reasons": {"type
                  "Clerks cannot call this route.", other_statuses=(404,))
 async def give_rating(request: web.Request) -> web.Response:
     data = await body_of(request)
-    p = _principal(request)
-    event = _svc(request).run(lambda h, now: h.ratings.rate(
+    p = principal_of(request)
+    event = service_of(request).run(lambda h, now: h.ratings.rate(
         data["number"], data["level"], now, device_window=p.window, channel=data.get("channel", "pad"),
-        reasons=data.get("reasons"), text=data.get("text", ""), actor=str(_actor(request))))
+        reasons=data.get("reasons"), text=data.get("text", ""), actor=str(actor_of(request))))
     d = event.data
-    return _json({"number": d["number"], "window": d["window"], "level": d["level"], "label": d["label"],
+    return reply({"number": d["number"], "window": d["window"], "level": d["level"], "label": d["label"],
                   "bad": d["bad"], "seq": event.seq}, 201)
 
 
 @api("GET", "/api/v1/windows/{window}/card", summary="The window's staff card for its review pad and console",
      roles=REVIEWERS | STAFF, tag="ratings")
 async def staff_card(request: web.Request) -> web.Response:
-    number = _window_number(request)
-    hall = _svc(request).hall
+    number = window_number(request)
+    hall = service_of(request).hall
     config, ws = hall.window(number)
     clerk, post, duties, photo_url = None, "", "", None
     if ws.clerk:
@@ -146,7 +145,7 @@ async def staff_card(request: web.Request) -> web.Response:
         post, duties = staff["post"], staff["duties"]
         photo_url = f"/api/v1/windows/{number}/card/photo" if staff.get("has_photo") else None
     pending = hall.state.ratings.requested.get(number)
-    return _json({"window": number, "window_name": config.name, "kind_label": config.kind_label, "clerk": clerk,
+    return reply({"window": number, "window_name": config.name, "kind_label": config.kind_label, "clerk": clerk,
                   "post": post, "duties": duties, "photo_url": photo_url,
                   "commitment": hall.config.hall.service_commitment,
                   "status": ws.status, "pause_reason": ws.pause_reason,
@@ -170,22 +169,22 @@ INTAKE_BODY = obj({
                  "serving the ticket (or a manager) can read it, and it is deleted when the business day closes.")
 async def put_intake(request: web.Request) -> web.Response:
     data = await body_of(request)
-    svc = _svc(request)
-    ticket = svc.hall.state.tickets[_own_ticket(request, request.match_info["ticket"])]
+    svc = service_of(request)
+    ticket = svc.hall.state.tickets[own_ticket(request, request.match_info["ticket"])]
     if not ticket.active:
         raise Conflict("not_active", f"ticket {ticket.number} is finished")
     if svc.store.intake(ticket.id) is not None:
         raise Conflict("intake_exists", f"ticket {ticket.number} has its ID-card draft already")
     svc.store.put_intake(ticket.id, svc.hall.state.day.isoformat(), data, svc.clock())
-    return _json({"ticket": ticket.id, "stored": True})
+    return reply({"ticket": ticket.id, "stored": True})
 
 
 @api("GET", "/api/v1/windows/{window}/intake", summary="The intake draft of the ticket now at this window "
      "(the clerk signed in there, or a manager)", roles=STAFF, tag="windows")
 async def get_intake(request: web.Request) -> web.Response:
-    p = _principal(request)
-    number = _window_number(request)
-    svc = _svc(request)
+    p = principal_of(request)
+    number = window_number(request)
+    svc = service_of(request)
     _, ws = svc.hall.window(number)
     if p.kind != "user" or not (ws.clerk == p.name or p.has(MANAGERS)):
         raise Forbidden("not_your_window", f"only the clerk signed in at window {number} may see its intake draft")
@@ -194,7 +193,7 @@ async def get_intake(request: web.Request) -> web.Response:
     draft = svc.store.intake(ws.current)
     if draft is None:
         raise NotFound("no_intake", "the citizen did not use an ID card for this ticket")
-    return _json({"ticket": svc.hall.state.tickets[ws.current].number, "intake": draft})
+    return reply({"ticket": svc.hall.state.tickets[ws.current].number, "intake": draft})
 
 
 # ---------------------------------------------------------------- bad-review follow-up (差评整改)
@@ -203,12 +202,12 @@ async def get_intake(request: web.Request) -> web.Response:
 @api("GET", "/api/v1/follow-ups", summary="Bad-review follow-up items, open ones first (?all=1 includes closed)",
      roles=MANAGERS, tag="ratings")
 async def list_follow_ups(request: web.Request) -> web.Response:
-    svc = _svc(request)
+    svc = service_of(request)
     today = svc.hall.state.day
     items = [svc.follow_ups.view(fu, today) for fu in svc.follow_ups.items.values()
              if request.query.get("all") == "1" or fu.state != "closed"]
     items.sort(key=lambda v: (v["state"] == "closed", v["deadline"], v["opened_at"]))
-    return _json({"follow_ups": items})
+    return reply({"follow_ups": items})
 
 
 STEP_BODY = obj({"step": string(24, enum=[*FLOW[1:], *APPEAL_STEPS]), "note": string(500)}, ("step",))
@@ -219,22 +218,22 @@ STEP_BODY = obj({"step": string(24, enum=[*FLOW[1:], *APPEAL_STEPS]), "note": st
      body=STEP_BODY)
 async def follow_up_step(request: web.Request) -> web.Response:
     data = await body_of(request)
-    p = _principal(request)
+    p = principal_of(request)
     if data["step"] != "appealed" and not p.has(MANAGERS):
         raise Forbidden("managers_only", "only a manager works a follow-up; a clerk may appeal")
     item = request.match_info["item"]
-    svc = _svc(request)
+    svc = service_of(request)
     if not p.has(MANAGERS) and svc.follow_ups.get(item).clerk != p.name:
         raise Forbidden("not_your_review", "a clerk may appeal only a bad review counted against themselves")
-    svc.follow_up(item, data["step"], data.get("note", ""), p.name, _actor(request))
-    return _json(svc.follow_ups.view(svc.follow_ups.get(item), svc.hall.state.day))
+    svc.follow_up(item, data["step"], data.get("note", ""), p.name, actor_of(request))
+    return reply(svc.follow_ups.view(svc.follow_ups.get(item), svc.hall.state.day))
 
 
 @api("GET", "/api/v1/windows/{window}/card/photo", summary="The photo of the clerk signed in at the window",
      roles=REVIEWERS | STAFF, tag="ratings", response={"type": "string", "format": "binary"})
 async def staff_photo(request: web.Request) -> web.Response:
-    number = _window_number(request)
-    _, ws = _svc(request).hall.window(number)
+    number = window_number(request)
+    _, ws = service_of(request).hall.window(number)
     found = request.app[keys.ACCOUNTS].photo(ws.clerk) if ws.clerk else None
     if found is None:
         raise NotFound("no_photo", f"no photo for the clerk at window {number}")
@@ -253,29 +252,29 @@ BOOK_BODY = obj({"code": string(16, pattern=r"[A-Za-z0-9]{4,16}"), "category": s
      roles=STAFF, tag="appointments", body=BOOK_BODY, status=201)
 async def book_appointment(request: web.Request) -> web.Response:
     data = await body_of(request)
-    start = _parse_time(data["slot_start"], "slot_start")
-    end = _parse_time(data["slot_end"], "slot_end")
-    svc = _svc(request)
+    start = parse_time(data["slot_start"], "slot_start")
+    end = parse_time(data["slot_end"], "slot_end")
+    svc = service_of(request)
     day = business_day(start).isoformat()
     code = data.get("code") or "".join(secrets.choice("0123456789") for _ in range(6))
     while "code" not in data and svc.store.booked(day, code):
         code = "".join(secrets.choice("0123456789") for _ in range(6))
     if svc.store.booked(day, code):
-        return _json({"error": "duplicate_code", "message": f"appointment code {code} exists already"}, 409)
+        return reply({"error": "duplicate_code", "message": f"appointment code {code} exists already"}, 409)
     event = svc.run(lambda h, now: h.desk.book(code, start, end, now, data.get("category"), data.get("matter"),
-                                          data.get("person_key"), str(_actor(request))))
-    return _json({"code": code, "day": event.day, "category": event.data["category"],
+                                          data.get("person_key"), str(actor_of(request))))
+    return reply({"code": code, "day": event.day, "category": event.data["category"],
                   "matter": event.data["matter"], "slot_start": start, "slot_end": end}, 201)
 
 
 @api("GET", "/api/v1/appointments", summary="Today's appointments and whether they checked in (staff)",
      roles=STAFF, tag="appointments")
 async def list_appointments(request: web.Request) -> web.Response:
-    hall = _svc(request).hall
+    hall = service_of(request).hall
     items = [{"code": b.code, "slot_start": b.slot_start, "slot_end": b.slot_end, "category": b.category,
               "matter": b.matter, "ticket": hall.state.tickets[b.ticket].number if b.ticket else None}
              for b in sorted(hall.state.desk.bookings.values(), key=lambda b: b.slot_start)]
-    return _json({"appointments": items})
+    return reply({"appointments": items})
 
 
 CHECK_IN_BODY = obj({"code": string(16, minLength=1), "person_key": ISSUE_BODY["properties"]["person_key"]},
@@ -286,19 +285,19 @@ CHECK_IN_BODY = obj({"code": string(16, minLength=1), "person_key": ISSUE_BODY["
      "issues its ticket", roles=ISSUERS, tag="appointments", body=CHECK_IN_BODY, status=201, other_statuses=(404,))
 async def check_in(request: web.Request) -> web.Response:
     data = await body_of(request)  # exactly one of code or person_key: the schema says so
-    svc = _svc(request)
+    svc = service_of(request)
     booking = svc.hall.desk.booking(code=data.get("code"), person_key=data.get("person_key"))
-    principal = _principal(request)
+    principal = principal_of(request)
     req = IssueRequest(category=booking.category, matter=booking.matter, person_key=booking.person_key,
                        appointment={"code": booking.code, "slot_start": booking.slot_start, "slot_end": booking.slot_end},
                        channel=principal.role if principal.kind == "device" else "counter")
-    return await _issue_and_answer(request, req)
+    return await issue_and_answer(request, req)
 
 
 @api("GET", "/api/v1/me/today", summary="A signed-in clerk's own figures today (served, mean service time, ratings)",
      roles=STAFF, tag="statistics")
 async def my_day(request: web.Request) -> web.Response:
-    p = _principal(request)
+    p = principal_of(request)
     if p.kind != "user":
         raise Forbidden("people_only", "sign in as a person")
-    return _json(clerk_today(_svc(request).hall, p.name))
+    return reply(clerk_today(service_of(request).hall, p.name))

@@ -8,7 +8,7 @@ from aiohttp import web
 from ..auth import AuthError, verify_password
 from ..errors import Forbidden, Invalid, NotFound
 from . import keys
-from .api import MANAGERS, STAFF, _json, _principal, body_of
+from .common import MANAGERS, STAFF, body_of, principal_of, reply
 from .guard import PoolBusy
 from .routing import api, obj, string
 
@@ -19,7 +19,7 @@ def _managed(request: web.Request) -> str:
     """The account named in the path, if the caller may manage it: an admin anyone but
     themselves (use the own-password route), a manager clerks only."""
     username = request.match_info["username"]
-    me = _principal(request)
+    me = principal_of(request)
     found = request.app[keys.ACCOUNTS].user(username)
     if found is None:
         raise NotFound("user_not_found", f"no user {username!r}")
@@ -38,20 +38,20 @@ def _refused(exc: AuthError) -> Invalid:
      tag="session", body=obj({"old_password": string(200), "new_password": PASSWORD}, ("old_password", "new_password")))
 async def change_own_password(request: web.Request) -> web.Response:
     data = await body_of(request)
-    me = _principal(request)
+    me = principal_of(request)
     accounts = request.app[keys.ACCOUNTS]
     _, stored = accounts.password_record(me.name)
     try:
         good = await request.app[keys.HASH_POOL].run(verify_password, data["old_password"], stored)
     except PoolBusy:
-        return _json({"error": "sign_in_busy", "message": "too many password checks at once; try again"}, 503)
+        return reply({"error": "sign_in_busy", "message": "too many password checks at once; try again"}, 503)
     if not good:
         raise Forbidden("wrong_password", "the current password is wrong")
     try:
         ended = accounts.set_password(me.name, data["new_password"], keep_session=request.cookies.get(keys.SESSION_COOKIE))
     except AuthError as exc:
         raise _refused(exc) from None
-    return _json({"username": me.name, "other_sessions_ended": ended})
+    return reply({"username": me.name, "other_sessions_ended": ended})
 
 
 @api("POST", "/api/v1/users/{username}/password", summary="Reset a staff member's password (their sessions end)",
@@ -63,7 +63,7 @@ async def reset_password(request: web.Request) -> web.Response:
         ended = request.app[keys.ACCOUNTS].set_password(username, data["password"])
     except AuthError as exc:
         raise _refused(exc) from None
-    return _json({"username": username, "sessions_ended": ended})
+    return reply({"username": username, "sessions_ended": ended})
 
 
 @api("POST", "/api/v1/users/{username}/disable", summary="Disable a staff account (its sessions end at once)",
@@ -74,7 +74,7 @@ async def disable_user(request: web.Request) -> web.Response:
         ended = request.app[keys.ACCOUNTS].set_disabled(username, True)
     except AuthError as exc:
         raise _refused(exc) from None
-    return _json({"username": username, "disabled": True, "sessions_ended": ended})
+    return reply({"username": username, "disabled": True, "sessions_ended": ended})
 
 
 @api("POST", "/api/v1/users/{username}/enable", summary="Enable a disabled staff account again", roles=MANAGERS,
@@ -82,11 +82,11 @@ async def disable_user(request: web.Request) -> web.Response:
 async def enable_user(request: web.Request) -> web.Response:
     username = _managed(request)
     request.app[keys.ACCOUNTS].set_disabled(username, False)
-    return _json({"username": username, "disabled": False})
+    return reply({"username": username, "disabled": False})
 
 
 @api("DELETE", "/api/v1/users/{username}/sessions", summary="Sign a staff member out everywhere", roles=MANAGERS,
      tag="accounts")
 async def end_sessions(request: web.Request) -> web.Response:
     username = _managed(request)
-    return _json({"username": username, "sessions_ended": request.app[keys.ACCOUNTS].end_sessions(username)})
+    return reply({"username": username, "sessions_ended": request.app[keys.ACCOUNTS].end_sessions(username)})

@@ -3,7 +3,8 @@
 "use strict";
 const STATE = { open: ["开放", "Open"], paused: ["暂停服务", "Paused"], closed: ["关闭", "Closed"] };
 const ALERT_KIND = { help: ["群众求助", "Help requested"], printer: ["打印机故障", "Printer fault"],
-  paper_low: ["打印纸将用完", "Paper running low"], device: ["设备异常", "Device problem"], other: ["提醒", "Alert"] };
+  paper_low: ["打印纸将用完", "Paper running low"], device: ["设备异常", "Device problem"], other: ["提醒", "Alert"],
+  case_due: ["办件即将到期", "Case due soon"], case_overdue: ["办件超期", "Case overdue"] };
 const DEVICE_KIND = { kiosk: ["自助取号机", "kiosk"], display: ["大厅显示屏", "display"], keypad: ["叫号器", "keypad"],
   review: ["评价器", "review pad"] };
 const PRINTER = { ok: ["正常", "OK"], near_end: ["纸将用完", "paper low"], out: ["缺纸", "out of paper"],

@@ -1,6 +1,6 @@
 """What each part of the calling rule costs, over many generated days (prints JSON).
 
-    .venv/bin/python benchmarks/dispatch_ablation.py [--days 10] [--first-seed 100]
+    .venv/bin/python -m bench.dispatch_ablation [--days 10] [--first-seed 100]
 
 For every preset and kind, `--days` seeds are generated and replayed through the production
 dispatcher in four variants (green channel on/off × preference step 2/0 min) and through the

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .metrics import estimate_metrics, wait_metrics
-from .policies import PEERS, PRODUCTION
-from .replay import COMPONENTS, POOLED, Record, Replay, components
-from .scenario import Scenario
+from queue_server.sim.metrics import estimate_metrics, wait_metrics
+from queue_server.sim.policies import PEERS, PRODUCTION
+from queue_server.sim.replay import COMPONENTS, POOLED, Record, Replay, components
+from queue_server.sim.scenario import Scenario
 
 POOLED_FACTOR = 1.2
 MAE_FACTOR = 0.9

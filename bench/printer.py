@@ -1,6 +1,6 @@
 """Benchmark: tap-to-last-printer-byte time and bytes per slip, against the wire's physical limit.
 
-    python -m kiosk.bench [--server URL --token T] [--bauds 115200,9600] [--tickets 5]
+    yimen bench printer [--server URL --token T] [--bauds 115200,9600] [--tickets 5]
 
 Without --server it starts a real `yimen serve` (open around the clock) in a temporary directory.
 The "tap" is the call the confirm button makes (KioskService.take_ticket): the server issues the
@@ -29,9 +29,8 @@ from escpos.printer import Dummy
 from hallapi.client import HallClient
 from hw.escpos_bytes import PROFILE
 from hw.printer import EscPosPrinter, PtyPrinter
-
-from .service import KioskService
-from .slip import slip_of, ticket_bytes
+from kiosk.service import KioskService
+from kiosk.slip import slip_of, ticket_bytes
 
 ALWAYS_OPEN = """
 [hours]
@@ -149,15 +148,3 @@ def _native(url: str) -> bytes:
 def bench(args: argparse.Namespace) -> int:
     print(json.dumps(asyncio.run(run(args)), indent=2))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    from .cli import printer_bench_arguments
-
-    parser = argparse.ArgumentParser(prog="python -m kiosk.bench", description=__doc__.split("\n\n")[0])
-    printer_bench_arguments(parser)
-    return bench(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

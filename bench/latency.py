@@ -91,7 +91,7 @@ class RemoteListeners:
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "display.latency", self.url, str(self.n),
+            sys.executable, "-m", "bench.latency", self.url, str(self.n),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert (await asyncio.wait_for(self._line(), 120)) == "ready"
 
@@ -146,7 +146,7 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]  # the port the kernel chose
     return runner, port
 
 
@@ -222,10 +222,9 @@ class _NullOut:
 
 async def _measure_audio(base: str, kiosk: HallClient, pad: HallClient, done: int, n: int, cache: Path) -> list[float]:
     """Call to the announcer handing a finished announcement to the speaker (segments pre-rendered)."""
+    from display.announcer import Announcer
+    from display.speech import Settings
     from hw.voice import Voice
-
-    from .announcer import Announcer
-    from .speech import Settings
 
     hall = await kiosk.hall()
     announcer = Announcer(Voice(cache), _NullOut(), cache / "work", Settings(template=hall["templates"]["voice"]))
@@ -352,5 +351,5 @@ async def run_bench(devices: int, calls: int, data_parent: str | None = None, wa
             **({"call_to_audio_start": summary(audio_ms)} if audio_ms else {})}
 
 
-if __name__ == "__main__":  # the listener child of RemoteListeners: python -m display.latency URL N
+if __name__ == "__main__":  # the listener child of RemoteListeners: python -m bench.latency URL N
     asyncio.run(_listen_child(sys.argv[1], int(sys.argv[2])))

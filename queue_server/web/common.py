@@ -1,0 +1,114 @@
+"""What every API handler needs: who is asking, the service, JSON answers, and the checks that
+several route modules share (a device's own ticket, a device's own window, times in the hall's zone).
+
+Route modules (api, api_session, api_issuing, api_desk, api_users) import from here, never from
+one another."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from hallapi.protocol import HALL_TZ
+
+from ..auth import Principal
+from ..errors import Forbidden
+from ..events import Event
+from ..service import Actor, HallService
+from ..views import ticket_public, ticket_staff
+from . import keys
+from .routing import BodyError, body_required, check, route_of, whole_number
+
+ISSUERS = frozenset({"kiosk", "clerk"})
+WINDOW_ACTORS = frozenset({"keypad", "clerk"})
+STAFF = frozenset({"clerk"})
+KIOSKS = frozenset({"kiosk"})
+DEVICES = frozenset({"kiosk", "display", "keypad", "review"})
+MANAGERS = frozenset({"manager"})
+SIGNED_IN = frozenset({"clerk", "kiosk", "display", "keypad", "review"})
+
+
+def service_of(request: web.Request) -> HallService:
+    return request.app[keys.SERVICE]
+
+
+def principal_of(request: web.Request) -> Principal:
+    """The caller of a route behind a role (the auth middleware refused anyone else)."""
+    principal = request[keys.PRINCIPAL]
+    assert principal is not None
+    return principal
+
+
+def actor_of(request: web.Request) -> Actor:
+    p = principal_of(request)
+    return Actor(p.name, p.role)
+
+
+def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(data, status=status, headers=headers, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+async def body_of(request: web.Request) -> dict[str, Any]:
+    """The request's JSON body, checked against the schema its route declares (400 naming the field)."""
+    route = route_of(request.match_info.handler)
+    assert route is not None and route.body is not None, "body_of() is for routes that declare a body"
+    schema = route.body
+    if not request.can_read_body:
+        if body_required(schema):
+            raise BodyError("", "a JSON body is required")
+        data: Any = {}
+    else:
+        try:
+            data = await request.json(loads=json.loads)
+        except (ValueError, UnicodeDecodeError, RecursionError):  # ValueError: also integers past 4300 digits
+            raise BodyError("", "the body is not valid JSON") from None
+    check(data, schema)
+    return data
+
+
+def estimates_of(request: web.Request):
+    return request.app[keys.ESTIMATES].get()
+
+
+def parse_time(text: str, field: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BodyError(field, "must be an ISO 8601 time, e.g. 2026-11-23T09:30:00+08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=HALL_TZ)
+    return moment.timestamp()
+
+
+def own_ticket(request: web.Request, ticket: str) -> str:
+    """A device acts only on the tickets it issued itself; staff on any. Returns the ticket's id."""
+    p = principal_of(request)
+    t = service_of(request).hall.ticket(ticket)
+    if p.kind == "device" and t.issued_by != str(actor_of(request)):
+        raise Forbidden("not_your_ticket", f"ticket {t.number} was not issued by this device")
+    return t.id
+
+
+def ticket_result(request: web.Request, event: Event) -> web.Response:
+    """The event and the ticket after it: in full for staff; a device gets the public view only."""
+    hall = service_of(request).hall
+    t = hall.state.tickets[event.data["ticket"]]
+    if principal_of(request).kind == "device":
+        return reply({"event": {"seq": event.seq, "type": event.type}, "ticket": ticket_public(hall, t, estimates_of(request))})
+    return reply({"event": staff_event(event), "ticket": ticket_staff(hall, t, estimates_of(request))})
+
+
+def staff_event(event: Event) -> dict[str, Any]:
+    data = {k: v for k, v in event.data.items() if k not in ("person_key", "token")}
+    return {"seq": event.seq, "type": event.type, "at": event.at, "data": data}
+
+
+def window_number(request: web.Request) -> int:
+    number = whole_number(request.match_info["window"], "window")
+    p = principal_of(request)
+    if p.window is not None and p.window != number:
+        raise Forbidden("wrong_window", f"this device belongs to window {p.window}")
+    return number
