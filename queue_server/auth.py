@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .store import Store
 
-DEVICE_KINDS = ("kiosk", "display", "keypad", "review")
+DEVICE_KINDS = ("kiosk", "display", "keypad", "review", "body")  # body: a higher body or department (case steps)
 # Devices that act on a window must say which one; ANY_WINDOW is the explicit choice of a roaming
 # device (a supervisor's keypad) that may act on every window.
 WINDOW_DEVICES = ("keypad", "review")

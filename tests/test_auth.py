@@ -14,7 +14,7 @@ GARBAGE = b"\x00{{{ not json at all"
 def operations(doc: dict):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            concrete = re.sub(r"{window}", "1", path)
+            concrete = re.sub(r"{window}", "1", path).replace("{case}", "3301002026112300001").replace("{action}", "step")
             concrete = re.sub(r"{\w+}", "A001", concrete)
             yield method.upper(), path, concrete, op
 

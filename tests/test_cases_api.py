@@ -260,3 +260,29 @@ async def test_a_cross_region_case_is_mailed_out_and_tracked_until_its_result_is
     await step(hall, clerk, other["number"], "accept")
     refused = await step(hall, clerk, other["number"], "send_to_region", expect=409, waybill="1")
     assert refused["error"] == "not_cross_region"
+
+
+async def test_a_higher_body_records_its_answer_on_a_forwarded_case_only(hall):
+    from queue_server.auth import Accounts
+
+    clerk = await sign_in(hall, "clerk1")
+    await serving(hall, clerk)
+    forwarded = await (await hall.client.post("/api/v1/cases", headers=clerk, json={
+        "matter": "SHBX-002", "case_type": "forwarded", "applicant": {"kind": "person", "name": "孙八"}})).json()
+    committed = await (await hall.client.post("/api/v1/cases", headers=clerk, json={
+        "matter": "SHBX-002", "applicant": {"kind": "person", "name": "周九"}})).json()
+    for case in (forwarded, committed):
+        await step(hall, clerk, case["number"], "accept")
+    county = {"Authorization": "Bearer " + Accounts(hall.service.store).add_device(
+        "县人社局", "body", None, hall.clock())}
+    r = await hall.client.post(f"/api/v1/cases/{forwarded['number']}/step", headers=county,
+                               json={"note": "县级审核通过"})
+    case = await r.json()
+    assert r.status == 200, case
+    assert case["history"][-1]["body"] == "县人社局" and "applicant" not in case  # no identity for the body
+    r = await hall.client.post(f"/api/v1/cases/{forwarded['number']}/archive", headers=county, json={})
+    assert r.status == 403 and (await r.json())["error"] == "not_for_a_body"
+    r = await hall.client.get(f"/api/v1/cases/{committed['number']}", headers=county)
+    assert r.status == 403  # the hall's own 承诺件 are not the county's to read
+    r = await hall.client.get("/api/v1/cases", headers=county)
+    assert r.status == 403

@@ -33,7 +33,7 @@ OPEN_BODY = obj({
     "case_type": string(12, enum=[t for t in CASE_TYPES if t != "returned"]),
     "channel": string(12, enum=list(CHANNELS)),
     "window": integer(1, 99),
-    "ticket": string(20),
+    "ticket": string(20, minLength=1),
     "applicant": APPLICANT,
     "agent": obj({"name": string(40, minLength=1), "id_number": ID_NUMBER}, ("name",)),
     "materials": {"type": "array", "maxItems": 50, "items": obj(
@@ -52,6 +52,9 @@ STEP_BODY = obj({
     "waybill": string(30),
 })
 ACTIONS = "|".join(TRANSITIONS)
+BODIES = frozenset({"body"})
+BODY_CASE_TYPES = ("forwarded", "joint")
+BODY_ACTIONS = ("step", "pause", "resume", "decide")  # what a higher body may record on a case
 CASE_PATH = "/api/v1/cases/{case:[0-9]+}"
 
 
@@ -62,7 +65,10 @@ def _matter_name(svc: HallService, code: str) -> str:
 
 def _may_handle(principal: Principal, case: Case, svc: HallService) -> bool:
     """Managers handle every case; a clerk the cases assigned to them and those of the window they
-    are signed in at now."""
+    are signed in at now; a higher body or department (a `body` device) the cases that go up or
+    across to it (上报件, 联办件)."""
+    if principal.kind == "device":
+        return principal.role == "body" and case.case_type in BODY_CASE_TYPES
     if principal.has(MANAGERS):
         return True
     if case.clerk == principal.name:
@@ -83,13 +89,14 @@ def _staff_view(svc: HallService, case: Case, principal: Principal) -> dict[str,
     """The case for staff. The applicant's identity in full only for the clerk it is assigned to
     and managers — and each such reading is recorded."""
     view = svc.cases.view(case, business_day(svc.clock()), _matter_name(svc, case.matter))
-    if principal.has(MANAGERS) or case.clerk == principal.name:
+    if principal.kind == "user" and (principal.has(MANAGERS) or case.clerk == principal.name):
         view["applicant"] = svc.store.applicant(case.number, f"{principal.role}:{principal.name}", svc.clock())
     return view
 
 
 @api("POST", "/api/v1/cases", summary="Open a case (办件): from the ticket being served, or received by mail, "
      "from a village 代办 point or a 帮办 desk", roles=STAFF, tag="cases", body=OPEN_BODY, status=201,
+     other_statuses=(404,),
      description="The case number (region code + date + sequence) is allocated in the transaction that records "
                  "the case. With `ticket` and no `applicant`, the ID-card draft of that ticket is carried over. "
                  "The full ID number is kept beside the event log, shown only to the assigned clerk and "
@@ -167,7 +174,7 @@ async def supervision_board(request: web.Request) -> web.Response:
 
 
 @api("GET", CASE_PATH, summary="One case (staff who handle it; the full identity for the assigned clerk and "
-     "managers, recorded)", roles=STAFF, tag="cases")
+     "managers, recorded; a higher body its 上报件 and 联办件)", roles=STAFF | BODIES, tag="cases")
 async def get_case(request: web.Request) -> web.Response:
     svc, case = _case_for(request)
     return reply(_staff_view(svc, case, principal_of(request)))
@@ -175,19 +182,25 @@ async def get_case(request: web.Request) -> web.Response:
 
 @api("POST", CASE_PATH + "/{action:" + ACTIONS + "}", summary="A step of a case: accept, accept_incomplete, "
      "return, materials_complete, step, pause, resume, decide, result_ready, hand_over, archive, withdraw",
-     roles=STAFF, tag="cases", body=STEP_BODY,
+     roles=STAFF | BODIES, tag="cases", body=STEP_BODY,
      description="Every step is an event; a step the case cannot take now is refused (409) with the reason. "
                  "`return`, `withdraw`, `pause` and `step` need a `note`; `accept_incomplete` the `missing` "
                  "materials; `materials_complete` the `case_type` it continues as; `decide` an `outcome` (and a "
-                 "`note` when not approved); `hand_over` by EMS a `waybill`.")
+                 "`note` when not approved); `hand_over` by EMS a `waybill`. A higher body or department (a `body` "
+                 "device) records `step`, `pause`, `resume` and `decide` on the 上报件 and 联办件 sent to it, "
+                 "under its own name.")
 async def case_step(request: web.Request) -> web.Response:
     data = await body_of(request)
     svc, case = _case_for(request)
     action = request.match_info["action"]
+    principal = principal_of(request)
+    body = principal.name if principal.kind == "device" else None
+    if body is not None and action not in BODY_ACTIONS:
+        raise Forbidden("not_for_a_body", f"a higher body records {', '.join(BODY_ACTIONS)}; the window does the rest")
     svc.case_step(case.number, action, actor_of(request), note=data.get("note", ""),
                   outcome=data.get("outcome"), missing=data.get("missing"), case_type=data.get("case_type"),
                   delivery=data.get("delivery"), waybill=data.get("waybill"),
-                  ticket=_pickup_served(svc, principal_of(request), case.number) if action == "hand_over" else None)
+                  ticket=_pickup_served(svc, principal, case.number) if action == "hand_over" else None, body=body)
     return reply(_staff_view(svc, svc.cases.get(case.number), principal_of(request)))
 
 
