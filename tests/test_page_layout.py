@@ -12,9 +12,8 @@ import re
 import pytest
 
 from queue_server.auth import Accounts
-
-from .browser import base
-from .conftest import PASSWORD, at
+from tests.support.browser import base
+from tests.support.hall import PASSWORD, at
 
 pytestmark = pytest.mark.slow
 
