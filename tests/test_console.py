@@ -10,30 +10,9 @@ import pytest
 
 from tests.support.browser import base, drawn
 from tests.support.hall import PASSWORD
+from tests.support.pages import sign_in, text_has, text_is
 
 pytestmark = pytest.mark.slow
-
-
-async def sign_in(page, hall, path: str, user: str = "clerk1") -> None:
-    await page.goto(base(hall) + path)
-    assert "/login?next=" in page.url  # anonymous visitors are sent to sign in first
-    await page.fill("#username", user)
-    await page.fill("#password", PASSWORD)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(base(hall) + path)
-
-
-async def text_is(page, selector_id: str, text: str, timeout: int = 10000) -> None:
-    """Wait until element #selector_id shows exactly `text` (arrow function: the CSP forbids eval)."""
-    await page.wait_for_function(
-        "([id, t]) => { const e = document.getElementById(id); return e && e.textContent.trim() === t; }",
-        arg=[selector_id, text], timeout=timeout)
-
-
-async def text_has(page, selector_id: str, text: str, timeout: int = 10000) -> None:
-    await page.wait_for_function(
-        "([id, t]) => { const e = document.getElementById(id); return e && e.textContent.includes(t); }",
-        arg=[selector_id, text], timeout=timeout)
 
 
 async def window_state(hall, number: int) -> dict:
