@@ -12,7 +12,10 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium fonts-wqy-microhei libgl1 libglx-mesa0 libegl1 libegl-mesa0 libgl1-mesa-dri \
 	libmtdev1 espeak-ng sox alsa-utils socat zbar-tools poppler-utils sqlite3 procps
 
-.PHONY: demo test fuzz lint setup apt clean lock
+# Test processes: one per core, and at least 2 (most tests wait on sockets and child processes).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; echo $$n)
+
+.PHONY: demo test test-fast fuzz lint setup apt clean lock
 
 setup: apt $(STAMP)
 
@@ -33,10 +36,21 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(VENV)/bin/yimen demo
 
+# Lint, import contracts (.importlinter), type-check (mypy, pyproject.toml), then every test on all
+# cores (pytest-xdist).
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+
+# For developers, the inner loop: the same minus headless Chromium, Kivy child processes and real
+# server processes (markers browser, kivy, slow; tests/conftest.py). Not a substitute for `make test`.
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not kivy and not slow"
 
 # The API against its own OpenAPI document as every kind of caller (schemathesis; minutes, so not
 # part of `make test`): docs/security.md.
@@ -61,4 +75,4 @@ lock:
 	  /tmp/yimen-lock/bin/pip freeze --exclude yimen ) > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache

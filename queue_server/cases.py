@@ -365,7 +365,7 @@ class Cases:
     def board(self, today: date) -> dict[str, Any]:
         """The supervision board: running cases by colour, and the overdue ones with who answers for them."""
         counts = {"green": 0, "yellow": 0, "red": 0}
-        overdue = []
+        overdue: list[dict[str, Any]] = []
         for case in self.items.values():
             if case.status not in CLOCK_RUNS:
                 continue

@@ -51,7 +51,7 @@ class Checker:
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(Problem(self.file, line_of(self.lines, path), _key_name(path), message))
 
-    def table(self, data: Any, path: tuple[str | int, ...], spec: dict[str, tuple]) -> dict:
+    def table(self, data: Any, path: tuple[str | int, ...], spec: Spec) -> dict[str, Any]:
         """Check one table against `spec` {key: (type, default or REQUIRED)}; return clean values."""
         if not isinstance(data, dict):
             self.fail(path, f"must be a table, not {type(data).__name__}")
@@ -80,9 +80,11 @@ class Checker:
 
 
 REQUIRED = object()
+Kind = type | tuple[type, ...]  # what isinstance accepts
+Spec = dict[str, tuple[Kind, Any]]  # {key: (kind, default or REQUIRED)}
 
 
-def is_kind(value: Any, kind: type | tuple) -> bool:
+def is_kind(value: Any, kind: Kind) -> bool:
     """isinstance, except that true/false is not a number in a configuration file."""
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
@@ -91,6 +93,7 @@ def is_kind(value: Any, kind: type | tuple) -> bool:
     return isinstance(value, kind)
 
 
-def _describe(kind: type | tuple) -> str:
-    return {int: "a whole number", float: "a number", str: "a text string", bool: "true or false",
-            list: "a list", dict: "a table"}.get(kind, str(kind))  # type: ignore[call-overload]
+def _describe(kind: Kind) -> str:
+    names: dict[Kind, str] = {int: "a whole number", float: "a number", str: "a text string",
+                              bool: "true or false", list: "a list", dict: "a table"}
+    return names.get(kind, str(kind))

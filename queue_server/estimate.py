@@ -370,7 +370,8 @@ def replay(inp: ReplayInput) -> tuple[dict[str, Estimate], Forecast]:
         try:
             next(steps)
         except StopIteration as done:
-            return done.value
+            result: tuple[dict[str, Estimate], Forecast] = done.value  # what replay_steps returns
+            return result
 
 
 def estimate_all(
@@ -403,7 +404,7 @@ def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at
     for at, category in issued:
         if now - span < at <= now:
             counts[category] = counts.get(category, 0) + 1
-    out = []
+    out: list[Waiting] = []
     for category, n in sorted(counts.items()):
         gap = span / n
         k = 0

@@ -10,6 +10,7 @@ to know. `docs/events.md` is generated from this module and a test keeps the two
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
@@ -20,8 +21,10 @@ class UnknownEvent(ValueError):
     """An event type this version does not know (written by a newer one)."""
 
 
+@dataclass(frozen=True)
 class Payload:
-    """What an event says. Subclasses are frozen dataclasses registered with `@event`."""
+    """What an event says. Subclasses are frozen dataclasses registered with `@event` (the base is
+    one too, without fields, so that `fields` and `asdict` are known to apply to every payload)."""
 
     TYPE: ClassVar[str]
     PUBLIC: ClassVar[tuple[str, ...]] = ()  # fields that may go on the public stream
@@ -29,8 +32,8 @@ class Payload:
 
     def to_data(self) -> dict[str, Any]:
         """The stored form: every field, except optional ones (`omit_none`) that are None."""
-        out = asdict(self)  # type: ignore[call-overload]
-        for f in fields(self):  # type: ignore[arg-type]
+        out = asdict(self)
+        for f in fields(self):
             if f.metadata.get("omit_none") and out[f.name] is None:
                 del out[f.name]
         return out
@@ -44,7 +47,7 @@ class Payload:
 CATALOGUE: dict[str, type[Payload]] = {}
 
 
-def event(name: str, about: str, public: tuple[str, ...] = ()):
+def event(name: str, about: str, public: tuple[str, ...] = ()) -> Callable[[type[P]], type[P]]:
     """Register a payload class as the event type `name`."""
     def register(cls: type[P]) -> type[P]:
         cls.TYPE, cls.ABOUT, cls.PUBLIC = name, about, public
@@ -395,7 +398,7 @@ class Event:
         cls = CATALOGUE.get(self.type)
         if cls is None:
             raise UnknownEvent(f"unknown event type {self.type!r}")
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in self.data.items() if k in names})
 
     def public(self) -> dict[str, Any]:
@@ -417,7 +420,7 @@ def reference() -> str:
              "| event | what happened | data fields | public |", "|---|---|---|---|"]
     for name, cls in CATALOGUE.items():
         parts = []
-        for f in fields(cls):  # type: ignore[arg-type]
+        for f in fields(cls):
             required = f.default is MISSING and f.default_factory is MISSING
             parts.append(f"`{f.name}`" + ("" if required else "?"))
         public = ", ".join(f"`{p}`" for p in cls.PUBLIC) or "—"

@@ -72,7 +72,7 @@ class FrontDesk:
         """A printer reported ready again clears the alerts it raised: `printer` (offline, paper out,
         cover open, fault) when it prints again, `paper_low` too once the paper is plentiful."""
         self.state.desk.devices[e.device] = {"kind": e.kind, "status": e.status, "since": at}
-        gone = {"ok": ("printer", "paper_low"), "near_end": ("printer",)}.get(e.status.get("printer"), ())
+        gone = {"ok": ("printer", "paper_low"), "near_end": ("printer",)}.get(e.status.get("printer") or "", ())
         for a in self.state.desk.alerts:
             if a.open and a.source == e.device and a.kind in gone:
                 a.cleared_at = at

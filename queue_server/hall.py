@@ -96,7 +96,7 @@ class Hall:
         self.desk = FrontDesk(config, self.state, self._emit)
         self.ratings = Ratings(config, self.state, self._emit)
         self.outlook = Outlook(config.hours)
-        self._dispatch_cache: dict[str, tuple[tuple, Waiting]] = {}
+        self._dispatch_cache: dict[str, tuple[tuple[object, ...], Waiting]] = {}
         self.estimating = Estimating(config, self.state, self.rules, self.dispatcher, self.outlook,
                                      self.waiting, self._dispatch_view)
 
@@ -205,7 +205,9 @@ class Hall:
             est = self.quote(category, now, priority is not None)
         else:  # queued by its slot, not at the end: replay with it in place
             est = self.estimating.probe(category, queued_at, now, priority is not None)
-        prefix = self.config.category(category).prefix  # type: ignore[union-attr]
+        known = self.config.category(category)
+        assert known is not None  # check_issue refused unknown categories
+        prefix = known.prefix
         return PreparedIssue(req, category, prefix, matter, priority, queued_at, appointment, est.stored(), now, actor)
 
     def issue_event(self, p: PreparedIssue, sequence: int, token: str) -> Event:
@@ -334,9 +336,10 @@ class Hall:
                 raise Invalid("transfer_target", "cannot transfer a ticket to the window it is at")
             category = to_category or (ticket.category if ticket.category in target.serves else target.serves[0])
         else:
-            if self.config.category(to_category or "") is None:
+            known = self.config.category(to_category or "")
+            if known is None:
                 raise Invalid("unknown_category", f"unknown category {to_category!r}")
-            category = to_category  # type: ignore[assignment]
+            category = known.code
         placement = self.config.calling.transfer_placement
         if placement == "keep":
             queued_at = ticket.queued_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .config_check import REQUIRED, Checker, ConfigError, Problem
+from .config_check import REQUIRED, Checker, ConfigError, Problem, Spec
 
 CASE_TYPES = ("immediate", "committed", "forwarded", "joint")
 
@@ -40,7 +40,7 @@ class Matter:
     supervision_phone: str
 
 
-_MATTER_SPEC: dict[str, tuple] = {
+_MATTER_SPEC: Spec = {
     "code": (str, REQUIRED), "name": (str, REQUIRED), "name_en": (str, ""), "category": (str, REQUIRED),
     "subject": (str, "自然人"), "department": (str, ""), "legal_basis": (list, []),
     "materials": (list, []), "steps": (list, []), "legal_limit_days": (int, REQUIRED),
@@ -48,7 +48,7 @@ _MATTER_SPEC: dict[str, tuple] = {
     "appointment": (bool, False), "mailing": (bool, False), "typical_service_min": (float, 8),
     "supervision_phone": (str, "12345"),
 }
-_MATERIAL_SPEC: dict[str, tuple] = {
+_MATERIAL_SPEC: Spec = {
     "name": (str, REQUIRED), "form": (str, "原件"), "count": (int, 1), "required": (bool, True), "notes": (str, ""),
 }
 

@@ -13,8 +13,9 @@ import qrcode
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 
+from hallapi.protocol import HALL_TZ
+
 from .notices import Notice
-from .numbering import HALL_TZ
 
 # fonts-wqy-microhei (the Makefile installs it; the kiosk and the slips use the same face)
 CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -61,7 +62,7 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
     width = pdf.w - 2 * MARGIN
     # Left-aligned (fpdf2 justifies by default: a line with one space would be stretched), and a
     # Chinese text breaks between any two characters, not only at its few spaces.
-    wrap = {"align": "L", "wrapmode": WrapMode.CHAR if n.lang == "zh" else WrapMode.WORD}
+    mode = WrapMode.CHAR if n.lang == "zh" else WrapMode.WORD
 
     pdf.set_font(FONT, size=13)
     pdf.cell(width, 8, n.hall, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -75,28 +76,28 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
     for label, value in n.facts:
         y = pdf.get_y()
         pdf.set_xy(MARGIN + label_w, y)
-        pdf.multi_cell(width - label_w, 7, value, border=1, new_x="LMARGIN", new_y="NEXT", **wrap)
+        pdf.multi_cell(width - label_w, 7, value, border=1, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=mode)
         bottom = pdf.get_y()
         pdf.set_xy(MARGIN, y)
         pdf.set_fill_color(242, 242, 242)
-        pdf.multi_cell(label_w, bottom - y, label, border=1, fill=True, new_x="LMARGIN", new_y="NEXT", **wrap)
+        pdf.multi_cell(label_w, bottom - y, label, border=1, fill=True, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=mode)
         pdf.set_y(bottom)
     pdf.ln(6)
 
     pdf.set_font(FONT, size=12)
-    pdf.multi_cell(width, 7.5, n.salutation, new_x="LMARGIN", new_y="NEXT", **wrap)
+    pdf.multi_cell(width, 7.5, n.salutation, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=mode)
     for text in n.paragraphs:
         pdf.ln(2)
-        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT", **wrap)
+        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=mode)
     for i, item in enumerate(n.items, 1):
         pdf.ln(1)
         pdf.set_x(MARGIN + 8)
-        pdf.multi_cell(width - 8, 7.5, f"{i}. {item}", new_x="LMARGIN", new_y="NEXT", **wrap)
+        pdf.multi_cell(width - 8, 7.5, f"{i}. {item}", new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=mode)
     for text in n.closing:
         pdf.ln(2)
-        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT", **wrap)
+        pdf.multi_cell(width, 7.5, text, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode=mode)
 
-    _signature(pdf, n, width, wrap)
+    _signature(pdf, n, width, mode)
     pdf.set_auto_page_break(False)
     pdf.set_font(FONT, size=9)
     pdf.set_text_color(80, 80, 80)
@@ -105,7 +106,7 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _signature(pdf: FPDF, n: Notice, width: float, wrap: dict) -> None:
+def _signature(pdf: FPDF, n: Notice, width: float, mode: WrapMode) -> None:
     """The QR code at the left; the issuer, the seal placeholder and the date at the right."""
     top = max(pdf.get_y() + 8, pdf.h - MARGIN - 12 - max(QR_MM + 14, SEAL_MM + 8))
     if top + SEAL_MM + 8 > pdf.h - MARGIN - 6:  # a long notice: the block goes on a page of its own

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from hallapi.protocol import HALL_TZ
+
 from .casework import CASE_TYPES
-from .config import CaseRules, HallInfo
 from .errors import Conflict, NotFound
+from .hallconfig import CaseRules, HallInfo
 from .matters import Matter
-from .numbering import HALL_TZ
 
 KINDS = ("acceptance", "missing", "refusal", "result")
 LANGS = ("zh", "en")
@@ -255,7 +256,8 @@ def notice(kind: str, case: dict[str, Any], hall: HallInfo, rules: CaseRules, ma
 Parts = tuple[str, list[tuple[str, str]], list[str], list[str], list[str], str | None]
 
 
-def _acceptance(case, w, lang, common, rules, matter) -> Parts:
+def _acceptance(case: dict[str, Any], w: dict[str, str], lang: str, common: dict[str, str], rules: CaseRules,
+        matter: Matter | None) -> Parts:
     limit = case["committed_limit_days"] or case["legal_limit_days"]
     due = _due_text(case, w, lang)
     facts = [(w["type"], _type_label(case, lang)), (w["applied"], common["applied"]), (w["accepted"], common["accepted"]),
@@ -284,7 +286,8 @@ def _acceptance(case, w, lang, common, rules, matter) -> Parts:
     return title("acceptance", case, lang), facts, paragraphs, [], [w["get." + case["delivery"]]], dated
 
 
-def _missing(case, w, lang, common, rules, matter) -> Parts:
+def _missing(case: dict[str, Any], w: dict[str, str], lang: str, common: dict[str, str], rules: CaseRules,
+        matter: Matter | None) -> Parts:
     checklist = {m.name: m for m in matter.materials} if matter else {}
     items = []
     for name in case["missing"]:
@@ -300,7 +303,8 @@ def _missing(case, w, lang, common, rules, matter) -> Parts:
     return w["title.missing"], facts, [w["mis.body"].format(**common)], items, [w["mis.after"]], informed
 
 
-def _refusal(case, w, lang, common, rules, matter) -> Parts:
+def _refusal(case: dict[str, Any], w: dict[str, str], lang: str, common: dict[str, str], rules: CaseRules,
+        matter: Matter | None) -> Parts:
     entry = _last(case, ("return",))
     returned_on = entry["day"] if entry else None
     facts = [(w["applied"], common["applied"]), (w["returned"], day_text(returned_on, lang))]
@@ -308,7 +312,8 @@ def _refusal(case, w, lang, common, rules, matter) -> Parts:
     return w["title.refusal"], facts, [body, entry["note"] if entry else ""], [], [_rights(w, rules)], returned_on
 
 
-def _result(case, w, lang, common, rules, matter) -> Parts:
+def _result(case: dict[str, Any], w: dict[str, str], lang: str, common: dict[str, str], rules: CaseRules,
+        matter: Matter | None) -> Parts:
     decided = _last(case, ("decide", "result_received"))  # 跨域通办: the responsible region decided
     decided_on = decided["day"] if decided else None
     outcome = w["o." + case["outcome"]]

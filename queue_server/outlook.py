@@ -14,7 +14,7 @@ stops today is marked so (docs/dispatch.md §3).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from .estimate import Estimate, Forecast
@@ -74,7 +74,7 @@ class Told(Mapping[str, Estimate]):
             raise KeyError(ticket)
         return honest(self.day, self.raw[ticket], self.categories[ticket] in self.open_categories)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         yield from self.quotes
         yield from (t for t in self.raw if not t.startswith("__"))
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import overload
 
 from .cases import Case, Cases, OpenRequest, case_number
 from .errors import Conflict, Invalid
@@ -142,6 +143,11 @@ class HallService:
             self._alert_cases(now)
 
     # ------------------------------------------------------------ commands
+
+    @overload
+    def run(self, command: Callable[[Hall, float], Event]) -> Event: ...
+    @overload
+    def run(self, command: Callable[[Hall, float], Event | None]) -> Event | None: ...
 
     def run(self, command: Callable[[Hall, float], Event | None]) -> Event | None:
         """Decide, append, apply, publish — for every command except issuing.

@@ -83,11 +83,12 @@ def ratings_summary(hall: Hall) -> dict[str, Any]:
     """Rated, 未评 and 差评 for today's finished services (a default rating would never count as rated)."""
     slots = list(hall.state.ratings.slots.values())
     rated = [s for s in slots if s.level is not None]
-    bad = [s for s in rated if s.level <= 2]
+    bad = [s for s in rated if s.level is not None and s.level <= 2]
     return {
         "services": len(slots), "rated": len(rated), "unrated": len(slots) - len(rated),
         "defaulted": sum(1 for s in slots if s.level is None and s.default_level is not None),
-        "good_share": round(sum(1 for s in rated if s.level >= 4) / len(rated), 4) if rated else None,
+        "good_share": round(sum(1 for s in rated if s.level is not None and s.level >= 4) / len(rated), 4)
+        if rated else None,
         "bad": [{"number": s.number, "window": s.window, "clerk": s.clerk, "level": s.level,
                  "reasons": list(s.reasons), "text": s.text, "at": s.rated_at} for s in bad],
     }
@@ -104,8 +105,8 @@ def _round(x: float | None) -> float | None:
 def clerk_today(hall: Hall, clerk: str) -> dict[str, Any]:
     """A clerk's own figures today: services finished at windows they were signed in to, and ratings."""
     mine = [s for s in hall.state.ratings.slots.values() if s.clerk == clerk]
-    service = [hall.state.tickets[s.ticket].finished_at - hall.state.tickets[s.ticket].started_at for s in mine
-               if hall.state.tickets[s.ticket].started_at is not None]
+    service = [t.finished_at - t.started_at for t in (hall.state.tickets[s.ticket] for s in mine)
+               if t.started_at is not None and t.finished_at is not None]
     rated = [s.level for s in mine if s.level is not None]
     return {
         "clerk": clerk, "served": len(mine),

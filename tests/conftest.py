@@ -1,39 +1,26 @@
-"""Shared fixtures: a hall on the embedded preset, a settable clock, a real SQLite store,
-and the real aiohttp app behind the aiohttp test client."""
+"""Shared fixtures: a hall on the embedded preset, a settable clock, a real SQLite store, the real
+aiohttp app behind the aiohttp test client or on a loopback port (with a kiosk on it), and Chromium.
+Helpers the test modules share live in tests/support/."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
 
-from hallapi.protocol import HALL_TZ
+from hallapi.client import HallClient
+from hw.printer import FakePrinter
+from kiosk.service import KioskService
 from queue_server.auth import ANY_WINDOW, Accounts
 from queue_server.config import load_preset
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
+from tests.support.hall import PASSWORD, FakeClock, Hall, at
+from tests.support.markers import KIVY_CHILD_MODULES
+from tests.support.net import LiveServer
 
 os.environ.setdefault("YIMEN_DATA_DIR", "/nonexistent-yimen-test-guard")
-PASSWORD = "correct horse battery"
-
-
-def at(text: str) -> float:
-    """Epoch seconds of a wall-clock time in the hall's zone: at('2026-11-23 09:00')."""
-    return datetime.fromisoformat(text).replace(tzinfo=HALL_TZ).timestamp()
-
-
-class FakeClock:
-    def __init__(self, start: float):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(scope="session")
@@ -64,33 +51,6 @@ def service(township, store, clock):
     return HallService(township, store, clock, new_token=lambda: next(tokens))
 
 
-@dataclass
-class Hall:
-    """The API over loopback, with credentials for every kind of caller."""
-
-    client: object
-    service: HallService
-    clock: FakeClock
-    tokens: dict[str, str]
-
-    def auth(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}"}
-
-    async def post(self, path: str, who: str = "kiosk", json: dict | None = None, expect: int | None = None):
-        r = await self.client.post(path, json=json, headers=self.auth(who))
-        data = await r.json()
-        if expect is not None:
-            assert r.status == expect, data
-        return r.status, data
-
-    async def get(self, path: str, who: str | None = None):
-        r = await self.client.get(path, headers=self.auth(who) if who else {})
-        return r.status, await r.json()
-
-    async def act(self, window: int, action: str, json: dict | None = None, expect: int = 200, who: str = "clerk-token"):
-        return (await self.post(f"/api/v1/windows/{window}/{action}", who, json, expect))[1]
-
-
 @pytest.fixture
 async def hall(aiohttp_client, service, store, clock) -> Hall:
     accounts = Accounts(store)
@@ -114,7 +74,7 @@ async def browser():
     that logs a console error, throws, or breaks its Content-Security-Policy fails the test."""
     from playwright.async_api import async_playwright
 
-    from .browser import WatchedBrowser, launch
+    from tests.support.browser import WatchedBrowser, launch
 
     async with async_playwright() as p:
         b = await launch(p)
@@ -122,3 +82,40 @@ async def browser():
         yield watched
         await b.close()
         assert watched.unexpected() == [], "the pages reported errors"
+
+
+@pytest.fixture
+async def live(service, store, clock) -> LiveServer:
+    """The real app on a loopback port (stoppable, for outages), with a kiosk's token."""
+    accounts = Accounts(store)
+    srv = LiveServer(service, accounts, accounts.add_device("kiosk-1", "kiosk", None, clock()))
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+async def kiosk(live):
+    """The kiosk's service layer connected to `live`, with a fake printer."""
+    client = HallClient(live.url, live.token, timeout_s=2.0)
+    svc = KioskService(client, FakePrinter(), clock=lambda: live.service.clock())
+    assert await svc.connect()
+    await svc.check_printer()
+    yield svc
+    await client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what the inner loop skips: `browser` (uses headless Chromium), `kivy` (a Kivy child).
+
+    For `make test` (pytest-xdist, `--dist loadgroup`): the Kivy tests form one group, run one
+    after another by one worker (two software-rendered windows at once only slow each other down
+    on a small machine), and the long tests go first, so no worker is left with a long tail."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in KIVY_CHILD_MODULES:
+            item.add_marker(pytest.mark.kivy)
+            item.add_marker(pytest.mark.xdist_group("kivy"))
+    long = ("kivy", "slow", "browser")
+    items.sort(key=lambda item: next((i for i, m in enumerate(long) if item.get_closest_marker(m)), len(long)))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-import subprocess
 import threading
 import time
-import wave
 from array import array
 from pathlib import Path
 
@@ -28,7 +26,8 @@ from display.speech import (
 from hallapi.client import HallClient
 from hallapi.protocol import LETTERS
 from hw.voice import EspeakRenderer, Voice, VoiceError, WavSink, write_wav
-from tests.conftest import at
+from tests.support.devices import recorded_stream, samples_of, sox_rms
+from tests.support.hall import at
 
 CHIME = "〔叮咚〕"
 
@@ -211,21 +210,9 @@ def test_scale_wav_scales_and_clips(tmp_path):
 
 # ---------------------------------------------------------------- audio
 
-def samples_of(path: Path) -> tuple[array, int]:
-    with wave.open(str(path), "rb") as w:
-        assert (w.getnchannels(), w.getsampwidth()) == (1, 2)
-        data = array("h")
-        data.frombytes(w.readframes(w.getnframes()))
-        return data, w.getframerate()
-
 
 def rms(samples) -> float:
     return math.sqrt(sum(s * s for s in samples) / max(1, len(samples)))
-
-
-def sox_rms(path: Path) -> float:
-    out = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, check=True).stderr
-    return float(next(line for line in out.splitlines() if line.startswith("RMS     amplitude")).split(":")[1])
 
 
 class ToneRenderer:
@@ -465,30 +452,6 @@ async def test_an_announcement_at_half_volume_is_half_as_loud(tmp_path):
 # ---------------------------------------------------------------- names from the stream
 
 NAMED = "请{category}{number}号到{window_name}（{window}号窗口）办理"
-
-
-async def recorded_stream(hall) -> list[dict]:
-    """The real stream of a ticket that moves: B001 (综合业务(企业)) called at window 3 (企业综合受理),
-    recalled, transferred to category F (个体户与食品经营(市场监管)), then called at window 7 (市场监管)."""
-    await hall.act(3, "open")
-    await hall.act(7, "open")
-    await hall.post("/api/v1/tickets", json={"category": "B"}, expect=201)
-    client = HallClient(str(hall.client.make_url("")).rstrip("/"), hall.tokens["display"])
-    stream = client.events(10.0)
-    try:
-        messages = [await asyncio.wait_for(anext(stream), 10)]
-        assert messages[0]["kind"] == "snapshot"
-        await hall.act(3, "call-next")
-        await hall.act(3, "recall")
-        await hall.act(3, "transfer", json={"category": "F"})
-        await hall.act(7, "call-next")
-        last = hall.service.hall.state.last_seq
-        while not (messages[-1]["kind"] == "event" and messages[-1]["seq"] == last):
-            messages.append(await asyncio.wait_for(anext(stream), 10))
-    finally:
-        await stream.aclose()
-        await client.close()
-    return messages
 
 
 async def test_window_and_category_names_are_said(hall, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 
 async def test_issue_returns_what_the_slip_needs(hall):
@@ -186,13 +186,13 @@ async def test_live_statistics_match_hand_computed_figures(hall):
 
 
 def _t(hhmm: str) -> float:
-    from .conftest import at
+    from tests.support.hall import at
 
     return at(f"2026-11-23 {hhmm}")
 
 
 async def test_kiosk_issues_only_in_opening_hours_but_the_counter_may(hall):
-    from .conftest import at
+    from tests.support.hall import at
 
     cases = [("2026-11-23 11:50", "tickets for this session stopped 15 min before 12:00"),
              ("2026-11-23 12:40", "the hall is closed now; opening hours: 08:30–12:00, 13:30–17:00"),

@@ -9,8 +9,7 @@ import logging
 import pytest
 
 from queue_server.web.routing import body_required
-
-from .test_authorization import signed_in
+from tests.support.hall import signed_in
 
 
 async def raw(hall, method: str, path: str, body: str | None = None, who: str | None = None, headers=None):

@@ -6,8 +6,7 @@ import json
 import re
 
 from queue_server.auth import hash_password, verify_password
-
-from .conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 GARBAGE = b"\x00{{{ not json at all"
 

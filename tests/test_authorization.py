@@ -10,15 +10,7 @@ import hashlib
 import pytest
 
 from queue_server.auth import ANY_WINDOW, Accounts, AuthError
-
-from .conftest import PASSWORD, at
-
-
-async def signed_in(hall, username: str) -> dict[str, str]:
-    hall.client.session.cookie_jar.clear()
-    r = await hall.client.post("/api/v1/session", json={"username": username, "password": PASSWORD})
-    assert r.status == 200
-    return {"X-CSRF-Token": (await r.json())["csrf_token"]}
+from tests.support.hall import PASSWORD, at, signed_in
 
 
 def session_of(hall) -> dict[str, str]:

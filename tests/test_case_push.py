@@ -17,8 +17,7 @@ from queue_server.config import CaseLink, ConfigError, parse_config
 from queue_server.followers import backoff_s
 from queue_server.service import Actor, HallService
 from queue_server.store import Store
-
-from .test_config import PRESET
+from tests.support.domain import PRESET
 
 CLERK = Actor("clerk1", "clerk")
 ID_NUMBER = "330106195003011234"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 ID_NUMBER = "330106195003011234"
 DAY = 24 * 3600

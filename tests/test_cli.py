@@ -12,9 +12,8 @@ import pytest
 
 from queue_server.auth import Accounts
 from queue_server.store import Store
+from tests.support.net import free_port
 from yimen.cli import build_parser, main
-
-from .test_crash import free_port
 
 
 def all_commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import pytest
 
-from queue_server.config import ConfigError, load_config, parse_config
+from queue_server.config import ConfigError, load_config
 from queue_server.matters import parse_matters
-
-PRESET = resources.files("queue_server.presets").joinpath("township.toml").read_text("utf-8")
-
-
-def problems(text: str, file: str = "hall.toml") -> list[str]:
-    with pytest.raises(ConfigError) as exc:
-        parse_config(text, file)
-    return [str(p) for p in exc.value.problems]
-
-
-def line_of(text: str, needle: str, nth: int = 1) -> int:
-    count = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            count += 1
-            if count == nth:
-                return number
-    raise AssertionError(f"{needle!r} not in text")
+from tests.support.domain import PRESET, line_of, problems
 
 
 def test_township_preset_is_4_plus_3(township):

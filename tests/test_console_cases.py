@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import base
-from .conftest import PASSWORD
-from .test_console import sign_in, text_has, text_is
-from .test_page_layout import english_words, measure
+from tests.support.browser import base
+from tests.support.hall import PASSWORD
+from tests.support.pages import english_words, measure, sign_in, text_has, text_is
 
 pytestmark = pytest.mark.slow
 

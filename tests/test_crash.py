@@ -6,38 +6,20 @@ import asyncio
 import json
 import os
 import random
-import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
-from importlib import resources
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from tests.support.net import around_the_clock, free_port
+
 YIMEN = [sys.executable, "-m", "yimen"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def around_the_clock(tmp_path: Path) -> Path:
-    """The township preset, open every day all day, so the storm runs whatever the time is."""
-    text = resources.files("queue_server.presets").joinpath("township.toml").read_text("utf-8")
-    text = re.sub(r"days = \[[^\]]*\]", "days = [1, 2, 3, 4, 5, 6, 7]", text, count=1)
-    text = re.sub(r"sessions = \[\[.*\]\]", 'sessions = [["00:00", "23:59"]]', text, count=1)
-    text = re.sub(r"stop_issuing_min = \d+", "stop_issuing_min = 0", text, count=1)
-    path = tmp_path / "hall.toml"
-    path.write_text(text, "utf-8")
-    return path
 
 
 def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen:

@@ -22,6 +22,7 @@ import pytest
 from hallapi.client import ApiError
 from hallapi.protocol import HALL_TZ
 from queue_server.config import load_preset
+from tests.support.net import free_port
 from yimen.demo import (
     TARGET_LOAD,
     HallClock,
@@ -31,8 +32,6 @@ from yimen.demo import (
     clerk,
     window_time_s,
 )
-
-from .test_crash import free_port
 
 SPEED = 150.0
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from queue_server.numbering import business_day
 from queue_server.service import HallService
+from tests.support.hall import at
 from yimen.demo_cases import PLANS, seed_cases
-
-from .conftest import at
 
 
 def test_the_demo_hall_has_green_yellow_and_one_red_case(township, store):

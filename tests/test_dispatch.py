@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from queue_server.dispatch import (
     REASON_CODES,
+    Choice,
     Rules,
     Waiting,
     WindowView,
@@ -25,6 +26,13 @@ def w(ticket_id: str, category: str, queued_at: float, *, seq: int | None = None
                    overtaken, target)
 
 
+def pick(window: WindowView, waiting: list[Waiting], now: float, rules: Rules) -> Choice:
+    """choose_next where someone is to be called."""
+    choice = choose_next(window, waiting, now, rules)
+    assert choice is not None
+    return choice
+
+
 def test_nobody_to_call():
     assert choose_next(W1, [], 0, RULES) is None
     assert choose_next(W1, [w("c1", "C", 0)], 100, RULES) is None
@@ -41,34 +49,34 @@ def test_oldest_of_the_first_category():
 def test_preference_step_in_minutes():
     # B is the window's 2nd category: it goes first only if it has waited 2 minutes longer.
     near = [w("a1", "A", 100), w("b1", "B", 0)]  # b1 waited 100 s longer: not enough
-    assert choose_next(W1, near, 1000, RULES).ticket_id == "a1"  # type: ignore[union-attr]
+    assert pick(W1, near, 1000, RULES).ticket_id == "a1"
     far = [w("a1", "A", 200), w("b1", "B", 0)]  # 200 s longer: b1 goes first
-    assert choose_next(W1, far, 1000, RULES).ticket_id == "b1"  # type: ignore[union-attr]
+    assert pick(W1, far, 1000, RULES).ticket_id == "b1"
     strict = Rules(2, 45 * 60, preference_step_s=10 ** 9)
-    assert choose_next(W1, far, 1000, strict).ticket_id == "a1"  # type: ignore[union-attr]
+    assert pick(W1, far, 1000, strict).ticket_id == "a1"
 
 
 def test_transferred_ticket_first():
     waiting = [w("a1", "A", 0, priority=True), w("b9", "B", 500, target=1), w("a2", "A", 10)]
-    choice = choose_next(W1, waiting, 5000, RULES)
-    assert (choice.ticket_id, choice.reason_code) == ("b9", "targeted")  # type: ignore[union-attr]
+    choice = pick(W1, waiting, 5000, RULES)
+    assert (choice.ticket_id, choice.reason_code) == ("b9", "targeted")
 
 
 def test_long_waiter_promoted_over_priority():
     waiting = [w("b1", "B", 0), w("p1", "A", 2000, priority=True)]
-    choice = choose_next(W1, waiting, 45 * 60 + 1, RULES)
-    assert (choice.ticket_id, choice.reason_code) == ("b1", "promoted")  # type: ignore[union-attr]
-    assert "45 min" in choice.reason  # type: ignore[union-attr]
+    choice = pick(W1, waiting, 45 * 60 + 1, RULES)
+    assert (choice.ticket_id, choice.reason_code) == ("b1", "promoted")
+    assert "45 min" in choice.reason
 
 
 def test_priority_passes_but_at_most_k_times():
     fresh = [w("a1", "A", 0, overtaken=1), w("p1", "A", 50, priority=True)]
-    choice = choose_next(W1, fresh, 100, RULES)
-    assert (choice.ticket_id, choice.reason_code) == ("p1", "priority")  # type: ignore[union-attr]
+    choice = pick(W1, fresh, 100, RULES)
+    assert (choice.ticket_id, choice.reason_code) == ("p1", "priority")
     assert overtaken_by(fresh[1], W1, fresh) == ["a1"]
     worn = [w("a1", "A", 0, overtaken=2), w("p1", "A", 50, priority=True)]
-    choice = choose_next(W1, worn, 100, RULES)
-    assert (choice.ticket_id, choice.reason_code) == ("a1", "overtake-bound")  # type: ignore[union-attr]
+    choice = pick(W1, worn, 100, RULES)
+    assert (choice.ticket_id, choice.reason_code) == ("a1", "overtake-bound")
 
 
 def test_passing_counts_only_tickets_this_window_could_serve():
@@ -82,13 +90,13 @@ def test_passing_counts_only_tickets_this_window_could_serve():
 def test_appointment_ordered_by_its_slot():
     # The hall queues a checked-in appointment at its slot start: ahead of later walk-ins.
     waiting = [w("a5", "A", 300, seq=5), w("y1", "A", 120, seq=9)]
-    assert choose_next(W1, waiting, 400, RULES).ticket_id == "y1"  # type: ignore[union-attr]
+    assert pick(W1, waiting, 400, RULES).ticket_id == "y1"
 
 
 def test_priority_waits_for_overtake_bound_only_on_own_categories():
     # a1 (passed twice already) is at window 2's category only: window 1 may still call p1.
     waiting = [w("c1", "C", 0, overtaken=2), w("p1", "A", 50, priority=True)]
-    assert choose_next(W1, waiting, 100, RULES).ticket_id == "p1"  # type: ignore[union-attr]
+    assert pick(W1, waiting, 100, RULES).ticket_id == "p1"
 
 
 # ---------------------------------------------------------------- properties

@@ -1,102 +1,25 @@
 """The hall display, rendered for real (Kivy offscreen) and fed by the real server over loopback.
 
-Kivy's Window is one per process, so the app runs in a child process (this file, run as a script):
-it prints what it shows as one JSON line per stream message and saves a screenshot each time.
-The test drives the hall through the HTTP API and cuts the display's connection with a TCP proxy.
+Kivy's Window is one per process, so the app runs in a child process (tests/support/display_screen.py):
+it prints what it shows as one JSON line per stream message and saves a screenshot each time; its
+Kivy clock is moved forward by the test. The test drives the hall through the HTTP API and cuts the
+display's connection with a TCP proxy.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
 from display.model import clock_text
-from tests.conftest import PASSWORD, at
-
-HERE = Path(__file__).resolve()
-
-
-class Proxy:
-    """A loopback TCP relay that can be cut (every connection dropped, new ones refused) and restored."""
-
-    def __init__(self, target_port: int):
-        self.target_port = target_port
-        self.port = 0
-        self.server: asyncio.AbstractServer | None = None
-        self.pipes: set[asyncio.StreamWriter] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        self.pipes |= {writer, up_writer}
-
-        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(ConnectionError, OSError):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
-
-    async def cut(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for w in list(self.pipes):
-            w.transport.abort()
-        self.pipes.clear()
-
-    async def restore(self) -> None:
-        await self.start()
-
-
-class Screen:
-    """The display child process and the lines it prints."""
-
-    def __init__(self, proc: asyncio.subprocess.Process):
-        self.proc = proc
-        self.last: dict[str, Any] = {}
-
-    async def until(self, check, timeout: float = 40.0) -> dict[str, Any]:
-        async def loop() -> dict[str, Any]:
-            while True:
-                line = await self.proc.stdout.readline()
-                if not line:
-                    err = (await self.proc.stderr.read()).decode()[-3000:]
-                    raise AssertionError(f"display exited: {err}")
-                if not line.startswith(b"{"):
-                    continue
-                self.last = json.loads(line)
-                if check(self.last["state"]):
-                    return self.last
-        return await asyncio.wait_for(loop(), timeout)
-
-    async def stop(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.kill()
-            await self.proc.wait()
-
-
-async def start_screen(tmp_path: Path, *args: str) -> Screen:
-    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy"), "PYTHONPATH": str(HERE.parent.parent)}
-    proc = await asyncio.create_subprocess_exec(sys.executable, str(HERE), str(tmp_path), *args, env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                                                limit=2**22)
-    return Screen(proc)
+from tests.support.display_screen import start_screen, states_report
+from tests.support.hall import PASSWORD, at
+from tests.support.net import Proxy
 
 
 def pixel(path: str, xy: tuple[int, int]) -> tuple[int, int, int]:
@@ -153,7 +76,8 @@ async def test_display_follows_calls_pauses_notice_and_catches_up_after_a_cut(ha
         assert is_call_colour(pixel(got["shot"], (60, 200)))
 
         # A few blinks, then steady; the manager's new notice scrolls at once; the date is today's.
-        await asyncio.sleep(3.5)  # the flash lasts FLASHES × FLASH_S = 2.1 s (display/app.py)
+        steady = await screen.advance(3.5)  # the flash lasts FLASHES × FLASH_S = 2.1 s (display/app.py)
+        assert steady["state"]["flashing"] is False and steady["state"]["flash_id"] == 1
         before = time.time()
         r = await hall.client.post("/api/v1/notice", json={"text": "请携带身份证原件"}, headers={"X-CSRF-Token": csrf})
         assert r.status in (200, 201)
@@ -300,13 +224,8 @@ def test_every_text_is_whole_and_readable_in_every_state(tmp_path, size, lang):
     """F1/F2: at the hall's screen sizes, with the presets' longest names, no text is cut or
     shortened (each label's whole text at its font fits its box) and every text has 4.5:1 against
     what it is drawn on (opacity applied) — including the amber flash of a new call."""
-    script = tmp_path / "states.json"
-    script.write_text(json.dumps(states_script(), ensure_ascii=False))
-    env = {**os.environ, "KIVY_HOME": str(tmp_path / "kivy"), "PYTHONPATH": str(HERE.parent.parent)}
-    done = subprocess.run([sys.executable, str(HERE), str(tmp_path), "states", str(script), lang, size], env=env,
-                          capture_output=True, text=True, timeout=120)
-    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert [r["name"] for r in reports] == [s["name"] for s in states_script()], done.stderr[-3000:]
+    reports, stderr = states_report(tmp_path, states_script(), lang, size)
+    assert [r["name"] for r in reports] == [s["name"] for s in states_script()], stderr[-3000:]
     problems = []
     for r in reports:
         for t in r["texts"]:
@@ -334,116 +253,4 @@ def test_every_text_is_whole_and_readable_in_every_state(tmp_path, size, lang):
     assert by_name["no call"]["state"]["call"]["number"] == ("请留意叫号" if lang == "zh" else "Please watch for your number")
 
 
-# ---------------------------------------------------------------- the child process
 
-def _child(argv: list[str]) -> None:
-    out_dir, mode = Path(argv[0]), argv[1]
-    size_text = argv[-1]
-    width, height = (int(x) for x in size_text.split("x"))
-    from display.kivyrun import setup
-
-    setup((width, height), home=out_dir / "kivy")
-    from kivy.clock import Clock
-    from kivy.core.window import Window
-
-    from display.app import DisplayApp, run_app
-
-    counter = iter(range(10**6))
-
-    def report(app: DisplayApp, message: dict[str, Any]) -> None:
-        def shoot(dt: float) -> None:
-            shot = Window.screenshot(name=str(out_dir / f"display-{next(counter):03d}.png"))
-            print(json.dumps({"kind": message.get("kind"), "type": message.get("type"), "shot": shot,
-                              "state": app.widget_state()}, ensure_ascii=False), flush=True)
-        # Two frames later the change has been drawn.
-        Clock.schedule_once(lambda dt: Clock.schedule_once(shoot, 0.05), 0)
-
-    if mode == "states":
-        _states(out_dir, json.loads(Path(argv[2]).read_text()), argv[3])
-        return
-
-    async def main() -> None:
-        if mode == "live":
-            from hallapi.client import HallClient
-
-            client = HallClient(argv[2], argv[3])
-            app = DisplayApp(on_update=report)
-            await run_app(app, _after_build(app, client.events(0.5, markers=True)))
-        else:
-            messages = json.loads(Path(argv[2]).read_text())
-
-            async def replay():
-                for m in messages:
-                    yield m
-                    await asyncio.sleep(0.3)
-                await asyncio.sleep(3600)
-
-            app = DisplayApp(lang=argv[3], on_update=report)
-            await run_app(app, _after_build(app, replay()))
-
-    asyncio.run(main())
-
-
-def _states(out_dir: Path, steps: list[dict[str, Any]], lang: str) -> None:
-    """Go through the steps on Kivy's clock; after each, report every text on screen and a screenshot."""
-    from kivy.clock import Clock
-    from kivy.core.window import Window
-    from kivy.graphics.opengl import GL_RGBA, GL_UNSIGNED_BYTE, glReadPixels
-
-    from display.app import DisplayApp, texts_on_screen
-
-    def screenshot(path: Path) -> str:
-        """Kivy's Window.screenshot reads RGB rows, which shear at 1366 px (rows of 4098 bytes are
-        not 4-byte aligned); RGBA rows always are."""
-        w, h = Window.size
-        data = glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE)
-        Image.frombytes("RGBA", (w, h), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM).convert("RGB").save(path)
-        return str(path)
-
-    app = DisplayApp(lang=lang)
-    todo = list(steps)
-
-    def step(dt: float) -> None:
-        if not todo:
-            app.stop()
-            return
-        current = todo[0]
-        for m in current["messages"]:
-            app.feed_one(m)
-        Clock.schedule_once(report, current["wait"])
-
-    def report(dt: float) -> None:
-        """What is on screen now; the screenshot after the next two frames (a busy machine may
-        draw late), with the panel's colour of the frame it shows."""
-        current = todo.pop(0)
-        seen = {"name": current["name"], "state": app.widget_state(), "texts": texts_on_screen(app.root)}
-        flips = []
-
-        def flipped(*_: Any) -> None:
-            flips.append(1)
-            if len(flips) < 2:
-                return
-            Window.unbind(on_flip=flipped)
-            panel = app.call_panel
-            seen["panel_corner"] = [int(panel.x) + 4, int(Window.height - panel.top) + 4]  # inside its padding
-            seen["panel_rgb"] = [round(c * 255) for c in app.call_color.rgba[:3]]
-            seen["shot"] = screenshot(out_dir / f"{current['name'].replace(' ', '-')}.png")
-            print(json.dumps(seen, ensure_ascii=False), flush=True)
-            Clock.schedule_once(step, 0)
-
-        Window.bind(on_flip=flipped)
-        Window.canvas.ask_update()
-
-    Clock.schedule_once(step, 0.3)
-    app.run()
-
-
-async def _after_build(app, messages):
-    while app.root is None:
-        await asyncio.sleep(0.05)
-    async for m in messages:
-        yield m
-
-
-if __name__ == "__main__":
-    _child(sys.argv[1:])

@@ -12,9 +12,8 @@ from display.speech import Settings
 from hallapi.client import HallClient
 from hw.led import SerialLedBus
 from hw.voice import Voice, WavSink
-from tests.test_announcer import samples_of, sox_rms
-from tests.test_display_app import start_screen
-from tests.test_led import PtyPort, wait_frames
+from tests.support.devices import PtyPort, samples_of, sox_rms, wait_frames
+from tests.support.display_screen import start_screen
 
 
 async def test_one_call_reaches_display_announcer_and_leds(hall, tmp_path):

@@ -12,7 +12,7 @@ from display.model import (
     window_line,
 )
 from hallapi.protocol import mask_name
-from tests.conftest import at
+from tests.support.hall import at
 
 SNAP = {"kind": "snapshot", "seq": 4, "day": "2026-11-23", "hall": {"name": "示范镇便民服务中心"}, "notice": "停车场施工",
         "windows": [{"number": 1, "name": "综合受理一", "status": "open", "current": "A002"}],

@@ -10,13 +10,7 @@ import socket
 import aiohttp
 
 from queue_server.web import hub, keys
-
-
-async def receive(ws, kind: str | None = None, timeout: float = 3.0) -> dict:
-    while True:
-        msg = json.loads((await asyncio.wait_for(ws.receive(), timeout)).data)
-        if kind is None or msg["kind"] == kind:
-            return msg
+from tests.support.hall import receive
 
 
 async def test_snapshot_then_live_events_in_order(hall):

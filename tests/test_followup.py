@@ -11,10 +11,8 @@ from queue_server.config import ConfigError, parse_config
 from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.workdays import WorkCalendar, add_working_days, working_days_late
-
-from .conftest import PASSWORD, at
-from .test_config import PRESET
-from .test_ratings import serve_one
+from tests.support.domain import PRESET
+from tests.support.hall import PASSWORD, at, serve_one
 
 
 def test_deadlines_skip_national_day_and_count_the_make_up_saturday():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .conftest import PASSWORD, at
-from .test_events import receive
+from tests.support.domain import CARD
+from tests.support.hall import PASSWORD, at, receive
 
 
 async def manager(hall) -> str:
@@ -121,10 +121,6 @@ async def test_an_appointment_for_tomorrow_is_there_tomorrow(hall):
     hall.service.tick()  # the server's day timer closes the old days
     _, t = await hall.post("/api/v1/appointments/check-in", json={"code": "TMRW01"}, expect=201)
     assert t["number"] == "D001" and t["id"] == "20261124-D001"
-
-
-CARD = {"name": "张三丰", "sex": "男", "ethnicity": "汉", "birth_date": "1949-12-31", "address": "示范镇示范村1号",
-        "id_number": "11010519491231002X", "authority": "示范县公安局", "valid_from": "2020-01-01", "valid_to": "长期"}
 
 
 async def test_intake_draft_only_for_the_serving_clerk_and_gone_with_the_day(hall, township, clock):

@@ -16,8 +16,7 @@ from queue_server.events import Event
 from queue_server.web import hub, keys
 from queue_server.web.app import create_app
 from queue_server.web.guard import RepeatFilter, SignInThrottle, StreamLimits
-
-from .conftest import PASSWORD, Hall
+from tests.support.hall import PASSWORD, Hall
 
 
 @pytest.fixture

@@ -2,53 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 import pytest
 
 from queue_server.errors import Conflict, Invalid, NotFound
-from queue_server.events import Event
 from queue_server.hall import Hall
-from queue_server.state import IssueRequest
-
-from .conftest import at
-
-T0 = at("2026-11-23 09:00")
-
-
-class Driver:
-    """Runs commands on a pure Hall the way the service does, keeping every event."""
-
-    def __init__(self, config, **calling):
-        if calling:
-            config = dataclasses.replace(config, calling=dataclasses.replace(config.calling, **calling))
-        self.hall = Hall(config, date(2026, 11, 23))
-        self.events: list[Event] = []
-        self.now = T0
-        self.seq: dict[str, int] = {}
-
-    def do(self, method: str, *args, **kwargs) -> Event:
-        event = getattr(self.hall, method)(*args, now=self.now, **kwargs)
-        self._apply(event)
-        return event
-
-    def issue(self, **kwargs) -> Event:
-        req = IssueRequest(**kwargs)
-        prepared = self.hall.prepare_issue(req, self.now)
-        prefix = prepared.prefix
-        self.seq[prefix] = self.seq.get(prefix, 0) + 1
-        event = self.hall.issue_event(prepared, self.seq[prefix], f"tok-{prefix}{self.seq[prefix]}")
-        self._apply(event)
-        return event
-
-    def _apply(self, event: Event) -> None:
-        event.seq = len(self.events) + 1
-        self.hall.apply(event)
-        self.events.append(event)
-
-    def ticket(self, number: str):
-        return self.hall.ticket(number)
+from tests.support.domain import T0, Driver
+from tests.support.hall import at
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import pytest
 
 from queue_server.outlook import quote_key
 from queue_server.views import missed_note
-
-from .conftest import at
-from .test_hall import Driver
+from tests.support.domain import Driver
+from tests.support.hall import at
 
 
 def open_all_but(d: Driver, *closed: int) -> Driver:

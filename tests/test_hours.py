@@ -6,9 +6,8 @@ import pytest
 
 from queue_server.config import Hours
 from queue_server.hours import over_breaks
-
-from .conftest import at
-from .test_hall import Driver
+from tests.support.domain import Driver
+from tests.support.hall import at
 
 HOURS = Hours((1, 2, 3, 4, 5), (("08:30", "12:00"), ("13:30", "17:00")), 15)
 

@@ -25,7 +25,7 @@ from hw.keypad import (
 )
 from hw.keypad.fake import FakeInputDevice, FakeInputPlug, FakeKeypadLine
 from hw.keypad.firmware import KeypadFirmware
-from tests.conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 KEYS = {"+": e.KEY_KPPLUS, "-": e.KEY_KPMINUS, "*": e.KEY_KPASTERISK, "/": e.KEY_KPSLASH,
         ".": e.KEY_KPDOT, "E": e.KEY_KPENTER, "N": e.KEY_NUMLOCK,

@@ -1,7 +1,7 @@
 """The kiosk's real Kivy screens, offscreen, driven by touches, against the real server on loopback.
 
 Kivy's Window is one per process, so each scenario runs this file as a script in its own process
-(`python tests/test_kiosk_app.py SCENARIO OUT URL TOKEN`, see tests/kiosk_harness.py); the pytest
+(`python tests/test_kiosk_app.py SCENARIO OUT URL TOKEN`, see tests/support/kiosk_harness.py); the pytest
 side keeps the real server running (and stops/starts it on request), then checks what the scenario
 recorded — widget state, screenshots — and what the server recorded.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kiosk_harness import (
+from tests.support.kiosk_harness import (
     ROOT,
     Driver,
     FakeClock,
@@ -27,9 +27,8 @@ from tests.kiosk_harness import (
     start,
     walk,
 )
-from tests.kiosk_harness import run as _run
-from tests.kiosk_harness import run_scenario as _run_scenario
-from tests.test_kiosk_service import live  # noqa: F401 - the loopback server fixture
+from tests.support.kiosk_harness import run as _run
+from tests.support.kiosk_harness import run_scenario as _run_scenario
 
 
 async def run_scenario(name: str, live, out: Path, timeout_s: float = 60.0) -> dict:  # noqa: F811

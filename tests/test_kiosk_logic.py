@@ -35,7 +35,7 @@ from kiosk.logic import (
     windows_text,
 )
 from kiosk.slip import slip_of
-from tests.conftest import at
+from tests.support.hall import at
 
 MATTERS = [
     {"code": "SHBX-001", "name": "城乡居民基本养老保险参保登记", "name_en": "Pension enrolment"},

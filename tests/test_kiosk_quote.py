@@ -3,17 +3,15 @@ and refusals in the screen's language, against the real server on loopback."""
 
 from __future__ import annotations
 
-from tests.test_kiosk_service import kiosk, live  # noqa: F401 - the loopback server and kiosk fixtures
-
-from .conftest import at
+from tests.support.hall import at
 
 
-def open_windows(live, *windows: int) -> None:  # noqa: F811
+def open_windows(live, *windows: int) -> None:
     for w in windows:
         live.service.run(lambda h, now, w=w: h.open_window(w, now))
 
 
-async def test_quote_is_what_a_ticket_taken_now_would_be_told(kiosk, live):  # noqa: F811
+async def test_quote_is_what_a_ticket_taken_now_would_be_told(kiosk, live):
     open_windows(live, 1, 2, 3, 4, 6, 7)  # window 5, the only D window, stays closed
     for _ in range(2):
         await kiosk.take_ticket(category="E")
@@ -26,7 +24,7 @@ async def test_quote_is_what_a_ticket_taken_now_would_be_told(kiosk, live):  # n
     assert await kiosk.quote("E") is None  # the server away: nothing is promised
 
 
-async def test_refusals_are_in_the_kiosk_s_language(kiosk, live):  # noqa: F811
+async def test_refusals_are_in_the_kiosk_s_language(kiosk, live):
     live.service.clock.now = at("2026-11-23 21:00")
     out = await kiosk.take_ticket(category="A")
     assert out.kind == "refused" and out.code == "hall_closed"

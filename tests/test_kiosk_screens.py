@@ -1,5 +1,5 @@
 """The kiosk's screens against what issue 9 found on the hall floor, in real offscreen Kivy against
-the real server (see tests/kiosk_harness.py): what a ticket taken now would be told, before it is
+the real server (see tests/support/kiosk_harness.py): what a ticket taken now would be told, before it is
 taken (A2/A3) and with every null field (D5); the on-screen ticket that stays (E1); elderly mode
 with every choice visible in both orientations (E2); ID-card messages that follow the reader (E3);
 every text at 4.5:1 (F1); no English on the Chinese screen.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import at
-from tests.kiosk_harness import (
+from tests.support.hall import at
+from tests.support.kiosk_harness import (
     ROOT,
     Driver,
     FakeClock,
@@ -26,11 +26,10 @@ from tests.kiosk_harness import (
     run,
     start,
 )
-from tests.kiosk_harness import run_scenario as _run_scenario
-from tests.test_kiosk_service import live  # noqa: F401 - the loopback server fixture
+from tests.support.kiosk_harness import run_scenario as _run_scenario
 
 
-async def run_scenario(name: str, live, out: Path) -> dict:  # noqa: F811
+async def run_scenario(name: str, live, out: Path) -> dict:
     r = await _run_scenario(__file__, name, live, out, timeout_s=150.0)
     for shot in r["screenshots"]:
         assert png_ok(shot), shot
@@ -38,7 +37,7 @@ async def run_scenario(name: str, live, out: Path) -> dict:  # noqa: F811
     return r
 
 
-def late_afternoon(live) -> None:  # noqa: F811
+def late_afternoon(live) -> None:
     """16:00, window 5 (the only D window) closed, 8 E tickets waiting at E's one window: a ticket
     taken now for E may not be served before 17:00; nothing can be promised for D."""
     live.service.clock.now = at("2026-11-23 16:00")
@@ -46,7 +45,7 @@ def late_afternoon(live) -> None:  # noqa: F811
     issue(live, "E", 8)
 
 
-async def test_the_quote_before_the_ticket_and_the_ticket_say_the_same(live, tmp_path):  # noqa: F811
+async def test_the_quote_before_the_ticket_and_the_ticket_say_the_same(live, tmp_path):
     """A2/A3: the confirm screen shows what a ticket taken now would be told; the result says the
     same from the issue answer; an ID card on the guide screen does not skip the warning."""
     late_afternoon(live)
@@ -70,7 +69,7 @@ async def test_the_quote_before_the_ticket_and_the_ticket_say_the_same(live, tmp
     assert tickets.count("E010") == 1 and "E011" not in tickets  # E009 by touch, E010 by card; none at lunch
 
 
-async def test_an_on_screen_ticket_stays_until_done_or_a_minute(live, tmp_path):  # noqa: F811
+async def test_an_on_screen_ticket_stays_until_done_or_a_minute(live, tmp_path):
     """E1: the ticket shown because the printer is out is the person's only copy."""
     r = await run_scenario("result_hold", live, tmp_path)
     assert r["kind"] == "on_screen"
@@ -82,7 +81,7 @@ async def test_an_on_screen_ticket_stays_until_done_or_a_minute(live, tmp_path):
 
 
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
-async def test_elderly_mode_shows_every_choice(live, tmp_path, orientation):  # noqa: F811
+async def test_elderly_mode_shows_every_choice(live, tmp_path, orientation):
     """E2: every tile and matter, page by page, wholly inside the window and not covered, in both
     orientations, in Chinese and English; the letter keys only when asked for."""
     late_afternoon(live)
@@ -99,7 +98,7 @@ async def test_elderly_mode_shows_every_choice(live, tmp_path, orientation):  # 
     assert r["min_font_px"] >= 30 and r["min_button_dp"] >= 60
 
 
-async def test_card_messages_follow_the_reader(live, tmp_path):  # noqa: F811
+async def test_card_messages_follow_the_reader(live, tmp_path):
     """E3, through a pty reader speaking the real protocol."""
     r = await run_scenario("card_states", live, tmp_path)
     assert r["torn"] == "身份证读取失败，请把身份证重新放好"
@@ -294,7 +293,7 @@ async def scenario_pages(out: Path, url: str, token: str, orientation: str) -> N
     from kivy.uix.button import Button
     from kivy.uix.label import Label
 
-    from tests.kiosk_harness import walk
+    from tests.support.kiosk_harness import walk
 
     app, service, keeper = await start(out, url, token, orientation=orientation)
     d = Driver(app, out)

@@ -6,69 +6,17 @@ Server state is read back through the server's own objects only to check what th
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import date
-
-import pytest
-from aiohttp import web
 
 from hallapi.client import HallClient, ServerAway
 from hw.escpos_bytes import decode
 from hw.printer import FakePrinter
 from kiosk.service import KioskService
 from queue_server.auth import Accounts
-from queue_server.web.app import create_app
-
-from .conftest import at
+from tests.support.hall import at
+from tests.support.net import LiveServer
 
 ID_OLD = "11010519491231002X"  # a valid GB 11643 number, born 1949
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """The real app on a fixed loopback port that can be stopped and started again."""
-
-    def __init__(self, service, accounts):
-        self.service, self.accounts = service, accounts
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        self.runner = web.AppRunner(create_app(self.service, self.accounts, "http://hall.test"))
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True).start()
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
-
-
-@pytest.fixture
-async def live(service, store, clock):
-    accounts = Accounts(store)
-    token = accounts.add_device("kiosk-1", "kiosk", None, clock())
-    srv = LiveServer(service, accounts)
-    await srv.start()
-    srv.token = token
-    yield srv
-    await srv.stop()
-
-
-@pytest.fixture
-async def kiosk(live):
-    client = HallClient(live.url, live.token, timeout_s=2.0)
-    svc = KioskService(client, FakePrinter(), clock=lambda: live.service.clock())
-    assert await svc.connect()
-    await svc.check_printer()
-    yield svc
-    await client.close()
 
 
 def desk(live):
@@ -300,10 +248,10 @@ async def test_printer_unplugged_and_replugged_under_a_running_kiosk(live, tmp_p
     """The cable is pulled: tickets go on screen, staff get an offline alert. Plugged back in (a new
     pty behind the same name): the very next ticket goes to paper and the alert clears itself."""
     from hw.printer import EscPosPrinter
+    from tests.support.devices import PrinterSocket
+    from tests.support.hall import FakeClock
 
-    from .test_printer import FakeClock, Socket
-
-    port = Socket(tmp_path / "usb-printer")
+    port = PrinterSocket(tmp_path / "usb-printer")
     first = port.plug()
     client = HallClient(live.url, live.token, timeout_s=2.0)
     svc = KioskService(client, EscPosPrinter.serial(str(port.path), clock=FakeClock()))
@@ -331,10 +279,9 @@ async def test_printer_unplugged_and_replugged_under_a_running_kiosk(live, tmp_p
 
 async def test_a_printer_absent_when_the_kiosk_starts_is_used_once_it_appears(live, tmp_path):
     from kiosk.run import open_printer
+    from tests.support.devices import PrinterSocket
 
-    from .test_printer import Socket
-
-    port = Socket(tmp_path / "usb-printer")
+    port = PrinterSocket(tmp_path / "usb-printer")
     client = HallClient(live.url, live.token, timeout_s=2.0)
     svc = KioskService(client, open_printer(f"serial:{port.path}", 115200, 32))
     try:

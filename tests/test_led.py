@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from hw.led import (
     encode_frame,
     text_frame,
 )
+from tests.support.devices import PtyPort, wait_frames
 
 WINDOWS = [
     {"number": 1, "name": "综合受理一", "status": "open", "current": "A001"},
@@ -135,55 +134,6 @@ def test_window_name_and_category_name():
     assert plan[2].text == "综合受理二"
 
 
-class PtyPort:
-    """A serial 'device' at a fixed path: a pty whose slave is reached through a symlink."""
-
-    def __init__(self, link: Path):
-        self.link = link
-        self.master: int | None = None
-        self.buffer = b""
-
-    def plug(self) -> None:
-        self.master, slave = os.openpty()
-        os.set_blocking(self.master, False)
-        name = os.ttyname(slave)
-        os.close(slave)  # pyserial opens the slave by name; the master keeps the pty alive
-        tmp = self.link.with_suffix(".new")
-        tmp.unlink(missing_ok=True)
-        tmp.symlink_to(name)
-        tmp.replace(self.link)
-
-    def unplug(self) -> None:
-        assert self.master is not None
-        os.close(self.master)
-        self.master = None
-        self.link.unlink()
-
-    def frames(self) -> list[Frame]:
-        try:
-            while True:
-                chunk = os.read(self.master, 65536)
-                if not chunk:
-                    break
-                self.buffer += chunk
-        except BlockingIOError:
-            pass
-        except OSError:  # EIO: nobody has the slave open (yet, or any more)
-            pass
-        frames, self.buffer = decode_frames(self.buffer)
-        return frames
-
-
-async def wait_frames(port: PtyPort, n: int, timeout: float = 10.0) -> list[Frame]:
-    got: list[Frame] = []
-    deadline = time.monotonic() + timeout
-    while len(got) < n:
-        got += port.frames()
-        assert time.monotonic() < deadline, f"only {len(got)} of {n} frames arrived: {got}"
-        await asyncio.sleep(0.02)
-    return got
-
-
 async def test_bytes_on_a_pty_and_resend_after_unplug_replug(tmp_path):
     port = PtyPort(tmp_path / "ttyLED")
     port.plug()
@@ -241,7 +191,7 @@ def test_the_documented_example_frames_are_what_the_driver_sends():
 
 
 async def test_names_on_the_displays_from_a_real_stream(hall):
-    from tests.test_announcer import recorded_stream
+    from tests.support.devices import recorded_stream
 
     messages = await recorded_stream(hall)
 

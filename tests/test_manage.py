@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from queue_server.auth import Accounts
-
-from .browser import base
-from .conftest import PASSWORD
+from tests.support.browser import base
+from tests.support.hall import PASSWORD
 
 pytestmark = pytest.mark.slow
 

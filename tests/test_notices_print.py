@@ -10,13 +10,28 @@ import pytest
 
 from queue_server import notices
 from queue_server.numbering import business_day
-
-from .browser import base
-from .conftest import PASSWORD
-from .test_notices import flat, pdf_pages, pdf_text, qr_codes, service, sign_in, step  # noqa: F401  (fixture)
-from .test_notices import open_served_case as served
+from tests.support.browser import base
+from tests.support.cases import (
+    flat,
+    pdf_pages,
+    pdf_text,
+    qr_codes,
+    service_with_bodies,
+    sign_in,
+    step,
+)
+from tests.support.cases import open_served_case as served
+from tests.support.hall import PASSWORD
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def service(township, store, clock):
+    """The township hall, with the bodies a 不予受理 notice names set in `[cases]`."""
+    return service_with_bodies(township, store, clock)
+
+
 A4 = {"width": 794, "height": 1123}  # 210 × 297 mm at 96 px per inch
 
 

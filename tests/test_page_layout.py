@@ -7,54 +7,17 @@ Chinese page, and the header's texts readable (contrast ≥ 4.5:1)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from queue_server.auth import Accounts
-
-from .browser import base
-from .conftest import PASSWORD, at
+from tests.support.browser import base
+from tests.support.hall import PASSWORD, at
+from tests.support.pages import english_words, measure
 
 pytestmark = pytest.mark.slow
 
 # The texts that must never break inside a word: labels, cells, numbers, names, buttons, links.
 # Free text people typed or whole sentences (.wrap-ok, notes, warnings) may wrap between characters.
-WORDS_KEPT_WHOLE = ("th, td, dt, dd, label, button, a, .pill, .tag, .kpi > *, header h1 *, h2, h3, .tile > *, "
-                    ".calls li > *, .number, .status, .alert-what > *, .live, .updated")
-
-MEASURE = """(keep) => {
-  const problems = [];
-  const W = window.innerWidth;
-  const page = document.documentElement;
-  if (page.scrollWidth > W) problems.push(`the page is ${page.scrollWidth}px wide in a ${W}px window`);
-  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().replace(/\\s+/g, ".") : "");
-  for (const el of document.querySelectorAll("body *")) {
-    if (!shown(el) || el.closest(".sr, dialog:not([open])")) continue;
-    const r = el.getBoundingClientRect();
-    if (r.right > W + 0.5 || r.left < -0.5) problems.push(`${name(el)} sticks out: ${Math.round(r.left)}..${Math.round(r.right)} of ${W}`);
-    const cs = getComputedStyle(el);
-    if (cs.textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth) problems.push(`${name(el)} is cut off: "${el.textContent}"`);
-    else if (cs.display !== "inline" && cs.overflowX === "visible" && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
-      problems.push(`${name(el)}'s content is ${el.scrollWidth}px wide in a ${el.clientWidth}px box`);
-  }
-  for (const el of document.querySelectorAll(keep)) {
-    if (!shown(el) || el.closest(".wrap-ok, .sr")) continue;
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (node.parentElement.closest(".wrap-ok")) continue;
-      for (const m of node.data.matchAll(/\\S{2,}/g)) {
-        const range = document.createRange();
-        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
-        const lines = new Set([...range.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.bottom)));
-        if (lines.size > 1) problems.push(`"${m[0]}" in ${name(el)} breaks across ${lines.size} lines`);
-      }
-    }
-  }
-  return problems;
-}"""
-
 CONTRAST = """() => {
   const lum = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map((v) => { v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
@@ -70,7 +33,6 @@ CONTRAST = """() => {
 
 # Latin words a Chinese page may show: the language switch, a statistic's name, keys on the
 # keyboard, and the names of the test hall's devices and accounts (data, not messages).
-LATIN_OK = {"English", "Enter", "Esc", "kiosk", "clerk", "manager", "Yimen"}
 
 
 async def busy_hall(hall) -> dict:
@@ -129,18 +91,9 @@ async def cases_of_last_weeks(hall) -> None:
     hall.client.session.cookie_jar.clear()
 
 
-async def measure(page, shot: str) -> list[str]:
-    await page.screenshot(path=shot, full_page=True)
-    return await page.evaluate(MEASURE, WORDS_KEPT_WHOLE)
-
-
 def assert_clean(found: dict[str, list[str]]) -> None:
     problems = [f"{where}: {problem}" for where, items in found.items() for problem in items]
     assert not problems, "\n".join(problems)
-
-
-def english_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in LATIN_OK}
 
 
 async def sign_in(page, hall, user: str, path: str) -> None:

@@ -1,7 +1,7 @@
 """The citizen's pages in real headless Chromium (Playwright driving Debian's chromium) against the
 real server on loopback: the ticket page `/t/<token>` tells what the estimate contract says and
 nothing more, the public board `/` follows the hall live, and sign-in and error pages speak the
-page's language. Every page is watched for console errors and CSP violations (tests/browser.py)."""
+page's language. Every page is watched for console errors and CSP violations (tests/support/browser.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import contextlib
 
 import pytest
 
-from .browser import base
-from .conftest import PASSWORD, at
+from tests.support.browser import base, drawn
+from tests.support.hall import PASSWORD, at
 
 pytestmark = pytest.mark.slow
 
@@ -58,8 +58,11 @@ async def test_ticket_page_is_live_and_mobile_sized(hall, browser, tmp_path):
     await hall.act(1, "call-next")
     await text_is(page, "status", "请到 1 号窗口办理", timeout=5000)
     assert await page.is_hidden("#row-ahead")  # nobody is ahead of a called ticket any more
-    shot = await page.screenshot(path=str(tmp_path / "ticket.png"), full_page=True)
-    assert len(shot) > 5000
+    await page.screenshot(path=str(tmp_path / "ticket.png"), full_page=True)
+    share, colour = await drawn(page, "#number")
+    assert share > 0.05 and max(colour) < 90  # the number in big dark type
+    share, colour = await drawn(page, "#status")
+    assert share > 0.02 and colour[0] > 130 and colour[1] < 90 and colour[2] < 90  # the call in red
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
 
 

@@ -21,6 +21,8 @@ from hw.printer import (
     status_bytes,
 )
 from kiosk.slip import TicketSlip, checklist_bytes, ticket_bytes
+from tests.support.devices import PrinterSocket
+from tests.support.hall import FakeClock
 
 GOLDEN = Path(__file__).parent / "golden" / "printer"
 URL = "http://hall.test/t/Zq3Lr8Xw0PaKc1Vn"
@@ -266,38 +268,9 @@ def test_a_printer_with_software_flow_control_is_read_right_every_time():
     assert decode(bytes(sim.printed)).qr == [URL] * 3
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Socket:
-    """A printer's stable port name (/dev/serial/by-id/... as udev makes it): a symlink to whichever
-    pty is the printer now. Pulling the cable closes the printer's side and removes the name."""
-
-    def __init__(self, path: Path):
-        self.path, self.sims = path, []
-
-    def plug(self) -> PtyPrinter:
-        self.sims.append(PtyPrinter())
-        os.symlink(self.sims[-1].port, self.path)
-        return self.sims[-1]
-
-    def pull(self) -> None:
-        self.sims[-1].unplug()
-        self.path.unlink()
-
-    def close(self) -> None:
-        for sim in self.sims:
-            sim.close()
-
-
 @pytest.fixture
 def socket(tmp_path):
-    s = Socket(tmp_path / "usb-printer")
+    s = PrinterSocket(tmp_path / "usb-printer")
     yield s
     s.close()
 

@@ -16,11 +16,9 @@ from queue_server.config import ConfigError, ProvinceLink, parse_config
 from queue_server.followers import DeliveryFailed, Follower, backoff_s
 from queue_server.province import NAME, TYPES, province_follower, province_payload
 from queue_server.store import Store
+from tests.support.domain import PRESET
+from tests.support.hall import serve_one
 
-from .test_config import PRESET
-from .test_ratings import serve_one
-
-# This province counts the other way round: 1 = 非常满意 … 5 = 非常不满意.
 REVERSED = ((5, "1"), (4, "2"), (3, "3"), (2, "4"), (1, "5"))
 
 
@@ -31,6 +29,7 @@ class FakeProvince:
         self.script = list(script)
         self.arrivals: list[str] = []
         self.accepted: dict[str, dict] = {}
+        self.release = asyncio.Event()  # set by the test at its end: held requests may finish
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -39,13 +38,13 @@ class FakeProvince:
         self.arrivals.append(key)
         action = self.script.pop(0) if self.script else "ok"
         if action == "slow":
-            await asyncio.sleep(3)
+            await self.release.wait()  # held past the link's time-out
         if action == "500":
             return web.json_response({"error": "internal"}, status=500)
         self.accepted.setdefault(key, body)  # the province drops repeats by their idempotency key
         if action == "lose":
             request.transport.close()  # processed, but the answer never arrives
-            await asyncio.sleep(1)
+            await self.release.wait()
         return web.json_response({"ok": True})
 
 
@@ -67,18 +66,21 @@ async def test_every_rating_arrives_once_in_order_despite_failures(hall, aiohttp
     for level in (5, 1, 4):
         await rate(hall, 1, level, pad)
 
-    store = hall.service.store
-    delivered = 0
-    async with aiohttp.ClientSession() as session:
-        follower = province_follower(store, link, hall.service.config.hall, hall.clock, session)
-        for attempt in range(12):
-            if attempt == 6:  # the box restarts half-way: the follower's position is on disk
-                follower = province_follower(Store.open(store.path.parent), link, hall.service.config.hall,
-                                             hall.clock, session)
-            delivered += await follower.step()
-            hall.clock.advance(backoff_s(8) + 1)  # past any backoff
-            if follower.state()["pending"] == 0:
-                break
+    try:
+        store = hall.service.store
+        delivered = 0
+        async with aiohttp.ClientSession() as session:
+            follower = province_follower(store, link, hall.service.config.hall, hall.clock, session)
+            for attempt in range(12):
+                if attempt == 6:  # the box restarts half-way: the follower's position is on disk
+                    follower = province_follower(Store.open(store.path.parent), link, hall.service.config.hall,
+                                                 hall.clock, session)
+                delivered += await follower.step()
+                hall.clock.advance(backoff_s(8) + 1)  # past any backoff
+                if follower.state()["pending"] == 0:
+                    break
+    finally:
+        province.release.set()
     assert delivered == 3 and store.followers.state(NAME, TYPES)["pending"] == 0
     keys = [e.seq for e in store.events() if e.type == "rating_given"]
     assert list(province.accepted) == [f"rating_given-{seq}" for seq in keys]  # once each, in order

@@ -25,10 +25,9 @@ from queue_server.public_url import (
     url_problem,
 )
 from queue_server.web.app import create_app
-
-from .conftest import PASSWORD
-from .test_config import PRESET, line_of, problems
-from .test_crash import around_the_clock, free_port
+from tests.support.domain import PRESET, line_of, problems
+from tests.support.hall import PASSWORD
+from tests.support.net import around_the_clock, free_port
 
 LOOPBACK = re.compile(r"127\.0\.0\.\d+|localhost|\[::1\]", re.I)
 

@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 from queue_server.auth import Accounts
-
-from .conftest import PASSWORD
-from .test_events import receive
-
-
-async def serve_one(hall, window: int, category: str) -> str:
-    _, t = await hall.post("/api/v1/tickets", json={"category": category}, expect=201)
-    await hall.act(window, "call-next")
-    await hall.act(window, "start")
-    hall.clock.advance(300)
-    await hall.act(window, "complete")
-    return t["number"]
+from tests.support.hall import PASSWORD, receive, serve_one
 
 
 async def pad(hall, window: int) -> dict[str, str]:
@@ -129,8 +118,7 @@ async def test_a_provinces_default_rating_is_recorded_apart_and_once(hall, towns
     from queue_server.service import HallService
     from queue_server.stats import ratings_summary
     from queue_server.store import Store
-
-    from .conftest import at
+    from tests.support.hall import at
 
     await hall.act(1, "open")
     rated = await serve_one(hall, 1, "A")

@@ -22,7 +22,7 @@ from PIL import Image
 
 from hw.evaluator import FakeEvaluator, Lights, Result
 from queue_server.auth import Accounts
-from tests.conftest import PASSWORD
+from tests.support.hall import PASSWORD
 
 HERE = Path(__file__).resolve()
 LEVEL_BG_RGB = (33, 97, 178)  # review.LEVEL_BG as 8-bit

@@ -16,8 +16,7 @@ from kiosk.logic import estimate_lines, guide_sections, windows_text
 from kiosk.slip import SLIP_TEXTS, slip_of, ticket_bytes
 from queue_server.config import load_preset
 from queue_server.views import missed_note
-
-from .conftest import at
+from tests.support.hall import at
 
 URL = "http://hall.test/t/Zq3Lr8Xw0PaKc1Vn"
 NINE = at("2026-11-23 09:00")

@@ -10,8 +10,7 @@ from queue_server.errors import Conflict
 from queue_server.service import Actor, HallService
 from queue_server.state import IssueRequest
 from queue_server.store import MIGRATIONS, Store
-
-from .conftest import FakeClock, at
+from tests.support.hall import FakeClock, at
 
 CLERK = Actor("clerk1", "clerk")
 

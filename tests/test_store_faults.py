@@ -16,10 +16,9 @@ from queue_server.config import load_preset
 from queue_server.service import Actor, HallService
 from queue_server.state import IssueRequest
 from queue_server.store import Store, StoreProblem, problem_of
+from tests.support.hall import FakeClock, at
+from tests.support.net import free_port
 from yimen.serve_cli import EXIT_LASTING, _start_failures, start_backoff_s
-
-from .conftest import FakeClock, at
-from .test_crash import free_port
 
 CLERK = Actor("clerk1", "clerk")
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port
 from yimen.cli import build_parser
 from yimen.systemd import watchdog_interval_s
-
-from .test_crash import free_port
 
 UNIT = Path(__file__).parent.parent / "systemd" / "yimen-serve.service"
 

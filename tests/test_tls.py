@@ -19,9 +19,8 @@ from queue_server.auth import Accounts
 from queue_server.public_url import lan_address
 from queue_server.store import Store
 from queue_server.tls import fingerprint, make_certificate, paths
-
-from .conftest import PASSWORD
-from .test_crash import around_the_clock, free_port
+from tests.support.hall import PASSWORD
+from tests.support.net import around_the_clock, free_port
 
 
 def test_the_certificate_is_the_box_s_own_and_its_key_is_private(tmp_path):

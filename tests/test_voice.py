@@ -217,8 +217,10 @@ def test_alsa_out_without_player_is_typed_error():
 
 def test_default_voice_uses_pyttsx3_and_refuses_unknown_voices(tmp_path, caplog):
     v = Voice(tmp_path / "a")
-    p = v.phrase("请取号")
-    assert isinstance(v._renderer, Pyttsx3Renderer)
+    with caplog.at_level("WARNING", logger="yimen.hw.voice"):
+        p = v.phrase("请取号")
+    assert caplog.text == ""  # no fall-back to espeak-ng: the pyttsx3 engine's thread spoke it
+    assert [t for t in threading.enumerate() if t.name == "pyttsx3" and t.is_alive()]
     assert wav_stats(p)[1] > 300
     bad = Voice(tmp_path / "b", voice="klingon-xx")
     with caplog.at_level("WARNING", logger="yimen.hw.voice"), pytest.raises(VoiceError, match="no voice"):
@@ -264,6 +266,7 @@ TEXTS = ["请", "一", "二", "号窗口", "办理"]
 
 def test_a_hung_engine_is_asked_once_then_espeak_renders_the_rest(tmp_path, caplog):
     engine = HungEngine()
+    threads_before = set(threading.enumerate())
     worker = TtsWorker(engine_factory=lambda: engine, timeout_s=0.2)
     try:
         v = Voice(tmp_path, renderer=Pyttsx3Renderer(worker=worker))
@@ -272,7 +275,9 @@ def test_a_hung_engine_is_asked_once_then_espeak_renders_the_rest(tmp_path, capl
     finally:
         engine.release.set()
         worker.close()
-        worker._thread.join(timeout=10)  # leave no engine thread behind for the other tests
+        for thread in set(threading.enumerate()) - threads_before:  # leave no engine thread behind
+            thread.join(timeout=10)
+            assert not thread.is_alive()
     assert engine.utterances == ["请"]  # asked once, not once per segment
     assert worker.hung
     assert len(set(paths)) == 5 and all(wav_stats(p)[1] > 300 for p in paths)

@@ -91,11 +91,12 @@ def arrivals_per_hour(config: HallConfig, load: float = TARGET_LOAD) -> float:
     exactly when every set of categories gets no more work per hour than the windows that may
     serve it can do (the supply–demand theorem), so the bottleneck is the worst such set."""
     shares = category_shares(config)
+    service_min = {c.code: c.service_min for c in config.categories}
     worst = 0.0
     codes = list(shares)
     for size in range(1, len(codes) + 1):
         for group in itertools.combinations(codes, size):
-            work = sum(shares[c] * window_time_s(config.category(c).service_min) for c in group)  # type: ignore[union-attr]
+            work = sum(shares[c] * window_time_s(service_min[c]) for c in group)
             windows = sum(1 for w in config.windows if set(w.serves) & set(group))
             worst = max(worst, work / windows)
     return load * 3600 / worst

@@ -12,6 +12,7 @@ from hallapi.protocol import HALL_TZ
 from queue_server.cases import OpenRequest
 from queue_server.casework import due_date
 from queue_server.config import HallConfig
+from queue_server.matters import Matter
 from queue_server.service import Actor, HallService
 from queue_server.store import Store
 from queue_server.workdays import WorkCalendar
@@ -69,7 +70,7 @@ def seed_cases(store: Store, config: HallConfig, now: float) -> list[str]:
     if not committed:
         return []
     today = datetime.fromtimestamp(now, HALL_TZ).date()
-    work: list[tuple[float, str, object]] = []  # (when, what, details) in time order
+    work: list[tuple[float, str, tuple[int, Plan, Matter]]] = []  # (when, what, details) in time order
     for i, plan in enumerate(PLANS):
         matter = committed[i % len(committed)]
         target = shift_working_days(today, plan.left, calendar)
@@ -79,7 +80,7 @@ def seed_cases(store: Store, config: HallConfig, now: float) -> list[str]:
     numbers: list[str] = []
     clock_at = [0.0]
     service = None
-    for opened_at, _, (i, plan, matter) in sorted(work, key=lambda w: w[0]):  # type: ignore[misc]
+    for opened_at, _, (i, plan, matter) in sorted(work, key=lambda w: w[0]):
         clock_at[0] = opened_at
         service = service or HallService(config, store, clock=lambda: clock_at[0])
         name = NAMES[i % len(NAMES)]

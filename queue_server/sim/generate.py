@@ -138,10 +138,10 @@ def generate(preset: str, kind: str, seed: int, config: HallConfig | None = None
     windows: list[dict[str, Any]] = [{"id": w.number, "serves": list(w.serves)} for w in config.windows]
     flexible = [w for w in windows if len(w["serves"]) > 1]
     for _ in range(spec.pauses):  # a clerk called away for 15–25 min, morning or afternoon
-        w = rng.choice(flexible)
+        paused = rng.choice(flexible)
         start = round(rng.uniform(0.25, 0.85) * horizon, 0)
-        w.setdefault("pauses", []).append([start, start + 60 * rng.randint(15, 25)])
-        w["pauses"].sort()
+        paused.setdefault("pauses", []).append([start, start + 60 * rng.randint(15, 25)])
+        paused["pauses"].sort()
 
     offered = sum(a["service_s"] for a in arrivals if not a["no_show"])
     return {

@@ -55,14 +55,17 @@ def wait_metrics(records: Sequence[Record]) -> dict[str, Any]:
 
 def estimate_metrics(records: Sequence[Record]) -> dict[str, Any]:
     """How the estimate printed at issue compared with the real wait, and the QL estimate's error."""
-    known = [r for r in records if r.estimate_s is not None and math.isfinite(r.estimate_s)]
+    # (record, estimate, low, high) of the records given a finite estimate (the replay sets all three)
+    known = [(r, r.estimate_s, r.estimate_low_s, r.estimate_high_s) for r in records
+             if r.estimate_s is not None and math.isfinite(r.estimate_s)
+             and r.estimate_low_s is not None and r.estimate_high_s is not None]
     if not known:
         return {"n": 0, "mae_s": None, "ql_mae_s": None, "coverage": None, "mean_range_width_s": None}
     n = len(known)
-    mae = sum(abs(r.estimate_s - r.wait_s) for r in known) / n  # type: ignore[operator]
-    ql = sum(abs((r.ql_s or 0.0) - r.wait_s) for r in known) / n
-    inside = sum(1 for r in known if r.estimate_low_s <= r.wait_s <= r.estimate_high_s)  # type: ignore[operator]
-    width = sum(r.estimate_high_s - r.estimate_low_s for r in known) / n  # type: ignore[operator]
+    mae = sum(abs(est - r.wait_s) for r, est, _, _ in known) / n
+    ql = sum(abs((r.ql_s or 0.0) - r.wait_s) for r, _, _, _ in known) / n
+    inside = sum(1 for r, _, low, high in known if low <= r.wait_s <= high)
+    width = sum(high - low for _, _, low, high in known) / n
     return {"n": n, "mae_s": _r(mae), "ql_mae_s": _r(ql), "coverage": round(inside / n, 3),
             "mean_range_width_s": _r(width)}
 

@@ -44,6 +44,7 @@ COMPONENTS = "pooled-by-component"
 
 # Order of simultaneous events: windows get free before new tickets arrive.
 _DONE, _SKIP, _RESUME, _PAUSE_DUE, _ARRIVE = range(5)
+What = str | int | tuple[int, str]  # an arrival id; a window number; (window, hall ticket id)
 
 
 @dataclass
@@ -128,7 +129,7 @@ class Replay:
         self.records: dict[str, Record] = {}
         self._by_ticket: dict[str, str] = {}  # hall ticket id -> scenario arrival id
         self._arrival = {a.id: a for a in scenario.arrivals}
-        self._heap: list[tuple[float, int, int, object]] = []
+        self._heap: list[tuple[float, int, int, What]] = []
         self._n = 0
         self._sequence = 0
         self._pauses = {w.id: sorted(w.pauses) for w in scenario.windows}
@@ -136,7 +137,7 @@ class Replay:
 
     # ------------------------------------------------------------ the clock
 
-    def _at(self, t: float, kind: int, what: object) -> None:
+    def _at(self, t: float, kind: int, what: What) -> None:
         self._n += 1
         heapq.heappush(self._heap, (t, kind, self._n, what))
 
@@ -162,22 +163,21 @@ class Replay:
             raise RuntimeError(f"replay ended with tickets never called: {', '.join(left[:5])}")
         return list(self.records.values())
 
-    def _handle(self, kind: int, what: object, now: float) -> None:
+    def _handle(self, kind: int, what: What, now: float) -> None:
         at = OPEN_AT + now
         if kind == _ARRIVE:
             self._issue(str(what), now)
-        elif kind == _DONE:
-            window, ticket = what  # type: ignore[misc]
-            self._do(self.hall.complete(window, at))
+        elif kind in (_DONE, _SKIP):  # (window, hall ticket id)
+            assert isinstance(what, tuple)
+            window, ticket = what
+            self._do(self.hall.complete(window, at) if kind == _DONE else self.hall.skip(window, at))
             self.records[self._by_ticket[ticket]].finished_s = now
-        elif kind == _SKIP:
-            window, ticket = what  # type: ignore[misc]
-            self._do(self.hall.skip(window, at))
-            self.records[self._by_ticket[ticket]].finished_s = now
-        elif kind == _RESUME:
-            self._do(self.hall.resume(int(what), at))  # type: ignore[call-overload]
-        elif kind == _PAUSE_DUE:
-            self._pausing.add(int(what))  # type: ignore[call-overload]
+        elif kind in (_RESUME, _PAUSE_DUE):  # a window number
+            assert isinstance(what, int)
+            if kind == _RESUME:
+                self._do(self.hall.resume(what, at))
+            else:
+                self._pausing.add(what)
 
     # ------------------------------------------------------------ citizens and clerks
 

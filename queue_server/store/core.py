@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -294,7 +294,7 @@ class Store:
 
     # ------------------------------------------------------------ secrets
 
-    def secret(self, name: str, make: callable) -> str:  # type: ignore[valid-type]
+    def secret(self, name: str, make: Callable[[], str]) -> str:
         """The named secret, created once with `make()` and kept in the database (never in git)."""
         row = self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         if row:
@@ -326,7 +326,8 @@ class Transaction:
         cur = self.conn.execute(
             "INSERT INTO events(type, at, day, actor, data) VALUES (?, ?, ?, ?, ?)",
             (event.type, event.at, event.day, event.actor, json.dumps(event.data, ensure_ascii=False)))
-        event.seq = cur.lastrowid  # type: ignore[assignment]
+        assert cur.lastrowid is not None  # an INSERT into a rowid table always sets it
+        event.seq = cur.lastrowid
         if event.type == "ticket_issued":
             self.conn.execute("INSERT INTO issued_numbers(day, number, seq) VALUES (?, ?, ?)",
                               (event.day, event.data["number"], event.seq))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from aiohttp import web
 
@@ -83,7 +84,7 @@ async def _check_public_address(app: web.Application) -> None:
         public_log.warning("%s", warning)
 
 
-def while_serving(start: Callable[[], Awaitable[None]], stop: Callable[[], None] | None = None):
+def while_serving(start: Callable[[], Coroutine[Any, Any, None]], stop: Callable[[], None] | None = None):
     """A background task that lives as long as the server: started after start-up, cancelled (and
     `stop` called) on shut-down. Each task's loop belongs to its subscriber, not to the app."""
     async def lifetime(app: web.Application):

@@ -37,7 +37,10 @@ def service_of(request: web.Request) -> HallService:
 
 
 def principal_of(request: web.Request) -> Principal:
-    return request[keys.PRINCIPAL]
+    """The caller of a route behind a role (the auth middleware refused anyone else)."""
+    principal = request[keys.PRINCIPAL]
+    assert principal is not None
+    return principal
 
 
 def actor_of(request: web.Request) -> Actor:

@@ -57,6 +57,9 @@ def api(method: str, path: str, *, summary: str, roles: frozenset[str] | None, t
         ROUTES.append(ApiRoute(method, path, handler, summary, roles, tag, body,
                                response or {"type": "object"}, status, description or (handler.__doc__ or "").strip(),
                                public_write_reason, other_statuses, media_type))
+        # An attribute of the handler (not a table beside it), so that a wrapper made with
+        # functools.wraps, which copies __dict__, is still known as the route; mypy knows no
+        # attributes of a callable, hence the one ignore.
         handler.__yimen_route__ = ROUTES[-1]  # type: ignore[attr-defined]
         return handler
     return register

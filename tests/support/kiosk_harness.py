@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-23"  # the test hall's day (tests/conftest.py's clock)
 
 
@@ -43,7 +43,7 @@ async def run_scenario(script: str, name: str, live, out: Path, timeout_s: float
 
     Requests: `stop-*` / `start-*` the server; `clock-HHMM` sets the hall's clock to that time of
     the test day; `close-N` closes window N."""
-    from tests.conftest import at
+    from tests.support.hall import at
 
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, KIVY_HOME=str(out / "kivy"), PYTHONPATH=str(ROOT))

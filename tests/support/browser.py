@@ -54,3 +54,27 @@ class WatchedBrowser:
 
     def unexpected(self) -> list[str]:
         return [p for p in self.problems if not any(a.search(p) for a in self._allowed)]
+
+
+def ink(png: bytes) -> tuple[float, tuple[int, int, int]]:
+    """What a screenshot of an element shows: the share of its pixels that are not its background
+    (its most common colour), and their mean colour (the text's, for a text element)."""
+    import io
+    from collections import Counter
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        data = im.convert("RGB").tobytes()
+    pixels = list(zip(data[0::3], data[1::3], data[2::3], strict=True))
+    background = Counter(pixels).most_common(1)[0][0]
+    marks = [p for p in pixels if sum(abs(a - b) for a, b in zip(p, background, strict=True)) > 150]
+    if not marks:
+        return 0.0, background
+    mean = tuple(round(sum(p[i] for p in marks) / len(marks)) for i in range(3))
+    return len(marks) / len(pixels), (mean[0], mean[1], mean[2])
+
+
+async def drawn(page, selector: str) -> tuple[float, tuple[int, int, int]]:
+    """`ink` of the element `selector` as the page draws it now."""
+    return ink(await page.locator(selector).screenshot())
