@@ -107,3 +107,31 @@ async def assert_qr_opens_the_case(hall, codes: list[str], number: str) -> None:
     assert codes == [f"http://hall.test/c/{token}"]
     status, page = await hall.get("/api/v1/case-status/" + codes[0].rsplit("/", 1)[1])
     assert status == 200 and page["number"] == number
+
+
+# ------------------------------------------------------------ cases for the kiosk's 领取办理结果
+
+KIOSK_READY = ("accept", "decide", "result_ready")  # the steps that make a result ready to collect
+
+
+def kiosk_case(server, id_number: str, matter: str = "SHBX-002", steps: tuple[str, ...] = ("accept",)) -> tuple[str, str]:
+    """A case a clerk opened for the person with this ID number (its person key salted as the kiosk
+    salts it), taken through `steps` on the live server's service; (its number, its public token)."""
+    from hallapi.protocol import person_key
+    from queue_server.cases import OpenRequest
+    from queue_server.service import Actor
+
+    svc = server.service
+    key = person_key(id_number, svc.store.secret("person_key_salt", lambda: "s" * 64))
+    clerk = Actor("clerk1", "clerk")
+    case = svc.open_case(OpenRequest(matter=matter, applicant_kind="person", applicant_name="张三丰", person_key=key,
+                                     channel="window", window=1, ticket=None, materials=(), delivery="window"),
+                         None, clerk)
+    for action in steps:
+        svc.case_step(case.number, action, clerk, **({"outcome": "approved"} if action == "decide" else {}))
+    return case.number, case.token
+
+
+def pickup_tickets(server) -> list:
+    """The live hall's tickets that collect cases (pick-up tickets)."""
+    return [t for t in server.service.hall.state.tickets.values() if t.cases]
