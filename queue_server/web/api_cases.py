@@ -220,7 +220,7 @@ def _kiosk_line(svc: HallService, case: Case) -> dict[str, Any]:
 
 
 @api("POST", "/api/v1/cases/lookup", summary="The kiosk's 领取办理结果: a person's cases, ready and still pending",
-     roles=KIOSKS, tag="cases", body=WHOSE,
+     roles=KIOSKS, tag="cases", body=WHOSE, other_statuses=(404,),
      description="By the person key of the ID card swiped at the kiosk, or the token of a notice's QR code. "
                  "Masked names and matter names only; finished cases are left out.")
 async def lookup_cases(request: web.Request) -> web.Response:
@@ -233,7 +233,7 @@ async def lookup_cases(request: web.Request) -> web.Response:
 
 
 @api("POST", "/api/v1/cases/pickup", summary="The kiosk issues a 领取办理结果 ticket with the person's ready cases attached",
-     roles=KIOSKS, tag="cases", body=WHOSE, status=201,
+     roles=KIOSKS, tag="cases", body=WHOSE, other_statuses=(404,), status=201,
      description="Answers as POST /api/v1/tickets (an `Idempotency-Key` header is honoured). 409 `nothing_ready` "
                  "when none of the person's cases is ready to collect.")
 async def pickup_ticket(request: web.Request) -> web.Response:
