@@ -24,7 +24,7 @@ NAME = "province-cases"
 TYPES = frozenset({CaseStep.TYPE})
 # The steps the province hears about, and what it calls each stage.
 STAGES = {"accept": "受理", "accept_incomplete": "补正告知", "return": "不予受理", "decide": "办结",
-          "hand_over": "送达", "withdraw": "撤回", "send_to_region": "寄递办理地", "result_received": "结果寄回"}
+          "hand_over": "送达", "withdraw": "撤回", "send_to_region": "寄递办理地", "result_received": "结果寄回", "delivered": "签收"}
 OUTCOMES = {"approved": "准予许可", "not_approved": "不予许可"}
 DELIVERIES = {"window": "窗口领取", "ems": "邮政寄递", "electronic": "电子送达"}
 APPLICANT_KINDS = {"person": "自然人", "company": "法人"}

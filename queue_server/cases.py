@@ -90,6 +90,7 @@ class Case:
     pauses: list[Pause] = field(default_factory=list)
     waybill: str | None = None
     mail: list[dict[str, Any]] = field(default_factory=list)  # 跨域通办: the file out, the result back
+    delivered_on: date | None = None  # EMS: the day the applicant signed for the result
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -111,7 +112,8 @@ class Case:
         return [a for a, (starts, _) in TRANSITIONS.items() if self.status in starts
                 and not (a == "pause" and paused) and not (a == "resume" and not paused)
                 and not (a in ("decide", "withdraw") and paused)
-                and not (a in CROSS_REGION_ACTIONS and self.region is None)]
+                and not (a in CROSS_REGION_ACTIONS and self.region is None)
+                and not (a == "delivered" and (self.delivery != "ems" or self.delivered_on is not None))]
 
     def supervision(self, today: date, calendar: WorkCalendar, yellow_days: int) -> Supervision | None:
         """电子监察 while the clock runs (from acceptance to the decision); a decided case keeps
@@ -230,6 +232,8 @@ class Cases:
                 raise Invalid("waybill_required", "record the waybill number of the mail")
             if action == "result_received" and outcome not in OUTCOMES:
                 raise Invalid("outcome_required", "say what the responsible region decided: approved or not_approved")
+        if action == "delivered" and (case.delivery != "ems" or case.delivered_on is not None):
+            raise Conflict("not_in_the_mail", f"case {number}'s result is not in the mail waiting to be signed for")
         if action == "hand_over":
             delivery = delivery or case.delivery
             if delivery not in DELIVERIES:
@@ -287,6 +291,8 @@ class Cases:
             case.mail.append({"direction": "back", "waybill": e.waybill, "on": event.day, "from": case.region})
         elif e.action == "hand_over":
             case.delivery, case.waybill = e.delivery or case.delivery, e.waybill
+        elif e.action == "delivered":
+            case.delivered_on = day
         elif e.action == "return":
             case.case_type = "returned"
 
@@ -337,6 +343,7 @@ class Cases:
             "missing": case.missing, "delivery": case.delivery, "waybill": case.waybill,
             "departments": case.departments, "lead_window": case.lead_window, "opened_at": case.opened_at,
             "region": case.region, "mail": case.mail,
+            "delivered_on": case.delivered_on.isoformat() if case.delivered_on else None,
             "accepted_on": case.accepted_day.isoformat() if case.accepted_day else None,
             "legal_limit_days": case.legal_limit_days, "committed_limit_days": case.committed_limit_days,
             "due": _day(due), "due_provisional": bool(due and due.provisional), "legal_due": _day(legal),

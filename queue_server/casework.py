@@ -57,6 +57,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "decide": (frozenset({"accepted", "in_progress"}), "decided"),
     "result_ready": (frozenset({"decided"}), "result_ready"),
     "hand_over": (frozenset({"result_ready"}), "handed_over"),
+    "delivered": (frozenset({"handed_over"}), None),  # EMS: the applicant signed for the mail
     "archive": (frozenset({"handed_over", "returned", "withdrawn"}), "archived"),
     "withdraw": (frozenset({"received", "accepted", "awaiting_materials", "in_progress"}), "withdrawn"),
     # 跨域通办: the file goes by mail to the responsible region, which decides; its result comes back.

@@ -21,7 +21,8 @@ def test_every_offered_step_is_one_the_rules_allow_and_every_allowed_step_is_off
     for status in STATUSES:
         offered = case(status).actions()
         for action in TRANSITIONS:
-            allowed = status in TRANSITIONS[action][0] and action != "resume" and action not in CROSS_REGION_ACTIONS
+            allowed = (status in TRANSITIONS[action][0] and action != "resume" and action not in CROSS_REGION_ACTIONS
+                       and action != "delivered")  # a window delivery: nothing in the mail
             assert (action in offered) == allowed, (status, action)
             if action in offered:
                 next_status(status, action)  # would not raise
@@ -41,3 +42,11 @@ def test_mailing_to_a_region_is_offered_only_for_a_cross_region_case():
     assert "send_to_region" not in local.actions() and "send_to_region" in cross.actions()
     cross.status = "in_progress"
     assert {"send_to_region", "result_received"} <= set(cross.actions())
+
+
+def test_signing_for_the_mail_is_offered_once_and_only_for_an_ems_delivery():
+    mailed = case("handed_over")
+    mailed.delivery = "ems"
+    assert mailed.actions() == ["delivered", "archive"]
+    mailed.delivered_on = date(2026, 12, 11)
+    assert mailed.actions() == ["archive"]

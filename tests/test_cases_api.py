@@ -83,7 +83,14 @@ async def test_a_committed_case_from_the_window_to_the_citizens_hands(hall):
     assert (await step(hall, manager, number, "hand_over", expect=422, delivery="ems"))["error"] == "waybill_required"
     case = await step(hall, manager, number, "hand_over", delivery="ems", waybill="1100123456789")
     assert (case["status"], case["waybill"], case["finished"]) == ("handed_over", "1100123456789", True)
-    assert [h["action"] for h in case["history"]] == ["accept", "pause", "resume", "decide", "result_ready", "hand_over"]
+    assert "delivered" in case["actions"] and case["delivered_on"] is None
+    hall.clock.advance(2 * DAY)  # the applicant signs for the mail on Friday
+    manager = await sign_in(hall, "manager1")
+    case = await step(hall, manager, number, "delivered", note="本人签收")
+    assert (case["status"], case["delivered_on"], "delivered" in case["actions"]) == ("handed_over", "2026-12-11", False)
+    assert (await step(hall, manager, number, "delivered", expect=409))["error"] == "not_in_the_mail"
+    assert [h["action"] for h in case["history"]] == ["accept", "pause", "resume", "decide", "result_ready", "hand_over",
+                                                      "delivered"]
 
     # Every reading of the full identity was recorded, by whom.
     viewers = {v["viewer"] for v in hall.service.store.applicant_views(number)}

@@ -140,6 +140,7 @@ const YM_ERRORS = {
   paused: ["该办件正在暂停计时，请先恢复计时", "The case's clock is stopped: resume it first"],
   region_required: ["跨域通办须填写负责办理的地区", "A cross-region case names the responsible region"],
   not_cross_region: ["该办件不是跨域通办件", "This is not a cross-region case"],
+  not_in_the_mail: ["该办件没有待签收的邮件", "The result is not in the mail waiting to be signed for"],
   not_for_a_body: ["上级部门只能记录办理环节和决定", "A higher body records only steps and decisions"],
   nothing_ready: ["暂无可领取的办理结果", "No result is ready to collect yet"],
   result_not_ready: ["该办件结果尚未可领取", "The result of this case is not ready to collect"],

@@ -15,7 +15,7 @@ const CASE_ACTION = { accept: ["受理", "Accept"], accept_incomplete: ["受理�
   return: ["退回 / 不予受理", "Return (not accepted)"], materials_complete: ["材料已补齐", "Materials complete"],
   step: ["记录办理环节", "Record a step"], pause: ["暂停计时", "Pause the clock"], resume: ["恢复计时", "Resume the clock"],
   decide: ["作出决定", "Decide"], result_ready: ["结果已出", "Result ready"], hand_over: ["送达 / 领取", "Hand over"],
-  archive: ["归档", "Archive"], withdraw: ["申请人撤回", "Withdrawn by the applicant"],
+  delivered: ["邮件已签收", "Signed for (EMS)"], archive: ["归档", "Archive"], withdraw: ["申请人撤回", "Withdrawn by the applicant"],
   send_to_region: ["寄往办理地", "Mail to the region"], result_received: ["办理结果已寄回", "Result received back"] };
 // What each step asks for before it is sent; a step with nothing to ask is sent at once.
 const ASKS = { accept_incomplete: ["missing"], return: ["note"], materials_complete: ["case_type"], step: ["note"],
@@ -262,7 +262,8 @@ function renderCase(v) {
     ? v.materials.map((m) => m.name + YM.t("（", " (") + `${tr(FORMS[m.form] || FORMS.original)} × ${m.count || 1}` + YM.t("）", ")"))
       .join(YM.t("；", "; ")) : "—", "wrap-ok");
   if (v.missing.length) row(YM.t("缺少材料", "Missing"), v.missing.join(YM.t("；", "; ")), "wrap-ok");
-  row(YM.t("送达方式", "Delivery"), tr(DELIVERY[v.delivery]) + (v.waybill ? YM.t(` 运单号 ${v.waybill}`, ` waybill ${v.waybill}`) : ""));
+  row(YM.t("送达方式", "Delivery"), tr(DELIVERY[v.delivery]) + (v.waybill ? YM.t(` 运单号 ${v.waybill}`, ` waybill ${v.waybill}`) : "")
+    + (v.delivered_on ? YM.t(` · ${v.delivered_on} 签收`, ` · signed for on ${v.delivered_on}`) : ""));
   if (v.outcome) row(YM.t("决定", "Decision"), v.outcome === "approved" ? YM.t("准予许可", "approved") : YM.t("不予许可", "not approved"));
   const acts = el("cd-actions"); acts.innerHTML = "";
   for (const a of v.actions) {
