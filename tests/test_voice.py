@@ -219,7 +219,7 @@ def test_default_voice_uses_pyttsx3_and_refuses_unknown_voices(tmp_path, caplog)
     v = Voice(tmp_path / "a")
     with caplog.at_level("WARNING", logger="yimen.hw.voice"):
         p = v.phrase("请取号")
-    assert caplog.text == ""  # no fall-back to espeak-ng: the pyttsx3 engine's thread spoke it
+    assert "unavailable" not in caplog.text and "hung" not in caplog.text, caplog.text  # the pyttsx3 engine started
     assert [t for t in threading.enumerate() if t.name == "pyttsx3" and t.is_alive()]
     assert wav_stats(p)[1] > 300
     bad = Voice(tmp_path / "b", voice="klingon-xx")
