@@ -57,7 +57,7 @@ _W: dict[str, dict[str, str]] = {
     "zh": {
         "title.acceptance": "受理通知书", "title.committed": "承诺件通知书", "title.missing": "一次性告知书",
         "title.refusal": "不予受理（退回）通知书", "title.result": "办结（领取）通知书",
-        "number": "案件编号", "matter": "办理事项", "applicant": "申请人", "type": "办件类型",
+        "number": "办件编号", "matter": "办理事项", "applicant": "申请人", "type": "办件类型",
         "applied": "申请日期", "accepted": "受理日期", "due": "承诺办结日期", "limit": "承诺办结时限",
         "legal": "法定办结时限", "delivery": "结果送达方式", "returned": "退回日期", "decided": "办结日期",
         "outcome": "办理结果", "waybill": "EMS运单号", "informed": "告知日期",
@@ -79,7 +79,7 @@ _W: dict[str, dict[str, str]] = {
         "res.region": "本事项由{region}办理，办理结果已寄回本中心。",
         "get.window": "办理结果出具后，请凭本通知书和申请人有效身份证件原件到本中心窗口领取；"
                       "他人代领的，请同时携带代领人身份证件和授权委托书。",
-        "get.ems": "办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭案件编号查询。",
+        "get.ems": "办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭办件编号查询。",
         "get.electronic": "办理结果将以电子方式送达，扫描下方二维码即可查看。",
         "mis.body": "您于{applied}申请办理的“{matter}”，经审查，申请材料尚不齐全。"
                     "根据一次性告知制度，现将需要补正的全部材料一次性告知如下：",
@@ -96,7 +96,7 @@ _W: dict[str, dict[str, str]] = {
         "res.window": "请在工作时间凭本通知书和申请人有效身份证件原件到本中心窗口领取办理结果；"
                       "他人代领的，请同时携带代领人身份证件和授权委托书。",
         "res.ems": "办理结果已通过中国邮政EMS寄送至您申请时登记的地址，运单号{waybill}。",
-        "res.ems_pending": "办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭案件编号查询运单号。",
+        "res.ems_pending": "办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭办件编号查询运单号。",
         "res.electronic": "办理结果已以电子方式送达，扫描下方二维码即可查看。",
     },
     "en": {
@@ -177,17 +177,17 @@ def day_text(day: str | date | None, lang: str) -> str:
 
 # Why a case has no such notice now: (Chinese, English).
 REASONS: dict[str, tuple[str, str]] = {
-    "not_accepted": ("此案件不予受理，请打印不予受理（退回）通知书",
+    "not_accepted": ("此办件不予受理，请打印不予受理（退回）通知书",
                      "the case was not accepted (不予受理): print the refusal notice instead"),
-    "not_yet_accepted": ("此案件尚未受理，请先受理", "the case has not been accepted yet (已收件): accept it first"),
-    "awaiting_materials": ("此案件正在等待补正材料，请打印一次性告知书",
+    "not_yet_accepted": ("此办件尚未受理，请先受理", "the case has not been accepted yet (已收件): accept it first"),
+    "awaiting_materials": ("此办件正在等待补正材料，请打印一次性告知书",
                            "the case waits for missing materials (待补正): print the 一次性告知书 (missing) instead"),
-    "withdrawn": ("申请人已撤回此案件", "the applicant withdrew the case (已撤回)"),
-    "nothing_missing": ("此案件没有待补正的材料：一次性告知书仅在等待补正材料时出具",
+    "withdrawn": ("申请人已撤回此办件", "the applicant withdrew the case (已撤回)"),
+    "nothing_missing": ("此办件没有待补正的材料：一次性告知书仅在等待补正材料时出具",
                         "no materials are missing: a 一次性告知书 is given only while a case waits for materials (待补正)"),
-    "not_returned": ("此案件未被退回：不予受理（退回）通知书仅用于退回件",
+    "not_returned": ("此办件未被退回：不予受理（退回）通知书仅用于退回件",
                      "the case was not returned: a 不予受理 notice is only for a returned case (退回件)"),
-    "no_result": ("此案件尚无办理结果：办结（领取）通知书在结果出具（待领取）后出具",
+    "no_result": ("此办件尚无办理结果：办结（领取）通知书在结果出具（待领取）后出具",
                   "the case has no result yet: the 办结 notice comes once the result is ready (待领取)"),
 }
 

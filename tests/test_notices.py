@@ -130,14 +130,14 @@ async def test_who_may_print_a_notice(hall):
     r = await hall.client.get(path)
     assert r.status == 403 and (await r.json())["error"] == "not_your_case"
     r = await hall.client.get(page)
-    assert r.status == 403 and "这不是您经办的案件" in await r.text() and "1号窗口" in await r.text()
+    assert r.status == 403 and "这不是您经办的办件" in await r.text() and "1号窗口" in await r.text()
 
     await sign_in(hall, "manager1")
     assert (await hall.client.get(path)).status == 200
     r = await hall.client.get(page)
     assert r.status == 200 and r.content_type == "text/html"
     r = await hall.client.get(f"/cases/{number}/notices/missing")
-    assert r.status == 409 and "此案件没有待补正的材料" in await r.text()
+    assert r.status == 409 and "此办件没有待补正的材料" in await r.text()
     r = await hall.client.get(f"/cases/{number}/notices/missing?lang=en")
     assert r.status == 409 and "no materials are missing" in await r.text()
     assert (await hall.client.get(f"/api/v1/cases/{number}/notices/other.pdf")).status == 404
@@ -168,7 +168,7 @@ def test_generic_bodies_a_provisional_date_a_paused_clock_and_english(township, 
     due = notices.day_text(view["due"], "zh")
     assert ("承诺办结日期", f"{due}（预计）") in n.facts and ("申请人", "李*") in n.facts
     assert any("该日期为预计日期" in p for p in n.paragraphs)
-    assert n.closing == ("办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭案件编号查询。",)
+    assert n.closing == ("办理结果将通过中国邮政EMS寄送至您申请时登记的地址，寄出后可凭办件编号查询。",)
 
     en = notices.notice("acceptance", view, township.hall, CaseRules(), matter, None, "en")
     assert en.title == "Notice of Acceptance and Committed Date" and en.link is None

@@ -92,8 +92,8 @@ async def notice_pdf(request: web.Request) -> web.Response:
 PAGE_WORDS = {
     "zh": {"print": "打印", "pdf": "下载PDF存档", "other": "English", "console": "返回工作台",
            "hint": "请用A4纸打印；盖章后交申请人，PDF存档。", "no_link": "本机没有手机可访问的地址，通知书上不印二维码（见 [hall] public_url）。",
-           "unavailable": "无法出具此通知书", "not_yours": "这不是您经办的案件",
-           "not_yours_text": "此案件属于{window}号窗口（{clerk}）。请由经办人员或中心负责人打印。"},
+           "unavailable": "无法出具此通知书", "not_yours": "这不是您经办的办件",
+           "not_yours_text": "此办件属于{window}号窗口（{clerk}）。请由经办人员或中心负责人打印。"},
     "en": {"print": "Print", "pdf": "Download the PDF to archive", "other": "中文", "console": "Back to the console",
            "hint": "Print on A4; seal it, give it to the applicant, archive the PDF.",
            "no_link": "This box has no address phones can reach: the notice carries no QR code (see [hall] public_url).",

@@ -113,7 +113,7 @@ const YM_ERRORS = {
   no_photo: ["没有照片", "No photo"],
   bad_since: ["参数有误", "Invalid parameter"],
   // case notices (受理/一次性告知/不予受理/办结)
-  notice_not_available: ["此案件当前不能出具该通知书", "This case has no such notice now"],
+  notice_not_available: ["此办件当前不能出具该通知书", "This case has no such notice now"],
   unknown_notice: ["没有这种通知书", "No such notice"],
   no_font: ["本机缺少中文字体，无法生成存档文件", "No Chinese font on this box: the PDF cannot be made"],
   notices_busy: ["正在生成其他通知书，请稍后再试", "Other notices are being made: try again in a moment"],
