@@ -154,6 +154,13 @@ class Cases:
         self.by_token: dict[str, str] = {}
         self.alerted: set[tuple[str, str]] = set()  # (case, alert kind) raised already
 
+    def touched(self, event: Event) -> list[Case]:
+        """The case an event (already applied) changed, for its history row."""
+        if event.type in (CaseOpened.TYPE, CaseStep.TYPE):
+            case = self.items.get(event.data.get("case", ""))
+            return [case] if case is not None else []
+        return []
+
     def get(self, number: str) -> Case:
         found = self.items.get(number)
         if found is None:

@@ -83,6 +83,13 @@ class FollowUps:
             raise Invalid("note_required", f"say what was done for step {step}")
         return Event.of(FollowUpStep(item, step, note.strip(), by), now, business_day(now).isoformat(), actor)
 
+    def touched(self, event: Event) -> list[FollowUp]:
+        """The item an event (already applied) opened or moved on, for its history row."""
+        key = event.data.get("ticket") if event.type == RatingGiven.TYPE else (
+            event.data.get("follow_up") if event.type == FollowUpStep.TYPE else None)
+        item = self.items.get(key) if isinstance(key, str) else None
+        return [item] if item is not None else []
+
     def apply(self, event: Event) -> None:
         """Fold the events this projection spans days for: 差评 open items, steps move them on."""
         if event.type not in (RatingGiven.TYPE, FollowUpStep.TYPE):

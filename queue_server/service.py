@@ -11,21 +11,32 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import overload
 
 from .cases import Case, Cases, OpenRequest, case_number
 from .errors import Conflict, Invalid
-from .events import CaseOpened, CaseStep, Event, FollowUpStep, RatingGiven, StaffAlert
+from .events import (
+    AppointmentBooked,
+    CaseOpened,
+    CaseStep,
+    Event,
+    FollowUpStep,
+    RatingGiven,
+    StaffAlert,
+)
 from .followup import FollowUps
 from .hall import Hall
 from .hallconfig import HallConfig
+from .history import Rows, booking_row, case_row, day_rows, follow_up_row
 from .hours import issuing_refusal
 from .numbering import business_day
 from .state import IssueRequest, Ticket
-from .store import Store
+from .store import Store, Transaction
+from .store.history import HISTORY_VERSION
 
 log = logging.getLogger("yimen.service")
 CASE_PREFIX = "#case"  # case numbers' daily sequence, beside the tickets' (no ticket prefix has a #)
@@ -56,12 +67,20 @@ class HallService:
         self.listeners: list[Listener] = []
         self.storage_problem: tuple[float, str] | None = None  # (since, what) while writes fail
         self.skipped: list[tuple[int, str]] = store.unreadable  # events left out on loading, and why
-        self._hall = self._load(business_day(clock()))
-        self.follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
-        self.cases = Cases(config.calendar, config.cases.yellow_days)
-        self._fold_span(self.follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
-        self._fold_span(self.cases, "cases", CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE)
+        if store.history.version() != HISTORY_VERSION:
+            counts = rebuild_history(store, config)
+            log.info("history tables rebuilt from the log: %s", counts)
+        self._hall, self.follow_ups, self.cases = self._load_all()
         self._alert_cases(clock())
+
+    def _load_all(self) -> tuple[Hall, FollowUps, Cases]:
+        """Everything the service keeps in memory, folded from the log."""
+        hall = self._load(business_day(self.clock()))
+        follow_ups = FollowUps(self.config.ratings.follow_up_days, self.config.calendar)
+        cases = Cases(self.config.calendar, self.config.cases.yellow_days)
+        self._fold_span(follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
+        self._fold_span(cases, "cases", CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE)
+        return hall, follow_ups, cases
 
     def _fold_span(self, projection: FollowUps | Cases, name: str, *types: str) -> None:
         """Fold a projection that spans days (follow-ups, cases) from the whole log; an event it
@@ -120,7 +139,7 @@ class HallService:
             event = old.ratings.default_ratings(self.clock(), self.config.ratings.default_level)
             if event is not None:
                 with self.store.transaction() as tx:
-                    tx.append(event)
+                    self._record(tx, event, old, spans_days=False)
                 log.info("province default rating for %d silent service(s) of %s", len(event.data["tickets"]), day)
 
     def _close_old_day(self, day: date) -> None:
@@ -128,16 +147,14 @@ class HallService:
         self._fold(old, self.store.events(day=day.isoformat()))
         event = old.close_day(self.clock())
         with self.store.transaction() as tx:
-            tx.append(event)
+            self._record(tx, event, old, spans_days=False)
         log.info("closed business day %s: %d unfinished ticket(s) expired", day, len(event.data["expired"]))
 
     def _roll_over(self, now: float) -> None:
         today = business_day(now)
         if today != self._hall.state.day:
             event = self._hall.close_day(now)
-            with self.store.transaction() as tx:
-                tx.append(event)
-            self._hall.apply(event)
+            self._write(event)
             self._publish(event)
             self._hall = self._load(today)  # appointments booked earlier for today come with it
             self._alert_cases(now)
@@ -177,16 +194,14 @@ class HallService:
         matter = self.config.matter(request.matter)
         token = self.new_token()
         self.cases.open_payload(request, matter, "", token, actor.name)  # refuse before taking a number
-        with self.store.transaction() as tx:
+        with self._folding() as tx:
             number = case_number(self.config.hall.region_code, day, tx.next_sequence(day.isoformat(), CASE_PREFIX))
             event = Event.of(self.cases.open_payload(request, matter, number, token, actor.name), now,
                              day.isoformat(), str(actor))
-            tx.append(event)
             if identity:
                 tx.put_applicant(number, identity, now)
+            self._record(tx, event, self._hall)  # the day's ratings note the ticket the case came from
         self.storage_trouble(None)
-        self._hall.apply(event)  # the day's ratings note the ticket the case came from
-        self.cases.apply(event)
         self._publish(event)
         return self.cases.get(number)
 
@@ -213,13 +228,42 @@ class HallService:
             self._commit(self._hall.desk.alert(kind, message, source, now, "system:supervision", system=True))
 
     def _commit(self, event: Event) -> None:
-        with self.store.transaction() as tx:
-            tx.append(event)
+        self._write(event)
         self.storage_trouble(None)
-        self._hall.apply(event)
-        self.follow_ups.apply(event)
-        self.cases.apply(event)
         self._publish(event)
+
+    def _write(self, event: Event) -> None:
+        with self._folding() as tx:
+            self._record(tx, event, self._hall)
+
+    @contextmanager
+    def _folding(self) -> Iterator[Transaction]:
+        """A write transaction in which events are folded as they are appended (their history rows
+        go into the same transaction). Should it fail after a fold, the memory no longer matches
+        the log: everything is folded again from the log, and the failure goes on to the caller."""
+        before = self._hall.state.last_seq
+        try:
+            with self.store.transaction() as tx:
+                yield tx
+        except BaseException:
+            if self._hall.state.last_seq != before:
+                self._hall, self.follow_ups, self.cases = self._load_all()
+            raise
+
+    def _record(self, tx: Transaction, event: Event, hall: Hall, *, spans_days: bool = True) -> None:
+        """Append an event, fold it, and write the history rows it changed — all inside `tx`.
+        `spans_days`: fold it into the follow-ups and cases too (not for a past day's closing)."""
+        tx.append(event)
+        hall.apply(event)
+        rows = day_rows(hall)
+        if event.type == AppointmentBooked.TYPE:
+            rows.bookings.append(booking_row(event.day, event.payload()))  # type: ignore[arg-type]
+        if spans_days:
+            self.follow_ups.apply(event)
+            self.cases.apply(event)
+            rows.cases += [case_row(c, self.config.calendar) for c in self.cases.touched(event)]
+            rows.follow_ups += [follow_up_row(f) for f in self.follow_ups.touched(event)]
+        tx.write_history(rows)
 
     def issue(self, request: IssueRequest, actor: Actor) -> tuple[Ticket, Event | None]:
         """Issue a ticket; its number is allocated inside the same transaction as the event.
@@ -237,12 +281,11 @@ class HallService:
         if request.cases:
             self._check_pickup(request)
         prepared = self._hall.prepare_issue(request, now, str(actor))  # checked once, estimated: outside
-        with self.store.transaction() as tx:  # the write transaction holds only the number and the event
+        with self._folding() as tx:  # the write transaction holds only the number, the event and its rows
             sequence = tx.next_sequence(self._hall.state.day.isoformat(), prepared.prefix)
             event = self._hall.issue_event(prepared, sequence, self.new_token())
-            tx.append(event)
+            self._record(tx, event, self._hall)
         self.storage_trouble(None)
-        self._hall.apply(event)
         self._publish(event)
         return self._hall.state.tickets[event.data["ticket"]], event
 
@@ -290,3 +333,39 @@ class HallService:
                 listener(event, self._hall)
             except Exception:  # a broken listener must not undo a committed event
                 log.exception("listener failed on event %s", event.seq)
+
+
+def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
+    """Fill the history tables from the log, in one transaction: on demand (`yimen rebuild`) and on
+    the first start after their schema changed. An event this version cannot fold is skipped, as
+    on loading. Returns the rows written per table."""
+    follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
+    cases = Cases(config.calendar, config.cases.yellow_days)
+    counts = {"tickets": 0, "spans": 0, "window_days": 0, "bookings": 0, "cases": 0, "follow_ups": 0}
+
+    def write(tx: Transaction, rows: Rows) -> None:
+        for name in counts:
+            counts[name] += len(getattr(rows, name))
+        tx.write_history(rows)
+
+    with store.transaction() as tx:
+        store.history.clear()
+        for day in store.event_days():
+            hall = Hall(config, date.fromisoformat(day))
+            bookings = Rows()
+            for event in store.events(day=day):
+                try:
+                    hall.apply(event)
+                    follow_ups.apply(event)
+                    cases.apply(event)
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.error("event %s (%s) cannot be applied and is left out of the history: %r", event.seq, event.type, exc)
+                    continue
+                if event.type == AppointmentBooked.TYPE:
+                    bookings.bookings.append(booking_row(event.day, event.payload()))  # type: ignore[arg-type]
+            write(tx, day_rows(hall, everything=True))
+            write(tx, bookings)
+        write(tx, Rows(cases=[case_row(c, config.calendar) for c in cases.items.values()],
+                       follow_ups=[follow_up_row(f) for f in follow_ups.items.values()]))
+        store.history.mark_built()
+    return counts

@@ -20,8 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..events import Event
+from ..history import Rows
 from .accounts import AccountRows
 from .followers import FollowerRows
+from .history import MIGRATION as HISTORY_TABLES
+from .history import HistoryRows, write
 
 log = logging.getLogger("yimen.store")
 DB_NAME = "yimen.db"
@@ -105,6 +108,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX case_views_by_case ON case_views("case", id);
     """,
+    # The manager's history: one row per ticket, window span, window-day, booking, case and 差评
+    # follow-up, written in the transaction of each event (store/history.py). Filled from the log
+    # on the first start after this migration (the stored history version is missing).
+    HISTORY_TABLES,
 ]
 
 
@@ -131,6 +138,7 @@ class Store:
         self.unreadable: list[tuple[int, str]] = []  # (seq, why) of event rows that could not be read
         self.accounts = AccountRows(conn, self.transaction)
         self.followers = FollowerRows(conn, self.transaction, self._readable)
+        self.history = HistoryRows(conn)
         self._lock: int | None = None
 
     @classmethod
@@ -165,6 +173,16 @@ class Store:
             raise problem_of(path, exc) from None
         store._lock = lock
         return store
+
+    def reader(self) -> Store:
+        """A read-only view on its own connection, for a report computed in a worker thread while
+        the server goes on writing (WAL lets readers and the one writer work side by side).
+        The caller closes it."""
+        if self.path is None:
+            raise StoreProblem("this store has no file", "open the hall with Store.open(data_dir)", lasting=False)
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                               timeout=10.0, check_same_thread=False)
+        return Store(conn, self.path)
 
     def close(self) -> None:
         self.conn.close()
@@ -238,6 +256,10 @@ class Store:
         rows = self.conn.execute(f"SELECT seq, type, at, day, actor, data FROM events WHERE type IN ({marks}) "
                                  "ORDER BY seq", types)
         return self._readable(rows)
+
+    def event_days(self) -> list[str]:
+        """Every business day the log has events of, in order."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT day FROM events ORDER BY day")]
 
     def last_seq(self) -> int:
         return self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
@@ -321,6 +343,11 @@ class Transaction:
         """The applicant's identity, written with the `case_opened` event that names the case."""
         self.conn.execute('INSERT INTO case_applicants("case", data, created_at) VALUES (?, ?, ?)',
                           (case, json.dumps(data, ensure_ascii=False), now))
+
+    def write_history(self, rows: Rows) -> None:
+        """The history rows an event changed, in the event's transaction."""
+        if rows:
+            write(self.conn, rows)
 
     def append(self, event: Event) -> int:
         cur = self.conn.execute(

@@ -21,6 +21,7 @@ from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
 from . import api_issuing as _api_issuing  # noqa: F401  (registers the issuing routes)
 from . import api_notices, keys, pages  # api_notices: the notices (and their print view)
+from . import api_reports as _api_reports  # noqa: F401  (registers the report routes)
 from . import api_session as _api_session  # noqa: F401  (registers the session routes)
 from . import api_users as _api_users  # noqa: F401  (registers the account routes)
 from .guard import HashPool, SignInThrottle, StreamLimits
