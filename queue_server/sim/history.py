@@ -20,20 +20,36 @@ import contextlib
 import heapq
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import Any
 
 from hallapi.protocol import HALL_TZ
 
 from ..cases import OpenRequest
 from ..errors import Conflict, Invalid, NotFound
+from ..events import Event
+from ..hall import Hall
 from ..hallconfig import HallConfig
 from ..service import Actor, HallService
+from ..state import IssueRequest
 
 SYSTEM = Actor("history", "clerk")
 PAD = Actor("history-pad", "review")
 PAUSE_REASONS = ("临时离岗", "业务咨询", "系统故障")
+Push = Callable[..., None]  # (when, what happens, its arguments)
+Command = Callable[[Hall, float], Event]
 LEVELS = (5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 3, 2, 1)  # a township hall's usual mix: mostly 非常满意
+
+
+def _call(window: int, hall: Hall, now: float) -> Event:
+    return hall.call_next(window, now, actor=str(SYSTEM))
+
+
+def _start(window: int, hall: Hall, now: float) -> Event:
+    return hall.start(window, now, actor=str(SYSTEM))
 
 
 class SimClock:
@@ -88,7 +104,7 @@ class HistoryPlayer:
 
     # ------------------------------------------------------------ the clock and commands
 
-    def _run(self, at: float, command) -> None:  # type: ignore[no-untyped-def]
+    def _run(self, at: float, command: Command) -> None:
         self.clock.t = max(self.clock.t, at)
         # The hall may refuse (a window already free, a ticket gone): a real clerk would move on.
         with contextlib.suppress(Conflict, Invalid, NotFound):
@@ -110,10 +126,10 @@ class HistoryPlayer:
         weekday_factor = {0: 1.3, 4: 0.85}.get(day.weekday(), 1.0)
         n = self._poisson(self.load.tickets_per_day * weekday_factor)
         open_s = sum(_at(day, b) - _at(day, a) for a, b in sessions)
-        heap: list[tuple[float, int, str, tuple]] = []
+        heap: list[tuple[float, int, str, tuple[Any, ...]]] = []
         k = 0
 
-        def push(t: float, kind: str, *what) -> None:  # type: ignore[no-untyped-def]
+        def push(t: float, kind: str, *what: Any) -> None:
             nonlocal k
             k += 1
             heapq.heappush(heap, (t, k, kind, what))
@@ -125,8 +141,8 @@ class HistoryPlayer:
                 push(_at(day, a) + late, "open", w.number)
                 push(_at(day, b) - early, "close", w.number)
         for _ in range(self.rng.choice((0, 1, 1, 2))):
-            w = self.rng.choice(self.config.windows).number
-            push(start + self.rng.uniform(0.2, 0.8) * (end - start), "pause", w, self.rng.choice(PAUSE_REASONS))
+            paused = self.rng.choice(self.config.windows).number
+            push(start + self.rng.uniform(0.2, 0.8) * (end - start), "pause", paused, self.rng.choice(PAUSE_REASONS))
         for _ in range(n):
             push(self._arrival_time(day, open_s), "arrive")
         for _ in range(self.load.appointments_per_day):
@@ -158,30 +174,29 @@ class HistoryPlayer:
 
     # ------------------------------------------------------------ what happens
 
-    def _open(self, t: float, push, window: int) -> None:  # type: ignore[no-untyped-def]
+    def _open(self, t: float, push: Push, window: int) -> None:
         self._run(t, lambda h, now: h.open_window(window, now, clerk=self.clerks.get(window), actor=str(SYSTEM)))
 
-    def _close(self, t: float, push, window: int) -> None:  # type: ignore[no-untyped-def]
+    def _close(self, t: float, push: Push, window: int) -> None:
         if self.busy.get(window):
             push(t + 60, "close", window)  # finish the citizen at the window first
             return
         self._run(t, lambda h, now: h.close_window(window, now, actor=str(SYSTEM)))
 
-    def _pause(self, t: float, push, window: int, reason: str) -> None:  # type: ignore[no-untyped-def]
+    def _pause(self, t: float, push: Push, window: int, reason: str) -> None:
         if self.busy.get(window) or self.svc.hall.state.windows[window].status != "open":
             return
         self._run(t, lambda h, now: h.pause(window, reason, now, actor=str(SYSTEM)))
         push(t + self.rng.uniform(300, 1500), "resume", window)
 
-    def _resume(self, t: float, push, window: int) -> None:  # type: ignore[no-untyped-def]
+    def _resume(self, t: float, push: Push, window: int) -> None:
         if self.svc.hall.state.windows[window].status == "paused":
             self._run(t, lambda h, now: h.resume(window, now, actor=str(SYSTEM)))
 
-    def _arrive(self, t: float, push) -> None:  # type: ignore[no-untyped-def]
-        from ..state import IssueRequest  # noqa: PLC0415  (kept beside its one use)
+    def _arrive(self, t: float, push: Push) -> None:
         category = self.rng.choice(self.config.categories).code
-        matters = self.matters.get(category) or [None]
-        request = IssueRequest(category=category, matter=self.rng.choice(matters), channel="kiosk")
+        matters = self.matters.get(category)
+        request = IssueRequest(category=category, matter=self.rng.choice(matters) if matters else None, channel="kiosk")
         self.clock.t = max(self.clock.t, t)
         try:
             ticket, _ = self.svc.issue(request, Actor("history-kiosk", "kiosk"))
@@ -191,12 +206,12 @@ class HistoryPlayer:
         if self.rng.random() < self.load.cancel_share:
             push(t + self.rng.uniform(300, 1800), "cancel", ticket.id)
 
-    def _cancel(self, t: float, push, ticket: str) -> None:  # type: ignore[no-untyped-def]
+    def _cancel(self, t: float, push: Push, ticket: str) -> None:
         found = self.svc.hall.state.tickets.get(ticket)
         if found is not None and found.status == "waiting":
             self._run(t, lambda h, now: h.cancel(ticket, now, "不办了", actor=str(SYSTEM)))
 
-    def _appointment(self, t: float, push) -> None:  # type: ignore[no-untyped-def]
+    def _appointment(self, t: float, push: Push) -> None:
         """A booking for later today, checked in on time (most), late or never."""
         code = f"Y{self.rng.randrange(10**7):07d}"
         start = t + 1800
@@ -208,8 +223,7 @@ class HistoryPlayer:
         elif fate < 0.9:
             push(start + 3600, "check_in", code, start)
 
-    def _check_in(self, t: float, push, code: str, start: float) -> None:  # type: ignore[no-untyped-def]
-        from ..state import IssueRequest  # noqa: PLC0415
+    def _check_in(self, t: float, push: Push, code: str, start: float) -> None:
         self.clock.t = max(self.clock.t, t)
         booking = self.svc.hall.state.desk.bookings.get(code)
         if booking is None:
@@ -222,7 +236,7 @@ class HistoryPlayer:
         except (Conflict, Invalid, NotFound):
             pass
 
-    def _call_free(self, t: float, push) -> None:  # type: ignore[no-untyped-def]
+    def _call_free(self, t: float, push: Push) -> None:
         hall = self.svc.hall
         for number, ws in hall.state.windows.items():
             if ws.status != "open" or ws.current is not None or self.busy.get(number):
@@ -230,7 +244,7 @@ class HistoryPlayer:
             if not any(tk.status == "waiting" for tk in hall.state.tickets.values()):
                 return
             before = hall.state.windows[number].current
-            self._run(t, lambda h, now, n=number: h.call_next(n, now, actor=str(SYSTEM)))
+            self._run(t, partial(_call, number))
             ticket = hall.state.windows[number].current
             if ticket is None or ticket == before:
                 continue
@@ -238,18 +252,18 @@ class HistoryPlayer:
             if self.rng.random() < self.load.no_show_share:
                 push(t + 60, "skip", number)
             else:
-                self._run(t + 5, lambda h, now, n=number: h.start(n, now, actor=str(SYSTEM)))
+                self._run(t + 5, partial(_start, number))
                 category = hall.state.tickets[ticket].category
                 mean = self.load.mean_service_min.get(category) or self.config.category(category).service_min  # type: ignore[union-attr]
                 sigma = math.sqrt(math.log(1.36))
                 service = min(6 * mean * 60, max(30.0, self.rng.lognormvariate(math.log(mean * 60) - sigma ** 2 / 2, sigma)))
                 push(t + 5 + service, "done", number, ticket)
 
-    def _skip(self, t: float, push, window: int) -> None:  # type: ignore[no-untyped-def]
+    def _skip(self, t: float, push: Push, window: int) -> None:
         self._run(t, lambda h, now: h.skip(window, now, actor=str(SYSTEM)))
         self.busy[window] = False
 
-    def _done(self, t: float, push, window: int, ticket: str) -> None:  # type: ignore[no-untyped-def]
+    def _done(self, t: float, push: Push, window: int, ticket: str) -> None:
         self.busy[window] = False
         others = [c.code for c in self.config.categories if c.code != self.svc.hall.state.tickets[ticket].category]
         if others and self.rng.random() < self.load.transfer_share:
