@@ -17,6 +17,7 @@ from typing import Any
 
 from hallapi.protocol import mask_name
 
+from .daytrack import DayTracker, Touched
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .errors import Conflict, Invalid, NotFound
 from .estimate import (
@@ -57,7 +58,6 @@ from .events import (
 )
 from .frontdesk import FrontDesk
 from .hallconfig import HallConfig, Window
-from .ledger import DayLedger, Touched
 from .numbering import business_day, format_number, ticket_id
 from .outlook import Outlook
 from .ratings import Ratings
@@ -96,7 +96,7 @@ class Hall:
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
         self.desk = FrontDesk(config, self.state, self._emit)
         self.ratings = Ratings(config, self.state, self._emit)
-        self.ledger = DayLedger(config, self.state)
+        self.track = DayTracker(config, self.state)
         self.outlook = Outlook(config.hours)
         self._dispatch_cache: dict[str, tuple[tuple[object, ...], Waiting]] = {}
         self.estimating = Estimating(config, self.state, self.rules, self.dispatcher, self.outlook,
@@ -461,11 +461,11 @@ class Hall:
         does not know, and TypeError for data it cannot read (the service skips and reports both)."""
         payload = event.payload()
         fold = FOLD[type(payload)]
-        self.ledger.touched = Touched()
+        self.track.touched = Touched()
         if fold is not None and event.day == self.state.day.isoformat():
-            self.ledger.before(payload, event.at)
+            self.track.before(payload, event.at)
             fold(self, payload, event.at)
-            self.ledger.after(payload, event.at)
+            self.track.after(payload, event.at)
             if isinstance(payload, TicketIssued):  # the forecast books it; anything else dates it
                 self.outlook.book(payload.ticket, payload.category, event.at, payload.priority is not None)
             else:

@@ -16,10 +16,10 @@ from typing import Any
 from hallapi.protocol import HALL_TZ
 
 from .cases import Case
+from .daytrack import Span
 from .events import AppointmentBooked
 from .followup import FollowUp
 from .hall import Hall
-from .ledger import Span
 from .state import Ticket
 from .workdays import WorkCalendar
 
@@ -74,7 +74,7 @@ def ticket_row(hall: Hall, t: Ticket) -> Row:
     wait = t.first_called_at - t.issued_at if t.first_called_at is not None else None
     service = (t.finished_at - t.started_at if t.outcome == "served" and t.finished_at is not None
                and t.started_at is not None else None)
-    clerk = slot.clerk if slot is not None else hall.ledger.clerk_of.get(t.id)
+    clerk = slot.clerk if slot is not None else hall.track.clerk_of.get(t.id)
     case = hall.state.ratings.cases.get(t.id)
     return (t.id, hall.state.day.isoformat(), t.number, t.issued_category or t.category, t.category, t.matter,
             t.priority, t.channel, appointment.get("code") or None,
@@ -94,14 +94,14 @@ def span_row(day: date, span: Span) -> Row:
 def day_rows(hall: Hall, *, everything: bool = False) -> Rows:
     """The rows the hall's last folded event changed (or, for a rebuild, all of the day's)."""
     day = hall.state.day
-    ledger = hall.ledger
-    touched_tickets = hall.state.tickets if everything else ledger.touched.tickets
-    spans = ledger.spans if everything else ledger.touched.spans
-    windows = {s.window for s in ledger.spans} if everything else ledger.touched.windows
+    track = hall.track
+    touched_tickets = hall.state.tickets if everything else track.touched.tickets
+    spans = track.spans if everything else track.touched.spans
+    windows = {s.window for s in track.spans} if everything else track.touched.windows
     return Rows(
         tickets=[ticket_row(hall, hall.state.tickets[t]) for t in touched_tickets],
         spans=[span_row(day, s) for s in spans],
-        window_days=[(day.isoformat(), w, round(ledger.idle_s[w], 3)) for w in sorted(windows)],
+        window_days=[(day.isoformat(), w, round(track.idle_s[w], 3)) for w in sorted(windows)],
     )
 
 

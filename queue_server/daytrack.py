@@ -3,7 +3,7 @@
 The hall's state says where every ticket and window is *now*; a report also needs what happened
 between events: how long a window sat open and idle while people it could serve were waiting
 (idle-while-queue), and each stretch a window was open or paused, by whom and why (open hours,
-pause time by reason, a clerk's first sign-in and last sign-out). `DayLedger` is a part of the
+pause time by reason, a clerk's first sign-in and last sign-out). `DayTracker` is a part of the
 `Hall`: it sees every event the hall folds, just before and just after the fold, and records
 which tickets and windows the event touched so the service can write their history rows in the
 same transaction as the event.
@@ -47,7 +47,7 @@ class Touched:
     spans: list[Span] = field(default_factory=list)
 
 
-class DayLedger:
+class DayTracker:
     def __init__(self, config: HallConfig, state: HallState):
         self.state = state
         self.serves = {w.number: frozenset(w.serves) for w in config.windows}
