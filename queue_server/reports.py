@@ -189,9 +189,9 @@ ALL_FIGURES = {f.key: f for f in (*FIGURES, *WINDOW_FIGURES, *ATTENDANCE_FIGURES
 
 def reference() -> str:
     """docs/statistics.md (generated: `python -m queue_server.reports`)."""
-    lines = ["# Statistics: what every figure means", "",
-             "Generated from `queue_server/reports.py` by `python -m queue_server.reports > docs/statistics.md`;",
-             "a test keeps the two equal. Reports read the history tables (one row per ticket, window span,",
+    lines = ["## Reports over a period: what every figure means", "",
+             "This part is generated from `queue_server/reports.py` (`python -m queue_server.reports`); a test",
+             "keeps it equal to the code. Reports read the history tables (one row per ticket, window span,",
              "window-day, booking, case and 差评 follow-up), written in the same transaction as the events",
              "they come from; `yimen rebuild` writes them again from the log.", "",
              "- **Period:** a business day is a date in Asia/Shanghai. Week = Monday to Sunday; quarter and",
@@ -208,7 +208,7 @@ def reference() -> str:
                 ("Attendance (考勤)", ATTENDANCE_FIGURES), ("Cases (办件)", CASE_FIGURES),
                 ("差评 follow-up", FOLLOW_UP_FIGURES), ("Appointments", APPOINTMENT_FIGURES))
     for title, figures in sections:
-        lines += [f"## {title}", "", "| key | 中文 | figure | unit | formula | leaves out |", "|---|---|---|---|---|---|"]
+        lines += [f"### {title}", "", "| key | 中文 | figure | unit | formula | leaves out |", "|---|---|---|---|---|---|"]
         lines += [f"| `{f.key}` | {f.zh} | {f.en} | {f.unit} | {f.formula} | {f.excludes or '—'} |" for f in figures]
         lines.append("")
     return "\n".join(lines)
