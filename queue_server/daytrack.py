@@ -76,7 +76,7 @@ class DayTracker:
 
     def after(self, payload: Payload, at: float) -> None:
         """Note the tickets and windows the event changed, and open or end window spans."""
-        data = payload.to_data()
+        data = vars(payload)  # the fields as they are: to_data() would deep-copy them on every event
         refs = [data.get("ticket"), (data.get("finished") or {}).get("ticket"),
                 *(data.get("tickets") or ()), *(data.get("expired") or ()), *(data.get("overtaken") or ())]
         for ref in refs:
