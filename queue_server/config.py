@@ -37,6 +37,7 @@ from .hallconfig import (
     PriorityRules,
     ProvinceLink,
     RatingRules,
+    RetentionRules,
     Templates,
     Window,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "CASE_PUSH_FIELDS",
     "CaseLink",
     "CaseRules",
+    "RetentionRules",
 ]
 
 PRESETS = ("township", "village")
@@ -126,7 +128,7 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
         "hall": (dict, REQUIRED), "hours": (dict, REQUIRED), "categories": (list, REQUIRED),
         "windows": (list, REQUIRED), "priority": (dict, {}), "calling": (dict, {}),
         "appointments": (dict, {}), "templates": (dict, {}), "matters": (dict, {}), "ratings": (dict, {}),
-        "calendar": (dict, {}), "cases": (dict, {}),
+        "calendar": (dict, {}), "cases": (dict, {}), "retention": (dict, {}),
     })
     # Only root causes are reported: a missing or broken section is one problem, not also every
     # key inside it nor every check that needs it (matters and windows need sound categories).
@@ -144,12 +146,27 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     ratings = _ratings(check, top.get("ratings", {}))
     calendar = _calendar(check, top.get("calendar", {}))
     cases = _cases(check, top.get("cases", {}))
+    retention = _retention(check, top.get("retention", {}))
     if cases.pickup_category and codes is not None and cases.pickup_category not in codes:
         check.fail(("cases", "pickup_category"), f"{cases.pickup_category!r} is not one of this hall's categories")
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
-                      appointments, templates, tuple(matters), ratings, calendar, cases, source=check.file)
+                      appointments, templates, tuple(matters), ratings, calendar, cases, source=check.file,
+                      retention=retention)
+
+
+RETENTION_DAYS = (30, 3650)  # a month at least (差评 follow-ups, results collected), ten years at most
+
+
+def _retention(check: Checker, data: dict) -> RetentionRules:
+    v = check.table(data, ("retention",), {"personal_days": (int, RetentionRules.personal_days)})
+    low, high = RETENTION_DAYS
+    if not low <= v["personal_days"] <= high:
+        check.fail(("retention", "personal_days"),
+                   f"must be between {low} and {high} days (personal data is kept this long, then purged); "
+                   f"got {v['personal_days']}")
+    return RetentionRules(v["personal_days"])
 
 
 def _cases(check: Checker, data: dict) -> CaseRules:

@@ -161,6 +161,14 @@ class CaseRules:
     pickup_category: str = ""  # the category of 领取办理结果 tickets (empty: no pick-up tickets)
 
 
+@dataclass(frozen=True)
+class RetentionRules:
+    """How long personal data is kept (docs/configuration.md, `[retention]`): person keys, masked
+    names and case applicants' identities of older days are purged; the statistics stay exact."""
+
+    personal_days: int = 180
+
+
 DEFAULT_RATING_REASONS = ("办事效率低", "服务态度差", "多次往返", "告知不清楚", "环境设施差", "其他")
 
 
@@ -179,6 +187,7 @@ class HallConfig:
     calendar: WorkCalendar = WorkCalendar()
     cases: CaseRules = CaseRules()
     source: str = ""
+    retention: RetentionRules = RetentionRules()
     _by_code: dict[str, Category] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

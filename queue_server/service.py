@@ -34,6 +34,7 @@ from .hallconfig import HallConfig
 from .history import Rows, booking_row, case_row, day_rows, follow_up_row
 from .hours import issuing_refusal
 from .numbering import business_day
+from .retention import DailyPurge
 from .state import IssueRequest, Ticket
 from .store import Store, Transaction
 from .store.history import HISTORY_VERSION
@@ -72,6 +73,7 @@ class HallService:
             log.info("history tables rebuilt from the log: %s", counts)
         self._hall, self.follow_ups, self.cases = self._load_all()
         self._alert_cases(clock())
+        self.purge = DailyPurge(store, config.retention.personal_days)
 
     def _load_all(self) -> tuple[Hall, FollowUps, Cases]:
         """Everything the service keeps in memory, folded from the log."""
@@ -315,8 +317,11 @@ class HallService:
             self.storage_problem = (self.clock(), problem)
 
     def tick(self) -> None:
-        """Called periodically: rolls the day over even when nobody acts at midnight."""
-        self._roll_over(self.clock())
+        """Called periodically: rolls the day over even when nobody acts at midnight, and once a
+        day purges personal data older than the retention (retention.py)."""
+        now = self.clock()
+        self._roll_over(now)
+        self.purge.run(business_day(now), self.cases)
 
     async def keep_the_day(self, every_s: float = DAY_TICK_S) -> None:
         """Tick for as long as the server runs (a background task of the web app)."""

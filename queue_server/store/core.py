@@ -25,6 +25,7 @@ from .accounts import AccountRows
 from .followers import FollowerRows
 from .history import MIGRATION as HISTORY_TABLES
 from .history import HistoryRows, write
+from .retention import FINISHED, Purged, checkpoint, purge, vacuum
 
 log = logging.getLogger("yimen.store")
 DB_NAME = "yimen.db"
@@ -163,6 +164,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA secure_delete=ON")  # what is deleted or purged is overwritten, not left in the file
             store = cls(conn, path)
             store.migrate()
             if not marker.exists():
@@ -292,6 +294,26 @@ class Store:
         with self.transaction():
             return self.conn.execute("DELETE FROM intake_drafts WHERE day < ?", (before_day,)).rowcount
 
+    def purge_personal(self, before_day: str, *, max_days: int | None = None, compact: bool = False,
+                       dry_run: bool = False) -> Purged:
+        """Clear personal data of the days before `before_day` (store/retention.py says what),
+        then truncate the write-ahead log so the old bytes are gone from the files too.
+        `compact`: VACUUM as well (`yimen purge`, no server on the folder); `dry_run`: count only."""
+        try:
+            with self.transaction():
+                purged = purge(self.conn, before_day, max_days)
+                if purged.caught_up:  # the cases still to do are found by their history rows: those last
+                    purged.history_rows = self.history.purge_personal(before_day, FINISHED)
+                if dry_run:
+                    raise _RolledBack
+        except _RolledBack:
+            return purged
+        if compact:
+            vacuum(self.conn)
+        else:
+            checkpoint(self.conn)
+        return purged
+
     # ------------------------------------------------------------ case applicants (personal data)
 
     def applicant(self, case: str, viewer: str, now: float) -> dict | None:
@@ -324,6 +346,10 @@ class Store:
         with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO secrets(name, value) VALUES (?, ?)", (name, make()))
         return self.conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
+
+
+class _RolledBack(Exception):
+    """Undoes a dry run's transaction."""
 
 
 class Transaction:

@@ -143,14 +143,19 @@ class HistoryRows:
             total += self.conn.execute(f"SELECT count(*) FROM {table} WHERE {day} < ? AND ({cond})", (before,)).fetchone()[0]
         return total
 
-    def purge_personal(self, before: str) -> int:
-        """Clear the personal columns of rows before `before` (inside the caller's transaction)."""
+    def purge_personal(self, before: str, finished_cases: Sequence[str] | None = None) -> int:
+        """Clear the personal columns of rows before `before` (inside the caller's transaction);
+        of cases only those in a `finished_cases` status when given (a running case keeps its applicant)."""
         total = 0
         for table, columns in PERSONAL.items():
             day = "opened_day" if table == "case_facts" else "day"
             sets = ", ".join(f'"{c}" = NULL' for c in columns)
             cond = " OR ".join(f'"{c}" IS NOT NULL' for c in columns)
-            total += self.conn.execute(f"UPDATE {table} SET {sets} WHERE {day} < ? AND ({cond})", (before,)).rowcount
+            args: list[str] = [before]
+            if table == "case_facts" and finished_cases is not None:
+                cond = f"({cond}) AND status IN ({', '.join('?' for _ in finished_cases)})"
+                args += finished_cases
+            total += self.conn.execute(f"UPDATE {table} SET {sets} WHERE {day} < ? AND ({cond})", args).rowcount
         return total
 
 
