@@ -46,7 +46,7 @@ from queue_server.service import HallService
 from queue_server.store import Store
 from queue_server.web.app import create_app
 
-from .demo_cases import seed_cases
+from .demo_history import add_clerks, seed_history
 from .listen import listen_error
 
 # Share of tickets per category in a township morning (categories missing from a hall are skipped).
@@ -226,6 +226,7 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
     store = Store.open(data_dir)
     last = store.conn.execute("SELECT max(at) FROM events").fetchone()[0]
     clock = HallClock(max(opening_today(config, time.time()), last or 0.0), args.speed)
+    real = config  # its history follows the hall's real hours
     # A demo should be alive whenever someone tries it: open around the clock, every day.
     config = dataclasses.replace(config, hours=Hours(tuple(range(1, 8)), (("00:00", "23:59"),), 0))
     accounts = Accounts(store)
@@ -241,7 +242,14 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
         print("yimen demo: --keep needs the tokens of the first run; start without --keep")
         return 2
 
-    cases = [] if last else seed_cases(store, config, clock())  # a few weeks of case work behind the hall
+    add_clerks(accounts, real, password, clock())  # each window's clerk, by name in the reports
+    seeded = None
+    if not last:  # a fresh folder: four weeks of the hall's past, with its case work
+        played = time.monotonic()
+        seeded = seed_history(store, real, clock.start, args.seed if args.seed is not None else 1)
+        played = time.monotonic() - played
+        clock.t0 = time.monotonic()  # the hall clock starts at the opening once its past is written
+    cases = seeded.cases if seeded else []
     service = HallService(config, store, clock=clock)
     people = PeopleWatch()
     service.listeners.append(people)
@@ -281,8 +289,11 @@ async def _run(args: argparse.Namespace, config: HallConfig) -> int:
     print("                           (open or take over a window there: its simulated clerk leaves it to you)")
     if cases:
         board = service.cases.board(business_day(clock()))["counts"]
-        print(f"  Cases (办件):            {len(cases)} on record — 电子监察 green {board['green']}, "
+        print(f"  Cases (办件):            {len(service.cases.items)} on record — 电子监察 green {board['green']}, "
               f"yellow {board['yellow']}, red {board['red']} (GET /api/v1/cases/supervision)")
+    if seeded:
+        print(f"  History:                 {seeded.tickets} tickets on the {seeded.days} working days before today "
+              f"(played in {played:.0f} s): reports, charts and attendance on /manage")
     print(f"  API document:            {base}/api/v1/openapi.json")
     print(f"  Live event stream:       ws://{args.host}:{args.port}/api/v1/events")
     print(f"  Kiosk device token:      {tokens['demo-kiosk']}")

@@ -14,6 +14,7 @@ from queue_server.casework import due_date
 from queue_server.config import HallConfig
 from queue_server.matters import Matter
 from queue_server.service import Actor, HallService
+from queue_server.sim.history import SimClock
 from queue_server.store import Store
 from queue_server.workdays import WorkCalendar
 
@@ -63,38 +64,61 @@ def shift_working_days(today: date, n: int, calendar: WorkCalendar) -> date:
     return day
 
 
-def seed_cases(store: Store, config: HallConfig, now: float) -> list[str]:
-    """Open and work the demo's cases in the past; returns their numbers (none if no matter fits)."""
+@dataclass(frozen=True)
+class Planned:
+    """A demo case placed in time: opened at `opened_at` (before the hall opens that day)."""
+
+    opened_at: float
+    index: int
+    plan: Plan
+    matter: Matter
+
+    @property
+    def day(self) -> date:
+        return datetime.fromtimestamp(self.opened_at, HALL_TZ).date()
+
+
+def planned_cases(config: HallConfig, now: float) -> list[Planned]:
+    """The demo's cases in the order they were opened (none if no matter fits)."""
     calendar = config.calendar
     committed = [m for m in config.matters if m.case_type == "committed" and m.committed_limit_days >= 3]
     if not committed:
         return []
     today = datetime.fromtimestamp(now, HALL_TZ).date()
-    work: list[tuple[float, str, tuple[int, Plan, Matter]]] = []  # (when, what, details) in time order
+    out = []
     for i, plan in enumerate(PLANS):
         matter = committed[i % len(committed)]
         target = shift_working_days(today, plan.left, calendar)
         accepted = accepted_for(target, matter.committed_limit_days, calendar, today)
-        opened_at = datetime.combine(accepted, time(8, i), HALL_TZ).timestamp()  # before opening
-        work.append((opened_at, "open", (i, plan, matter)))
-    numbers: list[str] = []
-    clock_at = [0.0]
-    service = None
-    for opened_at, _, (i, plan, matter) in sorted(work, key=lambda w: w[0]):
-        clock_at[0] = opened_at
-        service = service or HallService(config, store, clock=lambda: clock_at[0])
-        name = NAMES[i % len(NAMES)]
-        request = OpenRequest(matter.code, "person", name, None, "window", 1, None,
-                              tuple({"name": m.name, "form": m.form, "count": m.count} for m in matter.materials[:2]),
-                              plan.delivery)
-        identity = {"name": name, "phone": f"1380000{i:04d}"}
-        if plan.delivery == "ems":
-            identity["ems_address"] = "某某县某某镇某某村 8 号"
-        number = service.open_case(request, identity, CLERK).number
-        numbers.append(number)
-        for action, details in plan.steps:
-            clock_at[0] += 5 * 60
-            if action == "accept_incomplete":
-                details = {"missing": [m.name for m in matter.materials[-1:]]}
-            service.case_step(number, action, CLERK, **details)
-    return numbers
+        out.append(Planned(datetime.combine(accepted, time(8, i), HALL_TZ).timestamp(), i, plan, matter))
+    return sorted(out, key=lambda p: p.opened_at)
+
+
+def work_case(service: HallService, clock: SimClock, planned: Planned) -> str:
+    """Open one planned case at its time and take its steps, five minutes apart; its number."""
+    clock.t = max(clock.t, planned.opened_at)
+    i, plan, matter = planned.index, planned.plan, planned.matter
+    name = NAMES[i % len(NAMES)]
+    request = OpenRequest(matter.code, "person", name, None, "window", 1, None,
+                          tuple({"name": m.name, "form": m.form, "count": m.count} for m in matter.materials[:2]),
+                          plan.delivery)
+    identity = {"name": name, "phone": f"1380000{i:04d}"}
+    if plan.delivery == "ems":
+        identity["ems_address"] = "某某县某某镇某某村 8 号"
+    number = service.open_case(request, identity, CLERK).number
+    for action, details in plan.steps:
+        clock.t += 5 * 60
+        if action == "accept_incomplete":
+            details = {"missing": [m.name for m in matter.materials[-1:]]}
+        service.case_step(number, action, CLERK, **details)
+    return number
+
+
+def seed_cases(store: Store, config: HallConfig, now: float) -> list[str]:
+    """Open and work the demo's cases in the past; returns their numbers (none if no matter fits)."""
+    work = planned_cases(config, now)
+    if not work:
+        return []
+    clock = SimClock(work[0].opened_at)
+    service = HallService(config, store, clock=clock)
+    return [work_case(service, clock, planned) for planned in work]
