@@ -5,6 +5,7 @@ figures of `reports.py`. The web page, the exports, the 台账 and `yimen report
 
 from __future__ import annotations
 
+import bisect
 from datetime import date
 from typing import Any
 
@@ -43,12 +44,11 @@ def build_report(store: Store, config: HallConfig, p: Period, today: date, *, co
     target_s = config.hall.target_wait_min * 60
     history = store.history
     tallies = tally_tickets(history.select("ticket_facts", TICKET_READ, first, last))
-    waits = list(tallies.total.waits)
+    waits = tallies.total.waits  # sorted in place by the totals' figures: the histogram's sort is then a check
     time = window_time(history.select("window_spans", SPAN_READ, first, last),
                        history.select("window_days", ("day", "window", "idle_queue_s"), first, last))
     names = {u["username"]: u.get("display_name") or u["username"] for u in store.accounts.users()}
-    checked = dict(history.select("ticket_facts", ("appointment", "appointment_on_time"), first, last).fetchall())
-    checked.pop(None, None)
+    checked = history.checked_in(first, last)
     report: dict[str, Any] = {
         "hall": config.hall.name_en if english else config.hall.name, "region_code": config.hall.region_code,
         "period": p.as_dict(), "target_wait_min": config.hall.target_wait_min,
@@ -106,8 +106,9 @@ def _label(dimension: str, key: Any, config: HallConfig, names: dict[str, str], 
 
 
 def _histogram(waits: list[float]) -> list[dict[str, Any]]:
-    counts = [0] * HISTOGRAM_BARS
-    for w in waits:
-        counts[min(HISTOGRAM_BARS - 1, int(w // (HISTOGRAM_STEP_MIN * 60)))] += 1
+    """Each bar's count is the distance between two of its bounds in the sorted waits."""
+    waits = sorted(waits)
+    bounds = [bisect.bisect_left(waits, (i + 1) * HISTOGRAM_STEP_MIN * 60) for i in range(HISTOGRAM_BARS - 1)]
+    counts = [b - a for a, b in zip([0, *bounds], [*bounds, len(waits)], strict=True)]
     return [{"from_min": i * HISTOGRAM_STEP_MIN, "to_min": None if i == HISTOGRAM_BARS - 1 else (i + 1) * HISTOGRAM_STEP_MIN,
              "count": c} for i, c in enumerate(counts)]

@@ -123,6 +123,13 @@ class HistoryRows:
         return self.conn.execute(f'SELECT {_quoted(columns)} FROM {table} WHERE "{day_column}" BETWEEN ? AND ?',
                                  (first, last))
 
+    def checked_in(self, first: str, last: str) -> dict[str, int]:
+        """Appointment code → 1 (on time) or 0 (late), for the period's tickets that came by
+        appointment (filtered here: most tickets did not, and a report should not fetch them twice)."""
+        rows = self.conn.execute("SELECT appointment, appointment_on_time FROM ticket_facts WHERE day BETWEEN ? AND ? "
+                                 "AND appointment IS NOT NULL", (first, last))
+        return dict(rows.fetchall())
+
     def open_cases(self, columns: Sequence[str], before: str) -> list[tuple]:
         """Cases opened on or before `before` and not closed by then (returned and withdrawn excluded)."""
         return self.conn.execute(
