@@ -2,7 +2,8 @@
 
 `dispatch` replays a scenario (bench/scenarios/) through the production dispatcher; `latency`
 times a call to the last of N screens; `printer` times the kiosk's tap to the last printer byte;
-`issuing` and `floods` drive a real server process. Each prints one JSON document. The heavy parts
+`issuing` and `floods` drive a real server process; `stats` times the live page and reports on a
+generated year of history. Each prints one JSON document. The heavy parts
 are imported only when a benchmark runs, so `yimen --help` stays fast.
 """
 
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """The `bench` command and its benchmarks, in the order `yimen bench --help` lists them."""
     from .floods import add_bench_floods
     from .issuing import add_bench_issuing
+    from .stats import add_bench_stats
 
     bench = sub.add_parser("bench", help="measure performance (prints JSON)",
                            description="Benchmarks: each prints one JSON document on stdout.")
@@ -28,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_printer_bench(bench_sub)
     add_bench_issuing(bench_sub)
     add_bench_floods(bench_sub)
+    add_bench_stats(bench_sub)
 
 
 def _fail(message: str) -> int:

@@ -50,6 +50,7 @@ class LiveHall:
     tokens: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     before_start: Callable[[Path], None] | None = None  # given the data folder, before the server starts
+    ready_timeout: float = 30.0  # a server on a long history takes longer to fold it
 
     @property
     def base(self) -> str:
@@ -82,7 +83,7 @@ class LiveHall:
             [sys.executable, "-m", "yimen", "serve", "--config", str(config), "--data-dir", str(data),
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "WARNING"],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env})
-        await self._ready()
+        await self._ready(self.ready_timeout)
         return self
 
     async def _ready(self, timeout: float = 30.0) -> None:
