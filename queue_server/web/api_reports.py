@@ -4,52 +4,11 @@ call at a window."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date
-from typing import Any
-
 from aiohttp import web
 
-from ..errors import Invalid
 from ..numbering import business_day
-from ..reporting import build_report
-from ..reports import PERIOD_KINDS, Period, period
-from .common import MANAGERS, reply, service_of
+from .common import MANAGERS, REPORT_QUERY, period_of, reply, report_for, service_of
 from .routing import api
-
-REPORT_QUERY = ("?period=day|week|month|quarter|year|custom&date=YYYY-MM-DD (a day in the period; custom: the first)"
-                "&last=YYYY-MM-DD (custom only)&compare=0 (without the previous period)&lang=en")
-
-
-def period_of(request: web.Request, today: date) -> Period:
-    """The period a request asks for (400 with the reason for anything else)."""
-    kind = request.query.get("period", "month")
-    if kind not in PERIOD_KINDS:
-        raise Invalid("bad_period", f"period must be one of {', '.join(PERIOD_KINDS)}")
-    try:
-        anchor = date.fromisoformat(request.query["date"]) if "date" in request.query else today
-        last = date.fromisoformat(request.query["last"]) if "last" in request.query else None
-    except ValueError:
-        raise Invalid("bad_date", "date and last are days written YYYY-MM-DD") from None
-    try:
-        return period(kind, anchor, last)
-    except ValueError as exc:
-        raise Invalid("bad_period", str(exc)) from None
-
-
-async def report_for(request: web.Request, p: Period, *, compare: bool = True) -> dict[str, Any]:
-    svc = service_of(request)
-    today = business_day(svc.clock())
-    english = request.query.get("lang") == "en"
-
-    def work() -> dict[str, Any]:
-        reader = svc.store.reader()
-        try:
-            return build_report(reader, svc.config, p, today, compare=compare, english=english)
-        finally:
-            reader.close()
-
-    return await asyncio.to_thread(work)
 
 
 @api("GET", "/api/v1/reports", summary="A report for a period: totals, breakdowns (window, category, matter, clerk, "
