@@ -84,7 +84,7 @@ def _weights(t: Table) -> list[float]:
         if c.unit != "text":
             out.append(1.0)
         elif c.key in ("figure", "matter_name", "window_name", "category_name", "case_type"):
-            out.append(3.2 if len(t.columns) > 3 else 2.4)
+            out.append(2.4 if len(t.columns) <= 3 else 2.6 if len(t.columns) >= 10 else 3.2)
         else:
             out.append(1.5)
     return out
