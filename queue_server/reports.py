@@ -497,19 +497,26 @@ def case_figures(opened: Sequence[Sequence[Any]], decided: Sequence[Sequence[Any
     return {"totals": total, "by_type": by_type, "by_matter": by_matter}
 
 
-FOLLOW_UP_READ = ("day", "state", "deadline", "rectified_day")
+FOLLOW_UP_READ = ("day", "state", "deadline", "rectified_day", "number", "window", "clerk", "matter", "level", "appeal")
 
 
-def follow_up_figures(rows: Iterable[Sequence[Any]], today: date) -> dict[str, Any]:
+def follow_up_figures(rows: Iterable[Sequence[Any]], today: date, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The period's 差评: how many, by state, the share rectified on time, and the items themselves
+    (ticket number, window, clerk, level, state, deadline — no citizen's data)."""
     states: dict[str, int] = {}
-    due = on_time = count = 0
-    for _day, state, deadline, rectified in rows:
-        count += 1
+    items: list[dict[str, Any]] = []
+    due = on_time = 0
+    for day, state, deadline, rectified, number, window, clerk, matter, level, appeal in rows:
         states[state] = states.get(state, 0) + 1
         if rectified is not None or deadline < today.isoformat():
             due += 1
             on_time += int(rectified is not None and rectified <= deadline)
-    return {"bad_items": count, "states": states, "rectified_on_time": _share(on_time, due)}
+        items.append({"day": day, "number": number, "window": window, "clerk": clerk,
+                      "clerk_name": (names or {}).get(clerk, clerk) if clerk else None, "matter": matter,
+                      "level": level, "state": state, "deadline": deadline, "rectified_day": rectified,
+                      "on_time": None if rectified is None and deadline >= today.isoformat()
+                      else rectified is not None and rectified <= deadline, "appeal": appeal})
+    return {"bad_items": len(items), "states": states, "rectified_on_time": _share(on_time, due), "items": items}
 
 
 if __name__ == "__main__":
