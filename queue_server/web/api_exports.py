@@ -16,7 +16,6 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from .. import exports
-from ..errors import Invalid
 from ..ledger import EXPORT_FORMATS, LEDGER_FORMATS, export_file, ledger_file
 from ..notice_pdf import NoFont
 from ..numbering import business_day
@@ -24,23 +23,11 @@ from ..reports import Period
 from . import keys, pages
 from .common import MANAGERS, REPORT_QUERY, period_of, reply, report_for, service_of
 from .guard import PoolBusy
-from .routing import api
+from .routing import BodyError, api
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                  "pdf": "application/pdf"}
 _TEMPLATES = resources.files("queue_server.web") / "templates"
-
-
-class BadQuery(Exception):
-    """A query parameter the route cannot use: 400 with the valid choices."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def _bad(exc: BadQuery) -> web.Response:
-    return reply({"error": exc.code, "message": exc.message}, 400)
 
 
 def _lang(request: web.Request) -> str:
@@ -58,17 +45,11 @@ def _file(body: bytes, fmt: str, names: tuple[str, str]) -> web.Response:
 
 
 def _choice(request: web.Request, name: str, valid: tuple[str, ...], default: str | None = None) -> str:
+    """A query parameter that must be one of `valid` (400 naming it and the valid choices)."""
     value = request.query.get(name, default)
     if value not in valid:
-        raise BadQuery(f"bad_{name}", f"{name} must be one of {', '.join(valid)}" + (f" (got {value!r})" if value else ""))
+        raise BodyError(name, f"must be one of {', '.join(valid)}" + (f" (got {value!r})" if value else ""))
     return value
-
-
-def _period(request: web.Request) -> Period:
-    try:
-        return period_of(request, business_day(service_of(request).clock()))
-    except Invalid as exc:
-        raise BadQuery(exc.code, exc.message) from None
 
 
 @api("GET", "/api/v1/reports/export", summary="A table of a report as CSV (UTF-8 with BOM) or Excel, or the whole report "
@@ -79,15 +60,12 @@ def _period(request: web.Request) -> Period:
                  "table and the definitions. Every file starts with the hall, region code, period and when it was made; "
                  "times are in minutes and shares in percent (one decimal), as the column titles say.")
 async def export(request: web.Request) -> web.Response:
-    try:
-        fmt = _choice(request, "format", EXPORT_FORMATS, "csv")
-        name = _choice(request, "table", (*exports.TABLE_NAMES, "all"))
-        if name == "all" and fmt != "xlsx":
-            raise BadQuery("bad_table", "table=all (every table in one workbook) needs format=xlsx")
-        p = _period(request)
-    except BadQuery as exc:
-        return _bad(exc)
     svc, lang = service_of(request), _lang(request)
+    fmt = _choice(request, "format", EXPORT_FORMATS, "csv")
+    name = _choice(request, "table", (*exports.TABLE_NAMES, "all"))
+    if name == "all" and fmt != "xlsx":
+        raise BodyError("table", "all (every table in one workbook) needs format=xlsx")
+    p = period_of(request, business_day(svc.clock()))
     report = await report_for(request, p)
     body = await asyncio.to_thread(export_file, report, svc.config, lang, name, fmt, svc.clock())
     title = ("全部报表" if lang == "zh" else "report") if name == "all" else exports.TITLES[name][0 if lang == "zh" else 1]
@@ -104,7 +82,7 @@ def _month(request: web.Request) -> Period:
     try:
         return exports.month_period(text)
     except ValueError as exc:
-        raise BadQuery("bad_month", str(exc)) from None
+        raise BodyError("month", str(exc)) from None
 
 
 async def _ledger(request: web.Request, p: Period) -> tuple[dict[str, Any], list[exports.Table], list[tuple[str, str]]]:
@@ -122,11 +100,8 @@ async def _ledger(request: web.Request, p: Period) -> tuple[dict[str, Any], list
                  "cases) of one month, as on the print page /manage/ledger. Making a PDF takes a second or two of "
                  "CPU in a worker thread; more than three at once → 503 `busy` with Retry-After.")
 async def ledger(request: web.Request) -> web.Response:
-    try:
-        fmt = _choice(request, "format", LEDGER_FORMATS, "pdf")
-        p = _month(request)
-    except BadQuery as exc:
-        return _bad(exc)
+    fmt = _choice(request, "format", LEDGER_FORMATS, "pdf")
+    p = _month(request)
     svc, lang = service_of(request), _lang(request)
     report = await report_for(request, p)
     names = exports.file_names(report, ("ledger", exports.LEDGER_WORDS[lang]["title"]), fmt, lang)
@@ -162,8 +137,9 @@ async def ledger_page(request: web.Request) -> web.Response:
     lang = _lang(request)
     try:
         p = _month(request)
-    except BadQuery as exc:
-        return pages.message_page(request, 400, "error", ("home",), title=PAGE_WORDS[lang]["bad_month"], text=exc.message)
+    except BodyError as exc:
+        text = str(exc).removeprefix("month: ")
+        return pages.message_page(request, 400, "error", ("home",), title=PAGE_WORDS[lang]["bad_month"], text=text)
     report, tables, head = await _ledger(request, p)
     return web.Response(text=render_html(report, tables, head, lang), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
