@@ -117,6 +117,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "attendance_daily": ("考勤明细", "Attendance by day"),
     "appointments": ("预约", "Appointments"),
     "follow_ups": ("差评整改", "Bad-rating follow-up"),
+    "bad_ratings": ("差评明细", "Bad ratings, one by one"),
     "cases": ("办件(按类型)", "Cases by type"),
     "cases_by_matter": ("办件(按事项)", "Cases by matter"),
     "wait_histogram": ("等候时长分布", "Wait distribution"),
@@ -136,7 +137,13 @@ LABELS: dict[str, tuple[str, str]] = {  # the label columns
     "bar": ("等候区间(分钟)", "Wait (min)"), "from_min": ("起(分钟)", "From (min)"), "to_min": ("止(分钟)", "To (min)"),
     "count": ("人数", "Tickets"), "days_of_weekday": ("有取号的天数", "Days with tickets"),
     "on_time": ("按时办结数", "Decided on time"), "state": ("状态：", "State: "),
+    "number": ("票号", "Ticket"), "level": ("评价", "Rating"), "follow_up_state": ("整改状态", "Follow-up state"),
+    "deadline": ("整改期限", "Deadline"), "rectified_day": ("整改日期", "Rectified on"),
+    "rectified_in_time": ("按时整改", "On time"), "appeal": ("申诉", "Appeal"),
 }
+YES_NO = {"zh": {True: "是", False: "否", None: "未到期"}, "en": {True: "yes", False: "no", None: "not due yet"}}
+APPEALS = {"zh": {"pending": "申诉中", "upheld": "申诉未通过", "overturned": "申诉通过"},
+           "en": {"pending": "appealed", "upheld": "appeal upheld", "overturned": "appeal overturned"}}
 LEVEL_EN = {5: "Very satisfied", 4: "Satisfied", 3: "Fairly satisfied", 2: "Dissatisfied", 1: "Very dissatisfied"}
 STATE_EN = {"open": "open", "verified": "verified", "called_back": "called back", "rectified": "rectified",
             "feedback": "feedback given", "closed": "closed", "appealed": "appealed", "appeal_upheld": "appeal upheld",
@@ -184,7 +191,7 @@ def tables(report: dict[str, Any], config: HallConfig, lang: str) -> list[Table]
     """Every table of the report, in the order of the workbook's sheets."""
     return [_totals(report, lang), *(_breakdown(report, d, lang) for d in DIMENSION_LABELS), _windows_time(report, lang),
             _attendance(report, lang), _attendance_daily(report, lang), _appointments(report, lang),
-            _follow_ups(report, lang), _cases_by_type(report, lang), _cases_by_matter(report, config, lang),
+            _follow_ups(report, lang), _bad_ratings(report, config, lang), _cases_by_type(report, lang), _cases_by_matter(report, config, lang),
             _histogram(report, lang), _heatmap(report, lang)]
 
 
@@ -298,6 +305,26 @@ def _follow_ups(report: dict[str, Any], lang: str) -> Table:
     return _vertical("follow_ups", lang, items)
 
 
+def _bad_ratings(report: dict[str, Any], config: HallConfig, lang: str) -> Table:
+    """The period's 差评 one by one, with their follow-up (ticket number, never the citizen)."""
+    columns = tuple(_text(k, lang) for k in ("day_name", "number", "window_name", "clerk_name", "matter_name", "level",
+                                              "follow_up_state", "deadline", "rectified_day", "rectified_in_time", "appeal"))
+    windows = {r["key"]: r["label"] for r in report["by"]["window"]}
+    matters = {r["key"]: r["label"] for r in report["by"]["matter"]}
+    rows, keys = [], []
+    for item in report["follow_ups"].get("items", []):
+        matter = config.matter(item["matter"]) if item["matter"] else None
+        matter_name = (matter.name if lang == "zh" else matter.name_en or matter.name) if matter else item["matter"]
+        rows.append((
+            item["day"], item["number"], windows.get(item["window"], str(item["window"] or "—")), item["clerk_name"] or "—",
+            matters.get(item["matter"], matter_name or "—"), (LEVELS if lang == "zh" else LEVEL_EN).get(item["level"], str(item["level"])),
+            STEP_LABELS.get(item["state"], item["state"]) if lang == "zh" else STATE_EN.get(item["state"], item["state"]),
+            item["deadline"], item["rectified_day"] or "—", YES_NO[lang][item["on_time"]],
+            APPEALS[lang].get(item["appeal"], item["appeal"]) if item["appeal"] else "—"))
+        keys.append(f"{item['day']} {item['number']}")
+    return Table("bad_ratings", _title("bad_ratings", lang), columns, tuple(rows), tuple(keys))
+
+
 def _case_columns(lang: str) -> list[Column]:
     columns = [figure_column(f, lang) for f in CASE_FIGURES]
     at = next(i for i, c in enumerate(columns) if c.key == "finished") + 1
@@ -351,11 +378,11 @@ def _heatmap(report: dict[str, Any], lang: str) -> Table:
 LEDGER_WORDS = {
     "zh": {"title": "政务服务月度台账", "totals": "一、总体情况", "appointments": "预约情况", "window": "二、窗口",
            "category": "三、业务类别", "matter": "四、事项", "clerk": "五、工作人员", "ratings": "六、好差评",
-           "follow_ups": "差评整改", "cases": "七、办件(按类型)", "cases_by_matter": "办件(按事项)",
+           "follow_ups": "差评整改", "bad_ratings": "差评明细", "cases": "七、办件(按类型)", "cases_by_matter": "办件(按事项)",
            "maker": "制表人", "head": "负责人", "date": "日期", "page": "第 {n} 页 / 共 {total} 页"},
     "en": {"title": "Monthly service ledger", "totals": "1. Overview", "appointments": "Appointments", "window": "2. Windows",
            "category": "3. Categories", "matter": "4. Matters", "clerk": "5. Staff", "ratings": "6. Ratings",
-           "follow_ups": "Bad-rating follow-up", "cases": "7. Cases by type", "cases_by_matter": "Cases by matter",
+           "follow_ups": "Bad-rating follow-up", "bad_ratings": "Bad ratings", "cases": "7. Cases by type", "cases_by_matter": "Cases by matter",
            "maker": "Prepared by", "head": "Approved by", "date": "Date", "page": "Page {n} of {total}"},
 }
 LEVEL_KEYS = ("level_5", "level_4", "level_3", "level_2", "level_1")
@@ -380,6 +407,8 @@ def ledger(report: dict[str, Any], config: HallConfig, lang: str) -> list[Table]
         full["window"].with_columns(("window_name", "served", *LEVEL_KEYS, "active_rate", "good_rate", "unrated_rate"),
                                     w["ratings"]),
         full["follow_ups"].with_columns(("figure", "value"), w["follow_ups"]),
+        full["bad_ratings"].with_columns(("day_name", "number", "window_name", "clerk_name", "level", "follow_up_state",
+                                          "deadline", "rectified_day", "rectified_in_time"), w["bad_ratings"]),
         full["cases"].with_columns(("case_type", *CASE_KEYS), w["cases"]),
         full["cases_by_matter"].with_columns(("matter", "matter_name", *CASE_KEYS), w["cases_by_matter"]),
     ]

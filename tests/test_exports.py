@@ -18,7 +18,7 @@ from tests.support.report_tables import SHEETS, Checker, read_csv, sheet_rows
 
 MONTH = {"period": "month", "date": "2026-11-01"}
 TABLES = ("totals", "window", "category", "matter", "clerk", "hour", "weekday", "day", "windows_time", "attendance",
-          "attendance_daily", "appointments", "follow_ups", "cases", "cases_by_matter", "wait_histogram", "heatmap")
+          "attendance_daily", "appointments", "follow_ups", "bad_ratings", "cases", "cases_by_matter", "wait_histogram", "heatmap")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

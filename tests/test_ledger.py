@@ -30,7 +30,7 @@ from yimen.cli import main
 MONTH = {"period": "month", "date": "2026-11-01"}
 HALL = "示范镇便民服务中心"
 # What a page of the PDF may start with: a section's title, a table's repeated header row, or the signatures.
-PAGE_STARTS = ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "预约情况", "差评整改", "办件(按事项)", "指标", "窗口名称",
+PAGE_STARTS = ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "预约情况", "差评整改", "差评明细", "办件(按事项)", "指标", "日期", "窗口名称",
                "业务类别", "事项编码", "姓名", "办件类型", "制表人")
 
 
@@ -67,7 +67,7 @@ async def test_the_ledger_pdf_has_the_hall_the_month_and_every_table(hall, tmp_p
     text = pdf_text(pdf, tmp_path)
     for words in (HALL, "政务服务月度台账（2026-11）", "区划代码：330100001", "统计周期：2026-11（2026-11-01至2026-11-30）",
                   "生成时间：2026-11-23 09:00（北京时间）", "一、总体情况", "二、窗口", "三、业务类别", "四、事项", "五、工作人员",
-                  "六、好差评", "差评整改", "七、办件(按类型)", "制表人", "负责人"):
+                  "六、好差评", "差评整改", "差评明细", "七、办件(按类型)", "制表人", "负责人"):
         assert flat(words) in text, words
     totals = report["totals"]
     assert f"取号数{totals['issued']}0" in text  # this month's tickets, and last month's none
@@ -135,7 +135,7 @@ async def test_the_print_page_prints_the_ledger_on_a4(browser, hall, tmp_path):
     page = await browser.new_page(viewport={"width": 1366, "height": 900})
     await sign_in(page, hall, "/manage/ledger?month=2026-11", user="manager1")
     assert await page.locator(".sheet-title").inner_text() == "政务服务月度台账（2026-11）"
-    assert await page.locator(".ledger-table").count() == 10
+    assert await page.locator(".ledger-table").count() == 11
     totals = page.locator(".ledger-table").first
     assert await totals.locator("tbody tr").first.inner_text() == f"取号数\t{report['totals']['issued']}\t0"
     assert await page.locator("#pdf").get_attribute("href") == "/api/v1/reports/ledger?month=2026-11&format=pdf"

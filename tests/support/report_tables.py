@@ -29,10 +29,10 @@ UNITS = {"s": "分钟", "share": "%", "h": "小时"}
 # Which table each sheet of the workbook is (the 台账's sheets are narrower selections of them).
 SHEETS = {"概况": "totals", "按窗口": "window", "按业务类别": "category", "按事项": "matter", "按工作人员": "clerk",
           "按时段": "hour", "按星期": "weekday", "按日": "day", "窗口时间与暂停原因": "windows_time", "考勤": "attendance",
-          "考勤明细": "attendance_daily", "预约": "appointments", "差评整改": "follow_ups", "办件(按类型)": "cases",
+          "考勤明细": "attendance_daily", "预约": "appointments", "差评整改": "follow_ups", "差评明细": "bad_ratings", "办件(按类型)": "cases",
           "办件(按事项)": "cases_by_matter", "等候时长分布": "wait_histogram", "到达热力图": "heatmap"}
 LEDGER_SHEETS = {"一、总体情况": "totals", "预约情况": "appointments", "二、窗口": "window", "三、业务类别": "category",
-                 "四、事项": "matter", "五、工作人员": "clerk", "六、好差评": "window", "差评整改": "follow_ups",
+                 "四、事项": "matter", "五、工作人员": "clerk", "六、好差评": "window", "差评整改": "follow_ups", "差评明细": "bad_ratings",
                  "七、办件(按类型)": "cases", "办件(按事项)": "cases_by_matter"}
 KEY_COLUMNS = {"window": "窗口号", "category": "类别代码", "matter": "事项编码", "clerk": "账号",
                "windows_time": "窗口号", "cases_by_matter": "事项编码"}
@@ -114,6 +114,8 @@ class Checker:
             return self._histogram(header, rows)
         if kind == "heatmap":
             return self._heatmap(header, rows)
+        if kind == "bad_ratings":
+            return self._bad_ratings(header, rows)
         cases = kind in ("cases", "cases_by_matter")
         for row in rows:
             values, labels = self._row_of(kind, header, row)
@@ -197,6 +199,25 @@ class Checker:
             for title, key in fields.items():
                 self.same(cells[title], day[key], f"attendance {cells['账号']} {cells['日期']} {title}")
         assert len(rows) == sum(len(a["daily"]) for a in self.report["attendance"])
+
+    def _bad_ratings(self, header: list[str], rows: list[list[Any]]) -> None:
+        """Each 差评 of the period, with its follow-up: the report's items, by day and ticket number."""
+        r = self.report
+        items = {(i["day"], i["number"]): i for i in r["follow_ups"]["items"]}
+        windows = {w["key"]: w["label"] for w in r["by"]["window"]}
+        matters = {m["key"]: m["label"] for m in r["by"]["matter"]}
+        for row in rows:
+            cells = dict(zip(header, row, strict=True))
+            item = items.pop((cells["日期"], cells["票号"]))
+            expected = {"窗口名称": windows[item["window"]], "姓名": item["clerk_name"], "事项名称": matters.get(item["matter"]),
+                        "评价": LEVELS[item["level"]], "整改状态": STEP_LABELS[item["state"]], "整改期限": item["deadline"],
+                        "整改日期": item["rectified_day"] or "—", "按时整改": {True: "是", False: "否", None: "未到期"}[item["on_time"]],
+                        "申诉": "—" if item["appeal"] is None else {"pending": "申诉中", "upheld": "申诉未通过",
+                                                                   "overturned": "申诉通过"}[item["appeal"]]}
+            for title, cell in cells.items():
+                if title not in ("日期", "票号"):
+                    assert cell == expected[title], (cells["票号"], title, cell, expected[title])
+        assert not items, f"差评 missing from the table: {sorted(items)}"
 
     def _histogram(self, header: list[str], rows: list[list[Any]]) -> None:
         bars = self.report["charts"]["wait_histogram"]
