@@ -4,11 +4,14 @@ in step."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from datetime import date
+import statistics
+from datetime import date, datetime
 
 import pytest
 
+from hallapi.protocol import HALL_TZ
 from queue_server.reporting import build_report
 from queue_server.reports import period, previous
 from queue_server.service import HallService, rebuild_history
@@ -59,7 +62,10 @@ def test_a_scripted_week_gives_the_figures_counted_by_hand(week, store, township
     assert (clerk_row["served"], clerk_row["bad"], clerk_row["service_mean_s"]) == (3, 1, 500.0)
 
     assert report["appointments"] == {"booked": 2, "kept": 1, "late": 0, "missed": 1}
-    assert report["follow_ups"] == {"bad_items": 1, "states": {"rectified": 1}, "rectified_on_time": 1.0}
+    follow_ups = report["follow_ups"]
+    assert (follow_ups["bad_items"], follow_ups["states"], follow_ups["rectified_on_time"]) == (1, {"rectified": 1}, 1.0)
+    assert [(i["number"], i["window"], i["clerk"], i["level"], i["on_time"]) for i in follow_ups["items"]] == \
+        [("D002", 5, "wang", 2, True)]
     cases = report["cases"]["totals"]
     assert (cases["opened"], cases["accepted"], cases["finished"], cases["on_time_rate"]) == (2, 2, 1, 1.0)
     assert (cases["open_green"], cases["open_yellow"], cases["open_red"]) == (1, 0, 0)
@@ -133,3 +139,86 @@ def test_a_write_that_fails_after_the_fold_leaves_memory_as_the_log_says(service
     store.conn.execute("DROP TRIGGER no_more")
     ticket, _ = service.issue(IssueRequest(category="A"), KIOSK)
     assert ticket.number == "A002" and len(store.history.dump("ticket_facts")) == 2
+
+
+def _recount(events) -> dict:
+    """The figures counted again, naively, straight from the event log (a second, independent count)."""
+    tickets: dict[str, dict] = {}
+    paused: dict[int, tuple[float, str]] = {}
+    opened: dict[int, float] = {}
+    pause_s: dict[str, float] = {}
+    open_s = 0.0
+
+    def finish(ticket: str, outcome: str, when: float) -> None:
+        t = tickets[ticket]
+        t["outcome"] = outcome
+        if outcome == "served":
+            t["service"] = when - (t.get("started") or t["called"])
+
+    for e in events:
+        d = e.data
+        if e.type == "ticket_issued":
+            hour = datetime.fromtimestamp(e.at, HALL_TZ).hour
+            tickets[d["ticket"]] = {"category": d["category"], "issued": e.at, "hour": hour, "outcome": None}
+        elif e.type == "ticket_called":
+            if d.get("finished"):
+                finish(d["finished"]["ticket"], "served", e.at)
+            t = tickets[d["ticket"]]
+            t.setdefault("first_call", e.at)
+            t["called"], t["started"] = e.at, None
+        elif e.type == "service_started":
+            tickets[d["ticket"]]["started"] = e.at
+        elif e.type == "ticket_completed":
+            finish(d["ticket"], "served", e.at)
+        elif e.type in ("ticket_no_show", "ticket_cancelled"):
+            finish(d["ticket"], "no_show" if e.type == "ticket_no_show" else "cancelled", e.at)
+        elif e.type == "day_closed":
+            for ticket in d["expired"]:
+                finish(ticket, "expired", e.at)
+        elif e.type == "rating_given":
+            tickets[d["ticket"]]["level"] = d["level"]
+        elif e.type == "window_paused":
+            paused[d["window"]] = (e.at, d["reason"])
+        elif e.type in ("window_resumed", "window_closed") and d["window"] in paused:
+            since, reason = paused.pop(d["window"])
+            pause_s[reason] = pause_s.get(reason, 0.0) + e.at - since
+        if e.type == "window_opened":
+            opened[d["window"]] = e.at
+        elif e.type == "window_closed":
+            open_s += e.at - opened.pop(d["window"])
+    waits = sorted(t["first_call"] - t["issued"] for t in tickets.values() if "first_call" in t)
+    services = [t["service"] for t in tickets.values() if "service" in t]
+    levels = [t["level"] for t in tickets.values() if "level" in t]
+    outcomes = [t["outcome"] for t in tickets.values()]
+    by_category: dict[str, list[float]] = {}
+    for t in tickets.values():
+        if "first_call" in t:
+            by_category.setdefault(t["category"], []).append(t["first_call"] - t["issued"])
+    hours: dict[int, int] = {}
+    for t in tickets.values():
+        hours[t["hour"]] = hours.get(t["hour"], 0) + 1
+    return {
+        "issued": len(tickets), "served": outcomes.count("served"), "no_show": outcomes.count("no_show"),
+        "cancelled": outcomes.count("cancelled"), "expired": outcomes.count("expired"),
+        "wait_mean_s": round(sum(waits) / len(waits), 1), "wait_median_s": round(statistics.median(waits), 1),
+        "wait_p90_s": round(waits[math.ceil(0.9 * len(waits)) - 1], 1), "wait_max_s": round(waits[-1], 1),
+        "service_mean_s": round(sum(services) / len(services), 1), "rated": len(levels),
+        "bad": sum(1 for x in levels if x <= 2), "good_rate": round(sum(1 for x in levels if x >= 4) / len(levels), 4),
+        "category_median": {c: round(statistics.median(w), 1) for c, w in by_category.items()},
+        "hours": hours, "pauses_h": {r: round(s / 3600, 2) for r, s in pause_s.items()}, "open_h": round(open_s / 3600, 2),
+    }
+
+
+def test_a_generated_week_agrees_with_a_count_straight_from_the_log(tmp_path, township):
+    store, _ = played_store(tmp_path, township, days=("2026-11-09", "2026-11-13"), tickets_per_day=50, seed=11)
+    report = build_report(store, township, period("week", date(2026, 11, 11)), date(2026, 11, 20), compare=False)
+    count = _recount(store.events())
+    t = report["totals"]
+    for key in ("issued", "served", "no_show", "cancelled", "expired", "wait_mean_s", "wait_median_s", "wait_p90_s",
+                "wait_max_s", "service_mean_s", "rated", "bad", "good_rate"):
+        assert t[key] == count[key], key
+    assert t["issued"] > 200 and t["no_show"] > 0 and t["bad"] > 0
+    assert {r["key"]: r["wait_median_s"] for r in report["by"]["category"]} == count["category_median"]
+    assert {r["key"]: r["issued"] for r in report["by"]["hour"]} == count["hours"]
+    assert report["windows_time"]["pauses_h"] == count["pauses_h"] and count["pauses_h"]
+    assert report["windows_time"]["open_h"] == count["open_h"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import admin_cli, serve_cli, upkeep_cli
+from . import admin_cli, report_cli, serve_cli, upkeep_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cli.register(sub)
     admin_cli.register(sub)
     upkeep_cli.register(sub)
+    report_cli.register(sub)
 
     from bench.cli import register as register_bench
     from bridge.cli import register as register_keypad

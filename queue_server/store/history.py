@@ -115,13 +115,13 @@ class HistoryRows:
 
     def select(self, table: str, columns: Sequence[str], first: str, last: str,
                day_column: str = "day") -> sqlite3.Cursor:
-        """Rows of a table whose day falls in [first, last], as tuples of `columns`."""
+        """Rows of a table whose day falls in [first, last], as tuples of `columns`, in day order."""
         known = TABLES[table][0]
         unknown = [c for c in (*columns, day_column) if c not in known]
         if unknown:
             raise ValueError(f"{table} has no column {unknown[0]}")
-        return self.conn.execute(f'SELECT {_quoted(columns)} FROM {table} WHERE "{day_column}" BETWEEN ? AND ?',
-                                 (first, last))
+        return self.conn.execute(f'SELECT {_quoted(columns)} FROM {table} WHERE "{day_column}" BETWEEN ? AND ? '
+                                 f'ORDER BY "{day_column}"', (first, last))
 
     def checked_in(self, first: str, last: str) -> dict[str, int]:
         """Appointment code → 1 (on time) or 0 (late), for the period's tickets that came by
