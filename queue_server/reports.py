@@ -519,6 +519,7 @@ def follow_up_figures(rows: Iterable[Sequence[Any]], today: date, names: dict[st
                       "level": level, "state": state, "deadline": deadline, "rectified_day": rectified,
                       "on_time": None if rectified is None and deadline >= today.isoformat()
                       else rectified is not None and rectified <= deadline, "appeal": appeal})
+    items.sort(key=lambda i: (i["day"], i["number"]))  # not the table's order: each step re-inserts its row
     return {"bad_items": len(items), "states": states, "rectified_on_time": _share(on_time, due), "items": items}
 
 
