@@ -84,6 +84,8 @@ async def test_every_tab_at_1920_1366_and_390_px(hall, browser, tmp_path):
             await page.wait_for_selector(f"#panel-{tab}", state="visible")
             if tab == "charts":
                 await page.wait_for_selector("#chart-heatmap svg")
+            if tab == "reports":  # the longest names: the matters'
+                await page.select_option("#dimension", "matter")
             if tab == "cases":
                 await page.wait_for_function("() => document.getElementById('sup-green').textContent !== '—'")
             found[f"{tab} {width}"] = await measure(page, str(tmp_path / f"dash-{tab}-{width}.png"))
@@ -202,6 +204,14 @@ async def test_the_breakdown_follows_the_chosen_dimension(hall, browser):
             assert set(shown) == set(columns + extra)
             assert all(same(shown[k], row[k]) for k in shown), (dim, row["key"])
     assert "dim=day" in page.url
+    # The exports' place: empty and hidden until the template names the tables it can export.
+    assert await page.is_hidden("#exports")
+    await page.evaluate("() => { document.getElementById('exports').dataset.exports = 'window,clerk'; }")
+    await page.uncheck("#p-compare")  # a new report renders the links
+    await loaded_for(page, "period=month&date=2026-11-23&compare=0")
+    links = await page.eval_on_selector_all("#exports a", "(as) => as.map((a) => a.getAttribute('href'))")
+    assert links == [f"/api/v1/reports/export?period=month&date=2026-11-23&compare=0&table={t}&format={f}"
+                     for t in ("window", "clerk") for f in ("csv", "xlsx")]
     # The window breakdown: pauses by reason in words.
     await page.select_option("#dimension", "window")
     paused = next(r for r in month["by"]["window"] if r["pauses_h"])
@@ -377,7 +387,7 @@ async def test_the_cases_tab_has_the_supervision_board_and_the_period_s_case_fig
     assert await page.is_hidden("#cases-badge") == (board["counts"]["red"] == 0)
 
 
-async def test_the_dashboard_in_english(hall, browser):
+async def test_the_dashboard_in_english(hall, browser, tmp_path):
     page = await dashboard(browser, hall, "tab=reports&lang=en")
     assert await page.locator("[role=tab]").all_text_contents() == ["Live", "Reports", "Charts", "Staff", "Cases"]
     assert await page.text_content("#totals tr[data-key=issued] th") == "tickets issued"
@@ -391,8 +401,11 @@ async def test_the_dashboard_in_english(hall, browser):
     await page.wait_for_selector("#chart-heatmap svg")
     assert "Mon" in await page.locator("#chart-heatmap text.tick").all_text_contents()
     assert await page.locator("#chart-waits .legend li").all_text_contents() == ["median", "P90"]
+    await page.screenshot(path=str(tmp_path / "charts-en.png"), full_page=True)
     await page.click("#tab-staff")
     assert await page.text_content("#staff thead th:nth-child(2)") == "days at a window"
+    await page.click("#tab-reports")
+    assert await measure(page, str(tmp_path / "reports-en.png")) == []
 
 
 async def test_the_figures_and_reports_are_for_managers_only(hall):

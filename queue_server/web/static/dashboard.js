@@ -70,7 +70,9 @@ function tip(key) {
     `${f.en} (${pair(UNIT_NAMES[f.unit])}): ${f.formula}` + (f.excludes ? `; leaves out: ${f.excludes}` : ""));
 }
 function figureHead(key, tag) {
-  const h = make(tag || "th", label(key)); h.title = tip(key); h.dataset.key = key;
+  const h = make(tag || "th");
+  label(key).split(" ").forEach((word, i) => h.append(i ? " " : "", make("span", word, "nowrap")));  // wraps between words only
+  h.title = tip(key); h.dataset.key = key;
   if (h.title) h.classList.add("defined");
   return h;
 }
@@ -312,7 +314,8 @@ function renderBreakdown(r) {
   const b = body(t);
   for (const row of rows) {
     const tr = b.insertRow(); tr.dataset.key = String(row.key);
-    tr.insertCell().textContent = row.label;
+    const name = tr.insertCell(); name.textContent = row.label;
+    name.className = dim === "matter" || dim === "category" ? "wrap-ok" : "name";  // a matter's name is a phrase
     for (const k of keys) { const td = valueCell(tr, row[k], figure(k).unit); td.dataset.key = k; }
     if (dim === "window") {
       const reasons = Object.entries(row.pauses_h || {});

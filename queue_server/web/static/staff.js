@@ -39,7 +39,10 @@ function render(r) {
     const tr = b.insertRow(); tr.dataset.clerk = c.clerk;
     const button = D.make("button", c.name, "link"); button.type = "button";
     button.setAttribute("aria-expanded", "false"); button.setAttribute("aria-controls", "staff-detail");
-    button.addEventListener("click", () => showDays(c.clerk === shown ? null : c, r));
+    button.addEventListener("click", () => {
+      showDays(c.clerk === shown ? null : c, r);
+      if (shown) D.el("staff-detail").scrollIntoView({ block: "nearest" });  // on a phone it is below the list
+    });
     tr.insertCell().append(button);
     for (const [k, unit] of COLUMNS) { const td = D.valueCell(tr, value(c, k), unit); td.dataset.key = k; }
     const td = tr.insertCell(); td.textContent = pauses(c); td.className = "wrap-ok wide";
