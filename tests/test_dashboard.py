@@ -219,6 +219,15 @@ async def test_the_breakdown_follows_the_chosen_dimension(hall, browser):
     assert f"{reason} {hours:.1f} 小时" in await page.text_content(f"#breakdown tr[data-key='{paused['key']}'] td.wide")
 
 
+# The contrast between each heatmap cell's shade and the number written on it (WCAG's formula).
+CELL_CONTRAST = """(cells) => cells.map((rect) => {
+  const lum = (c) => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map((v) => { v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const a = lum(rect.getAttribute("fill")), b = lum(getComputedStyle(rect.nextElementSibling).fill);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+})"""
+
+
 async def test_each_chart_carries_the_api_s_data(hall, browser, tmp_path):
     month = await report(hall, "period=month")
     charts = month["charts"]
@@ -230,6 +239,7 @@ async def test_each_chart_carries_the_api_s_data(hall, browser, tmp_path):
 
     heat = await marks("chart-heatmap", "+e.dataset.weekday, +e.dataset.hour, +e.dataset.value, +e.dataset.tickets")
     assert sorted(heat) == sorted([c["weekday"], c["hour"], c["per_day"], c["tickets"]] for c in charts["heatmap"]["cells"])
+    assert min(await page.eval_on_selector_all("#chart-heatmap .mark", CELL_CONTRAST)) >= 4.5  # each cell's number is readable
     rows = await page.eval_on_selector_all("#chart-heatmap text.tick", "(ts) => ts.map((t) => t.textContent)")
     assert {"周一", "周五", "9时", "16时"} <= set(rows)  # axes in the page's language
 

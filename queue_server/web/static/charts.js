@@ -155,16 +155,19 @@ const YC = {
       if (x == null || yy == null) continue;
       const k = c.value / max;
       s.append(this.mark("rect", { x: x + 1, y: yy + 1, width: cellW - 2, height: cellH - 2, fill: this.shade(k) }, { value: c.value, ...c.data }, c.tip));
-      if (cellW >= 30) s.append(this.el("text", { x: x + cellW / 2, y: yy + cellH / 2 + 5, "text-anchor": "middle", class: k > 0.5 ? "cell-text light" : "cell-text" }, c.text));
+      if (cellW >= 30) s.append(this.el("text", { x: x + cellW / 2, y: yy + cellH / 2 + 5, "text-anchor": "middle", class: k > 0.6 ? "cell-text light" : "cell-text" }, c.text));
     }
     if (o.xTitle) s.append(this.el("text", { x: left + (width - left - right) / 2, y: height - 12, "text-anchor": "middle", class: "axis-title" }, o.xTitle));
     this.legend(box, [["shade-low", o.legend[0]], ["shade-high", o.legend[1]]]);
   },
 
-  // Light blue (few) to dark blue (many): white text reads on the darker half.
+  // Light blue (few) to dark blue (many). Dark text on shades up to 0.6 and white text above
+  // both keep a contrast of at least 4.5:1: the shades between, where neither would, are skipped.
   shade(k) {
     const lo = [232, 241, 251], hi = [12, 60, 120];
-    const c = lo.map((v, i) => Math.round(v + (hi[i] - v) * Math.min(1, Math.max(0, k))));
+    k = Math.min(1, Math.max(0, k));
+    const t = k <= 0.6 ? k : 0.68 + (k - 0.6) * 0.8;
+    const c = lo.map((v, i) => Math.round(v + (hi[i] - v) * t));
     return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
   },
 };
