@@ -12,6 +12,7 @@ same transaction as the event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .events import (
     DayClosed,
@@ -74,9 +75,9 @@ class DayTracker:
         if not isinstance(payload, DayClosed):
             self.last_at = at if self.last_at is None else max(self.last_at, at)
 
-    def after(self, payload: Payload, at: float) -> None:
-        """Note the tickets and windows the event changed, and open or end window spans."""
-        data = payload.to_data()
+    def after(self, payload: Payload, data: dict[str, Any], at: float) -> None:
+        """Note the tickets and windows the event changed (`data`: the event's stored form), and
+        open or end window spans."""
         refs = [data.get("ticket"), (data.get("finished") or {}).get("ticket"),
                 *(data.get("tickets") or ()), *(data.get("expired") or ()), *(data.get("overtaken") or ())]
         for ref in refs:

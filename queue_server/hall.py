@@ -465,7 +465,7 @@ class Hall:
         if fold is not None and event.day == self.state.day.isoformat():
             self.track.before(payload, event.at)
             fold(self, payload, event.at)
-            self.track.after(payload, event.at)
+            self.track.after(payload, event.data, event.at)
             if isinstance(payload, TicketIssued):  # the forecast books it; anything else dates it
                 self.outlook.book(payload.ticket, payload.category, event.at, payload.priority is not None)
             else:

@@ -58,7 +58,7 @@ def build_report(store: Store, config: HallConfig, p: Period, today: date, *, co
                          "pauses_h": time["pauses_h"]},
         "attendance": list(attendance(time["clerk_days"], config, names).values()),
         "appointments": appointments(history.select("booking_facts", BOOKING_READ, first, last), checked, today),
-        "follow_ups": follow_up_figures(history.select("follow_up_facts", FOLLOW_UP_READ, first, last), today),
+        "follow_ups": follow_up_figures(history.select("follow_up_facts", FOLLOW_UP_READ, first, last), today, names),
         "cases": case_figures(history.select("case_facts", CASE_READ, first, last, "opened_day").fetchall(),
                               history.select("case_facts", CASE_READ, first, last, "decided_day").fetchall(),
                               history.open_cases(CASE_READ, min(p.last, today).isoformat()),

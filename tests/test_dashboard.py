@@ -84,8 +84,9 @@ async def test_every_tab_at_1920_1366_and_390_px(hall, browser, tmp_path):
             await page.wait_for_selector(f"#panel-{tab}", state="visible")
             if tab == "charts":
                 await page.wait_for_selector("#chart-heatmap svg")
-            if tab == "reports":  # the longest names: the matters'
+            if tab == "reports":  # the longest names: the matters'; and the list of 差评, opened
                 await page.select_option("#dimension", "matter")
+                await page.click("#bad-items-box summary")
             if tab == "cases":
                 await page.wait_for_function("() => document.getElementById('sup-green').textContent !== '—'")
             found[f"{tab} {width}"] = await measure(page, str(tmp_path / f"dash-{tab}-{width}.png"))
@@ -144,6 +145,12 @@ async def test_the_reports_tab_shows_the_api_s_figures_and_the_previous_period(h
     assert int(follow.pop("bad_items")) == month["follow_ups"]["bad_items"]
     assert same(follow.pop("rectified_on_time"), month["follow_ups"]["rectified_on_time"])
     assert {k: int(v) for k, v in follow.items()} == {f"state:{k}": v for k, v in month["follow_ups"]["states"].items()}
+    # Each 差评 of the month, with its follow-up state (open the list first).
+    await page.click("#bad-items-box summary")
+    items = await page.eval_on_selector_all("#bad-items tbody tr", "(rs) => rs.map((r) => [r.dataset.day, r.dataset.number, r.cells[6].textContent])")
+    states = {"open": "待核实", "verified": "已核实", "called_back": "已回访", "rectified": "已整改", "feedback": "已反馈", "closed": "已办结"}
+    assert items == [[i["day"], i["number"], states[i["state"]]] for i in month["follow_ups"]["items"]]
+    assert len(items) == month["follow_ups"]["bad_items"] > 0
 
     # A week, compared with the week before (both hold generated days).
     await page.select_option("#p-kind", "week")
@@ -179,10 +186,10 @@ async def test_the_reports_tab_shows_the_api_s_figures_and_the_previous_period(h
     three = await report(hall, "period=custom&date=2026-11-10&last=2026-11-12")
     assert same(await page.get_attribute("#totals tr[data-key=served] td.cur", "data-value"), three["totals"]["served"])
     assert await page.text_content("#p-label") == "2026-11-10 至 2026-11-12"
-    # A range the server refuses (over three years: 422) is explained in Chinese; the last report stays.
-    browser.allow(r"status of 422 .*/api/v1/reports\?period=custom&date=2020-01-01")
+    # A range the server refuses (over three years: 400) is explained in Chinese; the last report stays.
+    browser.allow(r"status of 400 .*/api/v1/reports\?period=custom&date=2020-01-01")
     await page.fill("#p-date", "2020-01-01")
-    await text_is(page, "p-error", "统计周期有误：自定义范围的结束日不能早于开始日，且最长三年")
+    await text_is(page, "p-error", "统计周期有误：自定义范围的结束日不能早于开始日，且最长三年。")
     assert same(await page.get_attribute("#totals tr[data-key=served] td.cur", "data-value"), three["totals"]["served"])
 
 

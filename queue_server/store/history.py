@@ -115,13 +115,13 @@ class HistoryRows:
 
     def select(self, table: str, columns: Sequence[str], first: str, last: str,
                day_column: str = "day") -> sqlite3.Cursor:
-        """Rows of a table whose day falls in [first, last], as tuples of `columns`."""
+        """Rows of a table whose day falls in [first, last], as tuples of `columns`, in day order."""
         known = TABLES[table][0]
         unknown = [c for c in (*columns, day_column) if c not in known]
         if unknown:
             raise ValueError(f"{table} has no column {unknown[0]}")
-        return self.conn.execute(f'SELECT {_quoted(columns)} FROM {table} WHERE "{day_column}" BETWEEN ? AND ?',
-                                 (first, last))
+        return self.conn.execute(f'SELECT {_quoted(columns)} FROM {table} WHERE "{day_column}" BETWEEN ? AND ? '
+                                 f'ORDER BY "{day_column}"', (first, last))
 
     def open_cases(self, columns: Sequence[str], before: str) -> list[tuple]:
         """Cases opened on or before `before` and not closed by then (returned and withdrawn excluded)."""

@@ -12,7 +12,6 @@ from typing import Any
 from aiohttp import web
 
 from ..casework import CASE_TYPES
-from ..errors import Invalid
 from ..numbering import business_day
 from ..reporting import build_report
 from ..reports import (
@@ -27,7 +26,7 @@ from ..reports import (
     period,
 )
 from .common import MANAGERS, reply, service_of
-from .routing import api
+from .routing import BodyError, api
 
 REPORT_QUERY = ("?period=day|week|month|quarter|year|custom&date=YYYY-MM-DD (a day in the period; custom: the first)"
                 "&last=YYYY-MM-DD (custom only)&compare=0 (without the previous period)&lang=en")
@@ -37,16 +36,17 @@ def period_of(request: web.Request, today: date) -> Period:
     """The period a request asks for (400 with the reason for anything else)."""
     kind = request.query.get("period", "month")
     if kind not in PERIOD_KINDS:
-        raise Invalid("bad_period", f"period must be one of {', '.join(PERIOD_KINDS)}")
+        raise BodyError("period", f"must be one of {', '.join(PERIOD_KINDS)}")
+    days: dict[str, date | None] = {}
+    for name in ("date", "last"):
+        try:
+            days[name] = date.fromisoformat(request.query[name]) if name in request.query else None
+        except ValueError:
+            raise BodyError(name, "a day written YYYY-MM-DD") from None
     try:
-        anchor = date.fromisoformat(request.query["date"]) if "date" in request.query else today
-        last = date.fromisoformat(request.query["last"]) if "last" in request.query else None
-    except ValueError:
-        raise Invalid("bad_date", "date and last are days written YYYY-MM-DD") from None
-    try:
-        return period(kind, anchor, last)
+        return period(kind, days["date"] or today, days["last"])
     except ValueError as exc:
-        raise Invalid("bad_period", str(exc)) from None
+        raise BodyError("last", str(exc)) from None
 
 
 async def report_for(request: web.Request, p: Period, *, compare: bool = True) -> dict[str, Any]:

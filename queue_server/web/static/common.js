@@ -143,9 +143,6 @@ const YM_ERRORS = {
   not_in_the_mail: ["该办件没有待签收的邮件", "The result is not in the mail waiting to be signed for"],
   not_for_a_body: ["上级部门只能记录办理环节和决定", "A higher body records only steps and decisions"],
   nothing_ready: ["暂无可领取的办理结果", "No result is ready to collect yet"],
-  // reports
-  bad_period: ["统计周期有误：自定义范围的结束日不能早于开始日，且最长三年", "Invalid period: a custom range ends on or after its first day and spans at most three years"],
-  bad_date: ["日期有误，应为 年-月-日", "Dates are written YYYY-MM-DD"],
   result_not_ready: ["该办件结果尚未可领取", "The result of this case is not ready to collect"],
   not_a_pickup_category: ["领取结果须取领取类号票", "Results are collected with a pick-up ticket"],
 };

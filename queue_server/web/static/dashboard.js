@@ -224,7 +224,9 @@ async function load() {
   if (!res || !res.ok) {
     if (res && (res.status === 401 || res.status === 403)) { location.href = "/login?next=/manage"; return; }
     YM.text("p-status", "");
-    YM.text("p-error", res && r && r.error ? YM.explain(r) : YM.t("报表暂时无法生成，请稍后再试。", "The report cannot be made now; try again later."));
+    YM.text("p-error", res && res.status === 400  // the server names the field it could not read
+      ? YM.t("统计周期有误：自定义范围的结束日不能早于开始日，且最长三年。", "The period cannot be read: a custom range ends on or after its first day and spans at most three years.")
+      : res && r && r.error ? YM.explain(r) : YM.t("报表暂时无法生成，请稍后再试。", "The report cannot be made now; try again later."));
     return;
   }
   DASH.report = r; DASH.loaded = q;
@@ -286,8 +288,29 @@ function renderReport(r) {
   const fu = r.follow_ups;
   smallTable("follow-ups", [["bad_items", fu.bad_items, "count"], ["rectified_on_time", fu.rectified_on_time, "share"],
     ...Object.entries(fu.states).map(([state, n]) => [YM.t("状态：", "State: ") + (pair(FOLLOW_UP_STATES[state]) || state), n, "count", "state:" + state])]);
+  renderBadItems(fu.items || []);
   renderBreakdown(r);
   renderExports(r);
+}
+
+// Each 差评 of the period with its follow-up: who, what, and whether it was put right in time.
+function renderBadItems(items) {
+  const t = el("bad-items");
+  YM.text("bad-items-count", YM.t(`（${items.length} 条）`, `(${items.length})`));
+  headRow(t, [YM.t("日期", "Day"), YM.t("号票", "Ticket"), YM.t("窗口", "Window"), YM.t("工作人员", "Clerk"), YM.t("事项", "Matter"),
+    YM.t("评价", "Rating"), YM.t("状态", "State"), YM.t("整改期限", "Rectify by"), YM.t("整改日期", "Rectified"), YM.t("按时", "On time")].map((h) => make("th", h)));
+  const b = body(t);
+  for (const it of items) {
+    const tr = b.insertRow(); tr.dataset.number = it.number; tr.dataset.day = it.day;
+    const appeal = it.appeal === "pending" ? YM.t("（申诉待审）", " (appeal pending)") : "";
+    const cellsOf = [it.day, it.number, YM.t(`${it.window}号`, `No. ${it.window}`), it.clerk_name || it.clerk || "—",
+      it.matter ? DASH.matters[it.matter] || it.matter : "—", pair(LEVEL_NAMES[it.level]),
+      (pair(FOLLOW_UP_STATES[it.state]) || it.state) + appeal, it.deadline || "—", it.rectified_day || "—",
+      it.on_time == null ? "—" : it.on_time ? YM.t("是", "yes") : YM.t("否", "no")];
+    cellsOf.forEach((text, i) => { const td = tr.insertCell(); td.textContent = text; if (i === 4) td.className = "wrap-ok wide"; });
+    if (it.on_time === false) tr.className = "overdue";
+  }
+  stackLabels(t);
 }
 
 // Rows of [figure key or a label, value, unit, data-key for a label].
