@@ -307,7 +307,7 @@ function renderBadItems(items) {
       it.matter ? DASH.matters[it.matter] || it.matter : "—", pair(LEVEL_NAMES[it.level]),
       (pair(FOLLOW_UP_STATES[it.state]) || it.state) + appeal, it.deadline || "—", it.rectified_day || "—",
       it.on_time == null ? "—" : it.on_time ? YM.t("是", "yes") : YM.t("否", "no")];
-    cellsOf.forEach((text, i) => { const td = tr.insertCell(); td.textContent = text; if (i === 4) td.className = "wrap-ok wide"; });
+    cellsOf.forEach((text, i) => { const td = tr.insertCell(); td.textContent = text; td.className = i === 4 ? "wrap-ok wide" : "name"; });
     if (it.on_time === false) tr.className = "overdue";
   }
   stackLabels(t);
