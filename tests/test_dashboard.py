@@ -15,7 +15,7 @@ import pytest
 from queue_server.service import HallService
 from tests.support.browser import base
 from tests.support.hall import PASSWORD, FakeClock, at, signed_in
-from tests.support.history import NAMES, START, seed_history
+from tests.support.history import NAMES, START, seed_two_weeks
 from tests.support.pages import english_words, measure, text_is
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def clock() -> FakeClock:
 def service(township, store, clock):
     tokens = iter(f"token-{i:04d}-abcdefghijklmnop" for i in range(100000))
     svc = HallService(township, store, clock, new_token=lambda: next(tokens))
-    seed_history(svc, clock)
+    seed_two_weeks(svc, clock)
     return svc
 
 
@@ -87,6 +87,7 @@ async def test_every_tab_at_1920_1366_and_390_px(hall, browser, tmp_path):
             if tab == "reports":  # the longest names: the matters'; and the list of 差评, opened
                 await page.select_option("#dimension", "matter")
                 await page.click("#bad-items-box summary")
+                await page.click(".exports-box summary")
             if tab == "cases":
                 await page.wait_for_function("() => document.getElementById('sup-green').textContent !== '—'")
             found[f"{tab} {width}"] = await measure(page, str(tmp_path / f"dash-{tab}-{width}.png"))
@@ -211,14 +212,22 @@ async def test_the_breakdown_follows_the_chosen_dimension(hall, browser):
             assert set(shown) == set(columns + extra)
             assert all(same(shown[k], row[k]) for k in shown), (dim, row["key"])
     assert "dim=day" in page.url
-    # The exports' place: empty and hidden until the template names the tables it can export.
-    assert await page.is_hidden("#exports")
-    await page.evaluate("() => { document.getElementById('exports').dataset.exports = 'window,clerk'; }")
-    await page.uncheck("#p-compare")  # a new report renders the links
-    await loaded_for(page, "period=month&date=2026-11-23&compare=0")
-    links = await page.eval_on_selector_all("#exports a", "(as) => as.map((a) => a.getAttribute('href'))")
-    assert links == [f"/api/v1/reports/export?period=month&date=2026-11-23&compare=0&table={t}&format={f}"
-                     for t in ("window", "clerk") for f in ("csv", "xlsx")]
+    # Downloads of what the tab shows, for the period on screen (docs/reports.md), and they work.
+    links = await page.eval_on_selector_all("#exports a", "(as) => as.map((a) => [a.textContent, a.getAttribute('href')])")
+    q = "period=month&date=2026-11-23"
+    assert links == [["CSV", f"/api/v1/reports/export?{q}&table=totals&format=csv"],
+                     ["Excel", f"/api/v1/reports/export?{q}&table=totals&format=xlsx"],
+                     ["CSV", f"/api/v1/reports/export?{q}&table=day&format=csv"],
+                     ["Excel", f"/api/v1/reports/export?{q}&table=day&format=xlsx"],
+                     ["Excel（每表一页，附指标说明）", f"/api/v1/reports/export?{q}&table=all&format=xlsx"],
+                     ["2026-11 月度台账", "/manage/ledger?month=2026-11"]]
+    assert "分项统计（按日期）" in await page.text_content("#exports")
+    await page.click(".exports-box summary")  # the downloads fold away under one line
+    for _, href in links[2:]:
+        r = await page.request.get(base(hall) + href)
+        assert r.status == 200, href
+    csv = (await (await page.request.get(base(hall) + links[2][1])).body()).decode("utf-8-sig")
+    assert "示范镇便民服务中心" in csv and "2026-11-20" in csv  # the hall, and the last generated day's row
     # The window breakdown: pauses by reason in words.
     await page.select_option("#dimension", "window")
     paused = next(r for r in month["by"]["window"] if r["pauses_h"])
@@ -301,6 +310,9 @@ async def test_the_staff_tab_lists_every_clerk_with_the_api_s_figures_and_prints
         assert pauses == ("，".join(f"{why} {h:.1f} 小时" for why, h in a["pauses_h"].items()) or "—")
     assert any(a["late_days"] for a in month["attendance"]) and any(a["pauses_h"] for a in month["attendance"])
 
+    assert await page.eval_on_selector_all("#staff-downloads a", "(as) => as.map((a) => a.getAttribute('href'))") == [
+        f"/api/v1/reports/export?period=month&date=2026-11-23&table={t}&format=xlsx" for t in ("attendance", "attendance_daily")]
+
     # A clerk's days, on a click (and closed again).
     button = page.locator("#staff tr[data-clerk=wangfang] button")
     await button.click()
@@ -327,7 +339,7 @@ async def test_the_staff_tab_lists_every_clerk_with_the_api_s_figures_and_prints
         assert f"姓名：{name}" in text and f"账号：{clerk}" in text, i
         assert "示范镇便民服务中心" in text and "2026年11月" in text and "本人签字" in text and "负责人签字" in text
         assert attendance[clerk]["daily"][0]["day"] in text and attendance[clerk]["daily"][-1]["day"] in text
-        assert "考勤与考核" in text and "统计周期" in text and "打印考勤表" not in text  # the sheet, not the page
+        assert "考勤与考核" in text and "统计周期" in text and "打印考勤表" not in text and "Excel" not in text  # the sheet, not the page
     subprocess.run(["pdftoppm", "-r", "70", "-f", "1", "-l", "2", "-png", str(pdf), str(tmp_path / "staff-sheet")], check=True)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import admin_cli, serve_cli
+from . import admin_cli, report_cli, serve_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve_cli.register(sub)
     admin_cli.register(sub)
+    report_cli.register(sub)
 
     from bench.cli import register as register_bench
     from bridge.cli import register as register_keypad

@@ -180,9 +180,15 @@ class Store:
         The caller closes it."""
         if self.path is None:
             raise StoreProblem("this store has no file", "open the hall with Store.open(data_dir)", lasting=False)
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+        return Store.read_only(self.path)
+
+    @classmethod
+    def read_only(cls, path: Path) -> Store:
+        """The database at `path`, read-only: never created, migrated or changed (`yimen report`
+        beside a running server, a report's worker thread). The caller closes it."""
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
                                timeout=10.0, check_same_thread=False)
-        return Store(conn, self.path)
+        return cls(conn, path)
 
     def close(self) -> None:
         self.conn.close()

@@ -19,8 +19,8 @@ from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
+from . import api_exports, api_notices, keys, pages  # with print views: the 台账, the notices
 from . import api_issuing as _api_issuing  # noqa: F401  (registers the issuing routes)
-from . import api_notices, keys, pages  # api_notices: the notices (and their print view)
 from . import api_reports as _api_reports  # noqa: F401  (registers the report routes)
 from . import api_session as _api_session  # noqa: F401  (registers the session routes)
 from . import api_users as _api_users  # noqa: F401  (registers the account routes)
@@ -64,6 +64,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     app.router.add_get("/api/v1/openapi.json", _openapi)
     pages.register(app)  # with /static/
     api_notices.register(app)  # the notices' print view (a page)
+    api_exports.register(app)  # the 台账's print page
     app.on_startup.append(_check_public_address)
     app.cleanup_ctx.append(while_serving(service.keep_the_day))
     app.cleanup_ctx.append(while_serving(app[keys.ESTIMATES].keep_fresh, app[keys.ESTIMATES].stop))

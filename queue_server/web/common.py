@@ -1,13 +1,14 @@
 """What every API handler needs: who is asking, the service, JSON answers, and the checks that
 several route modules share (a device's own ticket, a device's own window, times in the hall's zone).
 
-Route modules (api, api_session, api_issuing, api_desk, api_users, api_cases, api_notices) import from here, never from
-one another."""
+Route modules (api, api_session, api_issuing, api_desk, api_users, api_cases, api_notices, api_reports,
+api_exports) import from here, never from one another."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,9 @@ from ..auth import Principal
 from ..cases import Case
 from ..errors import Forbidden
 from ..events import Event
+from ..numbering import business_day
+from ..reporting import build_report
+from ..reports import PERIOD_KINDS, Period, period
 from ..service import Actor, HallService
 from ..views import ticket_public, ticket_staff
 from . import keys
@@ -146,3 +150,41 @@ def local_port(request: web.Request) -> int | None:
     """The port this server answered on (never the caller's Host header, which anyone can set)."""
     sockname = request.transport.get_extra_info("sockname") if request.transport else None
     return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
+
+
+# ---------------------------------------------------------------- reports (api_reports, api_exports)
+
+REPORT_QUERY = ("?period=day|week|month|quarter|year|custom&date=YYYY-MM-DD (a day in the period; custom: the first)"
+                "&last=YYYY-MM-DD (custom only)&compare=0 (without the previous period)&lang=en")
+
+
+def period_of(request: web.Request, today: date) -> Period:
+    """The period a request asks for (400 naming the field for anything else)."""
+    kind = request.query.get("period", "month")
+    if kind not in PERIOD_KINDS:
+        raise BodyError("period", f"must be one of {', '.join(PERIOD_KINDS)}")
+    days: dict[str, date | None] = {}
+    for name in ("date", "last"):
+        try:
+            days[name] = date.fromisoformat(request.query[name]) if name in request.query else None
+        except ValueError:
+            raise BodyError(name, "a day written YYYY-MM-DD") from None
+    try:
+        return period(kind, days["date"] or today, days["last"])
+    except ValueError as exc:
+        raise BodyError("last", str(exc)) from None
+
+
+async def report_for(request: web.Request, p: Period, *, compare: bool = True) -> dict[str, Any]:
+    svc = service_of(request)
+    today = business_day(svc.clock())
+    english = request.query.get("lang") == "en"
+
+    def work() -> dict[str, Any]:
+        reader = svc.store.reader()
+        try:
+            return build_report(reader, svc.config, p, today, compare=compare, english=english)
+        finally:
+            reader.close()
+
+    return await asyncio.to_thread(work)

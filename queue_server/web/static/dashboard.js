@@ -352,23 +352,31 @@ function renderBreakdown(r) {
 }
 el("dimension").addEventListener("change", () => {
   DASH.dim = el("dimension").value; remember();
-  if (DASH.report) renderBreakdown(DASH.report);
+  if (DASH.report) { renderBreakdown(DASH.report); renderExports(DASH.report); }
 });
 
-// The download links, once the exports exist: the template then names its tables in data-exports.
+// Downloads of what the tab shows, for the chosen period (GET /api/v1/reports/export, docs/reports.md):
+// the hall-wide figures, the breakdown on screen, every table in one workbook, and the 台账 of the
+// period's (first) month.
+function exportLink(text, table, format) {
+  const a = make("a", text, "button-link"); a.dataset.table = table; a.dataset.format = format;
+  a.href = "/api/v1/reports/export?" + query({ table, format });
+  a.setAttribute("download", "");
+  return a;
+}
 function renderExports(r) {
-  const box = el("exports"), names = (box.dataset.exports || "").split(",").map((s) => s.trim()).filter(Boolean);
-  box.hidden = names.length === 0;
-  box.innerHTML = "";
-  if (!names.length) return;
-  box.append(make("h3", YM.t("下载", "Download")));
-  for (const name of names) {
-    for (const format of ["csv", "xlsx"]) {
-      const a = make("a", `${name}.${format}`, "button-link"); a.dataset.table = name; a.dataset.format = format;
-      a.href = "/api/v1/reports/export?" + query({ table: name, format });
-      box.append(a);
-    }
-  }
+  const box = el("exports"); box.innerHTML = "";
+  const row = (name, ...links) => { const p = make("p", null, "downloads"); p.append(make("span", name), ...links); box.append(p); };
+  row(YM.t("全厅指标", "Hall-wide figures"), exportLink("CSV", "totals", "csv"), exportLink("Excel", "totals", "xlsx"));
+  row(YM.t(`分项统计（按${pair(DIMENSION_HEAD[DASH.dim])}）`, `Breakdown by ${pair(DIMENSION_HEAD[DASH.dim]).toLowerCase()}`),
+    exportLink("CSV", DASH.dim, "csv"), exportLink("Excel", DASH.dim, "xlsx"));
+  row(YM.t("全部表格", "Every table"), exportLink(YM.t("Excel（每表一页，附指标说明）", "Excel (a sheet per table, with the definitions)"), "all", "xlsx"));
+  const month = r.period.first.slice(0, 7), ledger = make("a", YM.t(`${month} 月度台账`, `Ledger of ${month}`), "button-link");
+  ledger.href = `/manage/ledger?month=${month}` + (YM.lang === "en" ? "&lang=en" : ""); ledger.id = "ledger-link";
+  row(YM.t("月度台账（打印、PDF）", "Monthly ledger (print, PDF)"), ledger);
+  const staff = el("staff-downloads"); staff.innerHTML = "";
+  staff.append(exportLink(YM.t("考勤 Excel", "Attendance (Excel)"), "attendance", "xlsx"),
+    exportLink(YM.t("考勤明细 Excel", "Days (Excel)"), "attendance_daily", "xlsx"));
 }
 
 // ------------------------------------------------------------------ 图表
