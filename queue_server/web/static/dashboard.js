@@ -66,7 +66,8 @@ const UNIT_NAMES = { count: ["个数", "count"], s: ["秒，显示为分钟", "s
 function tip(key) {
   const f = figure(key);
   if (!f.formula) return "";
-  return YM.t(`${f.zh}（${pair(UNIT_NAMES[f.unit])}）：${f.formula}` + (f.excludes ? `；不含：${f.excludes}` : ""),
+  const zh = f.formula_zh || f.formula, zhExcludes = f.excludes_zh || f.excludes;
+  return YM.t(`${f.zh}（${pair(UNIT_NAMES[f.unit])}）：${zh}` + (zhExcludes ? `；不含：${zhExcludes}` : ""),
     `${f.en} (${pair(UNIT_NAMES[f.unit])}): ${f.formula}` + (f.excludes ? `; leaves out: ${f.excludes}` : ""));
 }
 function figureHead(key, tag) {
