@@ -463,7 +463,7 @@ def heading(report: dict[str, Any], lang: str, generated: float) -> list[tuple[s
 # ---------------------------------------------------------------- definitions (the 说明 sheet)
 
 DEFINITION_WORDS: dict[str, dict[str, Any]] = {
-    "zh": {"title": "说明", "key": "代码", "name": "指标", "unit": "单位", "formula": "公式（英文）", "excludes": "不含（英文）",
+    "zh": {"title": "说明", "key": "代码", "name": "指标", "unit": "单位", "formula": "公式", "excludes": "不含",
            "units": {"count": "个/次", "min": "分钟", "pct": "%", "h": "小时", "num": "—"}},
     "en": {"title": "Definitions", "key": "Key", "name": "Figure", "unit": "Unit", "formula": "Formula", "excludes": "Leaves out",
            "units": {"count": "count", "min": "minutes", "pct": "percent", "h": "hours", "num": "—"}},
@@ -471,17 +471,22 @@ DEFINITION_WORDS: dict[str, dict[str, Any]] = {
 # Columns that are not figures of reports.py, but show a part of one.
 MORE_DEFINITIONS: tuple[Figure, ...] = (
     Figure("level_5…level_1", "非常满意…非常不满意", "very satisfied … very dissatisfied", "count",
-           "served tickets the citizen rated at that level (5 非常满意 … 1 非常不满意)", "system default ratings"),
-    Figure("on_time", "按时办结数", "decided on time", "count", "cases decided on or before their committed deadline"),
-    Figure("reason:…", "暂停·原因", "paused: reason", "h", "time paused for that reason"),
-    Figure("state:…", "状态：…", "state: …", "count", "差评 items given in the period that are in that state now"),
+           "served tickets the citizen rated at that level (5 非常满意 … 1 非常不满意)", "system default ratings",
+           "群众评为该等级的办结号（5 非常满意 … 1 非常不满意）", "系统默认评价"),
+    Figure("on_time", "按时办结数", "decided on time", "count", "cases decided on or before their committed deadline",
+           formula_zh="在承诺期限内（含当天）作出决定的办件"),
+    Figure("reason:…", "暂停·原因", "paused: reason", "h", "time paused for that reason", formula_zh="因该原因暂停的时长"),
+    Figure("state:…", "状态：…", "state: …", "count", "差评 items given in the period that are in that state now",
+           formula_zh="本期收到、现处于该状态的差评整改项"),
     Figure("late_min / early_min", "迟到/早退(分钟)", "late / left early (min)", "count",
-           "minutes between the first sign-in and the first session's start / the last sign-out and the last session's end"),
+           "minutes between the first sign-in and the first session's start / the last sign-out and the last session's end",
+           formula_zh="首次签到晚于上午开始办公的分钟数 / 最后签退早于下午结束办公的分钟数"),
     Figure("wait_histogram", "等候时长分布", "wait distribution", "count",
            "tickets called whose wait falls in the bar (from ≤ wait < to, in minutes; the last bar has no end)",
-           "tickets never called"),
+           "tickets never called", "等候时长落在该区间内的被叫号（起 ≤ 等候 < 止，分钟；最后一档无上限）", "从未被叫的号"),
     Figure("heatmap", "到达热力图", "arrivals by weekday and hour", "count",
-           "tickets taken in that hour on that weekday ÷ days of that weekday with tickets in the period"),
+           "tickets taken in that hour on that weekday ÷ days of that weekday with tickets in the period",
+           formula_zh="本期该星期几该小时内的取号数 ÷ 本期有取号的该星期几的天数"),
 )
 
 
@@ -490,7 +495,9 @@ def definitions(lang: str) -> Table:
     w = DEFINITION_WORDS[lang]
     columns = (Column("key", w["key"], "text"), Column("name", w["name"], "text"), Column("unit", w["unit"], "text"),
                Column("formula", w["formula"], "text"), Column("excludes", w["excludes"], "text"))
-    rows = tuple((f.key, f.zh if lang == "zh" else f.en, w["units"][UNIT_OF_FIGURE[f.unit]], f.formula, f.excludes or "—")
+    rows = tuple((f.key, f.zh if lang == "zh" else f.en, w["units"][UNIT_OF_FIGURE[f.unit]],
+                  (f.formula_zh or f.formula) if lang == "zh" else f.formula,
+                  ((f.excludes_zh or f.excludes) if lang == "zh" else f.excludes) or "—")
                  for f in (*ALL_FIGURES.values(), *MORE_DEFINITIONS))
     return Table("definitions", w["title"], columns, rows, tuple(r[0] for r in rows))
 

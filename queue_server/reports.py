@@ -12,7 +12,7 @@ import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from itertools import groupby
@@ -108,6 +108,8 @@ class Figure:
     unit: str  # count | s | share | h
     formula: str
     excludes: str = ""
+    formula_zh: str = ""  # the same, for the Chinese pages and files (filled from `IN_CHINESE` below)
+    excludes_zh: str = ""
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -188,6 +190,62 @@ APPOINTMENT_FIGURES: tuple[Figure, ...] = (
     Figure("late", "迟到签到", "late", "count", "checked in after that (queued as a walk-in)"),
     Figure("missed", "爽约", "missed", "count", "not checked in by the end of a past day", "today's bookings"),
 )
+# The figures' definitions in Chinese, for the Chinese pages, exports and the 台账.
+IN_CHINESE: dict[str, tuple[str, str]] = {  # key → (formula, what it leaves out)
+    "issued": ("业务日在本期内的取号（自助机、窗口代取、预约签到）", "大厅拒绝的取号请求；自助机在取得号码前放弃的请求"),
+    "served": ("窗口办结（按已办理结束）的号", ""),
+    "no_show": ("因本人未到、被窗口过号的号", "过号后重新排队的，按其最终结果计"),
+    "cancelled": ("本人或工作人员取消的号", ""),
+    "expired": ("业务日结束时仍在等候、已叫号或挂起的号", ""),
+    "transferred": ("至少转移过一次业务类别的号（只计一次，其结果另计）", ""),
+    "wait_mean_s": ("（首次叫号时间 − 取号时间）的平均值，按至少被叫过一次的号计", "从未被叫的号（取消、未叫号）；重呼不重新计时"),
+    "wait_median_s": ("等候时间的中间值（偶数个时取中间两个的平均）", ""),
+    "wait_p90_s": ("最近秩法：90% 的等候不超过的最小值", ""),
+    "wait_p95_s": ("最近秩法：95% 的等候不超过的最小值", ""),
+    "wait_max_s": ("最长的等候时间", ""),
+    "within_target": ("等候 ≤ 大厅目标等候时间的号数 ÷ 被叫号数（目标值另行标出）", "从未被叫的号"),
+    "service_mean_s": ("（办结时间 − 开始办理时间；未按开始键时为叫号时间）的平均值，按办结的号计", "过号、取消和未叫号的号"),
+    "service_median_s": ("办理时长的中间值", ""),
+    "service_p90_s": ("最近秩法，同等候", ""),
+    "service_p95_s": ("最近秩法，同等候", ""),
+    "service_max_s": ("最长的办理时长", ""),
+    "rated": ("群众本人评价了的办结号（评价器、平板或扫码）", "系统默认评价（省里规定沉默后自动给出）"),
+    "active_rate": ("主动评价数 ÷ 办结数", "系统默认评价"),
+    "good_rate": ("评为 4（满意）或 5（非常满意）的数 ÷ 主动评价数", "系统默认评价"),
+    "bad": ("评为 1 或 2（不满意、非常不满意）的数", ""),
+    "unrated_rate": ("没有群众评价的办结号 ÷ 办结数（系统默认评价不算已评）", ""),
+    "defaulted": ("按省里规定沉默 N 天后默认评价的办结号（单列，不计入好评率）", ""),
+    "open_h": ("从开窗到关窗（签到到签退）的时长，含暂停", "业务日结束时仍开着的窗口，计到当天最后一个事件"),
+    "pause_h": ("暂停时长，所有原因合计（按原因另列一表）", ""),
+    "idle_queue_h": ("窗口开着（未暂停）、无人办理，而有它可办的群众在等候的时长", "当天最后一个事件之后的时间"),
+    "days": ("工作人员在任一窗口签到的天数", ""),
+    "late_days": ("首次签到晚于上午开始办公时间的天数", ""),
+    "early_days": ("最后签退早于下午结束办公时间的天数", "未关窗的窗口（以当天最后一个事件为签退）"),
+    "signed_in_h": ("在任一窗口开窗和暂停的时长", ""),
+    "opened": ("本期收件的办件", ""),
+    "accepted": ("本期受理的办件（材料齐全，或补正后受理）", ""),
+    "returned": ("本期收件且不予受理的办件", ""),
+    "finished": ("本期作出决定的办件（准予或不予）", ""),
+    "on_time_rate": ("在承诺期限内（含当天）作出决定的办件 ÷ 作出决定的办件", ""),
+    "open_green": ("期末在办、距期限还有超过预警天数的办件", ""),
+    "open_yellow": ("期末在办、距期限在预警天数以内的办件", ""),
+    "open_red": ("期末在办、已超过期限的办件", ""),
+    "bad_items": ("本期收到的差评（每条生成一项整改）", ""),
+    "rectified_on_time": ("在期限内整改的项 ÷ 已整改或已过期限的项", ""),
+    "booked": ("预约日在本期内的预约", ""),
+    "kept": ("在预约时段结束加宽限时间之前到自助机签到的", ""),
+    "late": ("在此之后签到的（按现场取号排队）", ""),
+    "missed": ("过去的日子里没有签到的", "今天的预约"),
+}
+
+
+def _in_chinese(figures: tuple[Figure, ...]) -> tuple[Figure, ...]:
+    return tuple(replace(f, formula_zh=IN_CHINESE[f.key][0], excludes_zh=IN_CHINESE[f.key][1]) for f in figures)
+
+
+FIGURES, WINDOW_FIGURES, ATTENDANCE_FIGURES, CASE_FIGURES, FOLLOW_UP_FIGURES, APPOINTMENT_FIGURES = (
+    _in_chinese(group) for group in (FIGURES, WINDOW_FIGURES, ATTENDANCE_FIGURES, CASE_FIGURES, FOLLOW_UP_FIGURES,
+                                     APPOINTMENT_FIGURES))
 ALL_FIGURES = {f.key: f for f in (*FIGURES, *WINDOW_FIGURES, *ATTENDANCE_FIGURES, *CASE_FIGURES,
                                    *FOLLOW_UP_FIGURES, *APPOINTMENT_FIGURES)}
 

@@ -195,6 +195,8 @@ async def test_a_manager_sees_an_overdue_case_red_on_the_board(hall, browser, tm
     await sign_in(page, hall, "/manage", user="manager1")
     await text_is(page, "sup-red", "2")
     assert [await page.text_content(f"#sup-{c}") for c in ("green", "yellow", "paused")] == ["0", "0", "0"]
+    assert await page.text_content("#cases-badge") == "2"  # the 办件 tab, where the board is, says how many
+    await page.click("#tab-cases")
     await page.wait_for_selector(f"#overdue tr[data-number='{number}']")
     rows = [await page.locator(f"#overdue tr:nth-child({i}) td").all_text_contents() for i in (1, 2)]
     assert rows[1] == [number, "城乡居民基本养老保险待遇申领", "1号", "clerk1", "2026-12-07", "1 个工作日"]

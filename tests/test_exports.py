@@ -86,10 +86,11 @@ async def test_the_workbook_holds_every_table_with_the_reports_numbers(hall):
 
     definitions = wb["说明"]
     header, rows = sheet_rows(definitions)
-    assert header == ["代码", "指标", "单位", "公式（英文）", "不含（英文）"]
+    assert header == ["代码", "指标", "单位", "公式", "不含"]
     defined = {row[0]: row for row in rows}
     for key, f in ALL_FIGURES.items():
-        assert defined[key][1] == f.zh and defined[key][3] == f.formula, key
+        assert defined[key][1] == f.zh and defined[key][3] == f.formula_zh and f.formula_zh, key
+    assert defined["wait_mean_s"][4] == "从未被叫的号（取消、未叫号）；重呼不重新计时"
     assert defined["wait_mean_s"][2] == "分钟" and defined["good_rate"][2] == "%"
     assert any("最近秩" in (c.value or "") for c in definitions["A"])  # the notes under the definitions
 

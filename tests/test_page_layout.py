@@ -126,8 +126,12 @@ async def test_phone_layouts(hall, browser, tmp_path):
     await sign_in(page, hall, "manager1", "/manage")
     await page.wait_for_selector("#alerts li")
     await page.wait_for_selector("#followups tbody tr")
-    await page.wait_for_selector("#overdue tbody tr")
     found["/manage"] = await measure(page, str(tmp_path / "layout-manage-390.png"))
+    assert english_words(await page.inner_text("body")) == set()
+    await page.click("#tab-cases")  # the supervision board (电子监察) is on the 办件 tab
+    await page.wait_for_selector("#overdue tbody tr")
+    await page.wait_for_selector("#case-totals .kpi")
+    found["/manage 办件"] = await measure(page, str(tmp_path / "layout-manage-cases-390.png"))
     assert english_words(await page.inner_text("body")) == set()
     assert all(ratio >= 4.5 for _, ratio in await page.evaluate(CONTRAST)), await page.evaluate(CONTRAST)
     assert_clean(found)

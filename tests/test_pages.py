@@ -241,7 +241,7 @@ async def test_sign_in_errors_are_in_the_page_s_language(hall, browser):
     browser.allow(r"status of (401|429) .*@ http://127\.0\.0\.1:\d+/api/v1/session")
     page = await browser.new_page(viewport={"width": 1366, "height": 800})
     await page.goto(f"{base(hall)}/login?next=/manage")
-    assert await page.text_content("#why") == "实时概况仅限中心负责人（管理人员）账号登录。"
+    assert await page.text_content("#why") == "管理看板仅限中心负责人（管理人员）账号登录。"
     for attempt in range(6):
         await page.fill("#username", "manager1")
         await page.fill("#password", "wrong password")

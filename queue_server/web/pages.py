@@ -1,4 +1,4 @@
-"""HTML pages: the public board, the citizen's ticket and case pages, sign-in, the manager's live page, the
+"""HTML pages: the public board, the citizen's ticket and case pages, sign-in, the manager's dashboard, the
 clerk console, and the pages that say why a page cannot be shown.
 
 The pages are static shells; their data comes from the same API everyone uses, so a page can
@@ -42,9 +42,9 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
     "case_not_found": {"zh": ("没有找到这个办件", "链接有误或已失效。请核对通知书上的二维码，或拨打监督电话咨询。"),
                        "en": ("Case not found", "The link is wrong or no longer valid. Check the QR code on your notice, "
                                                 "or call the supervision hotline.")},
-    "managers_only": {"zh": ("此页面仅限中心负责人使用", "实时概况是大厅管理人员的页面，您的账号是窗口工作人员。"
+    "managers_only": {"zh": ("此页面仅限中心负责人使用", "管理看板是大厅管理人员的页面，您的账号是窗口工作人员。"
                                                   "请使用窗口工作台，或换用管理人员账号登录。"),
-                      "en": ("This page is for managers", "The live overview is for the hall's managers; your account is a "
+                      "en": ("This page is for managers", "The dashboard is for the hall's managers; your account is a "
                                                          "clerk's. Use the window console, or sign in with a manager's account.")},
     "error": {"zh": ("出错了", "页面暂时无法显示，请稍后再试。"),
               "en": ("Something went wrong", "The page cannot be shown right now; please try again later.")},

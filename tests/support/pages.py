@@ -43,7 +43,9 @@ MEASURE = """(keep) => {
   return problems;
 }"""
 
-LATIN_OK = {"English", "Enter", "Esc", "kiosk", "clerk", "manager", "Yimen"}
+# Latin words a Chinese page may show: the language switch, keys, the test hall's device and
+# account names, and file formats as Chinese software names them (下载 CSV / Excel / PDF).
+LATIN_OK = {"English", "Enter", "Esc", "kiosk", "clerk", "manager", "Yimen", "CSV", "Excel", "PDF"}
 
 
 async def sign_in(page, hall, path: str, user: str = "clerk1") -> None:

@@ -14,7 +14,7 @@ const langLink = document.getElementById("lang");
 if (YM.lang === "en") { params.delete("lang"); langLink.href = "?" + params.toString(); langLink.textContent = "中文"; }
 else { const p = new URLSearchParams(params); p.set("lang", "en"); langLink.href = "?" + p.toString(); }
 const why = document.getElementById("why");
-if (safeNext.startsWith("/manage")) { why.textContent = YM.t("实时概况仅限中心负责人（管理人员）账号登录。", "The live overview is for managers: sign in with a manager's account."); why.hidden = false; }
+if (safeNext.startsWith("/manage")) { why.textContent = YM.t("管理看板仅限中心负责人（管理人员）账号登录。", "The dashboard is for managers: sign in with a manager's account."); why.hidden = false; }
 else if (safeNext.startsWith("/console")) { why.textContent = YM.t("请登录后使用窗口工作台。", "Sign in to use the window console."); why.hidden = false; }
 
 document.getElementById("form").addEventListener("submit", async (ev) => {

@@ -1,5 +1,6 @@
-// The manager's live page: everything comes from /api/v1/stats/live (and the hall's layout from
-// /api/v1/hall), refreshed on every event of the stream. New staff alerts beep.
+// The dashboard's live tab (and the 办件 tab's supervision board): everything comes from
+// /api/v1/stats/live and /api/v1/cases/supervision (and the hall's layout from /api/v1/hall),
+// refreshed on every event of the stream. New staff alerts beep. The other tabs: dashboard.js.
 "use strict";
 const STATE = { open: ["开放", "Open"], paused: ["暂停服务", "Paused"], closed: ["关闭", "Closed"] };
 const ALERT_KIND = { help: ["群众求助", "Help requested"], printer: ["打印机故障", "Printer fault"],
@@ -97,7 +98,7 @@ function renderAlerts(s) {
   }
   document.getElementById("alerts-empty").hidden = s.alerts.length > 0;
   YM.text("alerts-count", s.alerts.length ? YM.t(`（${s.alerts.length}）`, `(${s.alerts.length})`) : "");
-  document.title = (s.alerts.length ? YM.t(`【${s.alerts.length} 条提醒】`, `(${s.alerts.length}) `) : "") + YM.t("大厅实时概况 · Yimen", "Live overview · Yimen");
+  document.title = (s.alerts.length ? YM.t(`【${s.alerts.length} 条提醒】`, `(${s.alerts.length}) `) : "") + YM.t("管理看板 · Yimen", "Dashboard · Yimen");
   if (fresh.length) beep();
   seenAlerts = ids;
 }
@@ -172,6 +173,9 @@ async function refreshSupervision() {
   try { b = await YM.getJSON("/api/v1/cases/supervision"); } catch (e) { return; }
   for (const colour of ["green", "yellow", "red"]) YM.text("sup-" + colour, b.counts[colour]);
   YM.text("sup-paused", b.paused);
+  const badge = document.getElementById("cases-badge");  // the 办件 tab says how many are overdue
+  badge.hidden = !b.counts.red; badge.textContent = b.counts.red || "";
+  badge.title = YM.t(`${b.counts.red} 件超期`, `${b.counts.red} overdue`);
   const names = Object.fromEntries((matterNames || []).map((m) => [m.code, m.name]));
   const body = document.querySelector("#overdue tbody"); body.innerHTML = "";
   for (const c of b.overdue) {
