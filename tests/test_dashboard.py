@@ -133,7 +133,7 @@ async def test_the_reports_tab_shows_the_api_s_figures_and_the_previous_period(h
         assert same(value, api), f["key"]
         expected = {"s": minutes, "share": percent}.get(f["unit"], lambda v: str(v))(api)
         assert text == expected, f["key"]
-        assert name.startswith(f["zh"]) and f["formula"] in title
+        assert name.startswith(f["zh"]) and f["formula_zh"] in title
     assert "（目标 15 分钟）" in shown["within_target"][3]  # the hall's target wait, beside its figure
     # The hall's windows, appointments and 差评 follow-up for the month.
     time_rows = await first_values(page, "windows-time")
