@@ -16,7 +16,6 @@ from .reports import (
     DIMENSIONS,
     FOLLOW_UP_READ,
     SPAN_READ,
-    TICKET_READ,
     WEEKDAYS_EN,
     WEEKDAYS_ZH,
     Period,
@@ -26,7 +25,6 @@ from .reports import (
     follow_up_figures,
     heatmap,
     previous,
-    tally_tickets,
     waits_over_time,
     window_time,
 )
@@ -43,7 +41,7 @@ def build_report(store: Store, config: HallConfig, p: Period, today: date, *, co
     first, last = p.first.isoformat(), p.last.isoformat()
     target_s = config.hall.target_wait_min * 60
     history = store.history
-    tallies = tally_tickets(history.select("ticket_facts", TICKET_READ, first, last))
+    tallies = history.tallies(first, last)
     waits = tallies.total.waits  # sorted in place by the totals' figures: the histogram's sort is then a check
     time = window_time(history.select("window_spans", SPAN_READ, first, last),
                        history.select("window_days", ("day", "window", "idle_queue_s"), first, last))
@@ -73,8 +71,7 @@ def build_report(store: Store, config: HallConfig, p: Period, today: date, *, co
                     if k in ("days", "late_days", "early_days", "signed_in_h", "pause_h", "pauses_h")})
     if compare:
         before = previous(p)
-        prior = tally_tickets(history.select("ticket_facts", TICKET_READ, before.first.isoformat(),
-                                             before.last.isoformat()))
+        prior = history.tallies(before.first.isoformat(), before.last.isoformat())
         report["previous"] = {"period": before.as_dict(), "totals": prior.total.figures(target_s)}
     return report
 

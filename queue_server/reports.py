@@ -9,14 +9,12 @@ Percentiles are nearest-rank, as on the live page (stats.py).
 from __future__ import annotations
 
 import bisect
+import json
 import math
-from collections import Counter
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import partial
-from itertools import groupby
-from operator import is_not
 from typing import Any
 
 from hallapi.protocol import HALL_TZ
@@ -298,6 +296,31 @@ class Tally:
         self.levels = [0, 0, 0, 0, 0, 0]  # index = level; [0]: served and unrated
         self.defaulted = 0
 
+    def counts(self) -> dict[str, Any]:
+        """Everything but the values, as plain data (a closed day's tally row)."""
+        return {"issued": self.issued, "outcomes": {str(k): n for k, n in self.outcomes.items()},
+                "transferred": self.transferred, "levels": self.levels, "defaulted": self.defaulted}
+
+    @classmethod
+    def of(cls, counts: dict[str, Any], waits: bytes, services: bytes) -> Tally:
+        t = cls()
+        t.issued, t.transferred, t.defaulted = counts["issued"], counts["transferred"], counts["defaulted"]
+        t.outcomes = {None if k == "None" else k: n for k, n in counts["outcomes"].items()}
+        t.levels = list(counts["levels"])
+        t.waits.extend(array("d", waits))
+        t.services.extend(array("d", services))
+        return t
+
+    def add(self, other: Tally) -> None:
+        self.issued += other.issued
+        self.transferred += other.transferred
+        self.defaulted += other.defaulted
+        for k, n in other.outcomes.items():
+            self.outcomes[k] = self.outcomes.get(k, 0) + n
+        self.levels = [a + b for a, b in zip(self.levels, other.levels, strict=True)]
+        self.waits.extend(other.waits)
+        self.services.extend(other.services)
+
     def figures(self, target_s: float) -> dict[str, Any]:
         served = self.outcomes.get("served", 0)
         rated = sum(self.levels[1:])
@@ -340,61 +363,91 @@ class Tallies:
 
 
 def tally_tickets(rows: Iterable[Sequence[Any]]) -> Tallies:
-    """Tally ticket rows (columns `TICKET_READ`, in day order): the hall's, one per group of each
-    dimension, and arrivals by weekday and hour (the heatmap).
-
-    Column by column rather than row by row, so that a year (~150,000 rows) stays within about
-    twice the time of reading its rows (`yimen bench stats`): the counts are `Counter`s over zipped
-    columns (counted in C); each group's waits and service times are gathered in one sequential
-    sweep per dimension (sequential, because random access into 150,000 scattered objects is what
-    costs) and sorted once; a day's rows are one contiguous block, so days need no sweep at all."""
-    table = list(rows)
+    """One pass over ticket rows (columns `TICKET_READ`): the hall's tally, one per group of each
+    dimension, and arrivals by weekday and hour (the heatmap). Used for one day's rows (when the
+    day closes, see `day_tally_rows`) and for the days not closed yet; a long period merges the
+    closed days' tallies instead (`merge_day_tallies`), so no report tallies a year row by row."""
+    total = Tally()
+    arrivals: dict[tuple[int, int], int] = {}
     groups: dict[str, dict[Any, Tally]] = {d: {} for d in DIMENSIONS}
-    if not table:
-        return Tallies(Tally(), groups, {})
-    day, category, matter, window, clerk, hour, weekday, outcome, transfers, wait, service, level, default = \
-        zip(*table, strict=True)
-    kinds: dict[tuple[Any, ...], int] = {}  # (outcome, transfers, level, default) → a small number
-    kind = [kinds.setdefault(k, len(kinds)) for k in zip(outcome, transfers, level, default, strict=True)]
-    by_kind = list(kinds)
-    total: dict[Any, Tally] = {}
-    dimensions = (("", (None,) * len(table)), ("window", window), ("category", category), ("matter", matter),
-                  ("clerk", clerk), ("hour", hour), ("weekday", weekday), ("day", day))
-    for name, column in dimensions:
-        tallies = total if not name else groups[name]
-        for (key, k), n in Counter(zip(column, kind, strict=True)).items():
-            if key is None and name:
-                continue  # never at a window, no matter, …: counted in the hall's figures only
-            t = tallies.get(key)
-            if t is None:
-                t = tallies[key] = Tally()
-            how, moved, stars, by_default = by_kind[k]
-            t.issued += n
-            t.outcomes[how] = t.outcomes.get(how, 0) + n
-            if moved:
-                t.transferred += n
-            if how == "served":
-                t.levels[stars or 0] += n
-                if stars is None and by_default is not None:
-                    t.defaulted += n
-        if name == "day":
-            start = 0
-            for key, block in groupby(day):
-                end = start + sum(1 for _ in block)
-                tallies[key].waits = sorted(filter(_known, wait[start:end]))
-                tallies[key].services = sorted(filter(_known, service[start:end]))
-                start = end
+    g_window, g_category, g_matter, g_clerk = groups["window"], groups["category"], groups["matter"], groups["clerk"]
+    g_hour, g_weekday, g_day = groups["hour"], groups["weekday"], groups["day"]
+    for day, category, matter, window, clerk, hour, weekday, outcome, transfers, wait, service, level, default in rows:
+        tallies = [total]
+        arrivals[(weekday, hour)] = arrivals.get((weekday, hour), 0) + 1
+        for bucket, key in ((g_window, window), (g_category, category), (g_matter, matter), (g_clerk, clerk),
+                            (g_hour, hour), (g_weekday, weekday), (g_day, day)):
+            if key is not None:
+                t = bucket.get(key)
+                if t is None:
+                    t = bucket[key] = Tally()
+                tallies.append(t)
+        for t in tallies:
+            t.issued += 1
+            t.outcomes[outcome] = t.outcomes.get(outcome, 0) + 1
+            if transfers:
+                t.transferred += 1
+            if wait is not None:
+                t.waits.append(wait)
+            if service is not None:
+                t.services.append(service)
+            if outcome == "served":
+                t.levels[level or 0] += 1
+                if level is None and default is not None:
+                    t.defaulted += 1
+    return Tallies(total, groups, arrivals)
+
+
+# ---------------------------------------------------------------- closed days' tallies
+
+# A closed day's tallies, one row per (dimension, key): the counts as JSON, the waits and service
+# times as sorted arrays of doubles. "" is the day's whole hall (the "day" group of a period is made
+# from it); "arrival" holds the heatmap's (weekday, hour) counts.
+DayTallyRow = tuple[str, str, str, bytes, bytes]  # (dimension, key as JSON, counts as JSON, waits, services)
+TALLIED = ("", "window", "category", "matter", "clerk", "hour", "weekday")
+
+
+def day_tally_rows(t: Tallies) -> list[DayTallyRow]:
+    """One day's tallies (from `tally_tickets` over its rows) as the rows `day_tallies` keeps."""
+    rows: list[DayTallyRow] = []
+    for dimension in TALLIED:
+        tallies = {None: t.total} if not dimension else t.groups[dimension]
+        for key, tally in tallies.items():
+            rows.append((dimension, json.dumps(key, ensure_ascii=False), json.dumps(tally.counts(), sort_keys=True),
+                         array("d", sorted(tally.waits)).tobytes(), array("d", sorted(tally.services)).tobytes()))
+    for (weekday, hour), n in sorted(t.arrivals.items()):
+        rows.append(("arrival", json.dumps([weekday, hour]), json.dumps({"issued": n}), b"", b""))
+    return rows
+
+
+def merge_day_tallies(rows: Iterable[tuple[str, str, str, str, bytes, bytes]], into: Tallies | None = None) -> Tallies:
+    """Closed days' tallies (rows of (day, dimension, key, counts, waits, services)) added up into
+    one `Tallies`, as `tally_tickets` would give over all their ticket rows."""
+    merged = into or Tallies(Tally(), {d: {} for d in DIMENSIONS}, {})
+    for day, dimension, key_json, counts_json, waits, services in rows:
+        counts = json.loads(counts_json)
+        if dimension == "arrival":
+            weekday, hour = json.loads(key_json)
+            merged.arrivals[(weekday, hour)] = merged.arrivals.get((weekday, hour), 0) + counts["issued"]
             continue
-        for values, field in ((wait, "waits"), (service, "services")):
-            lists: dict[Any, list[float]] = {key: [] for key in set(column)}
-            for key, value in zip(column, values, strict=True):
-                lists[key].append(value)
-            for key, t in tallies.items():
-                setattr(t, field, sorted(filter(_known, lists[key])))
-    return Tallies(total[None], groups, dict(Counter(zip(weekday, hour, strict=True))))
+        part = Tally.of(counts, waits, services)
+        if not dimension:
+            merged.total.add(part)
+            merged.groups["day"].setdefault(day, Tally()).add(part)
+        else:
+            merged.groups[dimension].setdefault(json.loads(key_json), Tally()).add(part)
+    return merged
 
 
-_known = partial(is_not, None)
+def add_tallies(a: Tallies, b: Tallies) -> Tallies:
+    """`b` added into `a` (a period of closed days and of days still open)."""
+    a.total.add(b.total)
+    for dimension, tallies in b.groups.items():
+        for key, tally in tallies.items():
+            a.groups[dimension].setdefault(key, Tally()).add(tally)
+    for cell, n in b.arrivals.items():
+        a.arrivals[cell] = a.arrivals.get(cell, 0) + n
+    return a
 
 
 def heatmap(t: Tallies) -> dict[str, Any]:

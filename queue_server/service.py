@@ -23,9 +23,11 @@ from .events import (
     AppointmentBooked,
     CaseOpened,
     CaseStep,
+    DayClosed,
     Event,
     FollowUpStep,
     RatingGiven,
+    RatingsDefaulted,
     StaffAlert,
 )
 from .followup import FollowUps
@@ -266,6 +268,8 @@ class HallService:
             rows.cases += [case_row(c, self.config.calendar) for c in self.cases.touched(event)]
             rows.follow_ups += [follow_up_row(f) for f in self.follow_ups.touched(event)]
         tx.write_history(rows)
+        if event.type in (DayClosed.TYPE, RatingsDefaulted.TYPE):  # a closed day's tickets: tallied once
+            tx.tally_day(event.day)
 
     def issue(self, request: IssueRequest, actor: Actor) -> tuple[Ticket, Event | None]:
         """Issue a ticket; its number is allocated inside the same transaction as the event.
@@ -346,10 +350,10 @@ def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
     on loading. Returns the rows written per table."""
     follow_ups = FollowUps(config.ratings.follow_up_days, config.calendar)
     cases = Cases(config.calendar, config.cases.yellow_days)
-    counts = {"tickets": 0, "spans": 0, "window_days": 0, "bookings": 0, "cases": 0, "follow_ups": 0}
+    counts = {"tickets": 0, "spans": 0, "window_days": 0, "bookings": 0, "cases": 0, "follow_ups": 0, "day_tallies": 0}
 
     def write(tx: Transaction, rows: Rows) -> None:
-        for name in counts:
+        for name in counts.keys() - {"day_tallies"}:
             counts[name] += len(getattr(rows, name))
         tx.write_history(rows)
 
@@ -358,7 +362,9 @@ def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
         for day in store.event_days():
             hall = Hall(config, date.fromisoformat(day))
             bookings = Rows()
+            closed = False
             for event in store.events(day=day):
+                closed = closed or event.type == DayClosed.TYPE
                 try:
                     hall.apply(event)
                     follow_ups.apply(event)
@@ -370,6 +376,8 @@ def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
                     bookings.bookings.append(booking_row(event.day, event.payload()))  # type: ignore[arg-type]
             write(tx, day_rows(hall, everything=True))
             write(tx, bookings)
+            if closed:
+                counts["day_tallies"] += tx.tally_day(day)
         write(tx, Rows(cases=[case_row(c, config.calendar) for c in cases.items.values()],
                        follow_ups=[follow_up_row(f) for f in follow_ups.items.values()]))
         store.history.mark_built()

@@ -222,3 +222,17 @@ def test_a_generated_week_agrees_with_a_count_straight_from_the_log(tmp_path, to
     assert {r["key"]: r["issued"] for r in report["by"]["hour"]} == count["hours"]
     assert report["windows_time"]["pauses_h"] == count["pauses_h"] and count["pauses_h"]
     assert report["windows_time"]["open_h"] == count["open_h"]
+
+
+def test_closed_days_tallies_give_the_very_report_their_tickets_give(tmp_path, township):
+    """A long period adds up the closed days' kept tallies; without them every ticket is tallied
+    again. Both must give the same report, to the last figure."""
+    store, service = played_store(tmp_path, township, days=("2026-11-02", "2026-11-13"), tickets_per_day=40)
+    closed = store.conn.execute("SELECT count(DISTINCT day) FROM day_tallies").fetchone()[0]
+    assert closed == 9  # the last played day is still the service's today: not closed, tallied from its rows
+    month = period("month", date(2026, 11, 1))
+    kept = build_report(store, township, month, date(2026, 11, 13))
+    with store.transaction():
+        store.conn.execute("DELETE FROM day_tallies")
+    assert build_report(store, township, month, date(2026, 11, 13)) == kept
+    assert kept["totals"]["issued"] > 300 and len(kept["by"]["day"]) == 10

@@ -25,7 +25,7 @@ The server does the same by itself once a day for [retention] personal_days (def
 exit status: 0 done (or nothing to do), 1 no database or the folder is in use, 2 bad DAY."""
 
 TABLES = {"tickets": "ticket_facts", "spans": "window_spans", "window_days": "window_days",
-          "bookings": "booking_facts", "cases": "case_facts", "follow_ups": "follow_up_facts"}
+          "bookings": "booking_facts", "cases": "case_facts", "follow_ups": "follow_up_facts", "day_tallies": "day_tallies"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

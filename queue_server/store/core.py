@@ -24,7 +24,7 @@ from ..history import Rows
 from .accounts import AccountRows
 from .followers import FollowerRows
 from .history import MIGRATION as HISTORY_TABLES
-from .history import HistoryRows, write
+from .history import MIGRATION_DAY_TALLIES, HistoryRows, write
 from .retention import FINISHED, Purged, checkpoint, purge, vacuum
 
 log = logging.getLogger("yimen.store")
@@ -113,6 +113,7 @@ MIGRATIONS: list[str] = [
     # follow-up, written in the transaction of each event (store/history.py). Filled from the log
     # on the first start after this migration (the stored history version is missing).
     HISTORY_TABLES,
+    MIGRATION_DAY_TALLIES,
 ]
 
 
@@ -380,6 +381,11 @@ class Transaction:
         """The history rows an event changed, in the event's transaction."""
         if rows:
             write(self.conn, rows)
+
+    def tally_day(self, day: str) -> int:
+        """Keep a closed day's ticket tallies (after its rows were written, in the same transaction);
+        how many rows that took."""
+        return HistoryRows(self.conn).retally(day)
 
     def append(self, event: Event) -> int:
         cur = self.conn.execute(

@@ -21,8 +21,17 @@ from ..history import (
     WINDOW_DAY_COLUMNS,
     Rows,
 )
+from ..reports import (
+    TICKET_READ,
+    Tallies,
+    add_tallies,
+    day_tally_rows,
+    merge_day_tallies,
+    tally_tickets,
+)
 
-HISTORY_VERSION = 1
+HISTORY_VERSION = 2  # 2: closed days' tallies
+DAY_TALLY_COLUMNS = ("day", "dimension", "key", "counts", "waits", "services")
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # table → (columns, primary key)
     "ticket_facts": (TICKET_COLUMNS, ("id",)),
     "window_spans": (SPAN_COLUMNS, ("window", "start")),
@@ -30,6 +39,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # table → (col
     "booking_facts": (BOOKING_COLUMNS, ("code",)),
     "case_facts": (CASE_COLUMNS, ("number",)),
     "follow_up_facts": (FOLLOW_UP_COLUMNS, ("id",)),
+    "day_tallies": (DAY_TALLY_COLUMNS, ("day", "dimension", "key")),
 }
 _FIELD = {"tickets": "ticket_facts", "spans": "window_spans", "window_days": "window_days",
           "bookings": "booking_facts", "cases": "case_facts", "follow_ups": "follow_up_facts"}
@@ -70,6 +80,19 @@ CREATE TABLE follow_up_facts (
     level INTEGER NOT NULL, state TEXT NOT NULL, deadline TEXT NOT NULL, rectified_day TEXT, appeal TEXT
 );
 CREATE TABLE history_state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+# A closed day's ticket figures per group, kept so that a long period adds up a few hundred rows per
+# day instead of tallying every ticket again (reports.merge_day_tallies); and the indexes a
+# period's case figures read by.
+MIGRATION_DAY_TALLIES = """
+CREATE TABLE day_tallies (
+    day TEXT NOT NULL, dimension TEXT NOT NULL, key TEXT NOT NULL, counts TEXT NOT NULL, waits BLOB NOT NULL,
+    services BLOB NOT NULL, PRIMARY KEY (day, dimension, key)
+);
+CREATE INDEX case_facts_by_opened ON case_facts(opened_day);
+CREATE INDEX case_facts_by_decided ON case_facts(decided_day);
 """
 
 
@@ -122,6 +145,26 @@ class HistoryRows:
             raise ValueError(f"{table} has no column {unknown[0]}")
         return self.conn.execute(f'SELECT {_quoted(columns)} FROM {table} WHERE "{day_column}" BETWEEN ? AND ? '
                                  f'ORDER BY "{day_column}"', (first, last))
+
+    def retally(self, day: str) -> int:
+        """Tally a closed day's tickets into `day_tallies` (inside the caller's transaction): when the
+        day closes, and again when a later event changes its tickets (a province's default ratings)."""
+        rows = self.conn.execute(f"SELECT {_quoted(TICKET_READ)} FROM ticket_facts WHERE day = ?", (day,))
+        tallied = [(day, *row) for row in day_tally_rows(tally_tickets(rows))]
+        self.conn.execute("DELETE FROM day_tallies WHERE day = ?", (day,))
+        self.conn.executemany("INSERT INTO day_tallies(day, dimension, key, counts, waits, services) "
+                              "VALUES (?, ?, ?, ?, ?, ?)", tallied)
+        return len(tallied)
+
+    def tallies(self, first: str, last: str) -> Tallies:
+        """The tickets of [first, last] tallied: the closed days' kept tallies added up, and the
+        days without one (today, a day not closed yet) tallied from their rows."""
+        merged = merge_day_tallies(self.conn.execute(
+            f"SELECT {_quoted(DAY_TALLY_COLUMNS)} FROM day_tallies WHERE day BETWEEN ? AND ? ORDER BY day", (first, last)))
+        rest = self.conn.execute(
+            f"SELECT {_quoted(TICKET_READ)} FROM ticket_facts WHERE day BETWEEN ? AND ? AND day NOT IN "
+            "(SELECT DISTINCT day FROM day_tallies WHERE day BETWEEN ? AND ?) ORDER BY day", (first, last, first, last))
+        return add_tallies(merged, tally_tickets(rest))
 
     def checked_in(self, first: str, last: str) -> dict[str, int]:
         """Appointment code → 1 (on time) or 0 (late), for the period's tickets that came by
