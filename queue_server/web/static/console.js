@@ -237,8 +237,15 @@ function renderMe(m) {
 
 // ------------------------------------------------------------------ refreshing
 
-async function refreshAll() {
-  if (S.window == null) return;
+// The refresh in flight, so that signing out waits for it: a request answered after the session
+// ended would only be refused (401).
+function refreshAll() {
+  S.inflight = refreshOnce();
+  return S.inflight;
+}
+
+async function refreshOnce() {
+  if (S.window == null || S.leaving) return;
   const gen = ++S.gen;  // a slower, older refresh must not paint over a newer one
   try {
     const [health, queue, waiting, held, me, card] = await Promise.all([
@@ -409,6 +416,8 @@ el("pause-cancel").addEventListener("click", () => el("pause-dialog").close());
 el("transfer-cancel").addEventListener("click", () => el("transfer-dialog").close());
 el("change-window").addEventListener("click", showChooser);
 el("signout").addEventListener("click", async () => {
+  S.leaving = true;  // no new refresh starts; the one in flight is let finish
+  try { await S.inflight; } catch (e) { /* it failed: nothing to wait for */ }
   await fetch("/api/v1/session", { method: "DELETE", credentials: "same-origin", headers: { "X-CSRF-Token": S.csrf } });
   location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
 });
