@@ -160,10 +160,11 @@ WINDOW_FIGURES: tuple[Figure, ...] = (
 )
 ATTENDANCE_FIGURES: tuple[Figure, ...] = (
     Figure("days", "出勤天数", "days at a window", "count", "days the clerk signed in to any window"),
-    Figure("late_days", "迟到天数", "days late", "count", "days whose first sign-in came after the first session's start"),
+    Figure("late_days", "迟到天数", "days late", "count", "days whose first sign-in came after the first session's start",
+           "a hall open around the clock (00:00–23:59): not judged"),
     Figure("early_days", "早退天数", "days left early", "count",
            "days whose last sign-out came before the last session's end",
-           "a window never closed (its last event is taken as the sign-out)"),
+           "a window never closed (its last event is taken as the sign-out); a hall open around the clock: not judged"),
     Figure("signed_in_h", "在岗时长", "hours signed in", "h", "open and paused time at any window"),
 )
 CASE_FIGURES: tuple[Figure, ...] = (
@@ -217,8 +218,8 @@ IN_CHINESE: dict[str, tuple[str, str]] = {  # key → (formula, what it leaves o
     "pause_h": ("暂停时长，所有原因合计（按原因另列一表）", ""),
     "idle_queue_h": ("窗口开着（未暂停）、无人办理，而有它可办的群众在等候的时长", "当天最后一个事件之后的时间"),
     "days": ("工作人员在任一窗口签到的天数", ""),
-    "late_days": ("首次签到晚于上午开始办公时间的天数", ""),
-    "early_days": ("最后签退早于下午结束办公时间的天数", "未关窗的窗口（以当天最后一个事件为签退）"),
+    "late_days": ("首次签到晚于上午开始办公时间的天数", "全天开放（00:00–23:59）的大厅不判定"),
+    "early_days": ("最后签退早于下午结束办公时间的天数", "未关窗的窗口（以当天最后一个事件为签退）；全天开放的大厅不判定"),
     "signed_in_h": ("在任一窗口开窗和暂停的时长", ""),
     "opened": ("本期收件的办件", ""),
     "accepted": ("本期受理的办件（材料齐全，或补正后受理）", ""),
@@ -528,19 +529,24 @@ def _clock(hhmm: str) -> int:
 
 def attendance(clerk_days: dict[tuple[str, str], dict[str, Any]], config: HallConfig,
                names: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """考勤 per clerk: each day's first sign-in and last sign-out against the hall's hours."""
+    """考勤 per clerk: each day's first sign-in and last sign-out against the hall's hours. A hall
+    open around the clock (sessions from 00:00 to 23:59, as `yimen demo` runs) has no time to be
+    late for: late and early are then not judged (None)."""
     sessions = config.hours.sessions
     opens, closes = (_clock(sessions[0][0]), _clock(sessions[-1][1])) if sessions else (0, 24 * 60)
+    judged = not (opens == 0 and closes >= 23 * 60 + 59)
     out: dict[str, dict[str, Any]] = {}
     for (clerk, day), cd in sorted(clerk_days.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         first, last = datetime.fromtimestamp(cd["first"], HALL_TZ), datetime.fromtimestamp(cd["last"], HALL_TZ)
-        late_min = max(0, first.hour * 60 + first.minute - opens)
-        early_min = max(0, closes - (last.hour * 60 + last.minute))
-        c = out.setdefault(clerk, {"clerk": clerk, "name": names.get(clerk, clerk), "days": 0, "late_days": 0,
-                                   "early_days": 0, "signed_in_h": 0.0, "pause_h": 0.0, "pauses_h": {}, "daily": []})
+        late_min = max(0, first.hour * 60 + first.minute - opens) if judged else None
+        early_min = max(0, closes - (last.hour * 60 + last.minute)) if judged else None
+        c = out.setdefault(clerk, {"clerk": clerk, "name": names.get(clerk, clerk), "days": 0,
+                                   "late_days": 0 if judged else None, "early_days": 0 if judged else None,
+                                   "signed_in_h": 0.0, "pause_h": 0.0, "pauses_h": {}, "daily": []})
         c["days"] += 1
-        c["late_days"] += int(late_min > 0)
-        c["early_days"] += int(early_min > 0)
+        if late_min is not None and early_min is not None:
+            c["late_days"] += int(late_min > 0)
+            c["early_days"] += int(early_min > 0)
         c["signed_in_h"] = round(c["signed_in_h"] + cd["signed_in_s"] / 3600, 2)
         c["pause_h"] = round(c["pause_h"] + cd["pause_s"] / 3600, 2)
         for why, s in cd["pauses"].items():

@@ -236,3 +236,16 @@ def test_closed_days_tallies_give_the_very_report_their_tickets_give(tmp_path, t
         store.conn.execute("DELETE FROM day_tallies")
     assert build_report(store, township, month, date(2026, 11, 13)) == kept
     assert kept["totals"]["issued"] > 300 and len(kept["by"]["day"]) == 10
+
+
+def test_a_hall_open_around_the_clock_judges_nobody_late_or_early(week, store, township):
+    """`yimen demo` runs from 00:00 to 23:59: there is no opening time to be late for."""
+    import dataclasses
+
+    from queue_server.hallconfig import Hours
+
+    around = dataclasses.replace(township, hours=Hours(tuple(range(1, 8)), (("00:00", "23:59"),), 0))
+    report = build_report(store, around, period("week", date(2026, 11, 25)), date(2026, 11, 27))
+    (wang,) = report["attendance"]
+    assert (wang["days"], wang["late_days"], wang["early_days"], wang["signed_in_h"]) == (2, None, None, 8.5)
+    assert [(d["late_min"], d["early_min"]) for d in wang["daily"]] == [(None, None), (None, None)]
