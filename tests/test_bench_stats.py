@@ -19,7 +19,8 @@ def test_a_tiny_year_is_measured_then_reused(tmp_path, capsys):
     year = first["year"]
     assert year["reused"] is False and year["working_days"] >= 240 and 400 <= year["tickets"] <= 900
     assert first["live"]["day1"]["tickets_today"] == first["live"]["day365"]["tickets_today"] > 0
-    assert first["live"]["day1"]["bytes"] == first["live"]["day365"]["bytes"]  # the same day, with or without the year
+    day1, day365 = first["live"]["day1"]["bytes"], first["live"]["day365"]["bytes"]
+    assert abs(day1 - day365) <= 0.02 * day1  # the same day, with or without the year (ids may gain a digit)
     assert first["reports"]["year"]["ticket_rows"] == year["tickets"]
     assert 0 < first["reports"]["month"]["ticket_rows"] < year["tickets"]
     for key in ("ratio", "ratio_no_compare"):

@@ -105,7 +105,10 @@ async def test_a_clerk_opens_a_case_from_the_served_ticket_and_accepts_it(hall, 
     # The list: the case with its status, date and colour.
     await page.click("#cd-close")
     row = page.locator(f"#cases tr[data-number='{case_no}'] td")
-    await page.wait_for_function("(n) => !!document.querySelector(`#cases tr[data-number='${n}']`)", arg=case_no)
+    # The list refreshes after the step: wait for the row as it is now, not as it was before the pause.
+    await page.wait_for_function(
+        "(n) => (document.querySelector(`#cases tr[data-number='${n}']`) || {}).textContent?.includes('暂停计时')",
+        arg=case_no)
     cells = await row.all_text_contents()
     assert cells[1:4] == ["城乡居民基本养老保险待遇申领", "张*", "已受理"]
     assert "暂停计时" in cells[4]
