@@ -146,10 +146,17 @@ class TtsWorker:
             try:
                 engine.setProperty("voice", voice_id)  # the engine is shared: set this job's voice
                 engine.setProperty("rate", rate)
-                engine.save_to_file(text, str(out))
-                with contextlib.redirect_stdout(io.StringIO()):  # its espeak driver prints "Audio saved to …"
-                    engine.runAndWait()
-                if not self._written(out):
+                # Under heavy load the espeak driver now and then drops an utterance (runAndWait
+                # returns and no file ever comes): ask once more before giving up on the engine.
+                written = False
+                for _attempt in range(2):
+                    engine.save_to_file(text, str(out))
+                    with contextlib.redirect_stdout(io.StringIO()):  # its espeak driver prints "Audio saved to …"
+                        engine.runAndWait()
+                    written = self._written(out)
+                    if written or self.hung:  # a hung engine's caller gave up: no second go
+                        break
+                if not written:
                     raise VoiceError(f"pyttsx3 wrote no audio for {text!r}")
                 fut.set_result(None)
             except Exception as exc:  # noqa: BLE001
