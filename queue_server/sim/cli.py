@@ -14,7 +14,9 @@ GENERATE_DESCRIPTION = """\
 Write deterministic scenarios (format yimen-scenario/1) from a preset's windows and categories:
 the same preset, kind and seed always give the same file. Kinds: quiet; busy-monday (the hall
 about 90 % busy, a sharp morning peak, two short window pauses); land-surge (three times the
-land/自然资源 demand; needs a land window); many-elderly (40 % priority tickets)."""
+land/自然资源 demand; needs a land window); many-elderly (40 % priority tickets); single-overload (a category's only window offered about
+120 % of its time; needs such a category); land-morning-surge (land matters three times as fast
+09:00-11:00; needs a land window); window-closed (one window closed for an hour in the morning)."""
 
 GENERATE_EPILOG = """\
 examples:
@@ -33,7 +35,8 @@ def add_sim_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--all", action="store_true",
-                   help="every kind for both presets (land-surge only where there is a land window), "
+                   help="every kind for both presets (a kind the layout cannot have, e.g. a land surge without a "
+                        "land window, is left out), "
                         "one file each in --out-dir, named PRESET-KIND.json")
     p.add_argument("--out-dir", metavar="DIR", help="directory for --all")
     p.set_defaults(func=sim_generate)
@@ -46,7 +49,7 @@ def _fail(message: str) -> int:
 
 def sim_generate(args: argparse.Namespace) -> int:
     from ..config import load_preset
-    from .generate import KINDS, GenerateError, generate, land_category
+    from .generate import KINDS, GenerateError, generate
     from .scenario import dumps as _dump
 
     if args.all:
@@ -60,10 +63,12 @@ def sim_generate(args: argparse.Namespace) -> int:
         for preset in ("township", "village"):
             config = load_preset(preset)
             for kind in KINDS:
-                if kind == "land-surge" and land_category(config) is None:
+                try:  # a kind the preset's layout cannot have (no land window, …) is left out
+                    doc = generate(preset, kind, args.seed, config)
+                except GenerateError:
                     continue
                 path = out_dir / f"{preset}-{kind}.json"
-                path.write_text(_dump(generate(preset, kind, args.seed, config)), "utf-8")
+                path.write_text(_dump(doc), "utf-8")
                 print(path)
         return 0
     if not args.preset or not args.kind:

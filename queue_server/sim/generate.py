@@ -15,7 +15,12 @@ How a day is made (docs/dispatch.md §Scenarios has the reasoning):
   (coefficient of variation 0.6); a few tickets are no-shows, some are priority.
 - Kinds: `quiet`, `busy-monday` (hall ~90 % busy, a sharper morning peak, two short window
   pauses), `land-surge` (the land window's demand tripled, from a quiet-ish base),
-  `many-elderly` (40 % priority tickets).
+  `many-elderly` (40 % priority tickets), and the bad days the estimate and the advisor must
+  survive (issue 14): `single-overload` (a category whose only window is not the land window —
+  公安 in the township — gets 2.6 × its demand: that window is offered ~120 % of its time),
+  `land-morning-surge` (land matters arrive three times as fast between 09:00 and 11:00, the
+  rest of the day as usual), `window-closed` (a busy-ish day on which one multi-category window
+  is closed for an hour in the morning).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from typing import Any
 from ..config import HallConfig, load_preset
 from .scenario import FORMAT
 
-KINDS = ("quiet", "busy-monday", "land-surge", "many-elderly")
+KINDS = ("quiet", "busy-monday", "land-surge", "many-elderly", "single-overload", "land-morning-surge",
+         "window-closed")
 SERVICE_CV = 0.6
 RANK_WEIGHTS = (1.0, 0.3, 0.15, 0.1, 0.08, 0.06)
 
@@ -43,6 +49,9 @@ class Kind:
     peak: float  # extra rate at the morning peak, as a share of the base rate
     land_factor: float = 1.0
     pauses: int = 0
+    single_factor: float = 1.0  # demand factor of the busiest single-window category (not land)
+    surge_hours: tuple[float, float] | None = None  # clock hours when land_factor applies (None: all day)
+    closed_hour: bool = False  # one multi-category window closed for 60 min in the morning
 
 
 KIND_SPECS: dict[str, Kind] = {
@@ -50,6 +59,9 @@ KIND_SPECS: dict[str, Kind] = {
     "busy-monday": Kind(0.95, 0.85, 0.12, 0.06, 0.9, pauses=2),
     "land-surge": Kind(0.70, 0.40, 0.12, 0.05, 0.6, land_factor=3.0),
     "many-elderly": Kind(0.80, 0.65, 0.40, 0.05, 0.6),
+    "single-overload": Kind(0.70, 0.45, 0.12, 0.05, 0.6, single_factor=2.6),
+    "land-morning-surge": Kind(0.70, 0.45, 0.12, 0.05, 0.6, land_factor=3.0, surge_hours=(9.0, 11.0)),
+    "window-closed": Kind(0.85, 0.60, 0.12, 0.05, 0.7, closed_hour=True),
 }
 
 
@@ -88,6 +100,24 @@ def land_category(config: HallConfig) -> str | None:
     return land[0].serves[0] if land else None
 
 
+def single_category(config: HallConfig) -> str | None:
+    """The first category served by exactly one window, that window not being the land window."""
+    land = land_category(config)
+    for c in config.categories:
+        owners = config.windows_serving(c.code)
+        if len(owners) == 1 and c.code != land:
+            return c.code
+    return None
+
+
+def _ticket(rng: random.Random, t: float, code: str, mean_s: float, spec: Kind) -> dict[str, Any]:
+    """One arrival at `t`: a lognormal service time around the category's mean, priority, no-show."""
+    sigma = math.sqrt(math.log(1 + SERVICE_CV ** 2))
+    service = rng.lognormvariate(math.log(mean_s) - sigma ** 2 / 2, sigma)
+    return {"t": round(t, 1), "category": code, "service_s": round(min(max(service, 30.0), 6 * mean_s), 1),
+            "priority": rng.random() < spec.priority_share, "no_show": rng.random() < spec.no_show_share}
+
+
 def generate(preset: str, kind: str, seed: int, config: HallConfig | None = None) -> dict[str, Any]:
     """The scenario document for one preset, kind and seed."""
     if kind not in KIND_SPECS:
@@ -97,6 +127,9 @@ def generate(preset: str, kind: str, seed: int, config: HallConfig | None = None
     land = land_category(config)
     if spec.land_factor != 1.0 and land is None:
         raise GenerateError(f"preset {preset!r} has no land (自然资源) window: a land surge cannot happen there")
+    single = single_category(config)
+    if spec.single_factor != 1.0 and single is None:
+        raise GenerateError(f"preset {preset!r} has no category served by a single window (other than land)")
     rng = random.Random(f"{preset}/{kind}/{seed}")
     means = {c.code: c.service_min * 60 for c in config.categories}
 
@@ -107,8 +140,10 @@ def generate(preset: str, kind: str, seed: int, config: HallConfig | None = None
         weights = [RANK_WEIGHTS[min(i, len(RANK_WEIGHTS) - 1)] for i in range(len(w.serves))]
         for code, weight in zip(w.serves, weights, strict=True):
             work[code] += load * weight / sum(weights)
-    if land is not None:
+    if land is not None and spec.surge_hours is None:
         work[land] *= spec.land_factor
+    if single is not None:
+        work[single] *= spec.single_factor
 
     horizon = _open_seconds(config)
     steps = [_shape(_clock_hours(config, t), spec.peak) for t in range(0, int(horizon), 60)]
@@ -124,14 +159,19 @@ def generate(preset: str, kind: str, seed: int, config: HallConfig | None = None
                 t = rng.uniform(0, horizon)
                 if rng.random() * top_shape <= _shape(_clock_hours(config, t), spec.peak) / mean_shape:
                     break
-            sigma = math.sqrt(math.log(1 + SERVICE_CV ** 2))
-            service = rng.lognormvariate(math.log(means[code]) - sigma ** 2 / 2, sigma)
-            arrivals.append({
-                "t": round(t, 1), "category": code,
-                "service_s": round(min(max(service, 30.0), 6 * means[code]), 1),
-                "priority": rng.random() < spec.priority_share,
-                "no_show": rng.random() < spec.no_show_share,
-            })
+            arrivals.append(_ticket(rng, t, code, means[code], spec))
+    if spec.surge_hours is not None and land is not None:  # the extra land tickets of the surge hours
+        lo, hi = spec.surge_hours
+        inside = [x for i, x in enumerate(steps) if lo <= _clock_hours(config, i * 60.0) < hi]
+        expected = (spec.land_factor - 1) * work[land] / means[land] * horizon * sum(inside) / sum(steps)
+        times = [t for t in range(0, int(horizon), 60) if lo <= _clock_hours(config, t) < hi]
+        count = int(expected) + (1 if rng.random() < expected - int(expected) else 0)
+        for _ in range(count):
+            while True:
+                t = rng.uniform(times[0], times[-1] + 60.0)
+                if rng.random() * top_shape <= _shape(_clock_hours(config, t), spec.peak) / mean_shape:
+                    break
+            arrivals.append(_ticket(rng, t, land, means[land], spec))
     arrivals.sort(key=lambda a: (a["t"], a["category"]))
     out_arrivals = [{"id": f"t{i + 1}", **a} for i, a in enumerate(arrivals)]
 
@@ -142,6 +182,11 @@ def generate(preset: str, kind: str, seed: int, config: HallConfig | None = None
         start = round(rng.uniform(0.25, 0.85) * horizon, 0)
         paused.setdefault("pauses", []).append([start, start + 60 * rng.randint(15, 25)])
         paused["pauses"].sort()
+    if spec.closed_hour:  # closed for an hour, starting between 09:00 and 10:30 of opening time
+        closed = rng.choice(flexible)
+        start = round(rng.uniform(0.5, 2.0) * 3600, 0)
+        closed.setdefault("pauses", []).append([start, start + 3600.0])
+        closed["pauses"].sort()
 
     offered = sum(a["service_s"] for a in arrivals if not a["no_show"])
     return {
