@@ -15,7 +15,7 @@ Write deterministic scenarios (format yimen-scenario/1) from a preset's windows 
 the same preset, kind and seed always give the same file. Kinds: quiet; busy-monday (the hall
 about 90 % busy, a sharp morning peak, two short window pauses); land-surge (three times the
 land/自然资源 demand; needs a land window); many-elderly (40 % priority tickets); single-overload (a category's only window offered about
-120 % of its time; needs such a category); land-morning-surge (land matters three times as fast
+135 % of its time; needs such a category); land-morning-surge (land matters three times as fast
 09:00-11:00; needs a land window); window-closed (one window closed for an hour in the morning)."""
 
 GENERATE_EPILOG = """\

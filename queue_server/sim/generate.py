@@ -17,7 +17,7 @@ How a day is made (docs/dispatch.md §Scenarios has the reasoning):
   pauses), `land-surge` (the land window's demand tripled, from a quiet-ish base),
   `many-elderly` (40 % priority tickets), and the bad days the estimate and the advisor must
   survive (issue 14): `single-overload` (a category whose only window is not the land window —
-  公安 in the township — gets 2.6 × its demand: that window is offered ~120 % of its time),
+  公安 in the township — gets 3 × its demand: that window is offered ~135 % of its time),
   `land-morning-surge` (land matters arrive three times as fast between 09:00 and 11:00, the
   rest of the day as usual), `window-closed` (a busy-ish day on which one multi-category window
   is closed for an hour in the morning).
@@ -59,7 +59,7 @@ KIND_SPECS: dict[str, Kind] = {
     "busy-monday": Kind(0.95, 0.85, 0.12, 0.06, 0.9, pauses=2),
     "land-surge": Kind(0.70, 0.40, 0.12, 0.05, 0.6, land_factor=3.0),
     "many-elderly": Kind(0.80, 0.65, 0.40, 0.05, 0.6),
-    "single-overload": Kind(0.70, 0.45, 0.12, 0.05, 0.6, single_factor=2.6),
+    "single-overload": Kind(0.70, 0.45, 0.12, 0.05, 0.6, single_factor=3.0),
     "land-morning-surge": Kind(0.70, 0.45, 0.12, 0.05, 0.6, land_factor=3.0, surge_hours=(9.0, 11.0)),
     "window-closed": Kind(0.85, 0.60, 0.12, 0.05, 0.7, closed_hour=True),
 }
