@@ -65,6 +65,7 @@ class Record:
     estimate_high_s: float | None = None
     ahead: int | None = None
     ql_s: float | None = None
+    overtaken: int = 0  # ordinary ticket: how many priority tickets passed it (Ticket.overtaken at its call)
 
     @property
     def wait_s(self) -> float:
@@ -202,7 +203,7 @@ class Replay:
             estimate_s=_or_inf(est["wait_s"]), estimate_low_s=_or_inf(est["low_s"]),
             estimate_high_s=_or_inf(est["high_s"]), ql_s=ql)
         if isinstance(self.dispatcher, AssignAtIssue):
-            self.dispatcher.bind(self.hall, ticket, a.category)
+            self.dispatcher.bind(self.hall, ticket, a.category, a.priority)
 
     def _ql_estimate(self, category: str) -> float:
         """(q + 1) · m / s: the queue-length estimate that benchmarks.md defines."""
@@ -235,6 +236,7 @@ class Replay:
             record = self.records[self._by_ticket[event.data["ticket"]]]
             arrival = self._arrival[record.id]
             record.called_s, record.window = now, number
+            record.overtaken = self.hall.state.tickets[event.data["ticket"]].overtaken
             if arrival.no_show:
                 record.started_s, record.outcome = now, "no_show"
                 self._at(now + self.scenario.no_show_wait_s, _SKIP, (number, event.data["ticket"]))
