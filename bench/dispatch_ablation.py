@@ -18,10 +18,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 from queue_server.sim.generate import generate
 from queue_server.sim.metrics import wait_metrics
-from queue_server.sim.policies import PEERS, PRODUCTION
+from queue_server.sim.policies import BLIND_PEERS, PRODUCTION
 from queue_server.sim.replay import Replay
 from queue_server.sim.scenario import parse_scenario
 
+PEERS = BLIND_PEERS  # the priority-blind peers this study measured (docs/dispatch.md §7)
 DAYS = [("township", k) for k in ("quiet", "busy-monday", "land-surge", "many-elderly")] + \
        [("village", k) for k in ("quiet", "busy-monday", "many-elderly")]
 VARIANTS = {"green channel, step 2 min (shipped)": (True, 2.0), "green channel, step 0": (True, 0.0),

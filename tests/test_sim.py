@@ -24,7 +24,7 @@ from queue_server.sim.metrics import (
     trace_csv,
     wait_metrics,
 )
-from queue_server.sim.policies import AssignAtIssue
+from queue_server.sim.policies import POLICIES, AssignAtIssue
 from queue_server.sim.replay import POOLED, Record, Replay, replay
 from queue_server.sim.scenario import ScenarioError, dumps, load_scenario, parse_scenario
 
@@ -191,10 +191,36 @@ def test_pooled_lets_every_window_serve_everything():
     assert len(pooled) > 1 and pooled <= {w.id for w in s.windows}
 
 
-@pytest.mark.parametrize("policy", ["production", "fifo-own", "assign-at-issue", "weights"])
+@pytest.mark.parametrize("policy", POLICIES)
 def test_trace_is_consistent_on_a_committed_day(policy):
     s = load_scenario(SCENARIOS / "township-busy-monday.json")
     check_trace(s, Replay(s, policy).run())
+
+
+@pytest.mark.parametrize("policy", ["fifo-own-green", "assign-at-issue-green", "weights-green"])
+def test_green_peers_call_a_waiting_priority_ticket_first(policy):
+    # One window, busy until 100 s; three ordinary tickets wait, then a priority one arrives.
+    s = parse_scenario(scenario([{"id": 1, "serves": ["A"]}], [
+        {"id": "t1", "t": 0, "category": "A", "service_s": 100},
+        {"id": "t2", "t": 10, "category": "A", "service_s": 50},
+        {"id": "t3", "t": 20, "category": "A", "service_s": 50},
+        {"id": "p", "t": 30, "category": "A", "service_s": 50, "priority": True}]))
+    green = {r.id: r for r in Replay(s, policy).run()}
+    blind = {r.id: r for r in Replay(s, policy.removesuffix("-green").replace("weights", "weights-blind")).run()}
+    assert green["p"].started_s == 100 and blind["p"].started_s == 200
+    assert green["t2"].overtaken == 1 and blind["t2"].overtaken == 0
+
+
+def test_bad_day_kinds_are_shaped_as_named():
+    base = parse_scenario(generate("township", "quiet", 4))
+    overload = parse_scenario(generate("township", "single-overload", 4))
+    surge = parse_scenario(generate("township", "land-morning-surge", 4))
+    closed = parse_scenario(generate("township", "window-closed", 4))
+    assert sum(a.category == "D" for a in overload.arrivals) >= 2 * sum(a.category == "D" for a in base.arrivals)
+    land = [a.t for a in surge.arrivals if a.category == "E"]
+    inside = sum(1800 <= t < 9000 for t in land)  # 09:00–11:00
+    assert inside > len(land) - inside  # two hours hold most of the day's land tickets
+    assert [(end - start) for w in closed.windows for start, end in w.pauses] == [3600.0]
 
 
 def test_metrics_by_hand():
@@ -278,18 +304,24 @@ def test_bench_is_deterministic_and_complete(tmp_path, capsys):
     for key in ("mean_wait_s", "p50_wait_s", "p90_wait_s", "p95_wait_s", "max_wait_s", "per_category", "priority"):
         assert key in report["result"]
     assert set(report["result"]["estimate"]) >= {"mae_s", "ql_mae_s", "coverage", "mean_range_width_s"}
-    assert set(report["peers"]) == {"fifo-own", "assign-at-issue", "weights"}
-    assert set(report["ratios"]) == {"mean_vs_pooled", "mean_vs_best_peer", "p95_vs_best_peer", "mae_vs_ql"}
+    assert set(report["peers"]) == {"fifo-own-green", "assign-at-issue-green", "weights-green",
+                                    "fifo-own", "assign-at-issue", "weights-blind"}
+    assert report["best_peer"]["mean"].endswith("-green") and report["best_peer"]["p95"].endswith("-green")
+    assert set(report["ratios"]) == {"mean_vs_pooled", "mean_vs_best_peer", "p95_vs_best_peer", "mae_vs_ql",
+                                     "priority_mean_vs_fifo_own_green", "mean_vs_best_blind_peer",
+                                     "p95_vs_best_blind_peer"}
+    assert report["targets"]["overtaken_within_bound"] is True
+    assert report["result"]["max_overtaken"] <= report["overtake_bound"]
     assert report["pooled_target_applies"] is True
     trace = (tmp_path / "t.csv").read_text("utf-8").splitlines()
     assert trace[0] == ",".join(TRACE_COLUMNS) and len(trace) == report["tickets"] + 1
 
 
 def test_bench_for_a_peer_policy_compares_with_the_other_peers():
-    report, records = bench(load_scenario(SCENARIOS / "village-quiet.json"), "weights")
-    assert report["policy"] == "weights"
-    assert report["result"]["mean_wait_s"] == report["peers"]["weights"]["mean_wait_s"]
-    assert "weights" not in report["best_peer"].values()
+    report, records = bench(load_scenario(SCENARIOS / "village-quiet.json"), "weights-green")
+    assert report["policy"] == "weights-green"
+    assert report["result"]["mean_wait_s"] == report["peers"]["weights-green"]["mean_wait_s"]
+    assert "weights-green" not in report["best_peer"].values()
 
 
 def test_cli_through_main(tmp_path, capsys):
