@@ -51,9 +51,12 @@ ignored, the ratios and whether each target is met. Times are in seconds."""
 BENCH_EPILOG = """\
 policies: production (the hall's dispatcher), fifo-own (oldest ticket of the window's own
 categories), assign-at-issue (bound to the least-loaded capable window when issued),
-weights (priority weight, then the window's category weight, then arrival).
+weights (the window's category weight, then arrival); each in a strict green-channel form
+(-green: a waiting priority ticket first at any window that may serve it) and a priority-blind
+one (fifo-own, assign-at-issue, weights-blind; reported for information).
 targets: mean <= 1.2 x pooled (only where the skill layout allows pooling), mean and P95 no
-worse than the best peer, estimate MAE <= 0.9 x QL MAE, coverage >= 0.75.
+worse than the best green peer, priority tickets' mean <= 1.25 x fifo-own-green's, no ticket
+passed more than K times, estimate MAE <= 0.9 x QL MAE, coverage >= 0.75.
 exit status: 0 when the report was printed (whatever the targets), 2 on bad input.
 example: yimen bench dispatch --scenario bench/scenarios/township-busy-monday.json"""
 
