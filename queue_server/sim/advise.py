@@ -5,7 +5,8 @@ any calling rule. The advisor searches layouts under the hall's constraints and 
 replaying the given days through the production dispatcher (`Replay`): the lowest mean wait of
 all tickets wins, ties broken by the P95. It only proposes; it never changes a hall.
 
-The search is a local search from the hall's own layout. Each round looks at the categories in
+The search is a local search, run from two starts: the hall's own layout, and that layout with
+every free window also learning the worst-waiting categories up to the limit. Each round looks at the categories in
 order of their simulated mean wait, worst first, and tries the moves that could help that
 category: a comprehensive window learns it (at the front or the back of its list, or in place of
 a category another window also serves), or a window that already serves it moves it up one
@@ -160,7 +161,36 @@ def search(days: Sequence[Scenario], constraints: Constraints = Constraints()) -
     categories = tuple(dict.fromkeys(c for d in days for c in d.categories))
     seen: dict[Layout, dict[str, Any]] = {hall: score(days, hall)}
     best = hall
-    while len(seen) < constraints.budget:
+    wide = widened(hall, seen[hall], fixed, constraints)
+    if wide not in seen:
+        seen[wide] = score(days, wide)
+    starts = sorted(dict.fromkeys((hall, wide)), key=lambda t: _key(seen[t]))
+    for i, start in enumerate(starts):  # the budget left is shared among the starts left
+        limit = len(seen) + (constraints.budget - len(seen)) // (len(starts) - i)
+        best = min(best, _climb(days, start, categories, fixed, limit, constraints, seen),
+                   key=lambda t: _key(seen[t]))
+    return best, len(seen)
+
+
+def widened(hall: Layout, metrics: dict[str, Any], fixed: frozenset[int], constraints: Constraints) -> Layout:
+    """A second starting point: every free window also learns the worst-waiting categories, up to K."""
+    per_cat = metrics["per_category"]
+    worst_first = [c for c in sorted(per_cat, key=lambda c: -per_cat[c]["mean"]) if c not in constraints.exclusive]
+    out = []
+    for w, serves in hall:
+        if w not in fixed:
+            extra = [c for c in worst_first if c not in serves]
+            serves = (*serves, *extra)[:max(constraints.max_categories, len(serves))]
+        out.append((w, serves))
+    return tuple(out)
+
+
+def _climb(days: Sequence[Scenario], start: Layout, categories: tuple[str, ...], fixed: frozenset[int],
+           limit: int, constraints: Constraints, seen: dict[Layout, dict[str, Any]]) -> Layout:
+    """Local search from `start` until `limit` layouts are known: keep the best move of the
+    worst-waiting category that has an improving one."""
+    best = start
+    while len(seen) < limit:
         per_cat = seen[best]["per_category"]
         worst_first = sorted(per_cat, key=lambda c: -per_cat[c]["mean"])
         improved = False
@@ -168,7 +198,7 @@ def search(days: Sequence[Scenario], constraints: Constraints = Constraints()) -
             tried: list[Layout] = []
             for layout in moves(best, category, categories, fixed, constraints):
                 if layout not in seen:
-                    if len(seen) >= constraints.budget:
+                    if len(seen) >= limit:
                         break
                     seen[layout] = score(days, layout)
                 tried.append(layout)
@@ -179,7 +209,7 @@ def search(days: Sequence[Scenario], constraints: Constraints = Constraints()) -
                 break
         if not improved:
             break
-    return best, len(seen)
+    return best
 
 
 def advise(days: Sequence[Scenario], held_out: Sequence[Scenario] = (),
