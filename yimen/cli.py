@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bridge.cli import register as register_keypad
     from display.cli import register as register_display
     from kiosk.cli import register as register_kiosk
-    from queue_server.sim.cli import add_sim_commands
+    from queue_server.sim.cli import add_sim_commands, register_advise
     from review.cli import register_review
 
     register_kiosk(sub)
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))
+    register_advise(sub)
     return parser
 
 
