@@ -91,7 +91,7 @@ class Served:
         await self.pad.window(1, "open")
         for _ in range(self.waiting):
             await self.issue()
-        self.listeners = RemoteListeners(self.hall.base + "/api/v1/events", self.screens)
+        self.listeners = RemoteListeners(self.hall.base + "/api/v1/events", self.screens, self.hall.tokens["display"])
         await self.listeners.start()
 
     async def issue(self) -> None:

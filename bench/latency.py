@@ -42,17 +42,19 @@ def summary(ms: list[float]) -> dict[str, float]:
 
 
 class Listeners:
-    """N websocket clients; each records when it first sees a message containing a marker."""
+    """N websocket clients; each records when it first sees a message containing a marker. With a
+    `token` they connect as a device (a screen), not as anonymous viewers, whose number is capped."""
 
-    def __init__(self, url: str, n: int):
-        self.url, self.n = url, n
+    def __init__(self, url: str, n: int, token: str = ""):
+        self.url, self.n, self.token = url, n, token
         self.session: aiohttp.ClientSession | None = None
         self.tasks: list[asyncio.Task] = []
         self.waiting: dict[str, tuple[asyncio.Future, list[float]]] = {}
         self.ready = 0
 
     async def start(self) -> None:
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                             headers={"Authorization": f"Bearer {self.token}"} if self.token else None)
         connected = asyncio.get_running_loop().create_future()
         for _ in range(self.n):
             self.tasks.append(asyncio.create_task(self._client(connected)))
@@ -90,13 +92,13 @@ class RemoteListeners:
     """The same N clients in a child process (screens are other processes, usually other boxes), so the
     server keeps its own core. time.perf_counter is CLOCK_MONOTONIC, comparable across processes."""
 
-    def __init__(self, url: str, n: int):
-        self.url, self.n = url, n
+    def __init__(self, url: str, n: int, token: str = ""):
+        self.url, self.n, self.token = url, n, token
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.latency", self.url, str(self.n),
+            sys.executable, "-m", "bench.latency", self.url, str(self.n), self.token,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert (await asyncio.wait_for(self._line(), 120)) == "ready"
 
@@ -124,9 +126,9 @@ class RemoteListeners:
             await self.proc.wait()
 
 
-async def _listen_child(url: str, n: int) -> None:
+async def _listen_child(url: str, n: int, token: str) -> None:
     """The child's side: N clients; for each armed marker, print when the last of them saw it."""
-    listeners = Listeners(url, n)
+    listeners = Listeners(url, n, token)
     await listeners.start()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -410,5 +412,5 @@ def table(runs: list[dict[str, Any]], footprint: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # the listener child of RemoteListeners: python -m bench.latency URL N
-    asyncio.run(_listen_child(sys.argv[1], int(sys.argv[2])))
+if __name__ == "__main__":  # the listener child of RemoteListeners: python -m bench.latency URL N [TOKEN]
+    asyncio.run(_listen_child(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else ""))
