@@ -181,6 +181,7 @@ class YimenRig:
         now = time.time()
         kiosk = accounts.add_device("bench-kiosk", "kiosk", None, now)
         keypad = accounts.add_device("bench-keypad", "keypad", 1, now)
+        screen = accounts.add_device("bench-screen", "display", None, now)  # screens are devices, not anonymous viewers
         runner, port = await _serve(create_app(HallService(config, store), accounts, ""))
         self.stack.push_async_callback(runner.cleanup)
         self.base = f"http://127.0.0.1:{port}"
@@ -189,7 +190,7 @@ class YimenRig:
         for _ in range(self.waiting):
             await self.kiosk.issue(category="A")
         await self.pad.window(1, "open")
-        self.listeners = RemoteListeners(self.base + "/api/v1/events", self.devices)
+        self.listeners = RemoteListeners(self.base + "/api/v1/events", self.devices, screen)
         self.stack.push_async_callback(self.listeners.close)
         await self.listeners.start()
         return self
