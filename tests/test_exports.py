@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from queue_server.reports import ALL_FIGURES
 from queue_server.store import Store
 from tests.support.hall import signed_in
-from tests.support.history import copy_of, seeded_folder
+from tests.support.history import copy_of, report_of, seeded_folder
 from tests.support.report_tables import SHEETS, Checker, read_csv, sheet_rows
 
 MONTH = {"period": "month", "date": "2026-11-01"}
@@ -34,12 +34,6 @@ def store(tmp_path, seeded):
     s = Store.open(copy_of(seeded, tmp_path))
     yield s
     s.close()
-
-
-async def report_of(hall, **query) -> dict:
-    r = await hall.client.get("/api/v1/reports", params=query)
-    assert r.status == 200
-    return await r.json()
 
 
 async def download(hall, expect: int = 200, **query):

@@ -22,7 +22,7 @@ from queue_server.store import DB_NAME, Store
 from tests.support.browser import ink
 from tests.support.cases import flat, pdf_pages, pdf_text
 from tests.support.hall import signed_in
-from tests.support.history import copy_of, seeded_folder
+from tests.support.history import copy_of, report_of, seeded_folder
 from tests.support.pages import measure, sign_in
 from tests.support.report_tables import LEDGER_SHEETS, Checker, sheet_rows
 from yimen.cli import main
@@ -44,12 +44,6 @@ def store(tmp_path, seeded):
     s = Store.open(copy_of(seeded, tmp_path))
     yield s
     s.close()
-
-
-async def report_of(hall, **query) -> dict:
-    r = await hall.client.get("/api/v1/reports", params=query)
-    assert r.status == 200
-    return await r.json()
 
 
 def page_texts(pdf_file, pages: int) -> list[str]:

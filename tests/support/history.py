@@ -26,18 +26,27 @@ WEEK = (date(2026, 11, 16), date(2026, 11, 20))  # Monday to Friday, the week be
 
 
 def seed_history(store: Store, config: HallConfig, first: date = WEEK[0], last: date = WEEK[1], *, seed: int = 7,
-                 tickets_per_day: float = 40) -> int:
-    """Play the working days from `first` to `last` into `store`; the tickets issued."""
+                 tickets_per_day: float = 40) -> HallService:
+    """Play the working days from `first` to `last` into `store`; the service that played them."""
     days = working_days(config, first, last)
     clock = SimClock(datetime.combine(days[0], time(7, 0), HALL_TZ).timestamp())
-    player = HistoryPlayer(HallService(config, store, clock), clock, seed=seed, load=Load(tickets_per_day=tickets_per_day))
-    return player.play(days)
+    service = HallService(config, store, clock)
+    HistoryPlayer(service, clock, seed=seed, load=Load(tickets_per_day=tickets_per_day)).play(days)
+    return service
+
+
+async def report_of(hall, **query) -> dict:
+    """The report over the API, as a signed-in manager asks for it."""
+    r = await hall.client.get("/api/v1/reports", params=query)
+    assert r.status == 200
+    return await r.json()
 
 
 def seeded_folder(folder: Path, config: HallConfig) -> Path:
     """A hall's data folder holding the week, and clerk2's name (王芳) for the tables."""
     store = Store.open(folder)
-    assert seed_history(store, config) > 150
+    seed_history(store, config)
+    assert len(store.history.dump("ticket_facts")) > 150
     Accounts(store).add_user("clerk2", PASSWORD, "clerk", datetime.combine(WEEK[0], time(7, 0), HALL_TZ).timestamp(), "王芳")
     store.close()
     return folder

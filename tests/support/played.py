@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
-from hallapi.protocol import HALL_TZ
 from queue_server.cases import OpenRequest
 from queue_server.hallconfig import HallConfig
 from queue_server.service import Actor, HallService
-from queue_server.sim.history import HistoryPlayer, Load, SimClock, working_days
 from queue_server.state import IssueRequest
 from queue_server.store import Store
 from tests.support.hall import at
+from tests.support.history import seed_history
 
 
 def played_store(tmp_path: Path, config: HallConfig, days: tuple[str, str], tickets_per_day: float = 40,
                  seed: int = 7) -> tuple[Store, HallService]:
-    """A store in `tmp_path/played` holding the working days from `days[0]` through `days[1]`."""
+    """A store in `tmp_path/played` holding the working days from `days[0]` through `days[1]`, and
+    the service that played them (its clock left after the last day's events)."""
     store = Store.open(tmp_path / "played")
     first, last = (date.fromisoformat(d) for d in days)
-    clock = SimClock(datetime.combine(first, time(7, 0), HALL_TZ).timestamp())
-    service = HallService(config, store, clock)
-    HistoryPlayer(service, clock, seed=seed, load=Load(tickets_per_day=tickets_per_day)).play(
-        working_days(config, first, last))
+    service = seed_history(store, config, first, last, seed=seed, tickets_per_day=tickets_per_day)
     return store, service
 
 
