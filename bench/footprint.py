@@ -149,3 +149,5 @@ async def measure(year: Path | None, screens: int, calls: int, waiting: int) -> 
     finally:
         for hall in started:
             await hall.close()
+        for hall in halls:  # scratch folders (the year's copy is 300 MB)
+            shutil.rmtree(hall.hall.directory, ignore_errors=True)
