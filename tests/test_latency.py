@@ -6,6 +6,8 @@ import asyncio
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -66,3 +68,11 @@ def test_cli_prints_json_and_a_table(capsys):
     assert fresh["calls"] == 3 and fresh["rss_after_calls_mb"] > 10 and fresh["cpu_ms_per_call"] >= 0
     assert "vs durable" in captured.err and "RSS after start" in captured.err
     assert main(["bench", "latency", "--devices", "0"]) == 2
+
+
+def test_the_server_loads_the_file_makers_only_when_a_file_is_made():
+    """fpdf2, qrcode and openpyxl hold about 40 MB: the server must not import them to start."""
+    code = ("import sys, queue_server.web.app, yimen.serve_cli; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'fpdf', 'qrcode', 'openpyxl'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
