@@ -135,6 +135,8 @@ class Driver:
         from kivy.tests.common import UnitTestTouch
 
         await self.frames(4)  # let the layout settle before aiming
+        if name not in self.app.w:  # built when its data arrives (a matter list, from the server)
+            await self.until(lambda: name in self.app.w)
         w = self.app.w[name]
         parent = w.parent
         for _ in range(12):  # bring it into view when it sits in a scroll view
