@@ -149,6 +149,7 @@ def _build(raw: dict, check: Checker, base_dir: Path | None) -> HallConfig | Non
     retention = _retention(check, top.get("retention", {}))
     if cases.pickup_category and codes is not None and cases.pickup_category not in codes:
         check.fail(("cases", "pickup_category"), f"{cases.pickup_category!r} is not one of this hall's categories")
+    _check_caps(check, categories, hours, appointments, cases.pickup_category)
     if check.problems or hall is None or hours is None:
         return None
     return HallConfig(hall, hours, tuple(categories), tuple(windows), priority, calling,
@@ -323,7 +324,8 @@ def _categories(check: Checker, items: list) -> list[Category]:
         path = ("categories", i)
         v = check.table(item, path, {
             "code": (str, REQUIRED), "prefix": (str, None), "name": (str, REQUIRED),
-            "name_en": (str, ""), "service_min": (float, 8),
+            "name_en": (str, ""), "service_min": (float, 8), "daily_cap": (int, None),
+            "appointments_per_slot": (int, None),
         })
         if "code" not in v or "name" not in v:
             continue
@@ -341,9 +343,16 @@ def _categories(check: Checker, items: list) -> list[Category]:
                        f"duplicate ticket prefix {prefix!r} (also categories[{seen_prefixes[prefix] + 1}]): numbers would collide")
         if not 0.5 <= v["service_min"] <= 240:
             check.fail((*path, "service_min"), "must be between 0.5 and 240 minutes")
+        if v["daily_cap"] is not None and not 1 <= v["daily_cap"] <= MAX_DAILY_CAP:
+            check.fail((*path, "daily_cap"), f"must be between 1 and {MAX_DAILY_CAP} walk-in numbers a day; "
+                       "leave the key out for no cap")
+        if v["appointments_per_slot"] is not None and not 0 <= v["appointments_per_slot"] <= MAX_PER_SLOT:
+            check.fail((*path, "appointments_per_slot"),
+                       f"must be between 0 (no appointments in this category) and {MAX_PER_SLOT}")
         seen_codes.setdefault(code, i)
         seen_prefixes.setdefault(prefix, i)
-        out.append(Category(code, prefix, v["name"], v["name_en"], float(v["service_min"])))
+        out.append(Category(code, prefix, v["name"], v["name_en"], float(v["service_min"]), v["daily_cap"],
+                            v["appointments_per_slot"]))
     return out
 
 
@@ -426,12 +435,45 @@ def _calling(check: Checker, data: dict) -> CallingRules:
                         v["show_names"])
 
 
+MAX_DAILY_CAP = 9999  # a number never has more than four digits after its prefix
+MAX_PER_SLOT = 50
+
+
 def _appointments(check: Checker, data: dict) -> AppointmentRules:
-    v = check.table(data, ("appointments",), {"early_min": (float, 30), "late_min": (float, 15)})
+    v = check.table(data, ("appointments",), {"early_min": (float, 30), "late_min": (float, 15),
+                                              "slot_min": (int, 30), "per_slot": (int, 2),
+                                              "book_ahead_days": (int, 14)})
     for key in ("early_min", "late_min"):
         if not 0 <= v[key] <= 240:
             check.fail(("appointments", key), "must be between 0 and 240 minutes")
-    return AppointmentRules(float(v["early_min"]), float(v["late_min"]))
+    if not 5 <= v["slot_min"] <= 240:
+        check.fail(("appointments", "slot_min"), "must be between 5 and 240 minutes (the length of one appointment slot)")
+    if not 0 <= v["per_slot"] <= MAX_PER_SLOT:
+        check.fail(("appointments", "per_slot"), f"must be between 0 (no appointments) and {MAX_PER_SLOT} a slot")
+    if not 1 <= v["book_ahead_days"] <= 90:
+        check.fail(("appointments", "book_ahead_days"), "must be between 1 and 90 days")
+    return AppointmentRules(float(v["early_min"]), float(v["late_min"]), v["slot_min"], v["per_slot"],
+                            v["book_ahead_days"])
+
+
+def _check_caps(check: Checker, categories: list[Category], hours: Hours | None, appointments: AppointmentRules,
+                pickup: str) -> None:
+    """Daily caps against the rest of the hall: a capped category's overflow is offered a slot, so
+    the slots must fit in the opening sessions; results already decided are never capped."""
+    for i, c in enumerate(categories):
+        if c.daily_cap is not None and c.code == pickup:
+            check.fail(("categories", i, "daily_cap"), f"{c.code} is the pick-up category ([cases] pickup_category): "
+                       "people collecting a finished result must never be turned away; remove the cap")
+    capped = [c for c in categories if c.daily_cap is not None]
+    if capped and hours is not None and appointments.slot_min <= 240:
+        longest = max(_minutes(end) - _minutes(start) for start, end in hours.sessions)
+        if longest < appointments.slot_min:
+            check.fail(("appointments", "slot_min"), f"no {appointments.slot_min}-minute slot fits in any opening "
+                       f"session (the longest is {longest} min), so a capped category could offer no appointment")
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
 
 
 def _templates(check: Checker, data: dict) -> Templates:

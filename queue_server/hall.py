@@ -17,6 +17,7 @@ from typing import Any
 
 from hallapi.protocol import mask_name
 
+from .caps import cap_refusal
 from .daytrack import DayTracker, Touched
 from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
 from .errors import Conflict, Invalid, NotFound
@@ -188,6 +189,9 @@ class Hall:
             if booked is not None and booked.ticket is not None:
                 raise Conflict("already_checked_in", f"appointment {booked.code} is already checked in as "
                                f"{self.state.tickets[booked.ticket].number}")
+        refusal = cap_refusal(cfg, self.state, category, priority, req.channel, req.appointment)
+        if refusal:
+            raise Conflict("daily_cap_reached", refusal)
         if req.person_key is not None:
             scope = matter or f"category:{category}"
             for t in self.state.tickets.values():

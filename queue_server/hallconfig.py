@@ -61,6 +61,8 @@ class Category:
     name: str
     name_en: str
     service_min: float
+    daily_cap: int | None = None  # 当日号源上限: walk-in numbers a day (caps.py); None: no cap
+    appointments_per_slot: int | None = None  # None: `[appointments] per_slot`
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ class CallingRules:
 class AppointmentRules:
     early_min: float
     late_min: float
+    slot_min: int = 30  # the appointment grid: each session is cut into slots this long (caps.py)
+    per_slot: int = 2  # appointments one slot takes per category (a category may set its own)
+    book_ahead_days: int = 14  # how far ahead the kiosk looks for a free slot
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .caps import remaining
 from .estimate import Estimate
 from .hall import Hall
 from .hallconfig import CallingRules
@@ -47,11 +48,13 @@ def missed_note(calling: CallingRules, lang: str = "zh") -> str:
 def queue_summary(hall: Hall, estimates: Mapping[str, Estimate]) -> list[dict[str, Any]]:
     """Per category: people waiting, and what a ticket taken now would be told."""
     waiting = hall.waiting()
+    left = remaining(hall.config, hall.state)
     out = []
     for c in hall.config.categories:
         mine = [t for t in waiting if t.category == c.code]
         out.append({"code": c.code, "prefix": c.prefix, "name": c.name, "name_en": c.name_en,
-                    "waiting": len(mine), "estimate": estimate_json(estimates.get(quote_key(c.code)))})
+                    "waiting": len(mine), "estimate": estimate_json(estimates.get(quote_key(c.code))),
+                    "daily_cap": c.daily_cap, "remaining": left[c.code]})
     return out
 
 

@@ -257,6 +257,12 @@ def config_check(args: argparse.Namespace) -> int:
         return 1
     print(f"OK: {config.hall.name} — {len(config.windows)} windows, {len(config.categories)} categories, "
           f"{len(config.matters)} matters")
+    capped = [c for c in config.categories if c.daily_cap is not None]
+    if capped:  # 当日号源上限: say what the kiosk will turn away, and what it offers instead
+        a = config.appointments
+        print("Daily caps (walk-in numbers a day; green channel and counter still issue): "
+              + ", ".join(f"{c.code} {c.daily_cap}" for c in capped)
+              + f"; then the kiosk offers a {a.slot_min}-min appointment slot within {a.book_ahead_days} days")
     from queue_server.public_url import PublicAddress
 
     address = PublicAddress(config.hall.public_url, "0.0.0.0", DEFAULT_PORT)  # as yimen serve runs by default

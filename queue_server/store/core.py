@@ -284,6 +284,15 @@ class Store:
             "SELECT 1 FROM events WHERE day = ? AND type = 'appointment_booked' AND json_extract(data, '$.code') = ?",
             (day, code)).fetchone() is not None
 
+    def bookings_of(self, first: str, last: str, category: str) -> list[tuple[float, str | None]]:
+        """(slot start, person key) of a category's appointments booked for the days `first`…`last`
+        (inclusive): what the next free slot is counted from (caps.py)."""
+        rows = self.conn.execute(
+            "SELECT json_extract(data, '$.slot_start'), json_extract(data, '$.person_key') FROM events "
+            "WHERE day BETWEEN ? AND ? AND type = 'appointment_booked' AND json_extract(data, '$.category') = ?",
+            (first, last, category))
+        return [(float(r[0]), r[1]) for r in rows]
+
     # ------------------------------------------------------------ intake drafts (personal data)
     # The identity read from the ID card, for the serving clerk only. Kept out of the event log on
     # purpose: the log is permanent, these are deleted when their business day is closed.

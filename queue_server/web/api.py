@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from ..caps import remaining, walk_ins
 from ..case_push import NAME as CASE_PUSH
 from ..case_push import TYPES as CASE_PUSH_TYPES
 from ..config import PRIORITY_CLASSES
@@ -88,10 +89,12 @@ async def health(request: web.Request) -> web.Response:
 
 @api("GET", "/api/v1/hall", summary="The hall's public configuration: categories, windows, rules", roles=None, tag="public")
 async def hall_info(request: web.Request) -> web.Response:
-    cfg = service_of(request).config
+    svc = service_of(request)
+    cfg = svc.config
+    left = remaining(cfg, svc.hall.state)  # live, so a kiosk's tile says when today's numbers are gone
     return reply({
         "hall": asdict(cfg.hall), "hours": {"days": list(cfg.hours.days), "sessions": [list(s) for s in cfg.hours.sessions]},
-        "categories": [asdict(c) for c in cfg.categories],
+        "categories": [{**asdict(c), "remaining": left[c.code]} for c in cfg.categories],
         "windows": [{**asdict(w), "kind_label": w.kind_label} for w in cfg.windows],
         "priority": {"classes": [{"code": c, "name": PRIORITY_CLASSES[c]} for c in cfg.priority.classes],
                      "elderly_age": cfg.priority.elderly_age, "max_overtake": cfg.priority.max_overtake,
@@ -308,6 +311,8 @@ async def stats_live(request: web.Request) -> web.Response:
     problem = svc.storage_problem
     province = svc.store.followers.state(PROVINCE, PROVINCE_TYPES) if forwarding else None
     cases_link = svc.store.followers.state(CASE_PUSH, CASE_PUSH_TYPES) if svc.config.cases.province.endpoint else None
-    return reply({**figures, "province": province, "province_cases": cases_link,
+    caps = [{"code": c.code, "daily_cap": c.daily_cap, "walk_ins": walk_ins(svc.hall.state, c.code),
+             "remaining": remaining(svc.config, svc.hall.state)[c.code]} for c in svc.config.categories if c.daily_cap]
+    return reply({**figures, "caps": caps, "province": province, "province_cases": cases_link,
                   "storage": {"since": problem[0], "problem": problem[1]} if problem else None,
                   "skipped_events": [{"seq": seq, "why": why} for seq, why in svc.skipped]})

@@ -13,6 +13,7 @@ from ..frontdesk import ALERT_KINDS, PRINTER_STATES
 from ..numbering import business_day
 from ..state import IssueRequest
 from ..stats import clerk_today
+from ..store import Store
 from . import keys
 from .api_issuing import ISSUE_BODY, issue_and_answer
 from .common import (
@@ -248,6 +249,14 @@ BOOK_BODY = obj({"code": string(16, pattern=r"[A-Za-z0-9]{4,16}"), "category": s
                 ("slot_start", "slot_end"))
 
 
+def new_code(store: Store, day: str) -> str:
+    """A six-digit appointment code no booking of `day` has (scanned at the kiosk to check in)."""
+    code = "".join(secrets.choice("0123456789") for _ in range(6))
+    while store.booked(day, code):
+        code = "".join(secrets.choice("0123456789") for _ in range(6))
+    return code
+
+
 @api("POST", "/api/v1/appointments", summary="Book an appointment (预约) for a slot; a code is made if none is given",
      roles=STAFF, tag="appointments", body=BOOK_BODY, status=201)
 async def book_appointment(request: web.Request) -> web.Response:
@@ -256,9 +265,7 @@ async def book_appointment(request: web.Request) -> web.Response:
     end = parse_time(data["slot_end"], "slot_end")
     svc = service_of(request)
     day = business_day(start).isoformat()
-    code = data.get("code") or "".join(secrets.choice("0123456789") for _ in range(6))
-    while "code" not in data and svc.store.booked(day, code):
-        code = "".join(secrets.choice("0123456789") for _ in range(6))
+    code = data.get("code") or new_code(svc.store, day)
     if svc.store.booked(day, code):
         return reply({"error": "duplicate_code", "message": f"appointment code {code} exists already"}, 409)
     event = svc.run(lambda h, now: h.desk.book(code, start, end, now, data.get("category"), data.get("matter"),

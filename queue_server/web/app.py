@@ -17,6 +17,7 @@ from ..province import forward_ratings
 from ..public_url import PublicAddress
 from ..service import HallService
 from . import api as _api  # noqa: F401  (registers the API routes)
+from . import api_caps as _api_caps  # noqa: F401  (registers the daily-cap routes)
 from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
 from . import api_exports, api_notices, keys, pages  # with print views: the 台账, the notices
