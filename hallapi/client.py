@@ -184,6 +184,16 @@ class HallClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return await self.request("POST", f"{API}/cases/pickup", _present(whose), headers)
 
+    async def next_free(self, category: str) -> dict[str, Any]:
+        """A category's numbers left today (`remaining`, None: no daily cap) and its next free
+        appointment slot on a later working day (`slot`, None when there is none)."""
+        return await self.request("GET", f"{API}/appointments/next-free?category={quote(category, safe='')}")
+
+    async def book_next_free(self, **body: Any) -> dict[str, Any]:
+        """Book the offered slot (`category`, `slot_start`, `person_key`?, `matter`?) for a citizen
+        the day's cap turned away: `{"code", "day", "slot_start", "slot_end", ...}`."""
+        return await self.request("POST", f"{API}/appointments/next-free", _present(body))
+
     # ------------------------------------------------------------ staff (kiosk, any device)
 
     async def device_status(self, **status: Any) -> dict[str, Any]:

@@ -42,10 +42,13 @@ from .logic import (
     card_note,
     case_token,
     estimate_lines,
+    green_channel,
     idle_home_due,
     label,
+    local_date,
     mask_id,
     may_clear,
+    offer_text,
     printer_text,
     quote_needs_a_look,
     reader_state,
@@ -54,7 +57,7 @@ from .logic import (
     spoken_number,
 )
 from .screens import SCREENS
-from .service import CaseLookup, KioskService, Outcome
+from .service import Booked, CaseLookup, KioskService, Offer, Outcome
 
 log = logging.getLogger("yimen.kiosk.app")
 
@@ -112,6 +115,9 @@ class KioskApp(App):
         self.reader = "no_card"  # the ID-card reader's state as last reported (logic.reader_state)
         self.placed: str | None = None  # the ID number of the card on the reader since it was placed
         self.pin_typed = ""
+        self.offer: Offer | None = None  # 今日号已发完: the appointment slot offered instead
+        self.offer_note = ""  # a line above the offer (the slot offered before was just taken)
+        self.booked: Booked | None = None
         self.lookup: CaseLookup | None = None  # 领取办理结果: the person's cases as last looked up
         self.looking = False
         self.w: dict[str, Widget] = {}
@@ -178,8 +184,10 @@ class KioskApp(App):
     def _tick(self, dt: float) -> None:
         now = self.now()
         current = self.sm.current
-        if current == "result":
-            secs = result_hold_s(self.outcome.kind if self.outcome else "", self.elderly,
+        if current in ("result", "booked"):
+            kind = (self.outcome.kind if self.outcome else "") if current == "result" else (
+                self.booked.kind if self.booked else "")
+            secs = result_hold_s(kind, self.elderly,
                                  self.cfg.result_seconds, self.cfg.result_seconds_elderly)
             if may_clear(now, self.shown_at, self.last_touch, self.touching > 0, secs):
                 self.show("home")
@@ -348,7 +356,8 @@ class KioskApp(App):
         if self.sm.current == "matters":
             self.keys_shown = False
         order = {"matters": "home", "guide": "matters", "confirm": "guide", "result": "home",
-                 "message": "home", "pin": "home", "admin": "home", "pickup": "home", "cases": "home"}
+                 "message": "home", "pin": "home", "admin": "home", "pickup": "home", "cases": "home",
+                 "offer": "home", "booked": "home"}
         self.show(order.get(self.sm.current, "home"))
 
     def toggle_elderly(self) -> None:
@@ -391,10 +400,70 @@ class KioskApp(App):
             for kind, text in estimate_lines(out.issued.get("estimate"), self.lang):
                 if kind == "warn":  # may not be served today: heard, not only read
                     self.say_text(text)
+        elif out.code == "daily_cap_reached" and self.category is not None:
+            self.open_offer(self.category)  # the last number went while the person was choosing
         else:
             self.tell(lambda lang: self.outcome_text(out, lang))
             if out.kind == "server_away":
                 self.say("say_server_away")
+
+    # ------------------------------------------------------------------ 当日号源上限
+
+    def green_card(self) -> bool:
+        """The card read belongs to someone the green channel serves past the cap (elderly)."""
+        today = local_date(self.service.clock())
+        return self.card is not None and green_channel(self.service.hall, self.card["birth"], today)
+
+    def open_offer(self, cat: dict[str, Any]) -> None:
+        """今日号已发完: look up the category's next free appointment slot and offer it."""
+        self.category, self.offer, self.offer_note, self.booked = cat, None, "", None
+        self.show("offer")
+
+        async def load() -> None:
+            found = await self.service.offer(cat["code"])
+            if self.sm.current != "offer" or self.category is not cat:
+                return  # the person moved on meanwhile
+            if found.kind == "server_away":
+                self.tell(lambda lang: t("server_away", lang, n=max(1, self.service.attempts)))
+                return
+            self.offer = found
+            self.show("offer")
+            self.say_offer()
+
+        self.spawn(load())
+
+    def say_offer(self) -> None:
+        offer = self.offer
+        said = (offer_text(offer.slot, offer.today, self.lang) if offer and offer.slot and offer.today
+                else t("cap_none", self.lang))
+        self.say("say_cap", offer=said)
+
+    def book_offer(self) -> None:
+        """Book the offered slot (under the card, if one was read) and print the appointment slip."""
+        offer, card, matter, cat = self.offer, self.card, self.matter, self.category or {}
+        if offer is None or offer.slot is None:
+            return
+        matter = matter if matter and matter.get("category") == cat.get("code") else None
+        self.show("working")
+
+        async def run() -> None:
+            out = await self.service.book(offer, id_number=card["id_number"] if card else None, matter=matter,
+                                          service_name=label(matter or cat, self.lang))
+            if out.kind == "full" and out.offer is not None:
+                self.offer, self.offer_note = out.offer, "cap_full"
+                self.show("offer")
+                self.say_offer()
+            elif out.booked is not None:
+                self.booked = out
+                self.forget_card()
+                self.show("booked")
+                self.say("say_cap_booked", code=" ".join(out.booked["code"]))
+            elif out.kind == "server_away":
+                self.tell(lambda lang: t("server_away", lang, n=max(1, self.service.attempts)))
+            else:
+                self.tell(lambda lang: refusal_text(out.code, lang, self.service.hall))
+
+        self.spawn(run())
 
     # ------------------------------------------------------------------ 领取办理结果
 
@@ -491,6 +560,12 @@ class KioskApp(App):
             return
         if self.sm.current == "confirm" and self.matter is not None:
             self.take_ticket()
+            return
+        if self.sm.current == "offer" and self.category is not None:
+            if self.green_card():  # 绿色通道: a ticket after all
+                self.choose_category(self.category)
+            else:  # the appointment will be kept under the card
+                self.show("offer")
             return
         if self.sm.current == "guide" and self.matter is not None:
             self.spawn(self._card_on_guide(self.matter))

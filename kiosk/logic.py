@@ -6,7 +6,7 @@ and the tests check them exactly.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -246,7 +246,8 @@ REFUSALS = {  # the server's error code → the kiosk's own words (never the ser
     "storage_unavailable": "try_again", "abandoned": "try_again", "idempotency_key_reused": "try_again",
     "appointment_not_booked": "appointment_not_found", "storage_full": "refused",
     "nothing_ready": "pickup_nothing_ready", "result_not_ready": "pickup_nothing_ready",
-    "not_a_pickup_category": "refused_service",
+    "not_a_pickup_category": "refused_service", "already_booked": "already_booked",
+    "daily_cap_reached": "cap_title",
 }
 
 
@@ -329,3 +330,66 @@ def case_lines(case: dict[str, Any], lang: str = "zh") -> tuple[str, list[str]]:
         if due_text(case, lang):
             lines.append(due_text(case, lang))
     return name, lines
+
+
+# ---------------------------------------------------------------------- 当日号源上限 (daily caps)
+
+
+def local_date(epoch: float) -> date:
+    """The hall's calendar day of `epoch` (Asia/Shanghai)."""
+    return datetime.fromtimestamp(epoch, HALL_TZ).date()
+
+
+def capped_today(cat: dict[str, Any]) -> bool:
+    """A category whose walk-in numbers are all issued today (`remaining` 0 in `GET /api/v1/hall`)."""
+    return cat.get("remaining") == 0
+
+
+def green_channel(hall: dict[str, Any] | None, birth: date | None, today: date) -> bool:
+    """Whether a card's holder gets a ticket past the cap: elderly by the hall's age rule."""
+    priority = (hall or {}).get("priority") or {}
+    classes = {c.get("code") for c in priority.get("classes", [])}
+    age = priority.get("elderly_age")
+    return birth is not None and "elderly" in classes and age is not None and age_on(birth, today) >= int(age)
+
+
+def day_word(day: date, today: date, lang: str = "zh") -> str:
+    """明天 / 后天 / 周四（10月8日）: how a person says the day of an offered slot."""
+    ahead = (day - today).days
+    if ahead == 1:
+        return t("tomorrow", lang)
+    if ahead == 2:
+        return t("day_after", lang)
+    weekday = WEEKDAYS[lang if lang in WEEKDAYS else "zh"][day.isoweekday() - 1]
+    month = MONTHS_EN[day.month - 1] if lang == "en" else day.month
+    return t("weekday_date", lang, weekday=weekday, month=month, day=day.day)
+
+
+def offer_text(slot: dict[str, Any], today: date, lang: str = "zh") -> str:
+    """「明天 09:30 还有空位，要预约吗？」 from `GET /api/v1/appointments/next-free`'s slot."""
+    start = datetime.fromtimestamp(float(slot["slot_start"]), HALL_TZ)
+    when = f"{day_word(start.date(), today, lang)} {start:%H:%M}"
+    text = t("cap_offer", lang, when=when)
+    return text + t("cap_offer_provisional", lang) if slot.get("provisional") else text
+
+
+def appointment_lines(booked: dict[str, Any], hall: dict[str, Any] | None, lang: str = "zh") -> list[str]:
+    """What an appointment slip and the screen after booking say under the code: the slot, and
+    when and how to check in (from the hall's `[appointments]` early/late minutes)."""
+    start = datetime.fromtimestamp(float(booked["slot_start"]), HALL_TZ)
+    end = datetime.fromtimestamp(float(booked["slot_end"]), HALL_TZ)
+    rules = (hall or {}).get("appointments") or {}
+    opens = datetime.fromtimestamp(start.timestamp() - float(rules.get("early_min", 0)) * 60, HALL_TZ)
+    closes = datetime.fromtimestamp(end.timestamp() + float(rules.get("late_min", 0)) * 60, HALL_TZ)
+    hours = (hall or {}).get("hours") or {}
+    for first, last in hours.get("sessions", []):  # the kiosk takes check-ins only while it issues
+        begin = start.replace(hour=int(first[:2]), minute=int(first[3:]))
+        stop = start.replace(hour=int(last[:2]), minute=int(last[3:])) - timedelta(minutes=int(hours.get("stop_issuing_min", 0)))
+        if begin <= start < stop + timedelta(minutes=int(hours.get("stop_issuing_min", 0))):
+            opens, closes = max(opens, begin), min(closes, stop)
+    weekday = WEEKDAYS[lang if lang in WEEKDAYS else "zh"][start.isoweekday() - 1]
+    day = (f"{start.year}年{start.month}月{start.day}日（周{weekday}）" if lang == "zh"
+           else f"{weekday} {start.day} {MONTHS_EN[start.month - 1]} {start.year}")
+    how = "cap_check_in" if booked.get("person") else "cap_check_in_code"
+    return [t("cap_when", lang, date=day, start=f"{start:%H:%M}", end=f"{end:%H:%M}"),
+            t(how, lang, start=f"{opens:%H:%M}", end=f"{closes:%H:%M}")]

@@ -18,16 +18,16 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from hallapi.client import ApiError, HallClient, ServerAway
-from hallapi.protocol import mask_name, person_key
+from hallapi.protocol import HALL_TZ, mask_name, person_key
 from hw.printer import EscPosPrinter, PrinterError, PrinterStatus
 
 from .i18n import t
 from .logic import guide_sections, label, local_time, refusal_text
-from .slip import checklist_bytes, printer_test_page, slip_of, ticket_bytes
+from .slip import appointment_bytes, checklist_bytes, printer_test_page, slip_of, ticket_bytes
 
 log = logging.getLogger("yimen.kiosk")
 
@@ -71,6 +71,31 @@ class CaseLookup:
     pending: list[dict[str, Any]] = field(default_factory=list)
     who: dict[str, str] = field(default_factory=dict)
     code: str = ""
+
+
+@dataclass
+class Offer:
+    """当日号源上限: what the kiosk can offer for a category whose numbers are all issued today.
+
+    kind: offer (`slot` is the next free one) | none (no free slot soon, or no appointments in the
+    category) | server_away. `today` is the server's business day (the offer says 明天 from it)."""
+
+    kind: str
+    category: str = ""
+    slot: dict[str, Any] | None = None
+    today: date | None = None
+
+
+@dataclass
+class Booked:
+    """The appointment booked for an offered slot. kind: printed | on_screen (the slip did not
+    print: the code is on the screen, to note or photograph) | full (the slot was taken meanwhile:
+    `offer` is the next one) | refused (`code` says why) | server_away."""
+
+    kind: str
+    booked: dict[str, Any] | None = None
+    code: str = ""
+    offer: Offer | None = None
 
 
 @dataclass
@@ -258,6 +283,59 @@ class KioskService:
                 return Outcome("refused", t("appointment_not_found", self.lang), code=exc.code)
             return self._refused(exc)
         return await self._deliver(issued)
+
+    # ------------------------------------------------------------ 当日号源上限: the appointment instead
+
+    async def offer(self, category: str) -> Offer:
+        """The next free appointment slot of a category whose numbers ran out today."""
+        try:
+            found = await self.client.next_free(category)
+        except ServerAway:
+            self.server_ok = False
+            self._changed()
+            return Offer("server_away", category)
+        except ApiError as exc:
+            log.info("no offer for %s: %s", category, exc)
+            return Offer("none", category)
+        today = date.fromisoformat(found["today"])
+        return Offer("offer" if found.get("slot") else "none", category, found.get("slot"), today)
+
+    async def book(self, offer: Offer, id_number: str | None = None, matter: dict[str, Any] | None = None,
+                   service_name: str = "") -> Booked:
+        """Book the offered slot (under the card's person key when a card was read), then print the
+        appointment slip; on printer trouble the code stays on screen (no ticket exists to report)."""
+        assert offer.slot is not None
+        start = datetime.fromtimestamp(float(offer.slot["slot_start"]), HALL_TZ).isoformat()
+        try:
+            body: dict[str, Any] = {"category": offer.category, "slot_start": start}
+            if id_number:
+                body["person_key"] = await self._salted(id_number)
+            if matter and matter.get("appointment"):
+                body["matter"] = matter["code"]
+            booked = await self.client.book_next_free(**body)
+        except ServerAway:
+            self.server_ok = False
+            self._changed()
+            return Booked("server_away")
+        except ApiError as exc:
+            log.info("booking refused: %s", exc)
+            if exc.code == "slot_full":
+                return Booked("full", code=exc.code, offer=await self.offer(offer.category))
+            return Booked("refused", code=exc.code)
+        data = appointment_bytes(booked, self.hall, service_name, self.clock(),
+                                 self.printer.cols if self.printer else 32, self.lang)
+        if self.printer is not None and not self.printing_available:
+            await self.check_printer(reopen_now=True)
+        if self.printer is None or not self.printing_available:
+            return Booked("on_screen", booked)
+        try:
+            status = await asyncio.to_thread(self.printer.print_job, data)
+        except PrinterError as exc:
+            log.warning("appointment slip %s did not print: %s", booked["code"], exc)
+            await self._report_printer(exc.state)
+            return Booked("on_screen", booked)
+        await self._report_printer(status.state)
+        return Booked("printed", booked)
 
     # ------------------------------------------------------------ 领取办理结果 (results to collect)
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from hw.escpos_bytes import SlipBuilder
 
-from .logic import estimate_lines, local_time, windows_text
+from .i18n import t
+from .logic import appointment_lines, estimate_lines, local_time, windows_text
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,35 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
     if slip.note:
         b.bold().line(slip.note).bold(False)
     b.line(lab["phone"] + slip.supervision_phone)
+    return b.cut()
+
+
+APPOINTMENT_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {"title": "预约凭证", "service": "预约业务：", "booked": "预约于：", "phone": "监督电话："},
+    "en": {"title": "Appointment", "service": "Service: ", "booked": "Booked: ", "phone": "Supervision: "},
+}
+
+
+def appointment_bytes(booked: dict[str, Any], hall: dict[str, Any] | None, service: str, booked_at: float,
+                      cols: int = 32, lang: str = "zh") -> bytes:
+    """The appointment slip of a citizen the day's cap turned away: the hall, the service, the
+    code large and as a QR code (the kiosk's scanner checks it in on the day), the slot and when to
+    check in — the same lines the screen shows (logic.appointment_lines). No personal data."""
+    lab = APPOINTMENT_TEXTS[lang]
+    info = (hall or {}).get("hall") or {}
+    b = SlipBuilder(cols)
+    b.align("center").size(1, 2).line(info.get("name") or "").size()
+    b.rule()
+    b.bold().line(lab["title"]).bold(False)
+    b.line(t("cap_code", lang))
+    b.size(3, 3).bold().line(booked["code"], scale=3).bold(False).size()
+    b.qr(booked["code"])
+    b.align("left").rule()
+    b.line(lab["service"] + service)
+    for line in appointment_lines(booked, hall, lang):
+        b.line(line)
+    b.line(lab["booked"] + local_time(booked_at))
+    b.align("center").line(lab["phone"] + str(info.get("supervision_phone") or "12345"))
     return b.cut()
 
 

@@ -234,7 +234,7 @@ async def fill_the_cap(hall, n: int = 3) -> None:
 
 async def test_the_kiosk_books_the_next_free_slot_only_once_the_cap_is_reached(hall):
     _, offer = await hall.get("/api/v1/appointments/next-free?category=E", who="kiosk")
-    assert offer == {"category": "E", "daily_cap": 3, "remaining": 3, "slot": {
+    assert offer == {"category": "E", "today": "2026-11-23", "daily_cap": 3, "remaining": 3, "slot": {
         "day": "2026-11-24", "slot_start": at("2026-11-24 08:30"), "slot_end": at("2026-11-24 09:00"), "free": 1,
         "provisional": False}}
     body = {"category": "E", "slot_start": "2026-11-24T08:30:00+08:00"}
@@ -287,3 +287,50 @@ async def test_two_kiosks_booking_the_last_place_of_a_slot_one_wins(live):
     assert sorted(status for status, _ in answers) == [201] + [409] * 7
     assert {a["error"] for status, a in answers if status == 409} == {"slot_full"}
     assert len(live.service.store.bookings_of("2026-11-24", "2026-11-24", "E")) == 1
+
+
+# ---------------------------------------------------------------- the kiosk's service layer
+
+
+async def test_the_kiosk_offers_books_and_prints_the_appointment_slip(kiosk, live):
+    """Against the real server: refused past the cap in the kiosk's words, the next slot offered,
+    booked under the card, and the slip's printed bytes decoded: code, QR, slot, check-in window."""
+    from hw.escpos_bytes import decode
+    from kiosk.logic import offer_text
+    from kiosk.slip import appointment_bytes
+
+    for _ in range(3):
+        assert (await kiosk.take_ticket(category="E")).kind == "printed"
+    refused = await kiosk.take_ticket(category="E")
+    assert (refused.kind, refused.code, refused.message) == ("refused", "daily_cap_reached", "今日号已发完")
+    await kiosk.connect()
+    assert next(c for c in kiosk.categories() if c["code"] == "E")["remaining"] == 0
+    offer = await kiosk.offer("E")
+    assert offer.kind == "offer" and offer.today == date(2026, 11, 23)
+    assert offer_text(offer.slot, offer.today) == "明天 08:30 还有空位，要预约吗？"
+    before = len(kiosk.printer.fake.output)
+    booked = await kiosk.book(offer, id_number="11010519491231002X", service_name="不动产与建房(自然资源)")
+    assert booked.kind == "printed" and booked.booked["person"] is True
+    code = booked.booked["code"]
+    slip = decode(kiosk.printer.fake.output[before:])  # strict: GB2312 text, known commands only
+    assert slip.qr == [code]
+    assert slip.lines[:6] == ["示范镇便民服务中心", "-" * 32, "预约凭证", "预约码", code, "-" * 32]
+    assert "预约业务：不动产与建房(自然资源)" in slip.lines
+    assert "预约时间：2026年11月24日（周二）" in slip.lines and "08:30-09:00" in slip.lines
+    assert "".join(slip.lines).count("请于 08:30-09:15 到取号机扫描预约码或刷身份证签到") == 1
+    assert "11010519491231002X" not in "".join(slip.lines)  # no personal data on paper
+    assert bytes(kiosk.printer.fake.output[before:]) == appointment_bytes(
+        booked.booked, kiosk.hall, "不动产与建房(自然资源)", kiosk.clock())
+    # The same card again: one booking per person and category, in the kiosk's words.
+    again = await kiosk.book(await kiosk.offer("E"), id_number="11010519491231002X")
+    assert (again.kind, again.code) == ("refused", "already_booked")
+    # Out of paper: the booking stands and the code is shown on screen instead.
+    kiosk.printer.fake.state = "out"
+    on_screen = await kiosk.book(await kiosk.offer("E"))
+    assert on_screen.kind == "on_screen" and on_screen.booked["person"] is False
+    # Tuesday: the printed code checks in.
+    live.service.clock.now = at("2026-11-24 08:40")
+    live.service.tick()
+    kiosk.printer.fake.state = "ok"
+    ticket = await kiosk.check_in(code=code)
+    assert ticket.issued["number"] == "E001"

@@ -13,13 +13,15 @@ from .home import HomeScreen
 from .maintenance import AdminScreen, PinScreen
 from .matters import MattersScreen
 from .message import MessageScreen, WorkingScreen
+from .offer import BookedScreen, OfferScreen
 from .pickup import CasesScreen, PickupScreen
 from .result import ResultScreen
 
 SCREENS: dict[str, type[KioskScreen]] = {
     "home": HomeScreen, "matters": MattersScreen, "guide": GuideScreen, "confirm": ConfirmScreen,
     "working": WorkingScreen, "result": ResultScreen, "message": MessageScreen, "pin": PinScreen,
-    "admin": AdminScreen, "pickup": PickupScreen, "cases": CasesScreen,
+    "admin": AdminScreen, "pickup": PickupScreen, "cases": CasesScreen, "offer": OfferScreen,
+    "booked": BookedScreen,
 }
 
 __all__ = ["SCREENS", "KioskScreen"]

@@ -10,7 +10,7 @@ from kivy.uix.button import Button
 
 from .. import style as st
 from ..i18n import t
-from ..logic import label
+from ..logic import capped_today, label
 from .base import KioskScreen
 from .pager import Pager
 
@@ -38,9 +38,13 @@ class HomeScreen(KioskScreen):
         app.say("say_home")
 
     def tile(self, cat: dict[str, Any]) -> Button:
+        """A category's tile; one whose numbers are all issued today says so (今日号已发完) on a
+        grey tile that still opens: it offers an appointment, and the green channel a ticket."""
         app = self.app
-        tile = app.button(label(cat, app.lang), f"tile_{cat['code']}", lambda: self.pick_category(cat),
-                          bg=st.TILE, size=app.s.title, height=dp(app.s.tile_h))
+        capped = capped_today(cat)
+        text = label(cat, app.lang) + ("\n" + t("cap_tile", app.lang) if capped else "")
+        tile = app.button(text, f"tile_{cat['code']}", lambda: self.pick_category(cat),
+                          bg=st.BUTTON if capped else st.TILE, size=app.s.title, height=dp(app.s.tile_h))
         tile.disabled = not app.service.server_ok
         return tile
 
@@ -48,5 +52,7 @@ class HomeScreen(KioskScreen):
         app = self.app
         if cat["code"] == app.service.pickup_category:  # 领取办理结果: by ID card or notice first
             app.open_pickup(cat)
+        elif capped_today(cat) and not app.green_card():  # 今日号已发完: the next free slot instead
+            app.open_offer(cat)
         else:
             app.choose_category(cat)

@@ -93,7 +93,8 @@ async def hall_info(request: web.Request) -> web.Response:
     cfg = svc.config
     left = remaining(cfg, svc.hall.state)  # live, so a kiosk's tile says when today's numbers are gone
     return reply({
-        "hall": asdict(cfg.hall), "hours": {"days": list(cfg.hours.days), "sessions": [list(s) for s in cfg.hours.sessions]},
+        "hall": asdict(cfg.hall), "hours": {"days": list(cfg.hours.days), "sessions": [list(s) for s in cfg.hours.sessions],
+                  "stop_issuing_min": cfg.hours.stop_issuing_min},
         "categories": [{**asdict(c), "remaining": left[c.code]} for c in cfg.categories],
         "windows": [{**asdict(w), "kind_label": w.kind_label} for w in cfg.windows],
         "priority": {"classes": [{"code": c, "name": PRIORITY_CLASSES[c]} for c in cfg.priority.classes],
@@ -101,6 +102,7 @@ async def hall_info(request: web.Request) -> web.Response:
                      "promote_after_min": cfg.priority.promote_after_min},
         "calling": asdict(cfg.calling), "templates": asdict(cfg.templates),
         "cases": {"pickup_category": cfg.cases.pickup_category},  # the kiosk's 领取办理结果 tile
+        "appointments": asdict(cfg.appointments),  # the check-in window the appointment slip states
     })
 
 

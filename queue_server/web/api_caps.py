@@ -29,7 +29,7 @@ from .routing import BodyError, api, integer, nullable, obj, string, time_string
 
 SLOT = obj({"day": string(10), "slot_start": {"type": "number"}, "slot_end": {"type": "number"},
             "free": integer(1), "provisional": {"type": "boolean"}})
-NEXT_FREE = obj({"category": string(8), "daily_cap": nullable(integer(1)), "remaining": nullable(integer(0)),
+NEXT_FREE = obj({"category": string(8), "today": string(10), "daily_cap": nullable(integer(1)), "remaining": nullable(integer(0)),
                  "slot": nullable(SLOT)})
 
 
@@ -59,7 +59,7 @@ async def next_free(request: web.Request) -> web.Response:
         raise BodyError("category", f"unknown category {category[:8]!r}; known: "
                         + ", ".join(c.code for c in svc.config.categories))
     slot = find_slot(svc, category)
-    return reply({"category": category, "daily_cap": found.daily_cap,
+    return reply({"category": category, "today": svc.hall.state.day.isoformat(), "daily_cap": found.daily_cap,
                   "remaining": remaining(svc.config, svc.hall.state)[category],
                   "slot": slot_json(slot) if slot else None})
 
