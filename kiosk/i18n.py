@@ -88,6 +88,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "Aged {age} or over? Place your ID card: you can still take a ticket (priority). Disabled, pregnant or serving? Please ask at the desk"),
     "cap_card": ("预约将登记在您的身份证上，到时刷身份证即可签到", "The appointment is kept under your ID card: place it on the reader to check in"),
     "cap_book": ("预约", "Book it"),
+    "cap_no": ("不用了", "No, thanks"),
     "cap_looking": ("正在查找可以预约的时段…", "Looking for a free appointment slot…"),
     "cap_full": ("这个时段刚刚被约满了，已为您找下一个空位", "That slot was just taken. Here is the next free one"),
     "cap_booked_title": ("预约成功", "Appointment booked"),

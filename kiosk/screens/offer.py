@@ -48,7 +48,7 @@ class OfferScreen(KioskScreen):
         if offer is not None and offer.slot is not None:
             row.add_widget(app.button(t("cap_book", app.lang), "offer_book", app.book_offer, bg=st.OK, size=app.s.big,
                                       height=dp(app.s.button_h * 1.4)))
-        row.add_widget(app.button(t("back", app.lang), "offer_back", lambda: app.show("home"), size=app.s.big,
+        row.add_widget(app.button(t("cap_no", app.lang), "offer_back", lambda: app.show("home"), size=app.s.big,
                                   height=dp(app.s.button_h * 1.4)))
         box.add_widget(row)
 
@@ -62,25 +62,26 @@ class BookedScreen(KioskScreen):
         landscape = app.cfg.orientation == "landscape"
         left = BoxLayout(orientation="vertical", spacing=dp(8))
         right = BoxLayout(orientation="vertical", spacing=dp(8)) if landscape else left
-        left.add_widget(Widget())
+        if not (landscape and on_screen):
+            left.add_widget(Widget())
         left.add_widget(app.label(t("cap_booked_title", app.lang), app.s.big, name="booked_title", bold=True,
                                   color=st.OK, halign="center"))
-        left.add_widget(app.label(label(app.category or {}, app.lang), app.s.body, name="booked_service",
-                                  halign="center"))
+        right.add_widget(app.label(label(app.category or {}, app.lang), app.s.body, name="booked_service",
+                                   halign="center"))
         left.add_widget(app.label(t("cap_code", app.lang), app.s.big, halign="center"))
         left.add_widget(app.label(booked["code"], app.s.number * 2 // 3, name="booked_code", bold=True, halign="center"))
-        if landscape:
-            left.add_widget(Widget())
-            right.add_widget(Widget())
-        for i, line in enumerate(appointment_lines(booked, app.service.hall, app.lang)):
-            right.add_widget(app.label(line, app.s.body, name=f"booked_line_{i}", halign="center"))
-        right.add_widget(app.label(t("cap_photo" if on_screen else "cap_take_slip", app.lang), app.s.body,
-                                   name="booked_message", bold=on_screen, halign="center"))
         if on_screen:  # the code as the slip would have carried it: the scanner reads it on the day
             qr = Image(texture=qr_texture(booked["code"]), fit_mode="contain",
                        size_hint=(1, 1 if landscape else None), height=dp(300))
             app.w["booked_qr"] = qr
-            right.add_widget(qr)
+            left.add_widget(qr)
+        if landscape:
+            right.add_widget(Widget())
+        for i, line in enumerate(appointment_lines(booked, app.service.hall, app.lang)):
+            right.add_widget(app.label(line, app.s.title if i == 0 else app.s.body, name=f"booked_line_{i}",
+                                       bold=i == 0, halign="center"))
+        right.add_widget(app.label(t("cap_photo" if on_screen else "cap_take_slip", app.lang), app.s.body,
+                                   name="booked_message", bold=on_screen, halign="center"))
         right.add_widget(Widget())
         if landscape:
             row = BoxLayout(orientation="horizontal", spacing=dp(24))

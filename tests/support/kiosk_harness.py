@@ -42,7 +42,7 @@ async def run_scenario(script: str, name: str, live, out: Path, timeout_s: float
     """Run one scenario process; serve its requests; return its recorded results.
 
     Requests: `stop-*` / `start-*` the server; `clock-HHMM` sets the hall's clock to that time of
-    the test day; `close-N` closes window N."""
+    the test day; `close-N` closes window N; `issue-X` takes a ticket of category X at the counter."""
     from tests.support.hall import at
 
     out.mkdir(parents=True, exist_ok=True)
@@ -60,6 +60,8 @@ async def run_scenario(script: str, name: str, live, out: Path, timeout_s: float
                 if action.startswith("clock-"):
                     hhmm = action[6:]
                     live.service.clock.now = at(f"{DAY} {hhmm[:2]}:{hhmm[2:]}")
+                elif action.startswith("issue-"):  # a ticket taken at the counter meanwhile
+                    issue(live, action[6:])
                 elif action.startswith("close-"):
                     live.service.run(lambda h, now, w=int(action[6:]): h.close_window(w, now))
                 else:
