@@ -334,3 +334,22 @@ async def test_the_kiosk_offers_books_and_prints_the_appointment_slip(kiosk, liv
     kiosk.printer.fake.state = "ok"
     ticket = await kiosk.check_in(code=code)
     assert ticket.issued["number"] == "E001"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_appointment_slip_decodes_in_both_languages(lang):
+    """Strictly decoded (GB2312 text, known commands): the code large and as the QR, no person."""
+    from hw.escpos_bytes import decode
+    from kiosk.slip import appointment_bytes
+
+    hall = {"hall": {"name": "示范镇便民服务中心", "supervision_phone": "0571-12345"},
+            "appointments": {"early_min": 30, "late_min": 15},
+            "hours": {"sessions": [["08:30", "12:00"], ["13:30", "17:00"]], "stop_issuing_min": 15}}
+    booked = {"code": "204613", "slot_start": at("2026-11-24 16:30"), "slot_end": at("2026-11-24 17:00"), "person": False}
+    for cols in (32, 48):
+        slip = decode(appointment_bytes(booked, hall, "不动产与建房(自然资源)", at("2026-11-23 10:05"), cols, lang))
+        assert slip.qr == ["204613"] and ("204613", 3) in slip.sized_lines()
+        text = " ".join(slip.lines)
+        assert ("16:30-17:00" in text and "16:00" in text and "16:45" in text  # check-in stops with the kiosk's issuing
+                and "0571-12345" in text and "2026-11-23 10:05" in text)
+        assert ("身份证" not in text) if lang == "zh" else ("ID card" not in text)  # booked without a card
