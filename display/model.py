@@ -17,13 +17,13 @@ RECENT = 8
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {"please": "请", "to_window": "号到{window}号窗口", "window": "{n}号窗口", "go_window": "到{n}号窗口", "paused": "暂停服务",
-           "closed": "未开放", "idle": "等候叫号", "recent": "最近呼叫", "waiting": "等候人数",
+           "closed": "未开放", "idle": "等候叫号", "recent": "最近呼叫", "waiting": "等候人数", "capped": "今日号已发完",
            "people": "{n}人", "minutes": "约{low}–{high}分钟", "disconnected": "连接中断，正在重连…",
            "recall": "重呼", "no_call": "请留意叫号", "weekdays": "一二三四五六日",
            "date": "{y}年{m}月{d}日 星期{w}", "no_window": "暂无窗口办理", "opens_at": "{hm}起办理",
            "beyond_closing": "今日可能办理不完"},
     "en": {"please": "", "to_window": " to window {window}", "window": "Window {n}", "go_window": "to window {n}", "paused": "Paused",
-           "closed": "Closed", "idle": "Waiting", "recent": "Recent calls", "waiting": "Waiting",
+           "closed": "Closed", "idle": "Waiting", "recent": "Recent calls", "waiting": "Waiting", "capped": "No more numbers today",
            "people": "{n}", "minutes": "{low}–{high} min", "disconnected": "Offline, reconnecting…",
            "recall": "Recall", "no_call": "Please watch for your number", "weekdays": "",
            "date": "{y}-{m:02d}-{d:02d}", "no_window": "No window open", "opens_at": "From {hm}",
@@ -120,12 +120,14 @@ def queue_row(queue: dict[str, Any], lang: str = "zh") -> tuple[str, str, str, s
     expect, its look). The expectation follows the estimate contract (docs/api.md): a range only
     while a window that serves the category is open; else when serving starts (「13:30起办理」) or
     「暂无窗口办理」; 「今日可能办理不完」 when a new ticket is unlikely to be called before serving stops
-    today. Looks: 'waiting' (people wait), 'empty' (nobody does), 'warn' (closed or too late)."""
+    today; 「今日号已发完」 when the category's daily cap is reached. Looks: 'waiting' (people wait), 'empty' (nobody does), 'warn' (closed or too late)."""
     t = TEXTS[lang]
     name = queue.get("name_en") if lang == "en" and queue.get("name_en") else queue.get("name", "")
     waiting = int(queue.get("waiting") or 0)
     est = queue.get("estimate") or {}
     look = "waiting" if waiting else "empty"
+    if queue.get("remaining") == 0:  # 当日号源上限: the kiosk gives no more numbers today
+        return f"{queue.get('prefix') or queue.get('code')} {name}", t["people"].format(n=waiting), t["capped"], "warn"
     if est and not est.get("open_now", True):
         opens = est.get("opens_at")
         expect = t["opens_at"].format(hm=datetime.fromtimestamp(opens, HALL_TZ).strftime("%H:%M")) if opens \

@@ -353,3 +353,14 @@ def test_the_appointment_slip_decodes_in_both_languages(lang):
         assert ("16:30-17:00" in text and "16:00" in text and "16:45" in text  # check-in stops with the kiosk's issuing
                 and "0571-12345" in text and "2026-11-23 10:05" in text)
         assert ("身份证" not in text) if lang == "zh" else ("ID card" not in text)  # booked without a card
+
+
+def test_the_hall_display_says_when_a_category_has_no_more_numbers():
+    from display.model import queue_line, queue_row
+
+    queue = {"code": "E", "prefix": "E", "name": "不动产与建房(自然资源)", "name_en": "Land", "waiting": 4,
+             "estimate": {"open_now": True, "low_min": 30, "high_min": 60}, "daily_cap": 3, "remaining": 0}
+    assert queue_line(queue) == "E 不动产与建房(自然资源)  4人  今日号已发完"
+    assert queue_row(queue, "en")[2:] == ("No more numbers today", "warn")
+    assert queue_row({**queue, "remaining": 1})[2] != "今日号已发完"
+    assert queue_row({**queue, "remaining": None})[3] == "waiting"
