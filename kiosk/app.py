@@ -307,10 +307,10 @@ class KioskApp(App):
         self.banner.text_size = (Window.width - dp(32), None)
         if "status" in self.w:
             self.w["status"].text = self.status_text()
-        if self.sm.current == "home" and self.service.server_ok != self._home_built_online:
-            self.show("home")
+        if self.sm.current == "home" and (self.service.server_ok, self.service.capped) != self._home_built_for:
+            self.show("home")  # the tiles follow the server: reachable or not, and which are 今日号已发完
 
-    _home_built_online = False
+    _home_built_for: tuple[bool, frozenset[str]] = (False, frozenset())
 
     def _hall_name_touched(self, widget: Widget, touch: Any) -> bool:
         """Five taps on the hall name within three seconds open the PIN pad (no visible way out)."""

@@ -165,6 +165,11 @@ class KioskService:
     def categories(self) -> list[dict[str, Any]]:
         return list((self.hall or {}).get("categories", []))
 
+    @property
+    def capped(self) -> frozenset[str]:
+        """The categories whose numbers are all issued today (their tiles say 今日号已发完)."""
+        return frozenset(c["code"] for c in self.categories() if c.get("remaining") == 0)
+
     async def matters(self, category: str) -> list[dict[str, Any]]:
         if category not in self._matters:
             self._matters[category] = await self.client.matters(category)

@@ -57,9 +57,10 @@ def bookings(live) -> list[tuple[float, str | None]]:
 
 async def test_the_capped_tile_offers_tomorrow_and_prints_the_slip(live, tmp_path):
     open_windows(live, 6)
-    issue(live, "E", 3)
+    issue(live, "E", 2)
     r = await run_scenario("offer", live, tmp_path)
-    assert r["tile"] == "不动产与建房(自然资源)\n今日号已发完"
+    assert r["tile_before"] == "不动产与建房(自然资源)"  # then the counter takes the last number:
+    assert r["tile"] == "不动产与建房(自然资源)\n今日号已发完"  # the tile follows on its own
     assert r["tile_other"] == "户籍与身份证(公安)"
     assert r["offer"] == "明天 08:30 还有空位，要预约吗？" and r["title"] == "今日号已发完"
     assert r["green"] == "60岁以上老人请刷身份证，仍可取号（绿色通道）；残疾人、孕妇、军人请到咨询台"
@@ -73,6 +74,7 @@ async def test_the_capped_tile_offers_tomorrow_and_prints_the_slip(live, tmp_pat
     assert bookings(live) == [(r["slot"], None)]
     assert r["second_offer"] == "明天 09:00 还有空位，要预约吗？"  # the slot took one: the next is offered
     assert walk_ins(live.service.hall.state, "E") == 3  # nothing issued by the offer
+    assert r["home_rebuilt"] >= 2
 
 
 async def test_the_last_number_goes_while_choosing_and_the_card_decides(live, tmp_path):
@@ -122,8 +124,11 @@ async def scenario_offer(out: Path, url: str, token: str) -> None:
 
     async def body() -> None:
         await d.screen("home")
+        r["tile_before"] = app.w["tile_E"].text
+        await d.request("issue-E")
         await d.until(lambda: "今日号已发完" in app.w["tile_E"].text)
         r["tile"], r["tile_other"] = app.w["tile_E"].text, app.w["tile_D"].text
+        r["home_rebuilt"] = app.history.count("home")
         d.shot("home_capped")
         d.check_contrast("home_capped")
         await d.tap("lang")

@@ -20,7 +20,7 @@ class HomeScreen(KioskScreen):
 
     def fill(self, box: BoxLayout) -> None:
         app = self.app
-        app._home_built_online = app.service.server_ok
+        app._home_built_for = (app.service.server_ok, app.service.capped)
         box.add_widget(app.label(t("title", app.lang), app.s.title, name="title", bold=True, halign="center"))
         box.add_widget(app.label(t("card_prompt" if app.card else "home_hint", app.lang), app.s.body,
                                  name="hint", halign="center"))
