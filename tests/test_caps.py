@@ -364,3 +364,26 @@ def test_the_hall_display_says_when_a_category_has_no_more_numbers():
     assert queue_row(queue, "en")[2:] == ("No more numbers today", "warn")
     assert queue_row({**queue, "remaining": 1})[2] != "今日号已发完"
     assert queue_row({**queue, "remaining": None})[3] == "waiting"
+
+
+@pytest.mark.parametrize("width", [1920, 1366, 390])
+async def test_the_managers_page_shows_the_numbers_left(hall, browser, tmp_path, width):
+    from tests.support.browser import base
+    from tests.support.hall import PASSWORD
+    from tests.support.pages import measure
+
+    await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
+    page = await browser.new_page(viewport={"width": width, "height": 900})
+    await page.goto(f"{base(hall)}/login?next=/manage")
+    await page.fill("#username", "manager1")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base(hall)}/manage")
+    await page.wait_for_selector("#categories tr[data-code=E] .pill.cap")
+    assert await page.text_content("#categories tr[data-code=E] .pill.cap") == "今日余 2/3 号"
+    assert await page.locator("#categories tr[data-code=A] .pill.cap").count() == 0  # uncapped
+    for _ in range(2):
+        await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
+    await page.wait_for_function("() => document.querySelector('#categories tr[data-code=E] .pill.cap')"
+                                 ".textContent === '今日 3 号已发完'", timeout=15000)
+    assert await measure(page, str(tmp_path / f"manage-caps-{width}.png")) == []  # nothing cut or sticking out

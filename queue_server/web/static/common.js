@@ -63,6 +63,11 @@ const YM_ERRORS = {
   abandoned: ["该取号请求已作废，请重新取号", "This request was abandoned: take a new ticket"],
   already_abandoned: ["该取号请求已作废", "This request was abandoned already"],
   already_has_ticket: ["此人已有该事项的号", "This person already has a ticket for this matter"],
+  daily_cap_reached: ["该业务今日取号已达上限", "Today's numbers for this category are all given out"],
+  cap_not_reached: ["该业务今日还有号，请直接取号", "This category still has numbers today: take a ticket"],
+  not_a_free_slot: ["不是可预约的时段", "Not a bookable appointment slot"],
+  slot_full: ["该时段已约满", "That appointment slot is full"],
+  already_booked: ["此人已预约该业务", "This person already has an appointment for this category"],
   not_your_ticket: ["该号不是本机发出的", "That ticket was not issued by this device"],
   intake_exists: ["该号已有身份证信息", "This ticket has its ID-card draft already"],
   // categories, matters, priority

@@ -147,7 +147,11 @@ async function refresh() {
   for (const c of s.categories) {
     const r = cats.insertRow(); r.dataset.code = c.code;
     if (c.waiting && !c.windows_open.length) r.className = "bad";
-    cell(r, c.code + " " + c.name); cell(r, c.waiting, "num"); cell(r, YM.minutes(c.longest_wait_s), "num");
+    const name = cell(r, c.code + " " + c.name);
+    const cap = (s.caps || []).find((x) => x.code === c.code);  // 当日号源上限: numbers left today
+    if (cap) name.append(" ", make("span", cap.remaining ? YM.t(`今日余 ${cap.remaining}/${cap.daily_cap} 号`, `${cap.remaining}/${cap.daily_cap} left today`)
+      : YM.t(`今日 ${cap.daily_cap} 号已发完`, `All ${cap.daily_cap} numbers given out`), "pill cap " + (cap.remaining ? "open" : "paused")));
+    cell(r, c.waiting, "num"); cell(r, YM.minutes(c.longest_wait_s), "num");
     cell(r, c.waits_today.n, "num"); cell(r, YM.minutes(c.waits_today.median_s), "num");
     cell(r, YM.minutes(c.waits_today.p90_s), "num"); cell(r, pct(c.within_target), "num");
   }
