@@ -266,6 +266,16 @@ class Store:
                                  "ORDER BY seq", types)
         return self._readable(rows)
 
+    def stream_of(self, *types: str, where: str = "") -> Iterator[Event]:
+        """`events_of`, one event at a time (a year's log holds hundreds of thousands of them: as a
+        list they would take hundreds of MB at start-up), and only those meeting `where` (an SQL
+        condition on the events table), an unreadable row skipped and reported as by `_readable`."""
+        marks = ", ".join("?" for _ in types)
+        rows = self.conn.execute(f"SELECT seq, type, at, day, actor, data FROM events WHERE type IN ({marks})"
+                                 + (f" AND ({where})" if where else "") + " ORDER BY seq", types)
+        for row in rows:
+            yield from self._readable((row,))
+
     def event_days(self) -> list[str]:
         """Every business day the log has events of, in order."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT day FROM events ORDER BY day")]
