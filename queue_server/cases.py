@@ -152,7 +152,7 @@ class Cases:
         self.calendar = calendar
         self.yellow_days = yellow_days
         # Only cases whose clock runs are walked often (supervision): the others are kept packed.
-        self.items: Shelf[Case] = Shelf(lambda case: case.status not in CLOCK_RUNS)
+        self.items: Shelf[Case] = Shelf(Case, lambda case: case.status not in CLOCK_RUNS)
         self.by_token: dict[str, str] = {}
         self.by_person: dict[str, list[str]] = {}  # person key → their cases, in the order opened
         self.alerted: set[tuple[str, str]] = set()  # (case, alert kind) raised already

@@ -53,7 +53,7 @@ class FollowUps:
     def __init__(self, days: int, calendar: WorkCalendar):
         self.days = days
         self.calendar = calendar
-        self.items: Shelf[FollowUp] = Shelf(lambda fu: fu.state == "closed")  # closed ones packed
+        self.items: Shelf[FollowUp] = Shelf(FollowUp, lambda fu: fu.state == "closed")  # closed ones packed
 
     def get(self, item: str) -> FollowUp:
         found = self.items.get(item)

@@ -11,25 +11,33 @@ changes an item stores it again (`shelf[key] = item`). Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import zlib
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class Shelf(MutableMapping[str, T], Generic[T]):
-    def __init__(self, packed: Callable[[T], bool]):
+    """Items of the dataclass `kind`; `packed(item)` says which to keep packed. An item is packed
+    as the tuple of its fields' values (its field names are not repeated in every item)."""
+
+    def __init__(self, kind: Callable[..., T], packed: Callable[[T], bool]):
         self._items: dict[str, T | bytes] = {}
-        self._packed = packed
+        self._kind, self._packed = kind, packed
 
     def __getitem__(self, key: str) -> T:
         item = self._items[key]
-        return pickle.loads(zlib.decompress(item)) if isinstance(item, bytes) else item
+        return self._kind(*pickle.loads(zlib.decompress(item))) if isinstance(item, bytes) else item
 
     def __setitem__(self, key: str, item: T) -> None:
-        self._items[key] = zlib.compress(pickle.dumps(item, pickle.HIGHEST_PROTOCOL)) if self._packed(item) else item
+        if self._packed(item):
+            values: Any = tuple(getattr(item, f.name) for f in dataclasses.fields(item))  # type: ignore[arg-type]
+            self._items[key] = zlib.compress(pickle.dumps(values, pickle.HIGHEST_PROTOCOL))
+        else:
+            self._items[key] = item
 
     def __delitem__(self, key: str) -> None:
         del self._items[key]
