@@ -132,33 +132,61 @@ def bench_advise(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- latency (call to screens)
 
+def _counts(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+
+
 def add_bench_latency(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("latency", help="call-to-display latency",
-                       description="Start the real server and a bare aiohttp broadcast server on loopback, N websocket "
-                                   "clients on each; make K calls through Yimen's HTTP API, interleaved with K "
-                                   "broadcasts of a same-sized message by the bare server, and time each to the LAST "
-                                   "client's receipt; prints JSON with both and the ratio.")
-    p.add_argument("--devices", type=int, default=50, metavar="N", help="websocket clients (default: 50)")
+    p = sub.add_parser("latency", help="call-to-display latency, CPU per call, RSS after a year",
+                       description="Start the real server, a durable reference (an aiohttp server that commits one "
+                                   "row with the hall's SQLite settings, then broadcasts) and a bare aiohttp "
+                                   "broadcast server on loopback, N websocket clients on each; make K calls through "
+                                   "Yimen's HTTP API, interleaved with K calls of each reference with a same-sized "
+                                   "message, and time each to the LAST client's receipt. Then a real server process "
+                                   "on a fresh hall and one on a year of history (cached by `yimen bench stats`): "
+                                   "CPU time per call and resident memory. A table goes to stderr, JSON to stdout.")
+    p.add_argument("--devices", type=_counts, default=[50, 200], metavar="N[,N…]",
+                   help="websocket clients, one run per count (default: 50,200)")
     p.add_argument("--calls", type=int, default=200, metavar="K", help="calls (default: 200)")
     p.add_argument("--waiting", type=int, default=20, metavar="W",
                    help="tickets kept waiting while calling (default: 20; the server re-estimates them after every burst)")
     p.add_argument("--audio-calls", type=int, default=20, metavar="A",
-                   help="after the display run, A more calls timed to the announcer starting to play "
+                   help="after the first display run, A more calls timed to the announcer starting to play "
                         "(real Mandarin segments, pre-rendered; 0 skips; default: 20)")
     p.add_argument("--data-parent", default=None, metavar="DIR",
-                   help="where the temporary database goes (default: the system's temp dir); "
+                   help="where the temporary databases go (default: the system's temp dir); "
                         "compare a disk or SD card with /dev/shm to see what the durable commit costs")
+    p.add_argument("--footprint-calls", type=int, default=200, metavar="C",
+                   help="calls made to the real server processes for CPU time and memory (0 skips; default: 200)")
+    p.add_argument("--year-dir", default=None, metavar="DIR",
+                   help="a generated year's folder (default: the one `yimen bench stats` caches under var/bench "
+                        "for last year; without it only a fresh hall is measured)")
+    p.add_argument("--no-year", action="store_true", help="measure the footprint of a fresh hall only")
     p.set_defaults(func=run_bench_latency)
 
 
 def run_bench_latency(args: argparse.Namespace) -> int:
-    if args.devices < 1 or args.calls < 1 or args.waiting < 0:
-        print("yimen bench latency: --devices and --calls must be at least 1, --waiting at least 0", file=sys.stderr)
+    if not args.devices or min(args.devices) < 1 or args.calls < 1 or args.waiting < 0 or args.footprint_calls < 0:
+        print("yimen bench latency: --devices and --calls must be at least 1, --waiting and --footprint-calls "
+              "at least 0", file=sys.stderr)
         return 2
-    from .latency import run_bench
+    from .footprint import default_year, measure
+    from .latency import run_bench, table
 
-    print(json.dumps(asyncio.run(run_bench(args.devices, args.calls, args.data_parent, args.waiting,
-                                                args.audio_calls)), indent=2))
+    runs = [asyncio.run(run_bench(n, args.calls, args.data_parent, args.waiting, args.audio_calls if i == 0 else 0))
+            for i, n in enumerate(args.devices)]
+    footprint = None
+    if args.footprint_calls:
+        year = None if args.no_year else Path(args.year_dir) if args.year_dir else default_year()
+        if year is None and not args.no_year:
+            print("yimen bench latency: no generated year (run `yimen bench stats` once): a fresh hall only",
+                  file=sys.stderr)
+        footprint = asyncio.run(measure(year, args.devices[0], args.footprint_calls, args.waiting))
+    print(table(runs, footprint), file=sys.stderr)
+    print(json.dumps({"benchmark": "call-to-display latency", "runs": runs, "footprint": footprint}, indent=2))
     return 0
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -22,6 +23,10 @@ import aiohttp
 from aiohttp import web
 
 from hallapi.client import HallClient
+
+# The hall's own settings (queue_server/store/core.py, Store.open), for the durable reference.
+DURABLE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                   "PRAGMA secure_delete=ON")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -37,17 +42,19 @@ def summary(ms: list[float]) -> dict[str, float]:
 
 
 class Listeners:
-    """N websocket clients; each records when it first sees a message containing a marker."""
+    """N websocket clients; each records when it first sees a message containing a marker. With a
+    `token` they connect as a device (a screen), not as anonymous viewers, whose number is capped."""
 
-    def __init__(self, url: str, n: int):
-        self.url, self.n = url, n
+    def __init__(self, url: str, n: int, token: str = ""):
+        self.url, self.n, self.token = url, n, token
         self.session: aiohttp.ClientSession | None = None
         self.tasks: list[asyncio.Task] = []
         self.waiting: dict[str, tuple[asyncio.Future, list[float]]] = {}
         self.ready = 0
 
     async def start(self) -> None:
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                             headers={"Authorization": f"Bearer {self.token}"} if self.token else None)
         connected = asyncio.get_running_loop().create_future()
         for _ in range(self.n):
             self.tasks.append(asyncio.create_task(self._client(connected)))
@@ -85,13 +92,13 @@ class RemoteListeners:
     """The same N clients in a child process (screens are other processes, usually other boxes), so the
     server keeps its own core. time.perf_counter is CLOCK_MONOTONIC, comparable across processes."""
 
-    def __init__(self, url: str, n: int):
-        self.url, self.n = url, n
+    def __init__(self, url: str, n: int, token: str = ""):
+        self.url, self.n, self.token = url, n, token
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.latency", self.url, str(self.n),
+            sys.executable, "-m", "bench.latency", self.url, str(self.n), self.token,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert (await asyncio.wait_for(self._line(), 120)) == "ready"
 
@@ -119,9 +126,9 @@ class RemoteListeners:
             await self.proc.wait()
 
 
-async def _listen_child(url: str, n: int) -> None:
+async def _listen_child(url: str, n: int, token: str) -> None:
     """The child's side: N clients; for each armed marker, print when the last of them saw it."""
-    listeners = Listeners(url, n)
+    listeners = Listeners(url, n, token)
     await listeners.start()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -174,6 +181,7 @@ class YimenRig:
         now = time.time()
         kiosk = accounts.add_device("bench-kiosk", "kiosk", None, now)
         keypad = accounts.add_device("bench-keypad", "keypad", 1, now)
+        screen = accounts.add_device("bench-screen", "display", None, now)  # screens are devices, not anonymous viewers
         runner, port = await _serve(create_app(HallService(config, store), accounts, ""))
         self.stack.push_async_callback(runner.cleanup)
         self.base = f"http://127.0.0.1:{port}"
@@ -182,7 +190,7 @@ class YimenRig:
         for _ in range(self.waiting):
             await self.kiosk.issue(category="A")
         await self.pad.window(1, "open")
-        self.listeners = RemoteListeners(self.base + "/api/v1/events", self.devices)
+        self.listeners = RemoteListeners(self.base + "/api/v1/events", self.devices, screen)
         self.stack.push_async_callback(self.listeners.close)
         await self.listeners.start()
         return self
@@ -261,13 +269,23 @@ async def _measure_audio(base: str, kiosk: HallClient, pad: HallClient, done: in
 
 class BareRig:
     """The reference: a bare aiohttp server whose POST /call sends `payload` to every socket, with the
-    same websocket settings as the hub (no compression), and the same N screens."""
+    same websocket settings as the hub (no compression), and the same N screens. Given `db`, it is the
+    durable reference: each call first commits one row (the message) to that SQLite file, with the
+    hall's own settings (WAL, synchronous=FULL: an fsync per commit), on the event loop as the hall does."""
 
-    def __init__(self, devices: int, payload: str):
+    def __init__(self, devices: int, payload: str, db: Path | None = None):
         self.devices, self.payload = devices, payload
         self.stack = contextlib.AsyncExitStack()
         self.sockets: set[web.WebSocketResponse] = set()
         self.calls = 0
+        self.conn: sqlite3.Connection | None = None
+        if db is not None:
+            self.conn = sqlite3.connect(db, isolation_level=None)
+            for pragma in DURABLE_PRAGMAS:
+                self.conn.execute(pragma)
+            self.conn.execute("CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY, at REAL NOT NULL, "
+                              "body TEXT NOT NULL)")
+            self.stack.callback(self.conn.close)
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(compress=False)
@@ -283,6 +301,10 @@ class BareRig:
     async def _call(self, request: web.Request) -> web.Response:
         body = await request.json()
         text = self.payload.replace('"number": "X"', f'"number": "{body["number"]}"')
+        if self.conn is not None:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("INSERT INTO calls (at, body) VALUES (?, ?)", (time.time(), text))
+            self.conn.execute("COMMIT")
         for ws in list(self.sockets):
             with contextlib.suppress(ConnectionError):
                 await ws.send_str(text)
@@ -314,18 +336,27 @@ class BareRig:
         return (await asyncio.wait_for(got, 10) - t0) * 1000
 
 
+TARGET_VS_DURABLE = 1.2  # p50 and p99, against the server that commits the same way and broadcasts
+
+
+def _ratios(y: dict[str, float], ref: dict[str, float]) -> dict[str, float]:
+    return {"p50": round(y["p50_ms"] / ref["p50_ms"], 3), "p99": round(y["p99_ms"] / ref["p99_ms"], 3)}
+
+
 async def run_bench(devices: int, calls: int, data_parent: str | None = None, waiting: int = 20,
                     audio_calls: int = 0) -> dict[str, Any]:
-    """Both servers up at once and their calls interleaved (in alternating order), so whatever else the
-    machine does in the meantime weighs on both alike: the ratio is the figure to compare."""
+    """The three servers up at once and their calls interleaved (the order turning each round), so
+    whatever else the machine does in the meantime weighs on all alike: the ratios are the figures
+    to compare. The durable reference's file sits in the same folder as Yimen's database."""
     yimen_ms: list[float] = []
     http_ms: list[float] = []
     bare_ms: list[float] = []
+    durable_ms: list[float] = []
     audio_ms: list[float] = []
     with tempfile.TemporaryDirectory(prefix="yimen-bench-", dir=data_parent) as tmp:
-        async with YimenRig(devices, Path(tmp), waiting) as yimen:
+        async with YimenRig(devices, Path(tmp) / "hall", waiting) as yimen:
             payload = await yimen.payload()
-            async with BareRig(devices, payload) as bare:
+            async with BareRig(devices, payload) as bare, BareRig(devices, payload, Path(tmp) / "durable.db") as durable:
                 await asyncio.sleep(0.2)
 
                 async def one_yimen() -> None:
@@ -336,20 +367,51 @@ async def run_bench(devices: int, calls: int, data_parent: str | None = None, wa
                 async def one_bare() -> None:
                     bare_ms.append(await bare.call())
 
+                async def one_durable() -> None:
+                    durable_ms.append(await durable.call())
+
+                steps = [one_yimen, one_durable, one_bare]
                 for i in range(calls):
-                    for step in ((one_yimen, one_bare) if i % 2 == 0 else (one_bare, one_yimen)):
+                    for step in steps[i % 3:] + steps[:i % 3]:
                         await step()
             if audio_calls:
                 audio_ms = await _measure_audio(yimen.base, yimen.kiosk, yimen.pad, yimen.calls, audio_calls,
                                                 Path(tmp) / "voice")
-    y, b = summary(yimen_ms), summary(bare_ms)
+    y, d, b = summary(yimen_ms), summary(durable_ms), summary(bare_ms)
+    vs_durable = _ratios(y, d)
     return {"benchmark": "call-to-display latency", "devices": devices, "calls": calls, "waiting": waiting,
-            "payload_bytes": len(payload.encode()), "yimen": y, "bare_broadcast": b,
+            "payload_bytes": len(payload.encode()), "yimen": y, "durable_reference": d, "bare_broadcast": b,
             "yimen_http_answer": summary(http_ms),  # call-next answered: commit, dispatch, JSON
-            "ratio_p50": round(y["p50_ms"] / b["p50_ms"], 3), "ratio_p99": round(y["p99_ms"] / b["p99_ms"], 3),
-            "target": {"p99_ms_at_50": 25.0, "ratio": 1.5},
+            "ratio_vs_durable": vs_durable, "ratio_vs_bare": _ratios(y, b),
+            "target": {"p99_ms_at_50": 25.0, "ratio_vs_durable": TARGET_VS_DURABLE},
+            "met": {"vs_durable": max(vs_durable.values()) <= TARGET_VS_DURABLE},
             **({"call_to_audio_start": summary(audio_ms)} if audio_ms else {})}
 
 
-if __name__ == "__main__":  # the listener child of RemoteListeners: python -m bench.latency URL N
-    asyncio.run(_listen_child(sys.argv[1], int(sys.argv[2])))
+def table(runs: list[dict[str, Any]], footprint: dict[str, Any] | None) -> str:
+    """The runs and the footprint as the other benches print them (to stderr)."""
+    lines = [f"{'screens':>7} {'yimen p50/p99':>15} {'durable p50/p99':>17} {'bare p50/p99':>14} "
+             f"{'vs durable p50/p99':>19} {'vs bare':>12}  target <= {TARGET_VS_DURABLE}"]
+    for r in runs:
+        y, d, b, rd, rb = r["yimen"], r["durable_reference"], r["bare_broadcast"], r["ratio_vs_durable"], r["ratio_vs_bare"]
+        lines.append(f"{r['devices']:>7} {y['p50_ms']:>7.2f}/{y['p99_ms']:<7.2f} {d['p50_ms']:>8.2f}/{d['p99_ms']:<8.2f} "
+                     f"{b['p50_ms']:>6.2f}/{b['p99_ms']:<7.2f} {rd['p50']:>9.2f}/{rd['p99']:<9.2f} "
+                     f"{rb['p50']:>5.2f}/{rb['p99']:<6.2f}  {'met' if r['met']['vs_durable'] else 'NOT met'}")
+        if "call_to_audio_start" in r:
+            a = r["call_to_audio_start"]
+            lines.append(f"{'':>7} call -> audio start p50/p99 {a['p50_ms']:.1f}/{a['p99_ms']:.1f} ms")
+    if footprint:
+        lines += ["", f"server process, {footprint['screens']} screens, {footprint['waiting']} waiting, "
+                      f"{footprint['calls']} calls ({footprint['cpu_from']}; {footprint['rss_from']}):"]
+        for name in ("fresh", "year"):
+            if name in footprint:
+                f = footprint[name]
+                lines.append(f"  {name:<6} CPU {f['cpu_ms_per_call']:.2f} ms/call; RSS after start {f['rss_after_start_mb']} MB, "
+                             f"after the calls {f['rss_after_calls_mb']} MB (peak {f['rss_peak_mb']})  "
+                             f"target <= {footprint['rss_target_mb']:.0f} MB "
+                             f"{'met' if f['rss_after_calls_mb'] <= footprint['rss_target_mb'] else 'NOT met'}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # the listener child of RemoteListeners: python -m bench.latency URL N [TOKEN]
+    asyncio.run(_listen_child(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else ""))

@@ -32,6 +32,7 @@ from .errors import Conflict, Invalid, NotFound
 from .events import CaseOpened, CaseStep, Event, StaffAlert
 from .matters import Matter
 from .numbering import business_day
+from .shelf import Shelf
 from .workdays import WorkCalendar
 
 CHANNELS = ("window", "mail", "agent_point", "help_desk")
@@ -150,8 +151,10 @@ class Cases:
     def __init__(self, calendar: WorkCalendar, yellow_days: int = 1):
         self.calendar = calendar
         self.yellow_days = yellow_days
-        self.items: dict[str, Case] = {}
+        # Only cases whose clock runs are walked often (supervision): the others are kept packed.
+        self.items: Shelf[Case] = Shelf(Case, lambda case: case.status not in CLOCK_RUNS)
         self.by_token: dict[str, str] = {}
+        self.by_person: dict[str, list[str]] = {}  # person key → their cases, in the order opened
         self.alerted: set[tuple[str, str]] = set()  # (case, alert kind) raised already
 
     def touched(self, event: Event) -> list[Case]:
@@ -172,6 +175,22 @@ class Cases:
         if number is None:
             raise NotFound("case_not_found", "no such case page; check the link on the notice")
         return self.items[number]
+
+    def of_person(self, key: str) -> list[Case]:
+        """A person's cases (by their person key), in the order they were opened."""
+        return [self.items[number] for number in self.by_person.get(key, ())]
+
+    def forget(self, number: str) -> None:
+        """The applicant's personal data purged (retention): the case keeps its masked record only."""
+        case = self.items.get(number)
+        if case is None:
+            return
+        if case.person_key is not None and number in self.by_person.get(case.person_key, ()):
+            self.by_person[case.person_key].remove(number)
+            if not self.by_person[case.person_key]:
+                del self.by_person[case.person_key]
+        case.applicant_name, case.person_key, case.agent_name = "", None, None
+        self.items[number] = case
 
     # ------------------------------------------------------------ commands
 
@@ -271,6 +290,8 @@ class Cases:
                                       e.legal_limit_days, e.committed_limit_days, e.delivery, event.at, day,
                                       e.agent_name, list(e.departments), e.lead_window, e.region)
             self.by_token[e.token] = e.case
+            if e.person_key is not None:
+                self.by_person.setdefault(e.person_key, []).append(e.case)
             return
         assert isinstance(e, CaseStep)
         case = self.items[e.case]
@@ -302,6 +323,7 @@ class Cases:
             case.delivered_on = day
         elif e.action == "return":
             case.case_type = "returned"
+        self.items[e.case] = case  # stored again: packed once it is finished
 
     @staticmethod
     def _end_pause(case: Case, day: date) -> None:
@@ -317,7 +339,7 @@ class Cases:
         """The staff alerts supervision calls for now, each raised once per case and colour:
         (kind, message, source). Yellow → `case_due`, red → `case_overdue`."""
         out = []
-        for case in ([self.get(only)] if only else self.items.values()):
+        for case in ([self.get(only)] if only else self.items.live()):
             if case.status not in CLOCK_RUNS:
                 continue
             sup = case.supervision(today, self.calendar, self.yellow_days)
@@ -380,7 +402,7 @@ class Cases:
         """The supervision board: running cases by colour, and the overdue ones with who answers for them."""
         counts = {"green": 0, "yellow": 0, "red": 0}
         overdue: list[dict[str, Any]] = []
-        for case in self.items.values():
+        for case in self.items.live():
             if case.status not in CLOCK_RUNS:
                 continue
             sup = case.supervision(today, self.calendar, self.yellow_days)
@@ -392,7 +414,7 @@ class Cases:
                                 "clerk": case.clerk, "due": _day(case.due(self.calendar)),
                                 "overdue_days": sup.overdue_days})
         overdue.sort(key=lambda c: (-c["overdue_days"], c["number"]))
-        paused = sum(1 for c in self.items.values() if c.status in CLOCK_RUNS and c.paused)
+        paused = sum(1 for c in self.items.live() if c.status in CLOCK_RUNS and c.paused)
         return {"counts": counts, "paused": paused, "overdue": overdue}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from .errors import Conflict, Invalid, NotFound
 from .events import Event, FollowUpStep, RatingGiven
 from .numbering import business_day
+from .shelf import Shelf
 from .workdays import WorkCalendar, add_working_days, working_days_late
 
 FLOW = ("open", "verified", "called_back", "rectified", "feedback", "closed")
@@ -52,7 +53,7 @@ class FollowUps:
     def __init__(self, days: int, calendar: WorkCalendar):
         self.days = days
         self.calendar = calendar
-        self.items: dict[str, FollowUp] = {}
+        self.items: Shelf[FollowUp] = Shelf(FollowUp, lambda fu: fu.state == "closed")  # closed ones packed
 
     def get(self, item: str) -> FollowUp:
         found = self.items.get(item)
@@ -110,6 +111,7 @@ class FollowUps:
                 fu.appeal, fu.state = "overturned", "closed"
             else:
                 fu.state = e.step
+            self.items[e.follow_up] = fu  # stored again: packed once it is closed
 
     def view(self, fu: FollowUp, today: date) -> dict[str, Any]:
         return {"id": fu.id, "number": fu.number, "window": fu.window, "clerk": fu.clerk, "matter": fu.matter,

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import exports
-from .export_files import csv_bytes, xlsx_bytes
 from .hallconfig import HallConfig
-from .ledger_pdf import render_ledger_pdf
+
+# The files' makers (openpyxl, fpdf2) are imported when a file is made, not with the server:
+# together they would hold about 50 MB of its memory for a download asked for now and then.
 
 LEDGER_FORMATS = ("pdf", "xlsx")
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -18,6 +19,8 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 def export_file(report: dict[str, Any], config: HallConfig, lang: str, name: str, fmt: str, generated: float) -> bytes:
     """A table of the report (`name`, one of exports.TABLE_NAMES) as CSV or a workbook; `all`: every table."""
+    from .export_files import csv_bytes, xlsx_bytes
+
     head = exports.heading(report, lang, generated)
     definitions = exports.definitions(lang)
     label = report["period"]["label"]
@@ -31,6 +34,9 @@ def export_file(report: dict[str, Any], config: HallConfig, lang: str, name: str
 
 def ledger_file(report: dict[str, Any], config: HallConfig, lang: str, fmt: str, generated: float) -> bytes:
     """The monthly 台账 of a month's report: an A4 PDF or a workbook of the same tables."""
+    from .export_files import xlsx_bytes
+    from .ledger_pdf import render_ledger_pdf
+
     tables = exports.ledger(report, config, lang)
     head = exports.heading(report, lang, generated)
     if fmt == "pdf":

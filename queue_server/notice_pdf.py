@@ -8,14 +8,18 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from pathlib import Path
-
-import qrcode
-from fpdf import FPDF
-from fpdf.enums import WrapMode
+from typing import TYPE_CHECKING
 
 from hallapi.protocol import HALL_TZ
 
 from .notices import Notice
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
+# fpdf2 and qrcode are imported when a PDF or a QR code is made: loaded with the server, they
+# would hold about 45 MB of its memory for a file a clerk asks for now and then.
 
 # fonts-wqy-microhei (the Makefile installs it; the kiosk and the slips use the same face)
 CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -38,6 +42,8 @@ def cjk_font() -> str:
 
 def qr_image(link: str, box: int = 10):
     """The QR code of a case page, as a PIL image (the print view shows the same one)."""
+    import qrcode
+
     return qrcode.make(link, box_size=box, border=2).get_image().convert("RGB")
 
 
@@ -49,6 +55,9 @@ def qr_png(link: str) -> bytes:
 
 def render_pdf(n: Notice, created: float | None = None) -> bytes:
     """The notice as PDF bytes (A4, one page for every notice the hall gives)."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=MARGIN + 8)
@@ -108,6 +117,8 @@ def render_pdf(n: Notice, created: float | None = None) -> bytes:
 
 def _signature(pdf: FPDF, n: Notice, width: float, mode: WrapMode) -> None:
     """The QR code at the left; the issuer, the seal placeholder and the date at the right."""
+    from fpdf.enums import WrapMode
+
     top = max(pdf.get_y() + 8, pdf.h - MARGIN - 12 - max(QR_MM + 14, SEAL_MM + 8))
     if top + SEAL_MM + 8 > pdf.h - MARGIN - 6:  # a long notice: the block goes on a page of its own
         pdf.add_page()

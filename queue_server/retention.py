@@ -53,6 +53,4 @@ class DailyPurge:
 def forget(cases: Cases, numbers: list[str]) -> None:
     """The purged applicants, as the purged log now says (store/retention.py)."""
     for number in numbers:
-        case = cases.items.get(number)
-        if case is not None:
-            case.applicant_name, case.person_key, case.agent_name = "", None, None
+        cases.forget(number)

@@ -60,6 +60,12 @@ class Actor:
         return f"{self.role}:{self.name}"
 
 
+# The follow-ups fold only 差评 (a good rating opens nothing): the others are left in the file. A
+# rating whose data cannot be read is still folded, to be reported as before.
+ONLY_BAD_RATINGS = (f"type != '{RatingGiven.TYPE}' OR CASE WHEN json_valid(data) "
+                    "THEN coalesce(json_extract(data, '$.bad'), 1) ELSE 1 END != 0")
+
+
 class HallService:
     def __init__(self, config: HallConfig, store: Store, clock: Clock = time.time,
                  new_token: Callable[[], str] = lambda: secrets.token_urlsafe(16)):
@@ -82,14 +88,14 @@ class HallService:
         hall = self._load(business_day(self.clock()))
         follow_ups = FollowUps(self.config.ratings.follow_up_days, self.config.calendar)
         cases = Cases(self.config.calendar, self.config.cases.yellow_days)
-        self._fold_span(follow_ups, "follow-ups", RatingGiven.TYPE, FollowUpStep.TYPE)
-        self._fold_span(cases, "cases", CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE)
+        self._fold_span(follow_ups, "follow-ups", (RatingGiven.TYPE, FollowUpStep.TYPE), ONLY_BAD_RATINGS)
+        self._fold_span(cases, "cases", (CaseOpened.TYPE, CaseStep.TYPE, StaffAlert.TYPE))
         return hall, follow_ups, cases
 
-    def _fold_span(self, projection: FollowUps | Cases, name: str, *types: str) -> None:
-        """Fold a projection that spans days (follow-ups, cases) from the whole log; an event it
-        cannot apply is skipped and reported, as for the day's hall."""
-        for event in self.store.events_of(*types):
+    def _fold_span(self, projection: FollowUps | Cases, name: str, types: tuple[str, ...], where: str = "") -> None:
+        """Fold a projection that spans days (follow-ups, cases) from the whole log, one event at a
+        time; an event it cannot apply is skipped and reported, as for the day's hall."""
+        for event in self.store.stream_of(*types, where=where):
             try:
                 projection.apply(event)
             except (ValueError, KeyError, TypeError) as exc:

@@ -259,12 +259,16 @@ class Store:
         """The first event of a business day (None before anything happened that day)."""
         return self.conn.execute("SELECT min(seq) FROM events WHERE day = ?", (day,)).fetchone()[0]
 
-    def events_of(self, *types: str) -> list[Event]:
-        """Every event of these types, across all days (for projections that span days)."""
+    def stream_of(self, *types: str, where: str = "") -> Iterator[Event]:
+        """Every event of these types across all days (for projections that span days), one at a
+        time (a year's log holds hundreds of thousands of them: as a list they would take hundreds
+        of MB at start-up), and only those meeting `where` (an SQL condition on the events table);
+        an unreadable row is skipped and reported as by `_readable`."""
         marks = ", ".join("?" for _ in types)
-        rows = self.conn.execute(f"SELECT seq, type, at, day, actor, data FROM events WHERE type IN ({marks}) "
-                                 "ORDER BY seq", types)
-        return self._readable(rows)
+        rows = self.conn.execute(f"SELECT seq, type, at, day, actor, data FROM events WHERE type IN ({marks})"
+                                 + (f" AND ({where})" if where else "") + " ORDER BY seq", types)
+        for row in rows:
+            yield from self._readable((row,))
 
     def event_days(self) -> list[str]:
         """Every business day the log has events of, in order."""

@@ -205,10 +205,10 @@ def _persons_cases(svc: HallService, data: dict[str, Any]) -> tuple[list[Case], 
     if "token" in data:
         found = svc.cases.by_public_token(data["token"])
         key = found.person_key
-        cases = [found] + ([c for c in svc.cases.items.values() if c.person_key == key and c is not found] if key else [])
+        cases = [found] + ([c for c in svc.cases.of_person(key) if c.number != found.number] if key else [])
         return cases, key
     key = data["person_key"]
-    return [c for c in svc.cases.items.values() if c.person_key == key], key
+    return svc.cases.of_person(key), key
 
 
 def _kiosk_line(svc: HallService, case: Case) -> dict[str, Any]:

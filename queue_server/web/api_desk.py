@@ -205,8 +205,9 @@ async def get_intake(request: web.Request) -> web.Response:
 async def list_follow_ups(request: web.Request) -> web.Response:
     svc = service_of(request)
     today = svc.hall.state.day
-    items = [svc.follow_ups.view(fu, today) for fu in svc.follow_ups.items.values()
-             if request.query.get("all") == "1" or fu.state != "closed"]
+    every = request.query.get("all") == "1"  # else the open ones: the packed closed ones stay unread
+    items = [svc.follow_ups.view(fu, today) for fu in (svc.follow_ups.items.values() if every else svc.follow_ups.items.live())
+             if every or fu.state != "closed"]
     items.sort(key=lambda v: (v["state"] == "closed", v["deadline"], v["opened_at"]))
     return reply({"follow_ups": items})
 

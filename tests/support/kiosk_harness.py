@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-23"  # the test hall's day (tests/conftest.py's clock)
@@ -74,7 +75,8 @@ async def run_scenario(script: str, name: str, live, out: Path, timeout_s: float
         await asyncio.sleep(0.05)
     stdout, stderr = await waiter
     (out / "stderr.txt").write_bytes(stderr)
-    assert proc.returncode == 0, stderr.decode(errors="replace")[-4000:]
+    late = f"scenario {name} still running after {timeout_s:.0f} s: killed\n" if time.monotonic() > deadline else ""
+    assert proc.returncode == 0, late + stderr.decode(errors="replace")[-4000:]
     return json.loads((out / "result.json").read_text())
 
 
@@ -126,20 +128,52 @@ class Driver:
         self.result: dict = {}
 
     async def frames(self, n: int = 3) -> None:
+        """At least n of Kivy's own frames (clock ticks), and at least n/30 s: on a loaded machine
+        a frame takes longer than a sleep, and a layout is only done once its frame has run."""
+        from kivy.base import EventLoop
+        from kivy.clock import Clock
+
+        end = Clock.frames + n
         for _ in range(n):
             await asyncio.sleep(1 / 30)
+        deadline = time.monotonic() + 30
+        while Clock.frames < end and EventLoop.status == "started":  # no frames once the app stopped
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Kivy drew no frame for 30 s (frame {Clock.frames}, waiting for {end})")
+            await asyncio.sleep(1 / 120)
+
+    async def aim(self, name: str) -> tuple[Any, float, float]:
+        """The widget `name` and its centre on the window, once it stands still: the same widget at
+        the same place over two successive frames. A screen just built moves for a few frames (its
+        labels take their height when their text is drawn, a banner comes or goes), and a touch
+        aimed before that lands on whatever has moved under it."""
+        seen: list[tuple] = []
+        for _ in range(300):
+            await self.frames(1)
+            w = self.app.w.get(name)
+            if w is None or w.get_root_window() is None:  # not built yet, or not on the screen shown
+                seen.clear()
+                continue
+            x, y = w.to_window(*w.center)
+            seen = (seen + [(id(w), round(x), round(y), round(w.width), round(w.height))])[-3:]
+            if len(seen) == 3 and len(set(seen)) == 1:
+                return w, x, y
+        self.shot("unsettled")
+        raise AssertionError(f"{name} is not shown, or did not stand still, on screen {self.app.sm.current}: {seen}")
 
     async def ticks(self) -> None:
         """Long enough for the app's clock tick (every 0.25 s) to have run twice."""
         await self.frames(18)
 
     async def tap(self, name: str, hold_s: float = 0.0) -> None:
+        """Touch a widget where it stands (see `aim`); an enabled button must then have been pressed:
+        a tap that lands elsewhere fails here, naming what was aimed at, not later on a wrong screen."""
         from kivy.tests.common import UnitTestTouch
+        from kivy.uix.button import Button
 
-        await self.frames(4)  # let the layout settle before aiming
         if name not in self.app.w:  # built when its data arrives (a matter list, from the server)
             await self.until(lambda: name in self.app.w)
-        w = self.app.w[name]
+        w, _, _ = await self.aim(name)
         parent = w.parent
         for _ in range(12):  # bring it into view when it sits in a scroll view
             if parent is None:
@@ -151,17 +185,27 @@ class Driver:
                 sx1, sy1 = parent.to_window(parent.right, parent.top)
                 if not (sy0 <= y0 and y1 <= sy1):
                     parent.scroll_to(w, padding=10, animate=False)
-                    await self.frames(4)
+                    w, _, _ = await self.aim(name)
                 break
             parent = parent.parent
         x, y = w.to_window(*w.center)
         self.result.setdefault("taps", []).append([name, round(x), round(y), self.app.sm.current])
+        pressed: list[bool] = []
+        press = (lambda *_: pressed.append(True)) if isinstance(w, Button) and not w.disabled else None
+        if press is not None:
+            w.bind(on_press=press)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         await self.frames(2)
         if hold_s:
             await asyncio.sleep(hold_s)
         touch.touch_up()
+        if press is not None:
+            w.unbind(on_press=press)
+            if not pressed:
+                self.shot(f"missed-{name}")
+                raise AssertionError(f"the tap at ({x:.0f}, {y:.0f}) aimed at {name} did not press it "
+                                     f"(screen {self.app.sm.current})")
         await self.frames(3)
 
     def shown(self, name: str) -> bool:
@@ -219,7 +263,7 @@ async def start(out: Path, url: str, token: str, now=None, **cfg_kw):
     from kiosk.service import KioskService
 
     cfg = KioskConfig(server=url, token=token, fullscreen=False, admin_pin="2468", **cfg_kw)
-    client = HallClient(url, token, timeout_s=1.0)
+    client = HallClient(url, token, timeout_s=5.0)  # a loaded machine answers late; a stopped server refuses at once
     service = KioskService(client, FakePrinter(), lang=cfg.lang)
     speaker = None
     if cfg.voice_pack == "" and cfg.audio == "sink":
