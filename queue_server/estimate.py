@@ -27,16 +27,17 @@ from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next
 #   below = LOW_Z·σ + LOW_SHARE·wait,   above = HIGH_Z·σ + HIGH_SHARE·wait + HIGH_FLOOR_S
 LOW_Z = 1.0
 LOW_SHARE = 0.3
-HIGH_Z = 2.0
+HIGH_Z = 1.3
 HIGH_SHARE = 0.1
-HIGH_FLOOR_S = 120.0
+HIGH_FLOOR_S = 90.0
 # Priors for a day with little data yet, and how many observations each prior is worth.
 PRIOR_NO_SHOW_SHARE = 0.05
 PRIOR_NO_SHOW_S = 60.0
 PRIOR_SERVICE_CV = 0.6
 PRIOR_WEIGHT = 10
-# A paused window is expected back this long after its pause began (a quarter of it if overdue).
-EXPECTED_PAUSE_S = 15 * 60
+# A paused window: typical pause, and how much pauses vary (a coffee, or an hour's closure).
+EXPECTED_PAUSE_S = 20 * 60
+PAUSE_CV = 1.2
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Busy:
     since: float | None = None
     category: str | None = None
     paused_since: float | None = None
+    mean_s: float | None = None  # the current service's typical length (its matter), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +120,47 @@ class SlotStats:
         return (1 - p) * served + p * (1 - p) * (mean_s - self.no_show_s) ** 2
 
 
-def busy_left(busy: Busy, now: float, mean_service_s: Mapping[str, float]) -> float:
-    """Expected seconds until `busy` is free: 0 if idle; the rest of the category's mean service
-    time, but never less than a quarter of it (a service that runs long is not about to end).
-    A paused window likewise: EXPECTED_PAUSE_S after its pause began, at least a quarter of it."""
+def residual(mean_s: float, cv: float, elapsed_s: float) -> tuple[float, float]:
+    """(mean, variance) of the time still to run of a job whose length is lognormal with this mean
+    and coefficient of variation, given that it has already run `elapsed_s` and is not over.
+
+    Service times are skewed: most are short, a few run long. So a service that has run past its
+    mean is not about to end — it is probably one of the long ones. A 10-min service that has run
+    8 min (CV 0.6) has 5.7 min left on average, not 2; one that has just begun, the full 10."""
+    if mean_s <= 0:
+        return 0.0, 0.0
+    if elapsed_s <= 0 or cv <= 0:
+        return max(mean_s - max(elapsed_s, 0.0), 0.0), (cv * mean_s) ** 2
+    s2 = math.log(1 + cv * cv)
+    s = math.sqrt(s2)
+    mu = math.log(mean_s) - s2 / 2
+    d = (mu - math.log(elapsed_s)) / s
+    still = _upper(d)  # P(length > elapsed)
+    if still < 1e-12:  # far beyond anything this distribution expects: a short, uncertain rest
+        return mean_s * 0.25, (cv * mean_s * 0.25) ** 2
+    first = mean_s * _upper(d + s) / still  # E[length | length > elapsed]
+    second = math.exp(2 * mu + 2 * s2) * _upper(d + 2 * s) / still
+    return first - elapsed_s, max(second - first * first, 0.0)
+
+
+def _upper(d: float) -> float:
+    """Φ(d), the standard normal distribution function (erfc keeps the far tail exact)."""
+    return 0.5 * math.erfc(-d / math.sqrt(2))
+
+
+def busy_left(busy: Busy, now: float, mean_service_s: Mapping[str, float],
+              cv: float = PRIOR_SERVICE_CV) -> tuple[float, float]:
+    """(expected seconds until `busy` is free, variance of it): 0 if idle; for a service, what is
+    left of it given how long it has run (`residual`, with its own typical length if the hall
+    knows it, else its category's mean); for a paused window, what is left of a pause that has
+    lasted this long (typical pause EXPECTED_PAUSE_S; pauses vary more than services, so a long
+    one is probably a long absence — an hour's closure, not a coffee)."""
     if busy.paused_since is not None:
-        return max(EXPECTED_PAUSE_S - (now - busy.paused_since), EXPECTED_PAUSE_S * 0.25)
+        return residual(EXPECTED_PAUSE_S, PAUSE_CV, now - busy.paused_since)
     if busy.since is None or busy.category is None:
-        return 0.0
-    mean = mean_service_s.get(busy.category, 600.0)
-    return max(mean - (now - busy.since), mean * 0.25)
+        return 0.0, 0.0
+    mean = busy.mean_s if busy.mean_s is not None else mean_service_s.get(busy.category, 600.0)
+    return residual(mean, cv, now - busy.since)
 
 
 def priority_probe(category: str) -> str:
@@ -178,10 +211,10 @@ class Forecast:
             mine = set(serving)
             since = [(t, cost) for t, c, cost in self.priority_booked if mine & set(self._serving(c))]
             wait = max(called_at - now, 0.0) + sum(cost for _, cost in since) / len(serving)
-            return Estimate(len(first) + len(since), wait, *_range(wait, sigma))
+            return Estimate(len(first) + len(since), *_told(wait, sigma))
         ahead = sum(len(self.assigned[j]) for j in serving)
         wait = max(self.end(category) - now, 0.0) + self.later.get(category, 0.0)
-        return Estimate(ahead, wait, *_range(wait, sigma))
+        return Estimate(ahead, *_told(wait, sigma))
 
     def forget(self, ticket: str) -> None:
         """`ticket` is no longer waiting (called, cancelled…): it is nobody's "ahead" any more."""
@@ -195,12 +228,14 @@ class Forecast:
         """When the first window that serves `category` is through the tickets it calls."""
         return min((self.free_at[j] for j in self._serving(category)), default=math.inf)
 
-    def book(self, ticket: str, category: str, now: float, priority: bool = False) -> None:
-        """A ticket was issued: its window's work grows by one call of its category."""
+    def book(self, ticket: str, category: str, now: float, priority: bool = False,
+             service_s: float | None = None) -> None:
+        """A ticket was issued: its window's work grows by one call of its category (or of its own
+        typical service `service_s`, its matter's, if the hall knows it)."""
         i = self._window_for(category)
         if i is None:
             return
-        mean = self.mean_service_s.get(category, 600.0)
+        mean = service_s or self.mean_service_s.get(category, 600.0)
         cost = self.stats.cost(mean)
         if priority:
             self.priority_booked.append((ticket, category, cost))
@@ -222,6 +257,8 @@ class ReplayInput:
     choose: Dispatcher = choose_next
     expected: tuple[Waiting, ...] = ()
     probes: tuple[Waiting, ...] = ()
+    # A ticket's own typical service (from its matter), where it differs from its category's mean.
+    service_s: Mapping[str, float] = field(default_factory=dict)
 
 
 class QueueFronts:
@@ -302,8 +339,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
     free = [0.0] * len(windows)
     spread2 = [0.0] * len(windows)  # variance of each window's next free time
     for i, busy in enumerate(windows):
-        left = busy_left(busy, now, inp.mean_service_s)
-        spread2[i] = (stats.service_cv * left) ** 2
+        left, spread2[i] = busy_left(busy, now, inp.mean_service_s, stats.service_cv)
         free[i] = now + left
         heapq.heappush(free_at, (now + left, i, busy.window))
     real = {t.ticket_id for t in inp.waiting}
@@ -333,7 +369,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
             wait = at - now
             sigma = _sigma(ticket.category, windows, spread2)
             ahead = sum(n for n, b in zip(called, windows, strict=True) if ticket.category in b.window.serves)
-            out[ticket.ticket_id] = Estimate(ahead, wait, *_range(wait, sigma))
+            out[ticket.ticket_id] = Estimate(ahead, *_told(wait, sigma))
         if ticket.ticket_id in probing:
             if ticket.priority:
                 serving = [j for j, b in enumerate(windows) if ticket.category in b.window.serves]
@@ -344,7 +380,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
             heapq.heappush(free_at, (at, i, window))  # a probe takes no time: the window calls again
             continue
         queues.take(ticket, window)
-        mean = inp.mean_service_s.get(ticket.category, 600.0)
+        mean = inp.service_s.get(ticket.ticket_id) or inp.mean_service_s.get(ticket.category, 600.0)
         cost = stats.cost(mean)
         if ticket.ticket_id in real:  # the forecast: each window's end of the waiting tickets it calls
             called[i] += 1
@@ -422,6 +458,18 @@ def _sigma(category: str, windows: Sequence[Busy], spread2: Sequence[float]) -> 
     if not mine:
         return 0.0
     return math.sqrt(sum(mine)) / len(mine)
+
+
+def _told(wait: float, sigma: float) -> tuple[float, float, float]:
+    """(point, low, high) told for a call expected after `wait` on average, with spread `sigma`.
+
+    The point is the median of the wait — half wait less, half more — which errs less than the
+    mean on skewed waits. The range is around the mean (see the constants)."""
+    if wait <= 0:
+        return 0.0, 0.0, HIGH_FLOOR_S
+    point = wait / math.sqrt(1 + (sigma / wait) ** 2)
+    low, high = _range(wait, sigma)
+    return point, min(low, point), high
 
 
 def _range(wait: float, sigma: float) -> tuple[float, float]:
