@@ -18,6 +18,7 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     """The `bench` command and its benchmarks, in the order `yimen bench --help` lists them."""
+    from .estimates import add_bench_estimates
     from .floods import add_bench_floods
     from .issuing import add_bench_issuing
     from .stats import add_bench_stats
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_bench_issuing(bench_sub)
     add_bench_floods(bench_sub)
     add_bench_stats(bench_sub)
+    add_bench_estimates(bench_sub)
 
 
 def _fail(message: str) -> int:

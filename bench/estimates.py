@@ -18,17 +18,25 @@ recall of the closing prediction ≥ 0.9 over the generated overloaded days.
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import statistics
+import sys
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from queue_server.config import load_preset
 from queue_server.events import Event
 from queue_server.hall import Hall
-from queue_server.hallconfig import Hours
+from queue_server.hallconfig import HallConfig, Hours
+from queue_server.sim.generate import KINDS, GenerateError, generate
 from queue_server.sim.metrics import estimate_metrics
 from queue_server.sim.replay import SIM_DAY, Record, Replay
-from queue_server.sim.scenario import Scenario
+from queue_server.sim.scenario import Scenario, load_scenario, parse_scenario
 
 MAE_FACTOR = 0.7
 MIN_COVERAGE = 0.8
@@ -131,3 +139,126 @@ def pooled_scores(days: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["targets"] = {"precision_at_least_0.9": out["precision"] is not None and out["precision"] >= MIN_PRECISION,
                       "recall_at_least_0.9": out["recall"] is not None and out["recall"] >= MIN_RECALL}
     return out
+
+
+# ---------------------------------------------------------------- the command
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+# Overloaded days for the closing prediction: the hall closes at the end of the day's opening time,
+# while the queue is still long (the bad days, and busy days whose afternoon runs into closing).
+CLOSING_KINDS = (("township", "single-overload"), ("township", "land-surge"), ("township", "land-morning-surge"),
+                 ("township", "busy-monday"), ("township", "window-closed"), ("village", "busy-monday"),
+                 ("village", "window-closed"))
+
+
+def _committed(path: Path) -> dict[str, Any]:
+    return {"scenario": path.stem, **estimate_report(Replay(load_scenario(path)).run())}
+
+
+def _generated(job: tuple[str, str, int]) -> dict[str, Any]:
+    preset, kind, seed = job
+    return {"scenario": f"{preset}-{kind}-{seed}",
+            **estimate_report(Replay(parse_scenario(generate(preset, kind, seed))).run())}
+
+
+def _closing(job: tuple[str, str, int]) -> dict[str, Any]:
+    preset, kind, seed = job
+    config = load_preset(preset)
+    return closing_day(parse_scenario(generate(preset, kind, seed, config)), open_seconds(config))
+
+
+def summary(days: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Averages and worst values of the estimate figures over `days`, and how many met each target."""
+    def mean(key: str) -> float:
+        return round(statistics.mean(d[key] for d in days), 3)
+    return {"days": len(days), "mae_vs_ql_mean": mean("mae_vs_ql"),
+            "mae_vs_ql_worst": max(d["mae_vs_ql"] for d in days),
+            "coverage_mean": mean("coverage"), "coverage_worst": min(d["coverage"] for d in days),
+            "mean_range_width_s": round(mean("mean_range_width_s"), 1),
+            "ql_width_at_80_s": round(mean("ql_width_at_80_s"), 1),
+            "met": {k: sum(d["targets"][k] for d in days) for k in days[0]["targets"]}}
+
+
+def run(held_out: range, closing: range, jobs: int = 2) -> dict[str, Any]:
+    """The whole report: committed days, held-out generated days, and the closing prediction."""
+    presets = {p: load_preset(p) for p in ("township", "village")}
+    generated = [(p, k, s) for p, config in presets.items() for k in KINDS for s in held_out
+                 if _possible(p, k, config)]
+    closing_jobs = [(p, k, s) for p, k in CLOSING_KINDS for s in closing]
+    with ProcessPoolExecutor(jobs) as pool:
+        committed = list(pool.map(_committed, sorted(SCENARIOS.glob("*.json"))))
+        held = list(pool.map(_generated, generated))
+        days = list(pool.map(_closing, closing_jobs))
+    by_kind = {f"{p} {k}": pooled_scores([d for d, job in zip(days, closing_jobs, strict=True) if job[:2] == (p, k)])
+               for p, k in CLOSING_KINDS}
+    return {
+        "targets": {"mae_vs_ql_at_most": MAE_FACTOR, "coverage_at_least": MIN_COVERAGE,
+                    "closing_precision_at_least": MIN_PRECISION, "closing_recall_at_least": MIN_RECALL},
+        "committed": committed, "committed_summary": summary(committed),
+        "held_out": {"seeds": [held_out.start, held_out.stop - 1], **summary(held),
+                     "missed": [d for d in held if not all(d["targets"].values())]},
+        "closing": {"seeds": [closing.start, closing.stop - 1], "all": pooled_scores(days), "by_kind": by_kind,
+                    "days": [{k: v for k, v in d.items() if k != "estimate"} for d in days]},
+    }
+
+
+def open_seconds(config: HallConfig) -> float:
+    """The hall's opening time in a day, its sessions end to end (a generated day's length)."""
+    def minutes(hhmm: str) -> int:
+        h, m = hhmm.split(":")
+        return int(h) * 60 + int(m)
+    return sum(minutes(b) - minutes(a) for a, b in config.hours.sessions) * 60.0
+
+
+def _possible(preset: str, kind: str, config: HallConfig) -> bool:
+    try:
+        generate(preset, kind, 0, config)
+    except GenerateError:
+        return False
+    return True
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report in Markdown, for people."""
+    lines = ["| day | MAE vs QL | coverage | mean range width | QL width at 80 % |", "|---|---|---|---|---|"]
+    for d in report["committed"]:
+        lines.append(f"| {d['scenario']} | ×{d['mae_vs_ql']:.3f}{'' if d['targets']['mae_within_0.7x_ql'] else ' ✘'} "
+                     f"| {d['coverage']:.3f}{'' if d['targets']['coverage_at_least_0.8'] else ' ✘'} "
+                     f"| {d['mean_range_width_s'] / 60:.1f} min | {d['ql_width_at_80_s'] / 60:.1f} min |")
+    for name, s in (("committed, mean", report["committed_summary"]), ("held out, mean", report["held_out"])):
+        lines.append(f"| {name} of {s['days']} | ×{s['mae_vs_ql_mean']:.3f} (worst ×{s['mae_vs_ql_worst']:.3f}) "
+                     f"| {s['coverage_mean']:.3f} (worst {s['coverage_worst']:.3f}) "
+                     f"| {s['mean_range_width_s'] / 60:.1f} min | {s['ql_width_at_80_s'] / 60:.1f} min |")
+    lines += ["", "| closing prediction | tickets | not called | told so | precision | recall |", "|---|---|---|---|---|---|"]
+    for name, s in [*report["closing"]["by_kind"].items(), ("all days", report["closing"]["all"])]:
+        lines.append(f"| {name} | {s['tickets']} | {s['not_called']} | {s['predicted']} | {s['precision']} | {s['recall']} |")
+    return "\n".join(lines)
+
+
+def add_bench_estimates(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("estimates", help="how honest the wait estimates and the 'not served today' warning are",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--held-out", default="300-306", metavar="A-B", help="seeds of the held-out generated days (default 300-306)")
+    p.add_argument("--closing", default="400-409", metavar="A-B",
+                   help="seeds of the overloaded days for the closing prediction (default 400-409)")
+    p.set_defaults(func=_main)
+
+
+def _seeds(text: str) -> range:
+    a, _, b = text.partition("-")
+    first, last = int(a), int(b or a)
+    if last < first:
+        raise ValueError(text)
+    return range(first, last + 1)
+
+
+def _main(args: argparse.Namespace) -> int:
+    try:
+        held, closing = _seeds(args.held_out), _seeds(args.closing)
+    except ValueError:
+        print("yimen bench estimates: seeds are A-B with A <= B, e.g. 300-306", file=sys.stderr)
+        return 2
+    report = run(held, closing)
+    print(table(report), file=sys.stderr)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0

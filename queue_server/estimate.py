@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next
@@ -35,6 +35,9 @@ PRIOR_NO_SHOW_SHARE = 0.05
 PRIOR_NO_SHOW_S = 60.0
 PRIOR_SERVICE_CV = 0.6
 PRIOR_WEIGHT = 10
+# Share of priority tickets before the day shows its own, and how many tickets that prior is worth.
+PRIOR_PRIORITY_SHARE = 0.1
+PRIORITY_SHARE_WEIGHT = 20
 # A paused window: typical pause, and how much pauses vary (a coffee, or an hour's closure).
 EXPECTED_PAUSE_S = 20 * 60
 PAUSE_CV = 1.2
@@ -111,7 +114,7 @@ class SlotStats:
 
     def cost(self, mean_s: float) -> float:
         """Expected time a window spends on one call of a category with this mean service."""
-        return (1 - self.no_show_share) * mean_s + self.no_show_share * self.no_show_s
+        return ((1 - self.no_show_share) * mean_s + self.no_show_share * self.no_show_s)
 
     def variance(self, mean_s: float) -> float:
         """Variance of that time: service spread plus the come-or-not coin."""
@@ -427,21 +430,27 @@ def estimate_all(
 
 
 def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at: float,
-                      look_back_s: float = 3600.0, horizon_s: float = 7200.0) -> list[Waiting]:
-    """Tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
+                      look_back_s: float = 3600.0, horizon_s: float = 7200.0,
+                      share: Mapping[str, float] | None = None) -> list[Waiting]:
+    """Priority tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
 
-    `issued` is (issued_at, category) of today's tickets of one class (the hall passes its
-    priority tickets). The expected tickets are spread evenly, one category at a time.
+    `issued` is (issued_at, category) of today's priority tickets — or, with `share` (category →
+    the share of its tickets that are priority, `priority_shares`), of all today's tickets: a
+    category's few priority tickets of the last hour are too few to tell its pace (none in the
+    last hour does not mean none to come), its arrivals times its share are not. The expected
+    tickets are spread evenly, one category at a time.
     """
     span = min(look_back_s, now - opened_at)
     if span < 600:  # less than ten minutes of history: no pace to speak of yet
         return []
-    counts: dict[str, int] = {}
+    counts: dict[str, float] = {}
     for at, category in issued:
         if now - span < at <= now:
-            counts[category] = counts.get(category, 0) + 1
+            counts[category] = counts.get(category, 0) + (1.0 if share is None else share.get(category, 0.0))
     out: list[Waiting] = []
     for category, n in sorted(counts.items()):
+        if n <= 0:
+            continue
         gap = span / n
         k = 0
         while (k + 0.5) * gap <= horizon_s and k < 60:
@@ -449,6 +458,21 @@ def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at
                                (1 << 61) + len(out), priority=True))
             k += 1
     return out
+
+
+def priority_shares(tickets: Iterable[tuple[str, bool]], prior: float = PRIOR_PRIORITY_SHARE,
+                    weight: float = PRIORITY_SHARE_WEIGHT) -> dict[str, float]:
+    """Share of priority tickets per category today, from (category, priority) of today's tickets:
+    the hall's share (after `prior`, worth `weight` tickets) is each category's prior, worth
+    `weight` tickets of it."""
+    counts: dict[str, list[int]] = {}
+    for category, priority in tickets:
+        c = counts.setdefault(category, [0, 0])
+        c[0] += 1
+        c[1] += priority
+    n, p = sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())
+    hall = (prior * weight + p) / (weight + n)
+    return {category: (hall * weight + k) / (weight + m) for category, (m, k) in counts.items()}
 
 
 def _sigma(category: str, windows: Sequence[Busy], spread2: Sequence[float]) -> float:

@@ -16,6 +16,7 @@ from .estimate import (
     SlotStats,
     expected_arrivals,
     priority_probe,
+    priority_shares,
     replay,
 )
 from .hallconfig import HallConfig
@@ -75,8 +76,9 @@ class Estimating:
         opened = min(t.issued_at for t in tickets)
         closes = serving_ends(self.config.hours, now)  # nobody is issued a ticket after closing
         horizon = 7200.0 if closes is None else max(min(7200.0, closes - now), 0.0)
-        return expected_arrivals([(t.issued_at, t.category) for t in tickets if t.priority is not None],
-                                 now, opened, horizon_s=horizon)
+        share = priority_shares((t.category, t.priority is not None) for t in tickets)
+        return expected_arrivals([(t.issued_at, t.category) for t in tickets], now, opened, horizon_s=horizon,
+                                 share=share)
 
     def _busy(self, means: Mapping[str, float] | None = None) -> list[Busy]:
         out = []

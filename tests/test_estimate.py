@@ -21,6 +21,7 @@ from queue_server.estimate import (
     busy_left,
     estimate_all,
     expected_arrivals,
+    priority_shares,
     replay,
     residual,
 )
@@ -147,6 +148,17 @@ def test_expected_arrivals_follow_the_recent_pace():
     assert [round(t.queued_at) for t in out] == [3900, 4500, 5100, 5700, 6300, 6900]
     assert all(t.priority and t.category == "A" for t in out)
     assert expected_arrivals(issued, now=300, opened_at=0) == []  # too early in the day to tell
+
+
+def test_expected_priority_tickets_follow_each_category_s_arrivals_times_its_share():
+    issued = [(t, "A") for t in range(600, 3601, 600)]  # six A tickets in the last hour
+    # Hall share: (0.1·20 + 2 priority) / (20 + 10 tickets) = 0.1333; A's: (0.1333·20 + 1) / (20 + 6).
+    shares = priority_shares([("A", True), *[("A", False)] * 5, ("B", True), *[("B", False)] * 3])
+    assert shares["A"] == pytest.approx((4 / 30 * 20 + 1) / 26)
+    out = expected_arrivals(issued, now=3600, opened_at=0, horizon_s=7200, share={"A": 0.25})
+    # 6 × 0.25 = 1.5 an hour: one every 40 min, the first after half a gap
+    assert [round(t.queued_at) for t in out] == [4800, 7200, 9600]
+    assert expected_arrivals(issued, now=3600, opened_at=0, share={"A": 0.0}) == []
 
 
 def test_range_contains_the_point_and_widens_with_the_wait():
