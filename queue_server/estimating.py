@@ -158,7 +158,7 @@ class Estimating:
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told: from the forecast, in time that does
         not grow with the queue (replaying first if the hall has no usable forecast)."""
-        if self.outlook.needs_replay():
+        if self.outlook.needs_replay(now):
             self.estimates(now)
         return self.outlook.quote(category, now, category in self.open_categories(), priority)
 

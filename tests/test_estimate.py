@@ -240,3 +240,24 @@ def test_the_fronts_of_the_queues_give_the_dispatcher_s_own_choice(state):
     full = choose_next(window, present, now, rules)
     fronts = choose_next(window, queues.candidates(window, now), now, rules)
     assert (full and full.ticket_id) == (fronts and fronts.ticket_id)
+
+
+def test_a_quote_without_a_background_replay_is_never_older_than_half_a_minute():
+    """A hall without a server's background replay (the simulator) replays before quoting once its
+    forecast is older than MAX_AGE_S: a service running long since is not "about to end"."""
+    scenario = parse_scenario({
+        "format": "yimen-scenario/1", "categories": {"A": {"service_min": 10}},
+        "windows": [{"id": 1, "serves": ["A"]}], "arrivals": []})
+    day = date(2026, 11, 23)
+    hall = Hall(hall_config(scenario), day)
+    t0 = day_start(day) + 9 * 3600
+    hall.apply(hall.open_window(1, t0))
+    hall.apply(hall.issue(IssueRequest(category="A"), t0, 1, "tok1"))
+    hall.apply(hall.call_next(1, t0))
+    hall.apply(hall.start(1, t0))
+    assert hall.quote("A", t0 + 10).wait_s > 400  # a 10-min service just begun
+    # 30 min later, nothing has happened: the service has overrun; what is left of it is told
+    late = hall.quote("A", t0 + 1800)
+    left, var = residual(600.0, 0.6, 1800.0)  # nothing learnt yet: the prior mean and CV
+    assert late.wait_s == pytest.approx(left / math.sqrt(1 + var / left ** 2), rel=0.01)
+    assert late.wait_s > 4 * 60  # the forecast of 30 min ago would say 0: "any moment now"
