@@ -58,7 +58,7 @@ weights (the window's category weight, then arrival); each in a strict green-cha
 one (fifo-own, assign-at-issue, weights-blind; reported for information).
 targets: mean <= 1.2 x pooled (only where the skill layout allows pooling), mean and P95 no
 worse than the best green peer, priority tickets' mean <= 1.25 x fifo-own-green's, no ticket
-passed more than K times, estimate MAE <= 0.9 x QL MAE, coverage >= 0.75.
+passed more than K times, estimate MAE <= 0.7 x QL MAE, coverage >= 0.8.
 exit status: 0 when the report was printed (whatever the targets), 2 on bad input.
 example: yimen bench dispatch --scenario bench/scenarios/township-busy-monday.json"""
 
