@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bench.estimates import Called, closing_day, closing_scores, pooled_scores, ql_width
+from bench.estimates import (
+    CLOSING_KINDS,
+    SCENARIOS,
+    Called,
+    closing_day,
+    closing_scores,
+    pooled_scores,
+    ql_width,
+)
 from queue_server.sim.replay import Record
 from queue_server.sim.scenario import parse_scenario
+from yimen.cli import main
 
 
 def test_precision_and_recall_are_counted_from_the_four_cases():
@@ -51,3 +62,25 @@ def test_the_ql_range_width_is_the_narrowest_band_holding_four_in_five():
     # relative errors 0, 0.1, 0.2, 0.5, 1.0: four in five need a = 0.5 → widths 2·0.5·ql
     records = [rec(100, 100), rec(100, 110), rec(100, 80), rec(200, 300), rec(100, 200)]
     assert ql_width(records) == pytest.approx(sum(2 * 0.5 * r.ql_s for r in records) / 5)
+
+
+def test_bad_seeds_are_refused_with_a_clear_message(capsys):
+    assert main(["bench", "estimates", "--held-out", "306-300"]) == 2
+    assert "seeds are A-B with A <= B" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_report_covers_every_committed_day_and_one_seed_of_each_kind(capsys):
+    assert main(["bench", "estimates", "--held-out", "300", "--closing", "400"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert len(report["committed"]) == len(list(SCENARIOS.glob("*.json")))
+    assert report["held_out"]["days"] == 11 and report["held_out"]["seeds"] == [300, 300]
+    assert len(report["closing"]["days"]) == len(CLOSING_KINDS)
+    for day in report["committed"]:
+        assert day["targets"]["coverage_at_least_0.8"] == (day["coverage"] >= 0.8)
+        assert day["mean_range_width_s"] < day["ql_width_at_80_s"] * 1.2
+    total = report["closing"]["all"]
+    assert total["tickets"] == sum(d["tickets"] for d in report["closing"]["days"])
+    assert total["not_called"] > 0  # overloaded days: some people are not called before closing
+    assert "| closing prediction |" in captured.err  # the table for people
