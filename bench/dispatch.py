@@ -10,7 +10,8 @@ the pooled references, the windows' skills) changes. The targets (the issue's ac
   for information);
 - priority tickets' mean wait ≤ 1.25 × strict-green `fifo-own`'s;
 - no ticket passed by more priority tickets than the configured bound K (Ticket.overtaken);
-- estimate MAE ≤ 0.9 × the QL estimate's MAE, and ≥ 75 % of real waits inside the printed range.
+- estimate MAE ≤ 0.7 × the QL estimate's MAE, and ≥ 80 % of real waits inside the printed range
+  (issue 14; `yimen bench estimates` reports them with range widths and held-out days).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from queue_server.sim.replay import COMPONENTS, POOLED, Record, Replay, componen
 from queue_server.sim.scenario import Scenario
 
 POOLED_FACTOR = 1.2
-MAE_FACTOR = 0.9
-MIN_COVERAGE = 0.75
+MAE_FACTOR = 0.7
+MIN_COVERAGE = 0.8
 PRIORITY_FACTOR = 1.25
 PRIORITY_REFERENCE = "fifo-own-green"
 
@@ -113,8 +114,8 @@ def bench(scenario: Scenario, policy: str = PRODUCTION) -> tuple[dict[str, Any],
         "priority_mean_within_1.25x_fifo_own_green":
             result["priority"]["mean"] <= PRIORITY_FACTOR * reference_priority["mean"] if has_priority else None,
         "overtaken_within_bound": result["max_overtaken"] <= bound,
-        "mae_within_0.9x_ql": est["mae_s"] is not None and est["mae_s"] <= MAE_FACTOR * est["ql_mae_s"],
-        "coverage_at_least_0.75": est["coverage"] is not None and est["coverage"] >= MIN_COVERAGE,
+        "mae_within_0.7x_ql": est["mae_s"] is not None and est["mae_s"] <= MAE_FACTOR * est["ql_mae_s"],
+        "coverage_at_least_0.8": est["coverage"] is not None and est["coverage"] >= MIN_COVERAGE,
     }
     report = {
         "scenario": scenario.name,

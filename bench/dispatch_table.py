@@ -26,7 +26,7 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 TARGETS = {  # short labels, in the report's order
     "mean_within_1.2x_pooled": "pooled", "mean_no_worse_than_best_green_peer": "mean≤green",
     "p95_no_worse_than_best_green_peer": "P95≤green", "priority_mean_within_1.25x_fifo_own_green": "prio≤1.25×",
-    "overtaken_within_bound": "overtake≤K", "mae_within_0.9x_ql": "MAE", "coverage_at_least_0.75": "cov"}
+    "overtaken_within_bound": "overtake≤K", "mae_within_0.7x_ql": "MAE", "coverage_at_least_0.8": "cov"}
 
 
 def _fig(f: dict[str, Any]) -> str:

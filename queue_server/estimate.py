@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next
@@ -27,16 +27,20 @@ from .dispatch import Dispatcher, Rules, Waiting, WindowView, choose_next
 #   below = LOW_Z·σ + LOW_SHARE·wait,   above = HIGH_Z·σ + HIGH_SHARE·wait + HIGH_FLOOR_S
 LOW_Z = 1.0
 LOW_SHARE = 0.3
-HIGH_Z = 2.0
+HIGH_Z = 1.3
 HIGH_SHARE = 0.1
-HIGH_FLOOR_S = 120.0
+HIGH_FLOOR_S = 90.0
 # Priors for a day with little data yet, and how many observations each prior is worth.
 PRIOR_NO_SHOW_SHARE = 0.05
 PRIOR_NO_SHOW_S = 60.0
 PRIOR_SERVICE_CV = 0.6
 PRIOR_WEIGHT = 10
-# A paused window is expected back this long after its pause began (a quarter of it if overdue).
-EXPECTED_PAUSE_S = 15 * 60
+# Share of priority tickets before the day shows its own, and how many tickets that prior is worth.
+PRIOR_PRIORITY_SHARE = 0.1
+PRIORITY_SHARE_WEIGHT = 20
+# A paused window: typical pause, and how much pauses vary (a coffee, or an hour's closure).
+EXPECTED_PAUSE_S = 20 * 60
+PAUSE_CV = 1.2
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Busy:
     since: float | None = None
     category: str | None = None
     paused_since: float | None = None
+    mean_s: float | None = None  # the current service's typical length (its matter), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +114,7 @@ class SlotStats:
 
     def cost(self, mean_s: float) -> float:
         """Expected time a window spends on one call of a category with this mean service."""
-        return (1 - self.no_show_share) * mean_s + self.no_show_share * self.no_show_s
+        return ((1 - self.no_show_share) * mean_s + self.no_show_share * self.no_show_s)
 
     def variance(self, mean_s: float) -> float:
         """Variance of that time: service spread plus the come-or-not coin."""
@@ -118,16 +123,47 @@ class SlotStats:
         return (1 - p) * served + p * (1 - p) * (mean_s - self.no_show_s) ** 2
 
 
-def busy_left(busy: Busy, now: float, mean_service_s: Mapping[str, float]) -> float:
-    """Expected seconds until `busy` is free: 0 if idle; the rest of the category's mean service
-    time, but never less than a quarter of it (a service that runs long is not about to end).
-    A paused window likewise: EXPECTED_PAUSE_S after its pause began, at least a quarter of it."""
+def residual(mean_s: float, cv: float, elapsed_s: float) -> tuple[float, float]:
+    """(mean, variance) of the time still to run of a job whose length is lognormal with this mean
+    and coefficient of variation, given that it has already run `elapsed_s` and is not over.
+
+    Service times are skewed: most are short, a few run long. So a service that has run past its
+    mean is not about to end — it is probably one of the long ones. A 10-min service that has run
+    8 min (CV 0.6) has 5.7 min left on average, not 2; one that has just begun, the full 10."""
+    if mean_s <= 0:
+        return 0.0, 0.0
+    if elapsed_s <= 0 or cv <= 0:
+        return max(mean_s - max(elapsed_s, 0.0), 0.0), (cv * mean_s) ** 2
+    s2 = math.log(1 + cv * cv)
+    s = math.sqrt(s2)
+    mu = math.log(mean_s) - s2 / 2
+    d = (mu - math.log(elapsed_s)) / s
+    still = _upper(d)  # P(length > elapsed)
+    if still < 1e-12:  # far beyond anything this distribution expects: a short, uncertain rest
+        return mean_s * 0.25, (cv * mean_s * 0.25) ** 2
+    first = mean_s * _upper(d + s) / still  # E[length | length > elapsed]
+    second = math.exp(2 * mu + 2 * s2) * _upper(d + 2 * s) / still
+    return first - elapsed_s, max(second - first * first, 0.0)
+
+
+def _upper(d: float) -> float:
+    """Φ(d), the standard normal distribution function (erfc keeps the far tail exact)."""
+    return 0.5 * math.erfc(-d / math.sqrt(2))
+
+
+def busy_left(busy: Busy, now: float, mean_service_s: Mapping[str, float],
+              cv: float = PRIOR_SERVICE_CV) -> tuple[float, float]:
+    """(expected seconds until `busy` is free, variance of it): 0 if idle; for a service, what is
+    left of it given how long it has run (`residual`, with its own typical length if the hall
+    knows it, else its category's mean); for a paused window, what is left of a pause that has
+    lasted this long (typical pause EXPECTED_PAUSE_S; pauses vary more than services, so a long
+    one is probably a long absence — an hour's closure, not a coffee)."""
     if busy.paused_since is not None:
-        return max(EXPECTED_PAUSE_S - (now - busy.paused_since), EXPECTED_PAUSE_S * 0.25)
+        return residual(EXPECTED_PAUSE_S, PAUSE_CV, now - busy.paused_since)
     if busy.since is None or busy.category is None:
-        return 0.0
-    mean = mean_service_s.get(busy.category, 600.0)
-    return max(mean - (now - busy.since), mean * 0.25)
+        return 0.0, 0.0
+    mean = busy.mean_s if busy.mean_s is not None else mean_service_s.get(busy.category, 600.0)
+    return residual(mean, cv, now - busy.since)
 
 
 def priority_probe(category: str) -> str:
@@ -178,10 +214,10 @@ class Forecast:
             mine = set(serving)
             since = [(t, cost) for t, c, cost in self.priority_booked if mine & set(self._serving(c))]
             wait = max(called_at - now, 0.0) + sum(cost for _, cost in since) / len(serving)
-            return Estimate(len(first) + len(since), wait, *_range(wait, sigma))
+            return Estimate(len(first) + len(since), *_told(wait, sigma))
         ahead = sum(len(self.assigned[j]) for j in serving)
         wait = max(self.end(category) - now, 0.0) + self.later.get(category, 0.0)
-        return Estimate(ahead, wait, *_range(wait, sigma))
+        return Estimate(ahead, *_told(wait, sigma))
 
     def forget(self, ticket: str) -> None:
         """`ticket` is no longer waiting (called, cancelled…): it is nobody's "ahead" any more."""
@@ -195,12 +231,14 @@ class Forecast:
         """When the first window that serves `category` is through the tickets it calls."""
         return min((self.free_at[j] for j in self._serving(category)), default=math.inf)
 
-    def book(self, ticket: str, category: str, now: float, priority: bool = False) -> None:
-        """A ticket was issued: its window's work grows by one call of its category."""
+    def book(self, ticket: str, category: str, now: float, priority: bool = False,
+             service_s: float | None = None) -> None:
+        """A ticket was issued: its window's work grows by one call of its category (or of its own
+        typical service `service_s`, its matter's, if the hall knows it)."""
         i = self._window_for(category)
         if i is None:
             return
-        mean = self.mean_service_s.get(category, 600.0)
+        mean = service_s or self.mean_service_s.get(category, 600.0)
         cost = self.stats.cost(mean)
         if priority:
             self.priority_booked.append((ticket, category, cost))
@@ -222,6 +260,8 @@ class ReplayInput:
     choose: Dispatcher = choose_next
     expected: tuple[Waiting, ...] = ()
     probes: tuple[Waiting, ...] = ()
+    # A ticket's own typical service (from its matter), where it differs from its category's mean.
+    service_s: Mapping[str, float] = field(default_factory=dict)
 
 
 class QueueFronts:
@@ -302,8 +342,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
     free = [0.0] * len(windows)
     spread2 = [0.0] * len(windows)  # variance of each window's next free time
     for i, busy in enumerate(windows):
-        left = busy_left(busy, now, inp.mean_service_s)
-        spread2[i] = (stats.service_cv * left) ** 2
+        left, spread2[i] = busy_left(busy, now, inp.mean_service_s, stats.service_cv)
         free[i] = now + left
         heapq.heappush(free_at, (now + left, i, busy.window))
     real = {t.ticket_id for t in inp.waiting}
@@ -333,7 +372,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
             wait = at - now
             sigma = _sigma(ticket.category, windows, spread2)
             ahead = sum(n for n, b in zip(called, windows, strict=True) if ticket.category in b.window.serves)
-            out[ticket.ticket_id] = Estimate(ahead, wait, *_range(wait, sigma))
+            out[ticket.ticket_id] = Estimate(ahead, *_told(wait, sigma))
         if ticket.ticket_id in probing:
             if ticket.priority:
                 serving = [j for j, b in enumerate(windows) if ticket.category in b.window.serves]
@@ -344,7 +383,7 @@ def replay_steps(inp: ReplayInput, chunk: int = 64) -> Generator[None, None, tup
             heapq.heappush(free_at, (at, i, window))  # a probe takes no time: the window calls again
             continue
         queues.take(ticket, window)
-        mean = inp.mean_service_s.get(ticket.category, 600.0)
+        mean = inp.service_s.get(ticket.ticket_id) or inp.mean_service_s.get(ticket.category, 600.0)
         cost = stats.cost(mean)
         if ticket.ticket_id in real:  # the forecast: each window's end of the waiting tickets it calls
             called[i] += 1
@@ -391,21 +430,27 @@ def estimate_all(
 
 
 def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at: float,
-                      look_back_s: float = 3600.0, horizon_s: float = 7200.0) -> list[Waiting]:
-    """Tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
+                      look_back_s: float = 3600.0, horizon_s: float = 7200.0,
+                      share: Mapping[str, float] | None = None) -> list[Waiting]:
+    """Priority tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
 
-    `issued` is (issued_at, category) of today's tickets of one class (the hall passes its
-    priority tickets). The expected tickets are spread evenly, one category at a time.
+    `issued` is (issued_at, category) of today's priority tickets — or, with `share` (category →
+    the share of its tickets that are priority, `priority_shares`), of all today's tickets: a
+    category's few priority tickets of the last hour are too few to tell its pace (none in the
+    last hour does not mean none to come), its arrivals times its share are not. The expected
+    tickets are spread evenly, one category at a time.
     """
     span = min(look_back_s, now - opened_at)
     if span < 600:  # less than ten minutes of history: no pace to speak of yet
         return []
-    counts: dict[str, int] = {}
+    counts: dict[str, float] = {}
     for at, category in issued:
         if now - span < at <= now:
-            counts[category] = counts.get(category, 0) + 1
+            counts[category] = counts.get(category, 0) + (1.0 if share is None else share.get(category, 0.0))
     out: list[Waiting] = []
     for category, n in sorted(counts.items()):
+        if n <= 0:
+            continue
         gap = span / n
         k = 0
         while (k + 0.5) * gap <= horizon_s and k < 60:
@@ -415,6 +460,21 @@ def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at
     return out
 
 
+def priority_shares(tickets: Iterable[tuple[str, bool]], prior: float = PRIOR_PRIORITY_SHARE,
+                    weight: float = PRIORITY_SHARE_WEIGHT) -> dict[str, float]:
+    """Share of priority tickets per category today, from (category, priority) of today's tickets:
+    the hall's share (after `prior`, worth `weight` tickets) is each category's prior, worth
+    `weight` tickets of it."""
+    counts: dict[str, list[int]] = {}
+    for category, priority in tickets:
+        c = counts.setdefault(category, [0, 0])
+        c[0] += 1
+        c[1] += priority
+    n, p = sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())
+    hall = (prior * weight + p) / (weight + n)
+    return {category: (hall * weight + k) / (weight + m) for category, (m, k) in counts.items()}
+
+
 def _sigma(category: str, windows: Sequence[Busy], spread2: Sequence[float]) -> float:
     """Standard deviation of when the first of the windows serving `category` is free: the
     spread of the work booked on them, shared among them."""
@@ -422,6 +482,18 @@ def _sigma(category: str, windows: Sequence[Busy], spread2: Sequence[float]) -> 
     if not mine:
         return 0.0
     return math.sqrt(sum(mine)) / len(mine)
+
+
+def _told(wait: float, sigma: float) -> tuple[float, float, float]:
+    """(point, low, high) told for a call expected after `wait` on average, with spread `sigma`.
+
+    The point is the median of the wait — half wait less, half more — which errs less than the
+    mean on skewed waits. The range is around the mean (see the constants)."""
+    if wait <= 0:
+        return 0.0, 0.0, HIGH_FLOOR_S
+    point = wait / math.sqrt(1 + (sigma / wait) ** 2)
+    low, high = _range(wait, sigma)
+    return point, min(low, point), high
 
 
 def _range(wait: float, sigma: float) -> tuple[float, float]:

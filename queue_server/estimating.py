@@ -16,9 +16,11 @@ from .estimate import (
     SlotStats,
     expected_arrivals,
     priority_probe,
+    priority_shares,
     replay,
 )
 from .hallconfig import HallConfig
+from .hours import serving_ends
 from .outlook import Day, Outlook, honest, quote_key
 from .state import HallState, Ticket
 
@@ -43,6 +45,15 @@ class Estimating:
             out[c.code] = (prior * 2 + sum(done)) / (2 + len(done))
         return out
 
+    def service_of(self, ticket: Ticket, means: Mapping[str, float]) -> float | None:
+        """A ticket's own typical service, if its matter says one: the catalogue's typical time,
+        stretched as its category runs today against the category's configured time."""
+        matter = self.config.matter(ticket.matter) if ticket.matter else None
+        category = self.config.category(ticket.category)
+        if matter is None or category is None or category.service_min <= 0:
+            return None
+        return matter.typical_service_min * 60 * means.get(ticket.category, 0.0) / (category.service_min * 60) or None
+
     def _slot_stats(self) -> SlotStats:
         """What a call costs a window today: no-show share and time lost, service spread."""
         done = [t for t in self.state.tickets.values() if t.outcome in ("served", "no_show")]
@@ -63,10 +74,13 @@ class Estimating:
         if not tickets:
             return []
         opened = min(t.issued_at for t in tickets)
-        return expected_arrivals([(t.issued_at, t.category) for t in tickets if t.priority is not None],
-                                 now, opened)
+        closes = serving_ends(self.config.hours, now)  # nobody is issued a ticket after closing
+        horizon = 7200.0 if closes is None else max(min(7200.0, closes - now), 0.0)
+        share = priority_shares((t.category, t.priority is not None) for t in tickets)
+        return expected_arrivals([(t.issued_at, t.category) for t in tickets], now, opened, horizon_s=horizon,
+                                 share=share)
 
-    def _busy(self) -> list[Busy]:
+    def _busy(self, means: Mapping[str, float] | None = None) -> list[Busy]:
         out = []
         for number, ws in self.state.windows.items():
             if ws.status == "paused":  # it will be back: count on it after a typical pause
@@ -75,8 +89,9 @@ class Estimating:
             if ws.status != "open":
                 continue
             current = self.state.tickets.get(ws.current) if ws.current else None
+            own = self.service_of(current, means) if current and means is not None else None
             out.append(Busy(self._views[number], current.called_at if current else None,
-                            current.category if current else None))
+                            current.category if current else None, mean_s=own))
         return out
 
     def _waiting_ids(self) -> set[str]:
@@ -91,24 +106,28 @@ class Estimating:
         paused take part; for a category that none of them serves, the closed windows configured
         for it are planned in, for that category only (they serve from the next session, or —
         during a session — nobody can say when, and the estimate says so)."""
-        busy = self._busy()
+        means = self.mean_service_s()
+        busy = self._busy(means)
         unserved = {c.code for c in self.config.categories} - {c for b in busy for c in b.window.serves}
         for number, view in self._views.items():
             serves = tuple(c for c in view.serves if c in unserved)
             if serves and self.state.windows[number].status == "closed":
                 busy.append(Busy(WindowView(number, serves)))
-        return ReplayInput(tuple(busy), tuple(self.dispatch_view(self.waiting())), now, self.rules,
-                           self.mean_service_s(), self._slot_stats(), self.dispatcher,
-                           tuple(self._expected_priority(now)), tuple(probes))
+        waiting = self.waiting()
+        own = {t.id: x for t in waiting if (x := self.service_of(t, means)) is not None}
+        return ReplayInput(tuple(busy), tuple(self.dispatch_view(waiting)), now, self.rules,
+                           means, self._slot_stats(), self.dispatcher,
+                           tuple(self._expected_priority(now)), tuple(probes), own)
 
     def take_replay(self, inp: ReplayInput, raw: dict[str, Estimate], forecast: Forecast,
                     now: float) -> Mapping[str, Estimate]:
         """Keep a finished replay (it may have run while tickets were issued: they are booked in)."""
         replayed = {w.ticket_id for w in inp.waiting}
         waiting = self._waiting_ids()
+        means = self.mean_service_s()
         for t in self.waiting():
             if t.id not in replayed:
-                forecast.book(t.id, t.category, now, t.priority is not None)
+                forecast.book(t.id, t.category, now, t.priority is not None, self.service_of(t, means))
         for ticket in replayed - waiting:  # called or gone while the replay ran
             forecast.forget(ticket)
         categories = {w.ticket_id: w.category for w in [*inp.waiting, *inp.probes]}
@@ -139,7 +158,7 @@ class Estimating:
     def quote(self, category: str, now: float, priority: bool = False) -> Estimate:
         """What a ticket taken now in `category` would be told: from the forecast, in time that does
         not grow with the queue (replaying first if the hall has no usable forecast)."""
-        if self.outlook.needs_replay():
+        if self.outlook.needs_replay(now):
             self.estimates(now)
         return self.outlook.quote(category, now, category in self.open_categories(), priority)
 

@@ -21,6 +21,10 @@ from .estimate import Estimate, Forecast
 from .hallconfig import Hours
 from .hours import next_session_start, over_breaks, serving_ends, session_bounds
 
+# Without a background replay, a forecast older than this is replayed before quoting (the server
+# replays every 30 s in the background).
+MAX_AGE_S = 30.0
+
 
 def quote_key(category: str) -> str:
     """Where the estimates keep what a ticket taken now in `category` would be told."""
@@ -93,9 +97,15 @@ class Outlook:
     stale: bool = True  # the queue changed other than by issuing since the last replay
     background: bool = False  # a server replays in the background: quote from the forecast as it is
 
-    def needs_replay(self) -> bool:
-        """Before quoting: no forecast yet, or (without a background replay) an outdated one."""
-        return self.forecast is None or (self.stale and not self.background)
+    def needs_replay(self, now: float | None = None) -> bool:
+        """Before quoting: no forecast yet, or (without a background replay) an outdated one — the
+        queue changed, or the forecast is older than MAX_AGE_S (a service running long since is
+        not "about to end" any more; the server's background replay keeps the same cadence)."""
+        if self.forecast is None:
+            return True
+        if self.background:
+            return False
+        return self.stale or (now is not None and now - self.forecast.now > MAX_AGE_S)
 
     def take(self, raw: Mapping[str, Estimate], forecast: Forecast, categories: Mapping[str, str],
              codes: Collection[str], open_categories: Collection[str], now: float) -> Mapping[str, Estimate]:
