@@ -391,7 +391,8 @@ def estimate_all(
 
 
 def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at: float,
-                      look_back_s: float = 3600.0, horizon_s: float = 7200.0) -> list[Waiting]:
+                      look_back_s: float = 3600.0, horizon_s: float = 7200.0,
+                      priority: bool = True) -> list[Waiting]:
     """Tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
 
     `issued` is (issued_at, category) of today's tickets of one class (the hall passes its
@@ -409,8 +410,8 @@ def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at
         gap = span / n
         k = 0
         while (k + 0.5) * gap <= horizon_s and k < 60:
-            out.append(Waiting(f"__expected_{category}_{k}__", category, now + (k + 0.5) * gap,
-                               (1 << 61) + len(out), priority=True))
+            out.append(Waiting(f"__expected_{'' if priority else 'o_'}{category}_{k}__", category,
+                               now + (k + 0.5) * gap, (1 << 61) + len(out), priority=priority))
             k += 1
     return out
 

@@ -63,8 +63,17 @@ class Estimating:
         if not tickets:
             return []
         opened = min(t.issued_at for t in tickets)
-        return expected_arrivals([(t.issued_at, t.category) for t in tickets if t.priority is not None],
-                                 now, opened)
+        out = expected_arrivals([(t.issued_at, t.category) for t in tickets if t.priority is not None],
+                                now, opened)
+        # Ordinary tickets with a head start may pass those waiting too, if they come within the
+        # head start's difference (docs/dispatch.md §1): expect them over that horizon only.
+        heads = self.rules.head_start_s
+        if heads and (reach := max(heads.values()) - min(heads.values())) > 0:
+            low = min(heads.values())
+            out += expected_arrivals([(t.issued_at, t.category) for t in tickets
+                                      if t.priority is None and heads.get(t.category, low) > low],
+                                     now, opened, horizon_s=reach, priority=False)
+        return out
 
     def _busy(self) -> list[Busy]:
         out = []

@@ -18,7 +18,16 @@ from typing import Any
 from hallapi.protocol import mask_name
 
 from .daytrack import DayTracker, Touched
-from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, head_starts, overtaken_by
+from .dispatch import (
+    Choice,
+    Dispatcher,
+    Rules,
+    Waiting,
+    WindowView,
+    choose_next,
+    head_starts,
+    overtaken_by,
+)
 from .errors import Conflict, Invalid, NotFound
 from .estimate import (
     Estimate,
