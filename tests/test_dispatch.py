@@ -257,3 +257,26 @@ def test_priority_never_passes_a_ticket_at_the_bound(case):
         assert all(t.overtaken < rules.max_overtake for t in tickets if t.ticket_id in passed)
     if choice.reason_code == "promoted":
         assert passed == []  # the longest waiter passes nobody
+
+
+def test_the_township_sign_table_is_what_the_hall_runs():
+    # docs/dispatch.md §1 prints this table; the hall builds its rules from the configuration.
+    from queue_server.config import load_preset
+    from queue_server.hall import rules_of
+
+    rules = rules_of(load_preset("township"))
+    assert {c: m / 60 for c, m in rules.head_start_s.items()} == {
+        "A": 5, "B": 1, "C": 6, "D": 18, "E": 4, "F": 0, "G": 15}
+    assert (rules.max_overtake, rules.promote_after_s, rules.preference_step_s) == (3, 45 * 60, 0.0)
+    village = rules_of(load_preset("village"))
+    assert village.head_start_s == {"A": 4 * 60.0, "C": 0.0} and village.max_overtake == 2
+
+
+def test_estimate_expects_ordinary_tickets_with_a_head_start_only_within_its_reach():
+    from queue_server.estimate import expected_arrivals
+
+    issued = [(600.0 * k, "G") for k in range(1, 7)]  # one G ticket every 10 min in the last hour
+    out = expected_arrivals(issued, 3600.0, 0.0, horizon_s=15 * 60, priority=False)
+    assert [t.queued_at - 3600 for t in out] == [300.0, 900.0]  # within the 15-minute reach only
+    assert not any(t.priority for t in out) and len({t.ticket_id for t in out}) == 2
+    assert all(t.priority for t in expected_arrivals(issued, 3600.0, 0.0))
