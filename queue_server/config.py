@@ -400,7 +400,7 @@ def _windows(check: Checker, items: list, codes: set[str] | None) -> list[Window
 def _priority(check: Checker, data: dict) -> PriorityRules:
     v = check.table(data, ("priority",), {
         "classes": (list, list(PRIORITY_CLASSES)), "elderly_age": (int, 60),
-        "max_overtake": (int, 3), "promote_after_min": (float, 45), "preference_step_min": (float, 2),
+        "max_overtake": (int, 3), "promote_after_min": (float, 45), "preference_step_min": (float, 0),
     })
     if not 0 <= v["preference_step_min"] <= 60:
         check.fail(("priority", "preference_step_min"), "must be between 0 and 60 minutes")

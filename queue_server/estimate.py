@@ -431,10 +431,11 @@ def estimate_all(
 
 def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at: float,
                       look_back_s: float = 3600.0, horizon_s: float = 7200.0,
-                      share: Mapping[str, float] | None = None) -> list[Waiting]:
-    """Priority tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
+                      share: Mapping[str, float] | None = None, priority: bool = True) -> list[Waiting]:
+    """Tickets to expect after `now`, at the pace of those issued in the last `look_back_s`.
 
-    `issued` is (issued_at, category) of today's priority tickets — or, with `share` (category →
+    `issued` is (issued_at, category) of today's tickets of one class (the hall passes its
+    priority tickets, and the ordinary ones of categories with a head start) — or, with `share` (category →
     the share of its tickets that are priority, `priority_shares`), of all today's tickets: a
     category's few priority tickets of the last hour are too few to tell its pace (none in the
     last hour does not mean none to come), its arrivals times its share are not. The expected
@@ -454,8 +455,8 @@ def expected_arrivals(issued: Sequence[tuple[float, str]], now: float, opened_at
         gap = span / n
         k = 0
         while (k + 0.5) * gap <= horizon_s and k < 60:
-            out.append(Waiting(f"__expected_{category}_{k}__", category, now + (k + 0.5) * gap,
-                               (1 << 61) + len(out), priority=True))
+            out.append(Waiting(f"__expected_{'' if priority else 'o_'}{category}_{k}__", category,
+                               now + (k + 0.5) * gap, (1 << 61) + len(out), priority=priority))
             k += 1
     return out
 

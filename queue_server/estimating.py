@@ -77,8 +77,17 @@ class Estimating:
         closes = serving_ends(self.config.hours, now)  # nobody is issued a ticket after closing
         horizon = 7200.0 if closes is None else max(min(7200.0, closes - now), 0.0)
         share = priority_shares((t.category, t.priority is not None) for t in tickets)
-        return expected_arrivals([(t.issued_at, t.category) for t in tickets], now, opened, horizon_s=horizon,
-                                 share=share)
+        out = expected_arrivals([(t.issued_at, t.category) for t in tickets], now, opened, horizon_s=horizon,
+                                share=share)
+        # Ordinary tickets with a head start may pass those waiting too, if they come within the
+        # head start's difference (docs/dispatch.md §1): expect them over that horizon only.
+        heads = self.rules.head_start_s
+        if heads and (reach := max(heads.values()) - min(heads.values())) > 0:
+            low = min(heads.values())
+            out += expected_arrivals([(t.issued_at, t.category) for t in tickets
+                                      if t.priority is None and heads.get(t.category, low) > low],
+                                     now, opened, horizon_s=min(reach, horizon), priority=False)
+        return out
 
     def _busy(self, means: Mapping[str, float] | None = None) -> list[Busy]:
         out = []

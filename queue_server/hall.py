@@ -19,7 +19,16 @@ from hallapi.protocol import mask_name
 
 from .caps import cap_refusal
 from .daytrack import DayTracker, Touched
-from .dispatch import Choice, Dispatcher, Rules, Waiting, WindowView, choose_next, overtaken_by
+from .dispatch import (
+    Choice,
+    Dispatcher,
+    Rules,
+    Waiting,
+    WindowView,
+    choose_next,
+    head_starts,
+    overtaken_by,
+)
 from .errors import Conflict, Invalid, NotFound
 from .estimate import (
     Estimate,
@@ -90,8 +99,7 @@ class Hall:
         """`rules` default to the configuration's; `dispatcher` to the production `choose_next`
         (the simulator plugs in the peer policies it compares against)."""
         self.config = config
-        self.rules = rules or Rules(config.priority.max_overtake, config.priority.promote_after_min * 60,
-                                    config.priority.preference_step_min * 60)
+        self.rules = rules or rules_of(config)
         self.dispatcher: Dispatcher = dispatcher or choose_next
         self.state = HallState(day, windows={w.number: WindowState(w.number) for w in config.windows})
         self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
@@ -587,6 +595,14 @@ class Hall:
         elif t.started_at is None:
             t.started_at = t.called_at
         t.status, t.outcome, t.finished_at = "done", outcome, at
+
+
+def rules_of(config: HallConfig) -> Rules:
+    """The dispatcher's rules from the hall's configuration, with the head-start table of its
+    categories' usual service times and of how many windows serve each."""
+    p = config.priority
+    return Rules(p.max_overtake, p.promote_after_min * 60, p.preference_step_min * 60,
+                 head_starts({c.code: c.service_min for c in config.categories}, (w.serves for w in config.windows)))
 
 
 def _age(birth: date, on: date) -> int:

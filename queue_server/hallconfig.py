@@ -83,7 +83,7 @@ class PriorityRules:
     elderly_age: int
     max_overtake: int
     promote_after_min: float
-    preference_step_min: float = 2.0
+    preference_step_min: float = 0.0
 
 
 @dataclass(frozen=True)

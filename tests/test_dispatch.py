@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from queue_server.dispatch import (
     WindowView,
     choose_next,
     eligible,
+    head_starts,
     overtaken_by,
 )
 
@@ -62,11 +65,35 @@ def test_transferred_ticket_first():
     assert (choice.ticket_id, choice.reason_code) == ("b9", "targeted")
 
 
-def test_long_waiter_promoted_over_priority():
-    waiting = [w("b1", "B", 0), w("p1", "A", 2000, priority=True)]
-    choice = pick(W1, waiting, 45 * 60 + 1, RULES)
-    assert (choice.ticket_id, choice.reason_code) == ("b1", "promoted")
+def test_long_waiter_promoted_over_head_starts_but_not_over_priority():
+    # a1 waited past the limit: it goes before b1, whose head start would otherwise win...
+    rules = replace(RULES, head_start_s={"B": 20 * 60})
+    waiting = [w("a1", "A", 0), w("b1", "B", 500)]
+    choice = pick(W1, waiting, 45 * 60 + 1, rules)
+    assert (choice.ticket_id, choice.reason_code) == ("a1", "promoted")
     assert "45 min" in choice.reason
+    assert pick(W1, waiting, 45 * 60 - 1, rules).ticket_id == "b1"
+    # ...but a priority ticket still goes first (it may pass a1 at most K times).
+    choice = pick(W1, [*waiting, w("p1", "A", 2000, priority=True)], 45 * 60 + 1, rules)
+    assert (choice.ticket_id, choice.reason_code) == ("p1", "priority")
+
+
+def test_head_start_of_quick_and_scarce_business():
+    rules = replace(RULES, preference_step_s=0.0, head_start_s={"A": 0.0, "B": 300.0})
+    near = [w("a1", "A", 0), w("b1", "B", 200)]  # b1 came 200 s later, but starts 300 s ahead
+    choice = pick(W1, near, 1000, rules)
+    assert (choice.ticket_id, choice.reason_code) == ("b1", "preference")
+    assert "head start (5 min of category B)" in choice.reason
+    far = [w("a1", "A", 0), w("b1", "B", 400)]
+    assert pick(W1, far, 1000, rules).ticket_id == "a1"
+
+
+def test_head_start_table():
+    # Township-like: G quick (3 min) and served by two windows, E slow (15 min) on its own window.
+    table = head_starts({"A": 7, "G": 3, "E": 15, "Z": 5}, [("A", "G"), ("G", "A"), ("E",)])
+    # raw minutes: A 20/2 - 14 = -4, G 20/2 - 6 = 4, E 20/1 - 30 = -10; Z has no window
+    assert table == {"A": 6 * 60, "G": 14 * 60, "E": 0.0}
+    assert head_starts({"A": 7}, []) == {}
 
 
 def test_priority_passes_but_at_most_k_times():
@@ -97,6 +124,74 @@ def test_priority_waits_for_overtake_bound_only_on_own_categories():
     # a1 (passed twice already) is at window 2's category only: window 1 may still call p1.
     waiting = [w("c1", "C", 0, overtaken=2), w("p1", "A", 50, priority=True)]
     assert pick(W1, waiting, 100, RULES).ticket_id == "p1"
+
+
+# ---------------------------------------------------------------- whole days on one window
+
+def serve_day(window: WindowView, arrivals: list[Waiting], service_s: float, rules: Rules) -> tuple[dict[str, float], int]:
+    """One window calling with `choose_next` all day, each service `service_s` long, the hall's
+    overtaking count kept as the hall keeps it. Returns each ticket's wait and the most passes
+    any ticket had when it was called."""
+    waiting: list[Waiting] = []
+    todo = sorted(arrivals, key=lambda t: t.queued_at)
+    now, waits, most = 0.0, {}, 0
+    while todo or waiting:
+        while todo and todo[0].queued_at <= now:
+            waiting.append(todo.pop(0))
+        if not waiting:
+            now = todo[0].queued_at
+            continue
+        choice = pick(window, waiting, now, rules)
+        called = next(t for t in waiting if t.ticket_id == choice.ticket_id)
+        passed = set(overtaken_by(called, window, waiting))
+        most = max(most, called.overtaken)
+        waiting = [replace(t, overtaken=t.overtaken + (t.ticket_id in passed)) for t in waiting if t is not called]
+        waits[called.ticket_id] = now - called.queued_at
+        now += service_s
+    return waits, most
+
+
+def overloaded_day(k_every: int = 8) -> list[Waiting]:
+    """The 公安 window's bad day: a ticket every 6 minutes for a window that needs 8 per ticket,
+    every `k_every`-th of them a priority ticket."""
+    return [w(f"{'p' if i % k_every == 3 else 'd'}{i}", "D", i * 360.0, seq=i, priority=i % k_every == 3)
+            for i in range(60)]
+
+
+def test_priority_not_starved_on_an_overloaded_single_window():
+    window = WindowView(5, ("D",))
+    rules = Rules(max_overtake=3, promote_after_s=45 * 60)
+    waits, most = serve_day(window, overloaded_day(), 480.0, rules)
+    priority = [x for k, x in waits.items() if k.startswith("p")]
+    ordinary = [x for k, x in waits.items() if k.startswith("d")]
+    # Ordinary tickets wait well past the promotion limit all afternoon...
+    assert max(ordinary) > 2 * 45 * 60
+    # ...yet a priority ticket is not handed to the back of that queue: it is called within
+    # K + 1 services of the blocked tickets (here: at once, or after at most one service).
+    assert max(priority) <= 480.0
+    assert most <= 3
+
+
+def test_overtaking_bound_holds_all_day_whatever_the_priority_share():
+    window = WindowView(5, ("D",))
+    for k in (0, 1, 2, 3):
+        for every in (2, 3, 8):
+            waits, most = serve_day(window, overloaded_day(every), 480.0, Rules(max_overtake=k))
+            assert len(waits) == 60 and most <= k
+
+
+def test_no_category_starves_behind_a_head_start():
+    # Quick G tickets keep window 1 busy (one every 3 min, 3 min each) and start 60 min ahead of
+    # A (a head start that large takes a 1-minute and a 31-minute business on one window); the
+    # one A ticket still goes as soon as it passes the promotion limit.
+    window = WindowView(1, ("A", "G"))
+    rules = Rules(max_overtake=3, promote_after_s=45 * 60, head_start_s={"A": 0.0, "G": 60 * 60.0})
+    day = [w("a1", "A", 30.0, seq=0)] + [w(f"g{i}", "G", 180.0 * i, seq=i + 1) for i in range(60)]
+    waits, _ = serve_day(window, day, 180.0, rules)
+    assert 45 * 60 <= waits["a1"] <= 45 * 60 + 180
+    # Without the promotion limit only the head start bounds it.
+    never = replace(rules, promote_after_s=10 ** 9)
+    assert serve_day(window, day, 180.0, never)[0]["a1"] >= 60 * 60
 
 
 # ---------------------------------------------------------------- properties
@@ -162,3 +257,26 @@ def test_priority_never_passes_a_ticket_at_the_bound(case):
         assert all(t.overtaken < rules.max_overtake for t in tickets if t.ticket_id in passed)
     if choice.reason_code == "promoted":
         assert passed == []  # the longest waiter passes nobody
+
+
+def test_the_township_sign_table_is_what_the_hall_runs():
+    # docs/dispatch.md §1 prints this table; the hall builds its rules from the configuration.
+    from queue_server.config import load_preset
+    from queue_server.hall import rules_of
+
+    rules = rules_of(load_preset("township"))
+    assert {c: m / 60 for c, m in rules.head_start_s.items()} == {
+        "A": 5, "B": 1, "C": 6, "D": 18, "E": 4, "F": 0, "G": 15}
+    assert (rules.max_overtake, rules.promote_after_s, rules.preference_step_s) == (3, 45 * 60, 0.0)
+    village = rules_of(load_preset("village"))
+    assert village.head_start_s == {"A": 4 * 60.0, "C": 0.0} and village.max_overtake == 2
+
+
+def test_estimate_expects_ordinary_tickets_with_a_head_start_only_within_its_reach():
+    from queue_server.estimate import expected_arrivals
+
+    issued = [(600.0 * k, "G") for k in range(1, 7)]  # one G ticket every 10 min in the last hour
+    out = expected_arrivals(issued, 3600.0, 0.0, horizon_s=15 * 60, priority=False)
+    assert [t.queued_at - 3600 for t in out] == [300.0, 900.0]  # within the 15-minute reach only
+    assert not any(t.priority for t in out) and len({t.ticket_id for t in out}) == 2
+    assert all(t.priority for t in expected_arrivals(issued, 3600.0, 0.0))

@@ -119,8 +119,12 @@ async def usb(hall):
 
 
 async def test_usb_keys_drive_window_3_on_the_real_server(hall, usb):
-    for category in ("B", "A", "A", "B"):
+    # The B tickets came 10+ minutes before the A tickets: window 3 calls them first although A
+    # starts 5 minutes ahead of B (docs/dispatch.md §1).
+    for category in ("B", "B", "A", "A"):
         await hall.post("/api/v1/tickets", json={"category": category}, expect=201)
+        if category == "B":
+            hall.clock.advance(600)
     await hall.act(3, "open", who="keypad3")
     assert usb.device.grabbed and usb.statuses == ["connected"]
 
@@ -142,7 +146,7 @@ async def test_usb_keys_drive_window_3_on_the_real_server(hall, usb):
     assert ticket["category"]["code"] == "F" and (await window_state(hall, 3))["current"] is None
 
     [called] = await usb.keys("+")
-    assert called.number == "B002"  # B is window 3's first preference
+    assert called.number == "B002"  # it has waited 10 minutes longer than A001
     await usb.keys("E")  # start
     await usb.keys(".")  # 办结
     done = await staff_ticket(hall, "B002")
@@ -154,9 +158,9 @@ async def test_usb_keys_drive_window_3_on_the_real_server(hall, usb):
     assert (await window_state(hall, 3))["status"] == "open"
 
     [called] = await usb.keys("+")
-    assert called.number == "A002"  # transferred to F, which window 3 prefers to A
+    assert called.number == "A001"  # A starts 5 minutes ahead of F, where A002 went
     await usb.keys("-")  # 过号
-    skipped = await staff_ticket(hall, "A002")
+    skipped = await staff_ticket(hall, "A001")
     assert skipped["outcome"] == "no_show", skipped
     assert usb.device.leds[:1] == [(LED_NUML, 1)]  # the NumLock LED blinks for OK
 
@@ -311,8 +315,10 @@ class BusRig:
 
 
 async def test_serial_bus_drives_two_windows_with_one_unbound_token(hall, tmp_path):
-    for category in ("A", "B", "A"):
+    for category in ("B", "A", "A"):  # B first, 10 minutes before the A tickets (A starts 5 min ahead)
         await hall.post("/api/v1/tickets", json={"category": category}, expect=201)
+        if category == "B":
+            hall.clock.advance(600)
     await hall.act(1, "open")
     await hall.act(3, "open")
     async with HallClient(url(hall), hall.tokens["clerk-token"]) as client:

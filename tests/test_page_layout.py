@@ -50,11 +50,13 @@ async def busy_hall(hall) -> dict:
         hall.clock.advance(40)
     for w in (1, 2, 3, 4, 6, 7):
         await hall.act(w, "call-next")
+    _, queue = await hall.get("/api/v1/queue")
+    served = queue["windows"][0]["current"]  # whom window 1 called (the dispatcher decides)
     await hall.act(1, "start")
     await hall.act(1, "complete")
     pad = accounts.add_device("pad-1", "review", 1, hall.clock())
     r = await hall.client.post("/api/v1/ratings", headers={"Authorization": f"Bearer {pad}"},
-                               json={"number": "A001", "level": 2, "reasons": ["办事效率低"], "text": "材料退回三次，每次说法不一样"})
+                               json={"number": served, "level": 2, "reasons": ["办事效率低"], "text": "材料退回三次，每次说法不一样"})
     assert r.status == 201
     await hall.act(1, "call-next")
     await hall.act(4, "complete")

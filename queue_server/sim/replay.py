@@ -108,7 +108,7 @@ def hall_config(scenario: Scenario, layout: str = PRODUCTION) -> HallConfig:
         PriorityRules(("elderly", "disabled", "pregnant", "serviceman"), 60,
                       3 if scenario.max_overtake is None else scenario.max_overtake,
                       45.0 if scenario.promote_after_min is None else scenario.promote_after_min,
-                      2.0 if scenario.preference_step_min is None else scenario.preference_step_min),
+                      0.0 if scenario.preference_step_min is None else scenario.preference_step_min),
         CallingRules(2, "back", 30.0, "keep"),
         AppointmentRules(30.0, 15.0),
         Templates("请{number}号到{window}号窗口办理", "请{number}到{window}号窗口", ""),
