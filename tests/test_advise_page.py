@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support.browser import base
-from tests.support.hall import PASSWORD
+from tests.support.hall import PASSWORD, signed_in
 from tests.support.layouts import write_rush_days
-from tests.support.pages import english_words, measure
+from tests.support.pages import english_words, measure, sign_in, text_has
 
 pytestmark = pytest.mark.slow
 
@@ -138,3 +138,20 @@ async def test_the_tab_at_1920_1366_and_390_px(hall, browser, tmp_path, lang):
         await page.close()
     problems = [f"{w}: {p}" for w, items in found.items() for p in items]
     assert not problems, "\n".join(problems)
+
+
+async def test_an_open_console_follows_an_accepted_layout(hall, browser):
+    """The clerk at window 1 sees what the window serves change when a manager accepts a layout,
+    and the E ticket waiting is now in their list."""
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await sign_in(page, hall, "/console?window=1")
+    await text_has(page, "win-serves", "综合业务(个人)")
+    assert "不动产" not in await page.inner_text("#win-serves")
+    await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
+    csrf = await signed_in(hall, "manager1")
+    serves = {**(await (await hall.client.get("/api/v1/layout")).json())["current"], "1": ["A", "E", "G", "C"]}
+    r = await hall.client.post("/api/v1/layout", json={"source": "advisor", "serves": serves}, headers=csrf)
+    assert r.status == 200
+    await text_has(page, "win-serves", "不动产与建房(自然资源)")
+    await text_has(page, "waiting", "E001")
+    await page.close()
