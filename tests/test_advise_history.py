@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 
 from queue_server.service import HallService
+from queue_server.sim.advise import Constraints, layout_of
 from queue_server.sim.advising import Job, Request
 from queue_server.sim.fromhistory import history_days, scenario_of_day
+from queue_server.sim.peak import busiest, propose_peak
 from queue_server.web import keys
 from tests.support.hall import at, signed_in
-from tests.support.layouts import DAY, hand_made_day, write_days
+from tests.support.layouts import DAY, hand_made_day, land_rush, write_days
 
 
 def test_a_day_of_history_becomes_the_replay_s_day(township):
@@ -188,3 +190,17 @@ async def test_one_run_at_a_time_and_a_hall_without_history_is_told_so(hall):
     assert r.status == 202
     job = jobs.wait()
     assert job is not None and job.state == "failed" and "no recorded working day" in (job.error or "")
+
+
+def test_a_spare_window_is_opened_at_the_busiest_hours_for_the_category_that_waits(township):
+    tickets, spans = land_rush(DAY)
+    spans = [s for s in spans if s["window"] != 2]  # nobody at window 2 that day
+    day = scenario_of_day(township, DAY, tickets, spans).scenario
+    assert busiest([day]) == (0.0, 7200.0)  # 08:30–10:30 holds the E rush (the earliest such stretch)
+    hall = layout_of(day)
+    peak = propose_peak([day], [day], hall, frozenset({5, 6, 7}), Constraints(max_categories=2))
+    assert peak["window"] == 2 and peak["spare"] == [2] and peak["serves"][0] == "E"
+    for key in ("fitted", "held_out"):
+        assert peak[key]["peak"]["per_category"]["E"]["mean"] < 0.7 * peak[key]["proposed"]["per_category"]["E"]["mean"]
+    busy = scenario_of_day(township, DAY, *land_rush(DAY)).scenario  # every window staffed: none is spare
+    assert propose_peak([busy], [], hall, frozenset({5, 6, 7}), Constraints())["window"] is None

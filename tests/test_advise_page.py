@@ -20,7 +20,7 @@ DAYS = ["2026-11-18", "2026-11-19", "2026-11-20"]  # before the tests' clock (Mo
 
 @pytest.fixture
 def service(service, store):
-    write_rush_days(store, DAYS)
+    write_rush_days(store, DAYS, staffed=(1, 3, 4, 5, 6, 7))  # nobody at window 2: a spare window
     return service
 
 
@@ -72,9 +72,13 @@ async def test_a_manager_runs_the_advisor_accepts_and_reverts_with_the_keyboard_
     await tab_to(page, "a-budget")
     await page.keyboard.press("Control+A")
     await page.keyboard.type("8")
+    await tab_to(page, "a-peak")
+    await page.keyboard.press("Space")
     await tab_to(page, "a-run")
     await page.keyboard.press("Enter")
     await run_to_the_end(page)
+    peak = await page.inner_text("#peak")
+    assert "高峰时段 08:30–10:30 加开窗口" in peak and "开放 2 号窗口" in peak and "E 不动产" in peak, peak
     status = await page.inner_text("#a-status")
     assert "分析完成" in status
     assert "依据 2026-11-19、2026-11-20" in await page.inner_text("#proposal-days")
@@ -82,9 +86,9 @@ async def test_a_manager_runs_the_advisor_accepts_and_reverts_with_the_keyboard_
     changed = await page.eval_on_selector_all("#proposal-table tr.changed th", "(ts) => ts.map((t) => t.textContent)")
     assert changed and all(not name.startswith(("5 ", "6 ", "7 ")) for name in changed)
     assert await page.locator("#proposal-table tr.changed .chip.added", has_text="E").count() >= 1
-    figures = await page.eval_on_selector_all(".figures-card h3", "(hs) => hs.map((h) => h.textContent)")
+    figures = await page.eval_on_selector_all("#proposal-figures h3", "(hs) => hs.map((h) => h.textContent)")
     assert figures == ["拟合日（模拟）", "检验日（模拟，未参与拟合）"]
-    e_rows = await page.eval_on_selector_all(".figures-card tbody tr", "(rs) => rs.filter((r) => r.querySelector('th').textContent.startsWith('E ')).map((r) => r.lastElementChild.className)")
+    e_rows = await page.eval_on_selector_all("#proposal-figures tbody tr", "(rs) => rs.filter((r) => r.querySelector('th').textContent.startsWith('E ')).map((r) => r.lastElementChild.className)")
     assert e_rows == ["num better", "num better"]  # E waits less on the fitted and on the held-out day
     await page.screenshot(path=str(tmp_path / "advise-proposal.png"), full_page=True)
 
@@ -127,6 +131,7 @@ async def test_the_tab_at_1920_1366_and_390_px(hall, browser, tmp_path, lang):
             await page.fill("#a-days", "2")
             await page.fill("#a-holdout", "1")
             await page.fill("#a-budget", "6")
+            await page.check("#a-peak")
             await page.click("#a-run")
         await run_to_the_end(page)
         found[width] = await measure(page, str(tmp_path / f"advise-{lang}-{width}.png"))

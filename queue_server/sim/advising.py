@@ -21,7 +21,8 @@ from ..hallconfig import HallConfig
 from ..layout import in_force
 from ..store import Store
 from .advise import AdviseError, Constraints, advise
-from .fromhistory import HistoryError, history_days
+from .fromhistory import HistoryError, history_days, opening_clock
+from .peak import propose_peak
 
 PAGE_BUDGET = 60  # layouts a page's run evaluates at most: about half a minute for five days
 MAX_DAYS, MAX_HOLDOUT, MAX_BUDGET = 20, 20, 400
@@ -37,6 +38,7 @@ class Request:
     dedicated: tuple[int, ...] | None = None  # None: the windows the hall file marks dedicated
     exclusive: tuple[str, ...] = ()
     budget: int = PAGE_BUDGET
+    peak: bool = False  # also look for a spare window to open at the busiest hours (sim/peak.py)
 
     def check(self, config: HallConfig) -> None:
         """Raise `Invalid` with one sentence for a request the hall cannot run."""
@@ -82,6 +84,10 @@ def run(store: Store, file_config: HallConfig, today: str, request: Request,
     except (HistoryError, AdviseError) as exc:
         raise Invalid("cannot_advise", str(exc)) from None
     doc = advice.as_dict()
+    if request.peak:
+        peak = propose_peak([d.scenario for d in fitted], [d.scenario for d in held], advice.proposed,
+                            constraints.dedicated or frozenset(), constraints)
+        doc["peak"] = {**peak, "from": opening_clock(config, peak["from_s"]), "to": opening_clock(config, peak["to_s"])}
     doc["days"] = [{"day": d.day, "tickets": d.tickets, "left_out": d.left_out} for d in fitted]
     doc["held_days"] = [{"day": d.day, "tickets": d.tickets, "left_out": d.left_out} for d in held]
     doc["request"] = asdict(request)

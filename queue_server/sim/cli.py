@@ -133,6 +133,8 @@ def register_advise(sub: argparse._SubParsersAction,
                    help="categories no further window may learn")
     p.add_argument("--budget", type=int, default=DEFAULT_BUDGET, metavar="N",
                    help=f"layouts evaluated at most (default {DEFAULT_BUDGET})")
+    p.add_argument("--peak", action="store_true",
+                   help="with --history: also propose one spare window to open at the busiest two hours")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     if hall_options is not None:
         hall_options(p)
@@ -207,7 +209,7 @@ def _advise_history(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     request = Request(args.days, holdout, args.max_categories, None if dedicated is None else tuple(sorted(dedicated)),
-                      tuple(c.strip() for c in args.exclusive.split(",") if c.strip()), args.budget)
+                      tuple(c.strip() for c in args.exclusive.split(",") if c.strip()), args.budget, args.peak)
     store = Store.read_only(path)
     try:
         doc = run(store, config, business_day(time.time()).isoformat(), request)
@@ -222,8 +224,24 @@ def _advise_history(args: argparse.Namespace) -> int:
     else:
         days = ", ".join(d["day"] for d in doc["days"])
         held = ", ".join(d["day"] for d in doc["held_days"]) or "none"
-        sys.stdout.write(f"Fitted on {days}; held out: {held}.\n\n" + advice_text(doc))
+        sys.stdout.write(f"Fitted on {days}; held out: {held}.\n\n" + advice_text(doc) + peak_text(doc.get("peak")))
     return 0
+
+
+def peak_text(peak: dict | None) -> str:
+    """The peak-hours window, if one was asked for."""
+    if peak is None:
+        return ""
+    if peak["window"] is None:
+        return f"\nBusiest hours {peak['from']}-{peak['to']}: no spare window then (every window is open).\n"
+    lines = [f"\nBusiest hours {peak['from']}-{peak['to']}: open window {peak['window']} then, serving "
+             f"{' '.join(peak['serves'])} (simulated apart from the layout, minutes):"]
+    for title, key in (("fitted", "fitted"), ("held-out", "held_out")):
+        if key in peak:
+            a, b = peak[key]["proposed"], peak[key]["peak"]
+            lines.append(f"  {title:<9} mean {_min(a['mean_wait_s'])} -> {_min(b['mean_wait_s'])}, "
+                         f"P95 {_min(a['p95_wait_s'])} -> {_min(b['p95_wait_s'])}")
+    return "\n".join(lines) + "\n"
 
 
 def _min(s: float) -> str:

@@ -55,6 +55,13 @@ def opening(config: HallConfig, day: date) -> float:
     return datetime.combine(day, time(hh, mm), HALL_TZ).timestamp()
 
 
+def opening_clock(config: HallConfig, seconds: float) -> str:
+    """A scenario time (seconds after the first session opens) as the hall's clock, HH:MM."""
+    hh, mm = (int(x) for x in config.hours.sessions[0][0].split(":"))
+    total = hh * 60 + mm + int(seconds // 60)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
 def _mean_service(tickets: Iterable[dict[str, Any]], config: HallConfig) -> dict[str, float]:
     done: dict[str, list[float]] = defaultdict(list)
     for t in tickets:

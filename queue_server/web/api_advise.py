@@ -21,7 +21,7 @@ from .routing import api, integer, obj, string
 ADVISE_BODY = obj({
     "days": integer(1, MAX_DAYS), "holdout": integer(0, MAX_HOLDOUT), "max_categories": integer(1, 20),
     "dedicated": {"type": "array", "items": integer(1, 99), "nullable": True},
-    "exclusive": {"type": "array", "items": string(8)}, "budget": integer(1, MAX_BUDGET)})
+    "exclusive": {"type": "array", "items": string(8)}, "budget": integer(1, MAX_BUDGET), "peak": {"type": "boolean"}})
 LAYOUT_BODY = obj({
     "serves": {"type": "object", "description": "window number → the categories it serves, in preference order; "
                                                 "every window (not needed for source = file)"},
@@ -48,14 +48,16 @@ async def advise_state(request: web.Request) -> web.Response:
      description="days: recent working days to fit on (default 5); holdout: the days before those to check on; "
                  "max_categories: K per window; dedicated: windows never changed (default: those the hall file marks "
                  "dedicated — police, land, market); exclusive: categories no further window may learn; budget: layouts "
-                 f"tried at most (default {PAGE_BUDGET}). Poll GET /api/v1/advise for progress and the result.")
+                 f"tried at most (default {PAGE_BUDGET}); peak: also propose one spare window to open at the busiest two "
+                 "hours, with its categories (its effect is reported apart). Poll GET /api/v1/advise for progress and the result.")
 async def advise_start(request: web.Request) -> web.Response:
     data = await body_of(request)
     svc = service_of(request)
     req = Request(days=data.get("days", 5), holdout=data.get("holdout", 0),
                   max_categories=data.get("max_categories", 4),
                   dedicated=None if data.get("dedicated") is None else tuple(data["dedicated"]),
-                  exclusive=tuple(data.get("exclusive", ())), budget=data.get("budget", PAGE_BUDGET))
+                  exclusive=tuple(data.get("exclusive", ())), budget=data.get("budget", PAGE_BUDGET),
+                  peak=data.get("peak", False))
     job = jobs_of(request).start(req, str(actor_of(request).name), business_day(svc.clock()).isoformat())
     return reply({"job": job.view()}, status=202)
 

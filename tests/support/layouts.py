@@ -54,18 +54,18 @@ def write_days(store, days: list[str]) -> None:
 
 
 
-def land_rush(day: str) -> tuple[list[dict], list[dict]]:
+def land_rush(day: str, staffed: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)) -> tuple[list[dict], list[dict]]:
     """Twenty E tickets between 09:00 and 09:20 (ten minutes each) for window 6 alone; a little
-    A work for windows 1–4; every window open all day."""
+    A work for windows 1–4; the `staffed` windows open all day (the others not at all)."""
     tickets = [ticket(f"e{i}", "E", f"09:{i:02d}", called="09:30", service_s=600.0, day=day) for i in range(20)]
     tickets += [ticket(f"a{i}", "A", f"{9 + i:02d}:00", called=f"{9 + i:02d}:01", service_s=300.0, day=day) for i in range(6)]
-    spans = [span(w, "08:30", "17:00", day=day) for w in range(1, 8)]
+    spans = [span(w, "08:30", "17:00", day=day) for w in staffed]
     return tickets, spans
 
 
-def write_rush_days(store, days: list[str]) -> None:
+def write_rush_days(store, days: list[str], staffed: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)) -> None:
     with store.transaction() as tx:
         for day in days:
-            tickets, spans = land_rush(day)
+            tickets, spans = land_rush(day, staffed)
             tx.write_history(Rows(tickets=[tuple(t[c] for c in TICKET_COLUMNS) for t in tickets],
                                   spans=[tuple(s[c] for c in SPAN_COLUMNS) for s in spans]))

@@ -39,6 +39,8 @@ function chips(codes, mark) {
   }
   return span;
 }
+// Narrow screens stack a table's cells, each under its column's name (yimen.css, dashboard.js).
+function labels(table) { if (window.DASH && window.DASH.stackLabels) window.DASH.stackLabels(table); }
 function same(a, b) { return JSON.stringify(a || []) === JSON.stringify(b || []); }
 function sameLayout(a, b) { return Object.keys(a).every((w) => same(a[w], b[w])) && Object.keys(a).length === Object.keys(b).length; }
 
@@ -73,6 +75,7 @@ function request() {
     days: num("a-days"), holdout: num("a-holdout"), max_categories: num("a-k"), budget: num("a-budget"),
     dedicated: [...el("a-dedicated").querySelectorAll("input:checked")].map((i) => Number(i.value)),
     exclusive: [...el("a-exclusive").querySelectorAll("input:checked")].map((i) => i.value),
+    peak: el("a-peak").checked,
   };
 }
 
@@ -135,9 +138,9 @@ function showProposal(r) {
     const before = r.hall[w], after = r.proposed[w];
     if (changed.has(w)) tr.className = "changed";
     const th = make("th", windowName(w)); th.scope = "row"; tr.append(th);
-    tr.insertCell().append(chips(before));
-    tr.insertCell().append(chips(after, new Set(after.filter((c) => !before.includes(c)))));
-    const note = tr.insertCell();
+    const was = tr.insertCell(); was.className = "wide"; was.append(chips(before));
+    const will = tr.insertCell(); will.className = "wide"; will.append(chips(after, new Set(after.filter((c) => !before.includes(c)))));
+    const note = tr.insertCell(); note.className = "wide";
     if (r.dedicated.includes(Number(w))) note.append(make("span", YM.t("专用窗口，不变", "dedicated, kept"), "tag"));
     else if (!changed.has(w)) note.textContent = YM.t("不变", "no change");
     else {
@@ -153,10 +156,12 @@ function showProposal(r) {
     const tr = tbody.insertRow(); const td = tr.insertCell(); td.colSpan = 4; td.className = "none";
     td.textContent = YM.t("没有找到能缩短平均等候的调整：现在的布局已是所试方案中最好的。", "No change found that shortens the mean wait: the hall's layout is the best of those tried.");
   }
+  labels(el("proposal-table"));
   const box = el("proposal-figures");
   box.textContent = "";
   box.append(figures(r.fitted, YM.t("拟合日（模拟）", "Fitted days (simulated)")));
   if (r.held_out) box.append(figures(r.held_out, YM.t("检验日（模拟，未参与拟合）", "Held-out days (simulated, not fitted on)")));
+  showPeak(r.peak);
   el("a-accept").hidden = !r.changes.length;
   const current = A.layout && A.layout.current;
   el("a-accept").disabled = !!current && sameLayout(current, r.proposed);
@@ -168,8 +173,8 @@ function figures(f, title) {
   card.append(make("h3", title));
   const t = make("table", null, "stack report figs-table");
   const head = t.createTHead().insertRow();
-  for (const [zh, en, num] of [["业务", "Tickets", false], ["现布局 平均", "Now: mean", true], ["P95", "P95", true],
-    ["建议 平均", "Proposed: mean", true], ["P95", "P95", true], ["平均变化", "Mean change", true]]) {
+  for (const [zh, en, num] of [["业务", "Tickets", false], ["现布局 平均", "Now: mean", true], ["现布局 P95", "Now: P95", true],
+    ["建议 平均", "Proposed: mean", true], ["建议 P95", "Proposed: P95", true], ["平均变化", "Mean change", true]]) {
     const th = make("th", YM.t(zh, en)); if (num) th.className = "num"; head.append(th);
   }
   const body = t.createTBody();
@@ -189,10 +194,44 @@ function figures(f, title) {
       td.classList.add(d < -0.005 ? "better" : d > 0.005 ? "worse" : "same");
     } else td.textContent = "—";
   }
+  labels(t);
   const note = make("p", YM.t(`单位：分钟；共 ${f.hall.tickets} 张号。“P95”：95% 的人等候不超过此时长。`,
     `Minutes; ${f.hall.tickets} tickets. P95: 95 % of people waited no longer.`), "note left");
   card.append(t, note);
   return card;
+}
+
+// The spare window at the busiest hours: simulated on top of the proposed layout, shown apart (it
+// needs a clerk at that window, not a new layout, so it is not part of what 采用 accepts).
+function showPeak(p) {
+  const box = el("peak");
+  box.hidden = !p;
+  if (!p) return;
+  box.textContent = "";
+  box.append(make("h3", YM.t(`高峰时段 ${p.from}–${p.to} 加开窗口`, `A window opened at the busiest hours, ${p.from}–${p.to}`)));
+  if (p.window == null) {
+    box.append(make("p", YM.t("这段时间所有窗口都在开放，没有空闲窗口可加开。", "Every window is open then: there is no spare window to open."), "note left"));
+    return;
+  }
+  box.append(make("p", YM.t(`建议：${p.from}–${p.to} 开放 ${windowName(p.window)}，办理 `, `Open ${windowName(p.window)} from ${p.from} to ${p.to}, serving `)
+    + p.serves.map((c) => `${c} ${catName(c)}`).join(YM.t("、", ", ")) + YM.t("。", "."), "peak-what"));
+  const t = make("table", null, "stack report figs-table");
+  const head = t.createTHead().insertRow();
+  for (const [zh, en] of [["", ""], ["建议布局 平均", "Proposed: mean"], ["建议布局 P95", "Proposed: P95"], ["加开后 平均", "With the window: mean"], ["加开后 P95", "With the window: P95"]]) {
+    const th = make("th", YM.t(zh, en)); if (zh) th.className = "num"; head.append(th);
+  }
+  const body = t.createTBody();
+  for (const [key, zh, en] of [["fitted", "拟合日", "Fitted days"], ["held_out", "检验日", "Held-out days"]]) {
+    if (!p[key]) continue;
+    const tr = body.insertRow();
+    const th = make("th", YM.t(zh, en)); th.scope = "row"; tr.append(th);
+    for (const v of [p[key].proposed.mean_wait_s, p[key].proposed.p95_wait_s, p[key].peak.mean_wait_s, p[key].peak.p95_wait_s]) {
+      const td = tr.insertCell(); td.className = "num"; td.textContent = minutes(v);
+    }
+  }
+  labels(t);
+  box.append(t, make("p", YM.t("单位：分钟，全部号票。只需在这段时间安排一名工作人员，不改变窗口布局。",
+    "Minutes, all tickets. It needs a clerk at that window for those hours; the layout stays as proposed."), "note left"));
 }
 
 async function accept(source, serves, figures, statusId, errorId, button) {
@@ -229,11 +268,13 @@ async function loadLayout() {
     const tr = tbody.insertRow();
     const th = make("th", windowName(w.number)); th.scope = "row"; tr.append(th);
     const now = L.current[w.number], file = L.file[w.number];
-    const cell = tr.insertCell(); cell.append(chips(now, new Set(now.filter((c) => !file.includes(c)))));
+    const cell = tr.insertCell(); cell.className = "wide"; cell.append(chips(now, new Set(now.filter((c) => !file.includes(c)))));
     if (w.dedicated) cell.append(make("span", YM.t("专用", "dedicated"), "tag"));
-    tr.insertCell().textContent = same(now, file) ? YM.t("相同", "same") : file.join(" ");
+    const fileCell = tr.insertCell(); fileCell.className = "wide";
+    fileCell.textContent = same(now, file) ? YM.t("相同", "same") : file.join(" ");
     if (!same(now, file)) tr.className = "changed";
   }
+  labels(el("current-table"));
   const atFile = sameLayout(L.current, L.file);
   el("a-revert").disabled = atFile;
   const hb = el("history-table").tBodies[0];
@@ -245,7 +286,7 @@ async function loadLayout() {
     tr.insertCell().textContent = when(h.at);
     tr.insertCell().textContent = h.by;
     tr.insertCell().textContent = pair(SOURCES[h.source] || [h.source, h.source]);
-    const ch = tr.insertCell(); ch.className = "wrap-ok";
+    const ch = tr.insertCell(); ch.className = "wrap-ok wide";
     ch.textContent = h.changed.map((w) => `${w}: ${(h.before[w] || []).join(" ")} → ${h.serves[w].join(" ")}`).join(YM.t("；", "; ")) || "—";
     const fig = tr.insertCell(); fig.className = "num";
     const f = h.figures && h.figures.fitted;
@@ -261,6 +302,7 @@ async function loadLayout() {
       act.append(b);
     }
   });
+  labels(el("history-table"));
   if (A.job && A.job.result) showProposal(A.job.result);
 }
 
