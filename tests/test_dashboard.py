@@ -422,7 +422,7 @@ async def test_the_cases_tab_has_the_supervision_board_and_the_period_s_case_fig
 
 async def test_the_dashboard_in_english(hall, browser, tmp_path):
     page = await dashboard(browser, hall, "tab=reports&lang=en")
-    assert await page.locator("[role=tab]").all_text_contents() == ["Live", "Reports", "Charts", "Staff", "Cases"]
+    assert await page.locator("[role=tab]").all_text_contents() == ["Live", "Reports", "Charts", "Staff", "Cases", "Window layout"]
     assert await page.text_content("#totals tr[data-key=issued] th") == "tickets issued"
     assert await page.text_content("#totals tr[data-key=within_target] th") == "called within target (target 15 min)"
     assert await page.text_content("#p-label") == "2026-11 (2026-11-01 to 2026-11-30)"
