@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Benchmarks: each prints one JSON document on stdout.")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
     add_bench_dispatch(bench_sub)
+    add_bench_advise(bench_sub)
     add_bench_latency(bench_sub)
     add_printer_bench(bench_sub)
     add_bench_issuing(bench_sub)
@@ -93,6 +94,39 @@ def bench_dispatch(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot write the trace {args.trace}: {exc.strerror or exc}")
     print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+# ---------------------------------------------------------------- advise (the layout advisor)
+
+def add_bench_advise(sub: argparse._SubParsersAction) -> None:
+    from queue_server.sim.advise import DEFAULT_BUDGET
+
+    from .advice import CUT_TARGET, HELD_OUT_SEEDS, OVERLOADED, POOLED_FACTOR
+
+    p = sub.add_parser("advise", help="the layout advisor's before/after on the overloaded days",
+                       description="Run the layout advisor on each committed day where a category is "
+                                   "overloaded, under the hall's constraints and with pooling allowed, and score "
+                                   "each proposal on that day and on held-out generated days of the same kind; "
+                                   "prints JSON with the simulated mean and P95 before/after, the cut and the "
+                                   "ratio to the pooled bound. Takes minutes.",
+                       epilog=f"targets: mean wait cut >= {CUT_TARGET:.0%} under the hall's constraints; "
+                              f"<= {POOLED_FACTOR} x the pooled bound where pooling is allowed. "
+                              f"Days: {', '.join(OVERLOADED)}; held out: seeds "
+                              f"{', '.join(map(str, HELD_OUT_SEEDS))}.")
+    p.add_argument("--scenario", action="append", choices=OVERLOADED, metavar="NAME",
+                   help="only this committed day (repeatable; default: all of them)")
+    p.add_argument("--budget", type=int, default=DEFAULT_BUDGET, metavar="N",
+                   help=f"layouts evaluated at most per search (default: {DEFAULT_BUDGET})")
+    p.set_defaults(func=bench_advise)
+
+
+def bench_advise(args: argparse.Namespace) -> int:
+    from .advice import OVERLOADED, run
+
+    if args.budget < 1:
+        return _fail("--budget must be at least 1")
+    print(json.dumps(run(args.scenario or OVERLOADED, args.budget), ensure_ascii=False, indent=2))
     return 0
 
 
