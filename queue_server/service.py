@@ -120,10 +120,14 @@ class HallService:
         if purged:
             log.info("deleted %d intake draft(s) of earlier days", purged)
         self._default_old_ratings(day)
-        hall = Hall(in_force(self.file_config, self.store.events_of(LayoutSet.TYPE), day.isoformat()), day)
+        hall = Hall(self._config_on(day.isoformat()), day)
         self._fold(hall, self.store.events(day=day.isoformat()))
         hall.state.last_seq = self.store.last_seq()
         return hall
+
+    def _config_on(self, day: str) -> HallConfig:
+        """The configuration `day` starts with: the hall file and the layouts accepted before it."""
+        return in_force(self.file_config, self.store.events_of(LayoutSet.TYPE), day)
 
     def _fold(self, hall: Hall, events: list[Event]) -> None:
         """Fold a day's events; one this version cannot apply (an unknown type, missing fields) is
@@ -147,7 +151,7 @@ class HallService:
         for day in served_days:
             if day in done_days:
                 continue
-            old = Hall(self.config, date.fromisoformat(day))
+            old = Hall(self._config_on(day), date.fromisoformat(day))
             self._fold(old, self.store.events(day=day))
             event = old.ratings.default_ratings(self.clock(), self.config.ratings.default_level)
             if event is not None:
@@ -156,7 +160,7 @@ class HallService:
                 log.info("province default rating for %d silent service(s) of %s", len(event.data["tickets"]), day)
 
     def _close_old_day(self, day: date) -> None:
-        old = Hall(self.config, day)
+        old = Hall(self._config_on(day.isoformat()), day)
         self._fold(old, self.store.events(day=day.isoformat()))
         event = old.close_day(self.clock())
         with self.store.transaction() as tx:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.service import HallService
+from queue_server.service import HallService, rebuild_history
 from queue_server.sim.advise import Constraints, layout_of
 from queue_server.sim.advising import Job, Request
 from queue_server.sim.fromhistory import history_days, scenario_of_day
@@ -204,3 +204,21 @@ def test_a_spare_window_is_opened_at_the_busiest_hours_for_the_category_that_wai
         assert peak[key]["peak"]["per_category"]["E"]["mean"] < 0.7 * peak[key]["proposed"]["per_category"]["E"]["mean"]
     busy = scenario_of_day(township, DAY, *land_rush(DAY)).scenario  # every window staffed: none is spare
     assert propose_peak([busy], [], hall, frozenset({5, 6, 7}), Constraints())["window"] is None
+
+
+async def test_the_history_rebuilt_from_the_log_equals_the_one_kept_across_a_layout_change(hall, store, township, clock):
+    """Idle-while-queue depends on what a window serves: the rows rebuilt from the log (with the
+    layout_set event folded where it happened) are the rows the running hall wrote."""
+    await hall.act(1, "open")
+    await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)  # window 1 idles: E is not its
+    clock.advance(600)
+    csrf = await signed_in(hall, "manager1")
+    r = await hall.client.post("/api/v1/layout", json={"source": "advisor", "serves": E_AT_1}, headers=csrf)
+    assert r.status == 200
+    clock.advance(600)  # now window 1 serves E: idle while an E ticket waits
+    await hall.post("/api/v1/tickets", json={"category": "A"}, expect=201)
+    await hall.act(1, "call-next")
+    kept = {t: store.history.dump(t) for t in ("ticket_facts", "window_spans", "window_days")}
+    assert dict((w, idle) for _, w, idle in kept["window_days"])[1] == 600.0
+    rebuild_history(store, township)
+    assert {t: store.history.dump(t) for t in kept} == kept

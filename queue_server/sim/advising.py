@@ -109,13 +109,14 @@ class Job:
     finished_at: float | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
+    error_code: str | None = None  # the page says it in Chinese from the code
     ended: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def view(self) -> dict[str, Any]:
         return {"id": self.id, "by": self.by, "state": self.state, "request": asdict(self.request),
                 "started_at": self.started_at, "finished_at": self.finished_at,
                 "progress": {"evaluated": self.evaluated, "budget": self.budget or self.request.budget},
-                "result": self.result, "error": self.error}
+                "result": self.result, "error": self.error, "error_code": self.error_code}
 
 
 @dataclass
@@ -150,9 +151,9 @@ class AdviseJobs:
                 store.close()
             job.state = "done"
         except Invalid as exc:
-            job.error, job.state = exc.message, "failed"
+            job.error, job.error_code, job.state = exc.message, exc.code, "failed"
         except Exception as exc:  # reported on the page, never lost in a thread
-            job.error, job.state = f"the advisor failed: {exc!r}", "failed"
+            job.error, job.error_code, job.state = f"the advisor failed: {exc!r}", "advisor_failed", "failed"
         job.finished_at = self.clock()
         job.ended.set()
 

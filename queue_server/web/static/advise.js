@@ -85,7 +85,7 @@ async function start(e) {
   const body = request();
   if (!body) { el("a-error").textContent = YM.t("请填写有效的数字", "Enter valid numbers"); return; }
   const res = await YM.post("/api/v1/advise", body, A.csrf);
-  if (!res.ok) { el("a-error").textContent = YM.explain(res.error) + (res.error && res.error.message && YM.lang === "zh" ? "：" + res.error.message : ""); return; }
+  if (!res.ok) { el("a-error").textContent = YM.explain(res.error); return; }
   A.job = res.data.job;
   showJob();
   poll();
@@ -113,7 +113,9 @@ function showJob() {
       `Analysing (${job.by}): ${job.progress.evaluated} of at most ${job.progress.budget} layouts replayed…`);
   } else if (job.state === "failed") {
     el("a-status").textContent = "";
-    el("a-error").textContent = YM.t("分析未完成：", "The analysis failed: ") + (job.error || "");
+    // In Chinese from the code (the server's message is English); in English the server's own words.
+    el("a-error").textContent = YM.lang === "en" ? "The analysis failed: " + (job.error || "")
+      : YM.explain({ error: job.error_code || "cannot_advise" });
   } else {
     el("a-status").textContent = YM.t(`分析完成：模拟了 ${job.result.evaluations} 个方案。`, `Done: ${job.result.evaluations} layouts replayed.`);
   }
