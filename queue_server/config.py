@@ -23,6 +23,7 @@ from .hallconfig import (
     CASE_PUSH_FIELDS,
     DEFAULT_RATING_REASONS,
     PRIORITY_CLASSES,
+    PROFESSIONAL_KINDS,
     REJOIN_RULES,
     TRANSFER_PLACEMENTS,
     WINDOW_KINDS,
@@ -366,7 +367,7 @@ def _windows(check: Checker, items: list, codes: set[str] | None) -> list[Window
         path = ("windows", i)
         v = check.table(item, path, {
             "number": (int, REQUIRED), "name": (str, REQUIRED), "kind": (str, "comprehensive"),
-            "serves": (list, REQUIRED),
+            "serves": (list, REQUIRED), "dedicated": (bool, None),
         })
         if "number" in v:
             if not 1 <= v["number"] <= 99:
@@ -388,7 +389,8 @@ def _windows(check: Checker, items: list, codes: set[str] | None) -> list[Window
         if len(set(map(str, serves))) != len(serves):
             check.fail((*path, "serves"), "lists a category twice")
         if all(k in v for k in ("number", "name", "serves")):
-            out.append(Window(v["number"], v["name"], v["kind"], tuple(str(s) for s in serves)))
+            dedicated = v["kind"] in PROFESSIONAL_KINDS if v.get("dedicated") is None else v["dedicated"]
+            out.append(Window(v["number"], v["name"], v["kind"], tuple(str(s) for s in serves), dedicated))
     if codes is None or not items or len(out) < len(items):
         return out  # a window too broken to build may be the one that serves them
     served = {c for w in out for c in w.serves}

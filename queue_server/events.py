@@ -240,6 +240,19 @@ class DayClosed(Payload):
         return {"expired": len(self.expired)}
 
 
+@event("layout_set", "a manager accepted a window layout (which windows serve which categories, in preference order; "
+       "source: advisor, manager or file = the hall file's layout again); it overrides the hall file's `serves`",
+       ("serves",))
+@dataclass(frozen=True)
+class LayoutSet(Payload):
+    serves: dict[str, list[str]]  # window number → categories in preference order, every window
+    before: dict[str, list[str]]  # the layout it replaced
+    source: str  # advisor | manager | file
+    by: str  # the manager's name
+    figures: dict[str, Any] | None = optional()  # the advisor's simulated before/after it was accepted on
+    note: str = ""
+
+
 # ---------------------------------------------------------------- the front desk
 
 

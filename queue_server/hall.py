@@ -44,6 +44,7 @@ from .events import (
     Event,
     FollowUpStep,
     IssueAbandoned,
+    LayoutSet,
     NoticeSet,
     Payload,
     RatingGiven,
@@ -68,6 +69,7 @@ from .events import (
 )
 from .frontdesk import FrontDesk
 from .hallconfig import HallConfig, Window
+from .layout import SOURCES, as_data, folded, parse, serves_of
 from .numbering import business_day, format_number, ticket_id
 from .outlook import Outlook
 from .ratings import Ratings
@@ -110,6 +112,31 @@ class Hall:
         self._dispatch_cache: dict[str, tuple[tuple[object, ...], Waiting]] = {}
         self.estimating = Estimating(config, self.state, self.rules, self.dispatcher, self.outlook,
                                      self.waiting, self._dispatch_view)
+
+    def reconfigure(self, config: HallConfig) -> None:
+        """Run on with another layout (which windows serve which categories): every part that
+        reads the configuration sees it from now on; tickets, windows and the day's history stay."""
+        self.config = config
+        self._views = {w.number: WindowView(w.number, w.serves) for w in config.windows}
+        self.desk.config = self.ratings.config = self.estimating.config = config
+        self.estimating._views = dict(self._views)
+        self.track.serves = {w.number: frozenset(w.serves) for w in config.windows}
+
+    def set_layout(self, serves: Any, source: str, now: float, actor: str = "", by: str = "",
+                   figures: dict[str, Any] | None = None, note: str = "") -> Event:
+        """A manager accepts a layout (checked against the hall: every window, known categories,
+        every category served). It takes effect when the event is folded."""
+        if source not in SOURCES:
+            raise Invalid("bad_layout", f"source must be one of {', '.join(SOURCES)}")
+        new, before = parse(self.config, serves), serves_of(self.config)
+        if new == before:
+            raise Conflict("layout_unchanged", "the hall already runs this layout")
+        return self._emit(LayoutSet(as_data(new), as_data(before), source, by, figures, note), now, actor)
+
+    def _on_layout_set(self, e: LayoutSet, at: float) -> None:
+        """A layout accepted today: folded with the hall's own configuration as the file's (a
+        `source = "file"` event carries the file's layout in `serves` when it is written)."""
+        self.reconfigure(folded(self.config, self.config, {"serves": e.serves}))
 
     # ------------------------------------------------------------ lookups
 
@@ -634,6 +661,7 @@ FOLD: dict[type[Payload], Callable[[Hall, Any, float], None] | None] = {
     AlertAcknowledged: lambda h, e, at: h.desk.on_alert_acknowledged(e, at),
     DeviceStatus: lambda h, e, at: h.desk.on_device_status(e, at),
     NoticeSet: lambda h, e, at: h.desk.on_notice_set(e, at),
+    LayoutSet: Hall._on_layout_set,
     AppointmentBooked: lambda h, e, at: h.desk.on_appointment_booked(e, at),
     RatingRequested: lambda h, e, at: h.ratings.on_rating_requested(e, at),
     RatingGiven: lambda h, e, at: h.ratings.on_rating_given(e, at),

@@ -24,6 +24,9 @@ WINDOW_KINDS: dict[str, str] = {
     "pickup": "综合出件窗口",
     "assist": "帮办代办",
 }
+# Professional windows (专业窗口) work on a department's own line or platform: the layout advisor
+# keeps them as they are unless the hall file says `dedicated = false`.
+PROFESSIONAL_KINDS = ("police", "land", "market")
 PRIORITY_CLASSES: dict[str, str] = {
     "elderly": "老年人",
     "disabled": "残疾人",
@@ -71,6 +74,7 @@ class Window:
     name: str
     kind: str
     serves: tuple[str, ...]
+    dedicated: bool = False  # never re-laid-out by the advisor (default: the professional kinds)
 
     @property
     def kind_label(self) -> str:

@@ -26,6 +26,7 @@ from .events import (
     DayClosed,
     Event,
     FollowUpStep,
+    LayoutSet,
     RatingGiven,
     RatingsDefaulted,
     StaffAlert,
@@ -35,6 +36,7 @@ from .hall import Hall
 from .hallconfig import HallConfig
 from .history import Rows, booking_row, case_row, day_rows, follow_up_row
 from .hours import issuing_refusal
+from .layout import in_force
 from .numbering import business_day
 from .retention import DailyPurge
 from .state import IssueRequest, Ticket
@@ -69,7 +71,7 @@ ONLY_BAD_RATINGS = (f"type != '{RatingGiven.TYPE}' OR CASE WHEN json_valid(data)
 class HallService:
     def __init__(self, config: HallConfig, store: Store, clock: Clock = time.time,
                  new_token: Callable[[], str] = lambda: secrets.token_urlsafe(16)):
-        self.config = config
+        self.file_config = config  # the hall file; `config` is the day's (with accepted layouts, layout.py)
         self.store = store
         self.clock = clock
         self.new_token = new_token
@@ -103,6 +105,13 @@ class HallService:
                 self.skipped.append((event.seq, f"{event.type}: {exc!r}"))
 
     @property
+    def config(self) -> HallConfig:
+        """The configuration the hall runs on now: the hall file's, with the layouts managers
+        accepted (`layout_set` events) in place of its windows' `serves`."""
+        hall = getattr(self, "_hall", None)
+        return hall.config if hall is not None else self.file_config
+
+    @property
     def hall(self) -> Hall:
         """The current business day's hall. Reading never writes: the day is closed at start, by
         the server's timer (`tick`, every few seconds) and before any command after midnight."""
@@ -117,10 +126,14 @@ class HallService:
         if purged:
             log.info("deleted %d intake draft(s) of earlier days", purged)
         self._default_old_ratings(day)
-        hall = Hall(self.config, day)
+        hall = Hall(self._config_on(day.isoformat()), day)
         self._fold(hall, self.store.events(day=day.isoformat()))
         hall.state.last_seq = self.store.last_seq()
         return hall
+
+    def _config_on(self, day: str) -> HallConfig:
+        """The configuration `day` starts with: the hall file and the layouts accepted before it."""
+        return in_force(self.file_config, self.store.events_of(LayoutSet.TYPE), day)
 
     def _fold(self, hall: Hall, events: list[Event]) -> None:
         """Fold a day's events; one this version cannot apply (an unknown type, missing fields) is
@@ -144,7 +157,7 @@ class HallService:
         for day in served_days:
             if day in done_days:
                 continue
-            old = Hall(self.config, date.fromisoformat(day))
+            old = Hall(self._config_on(day), date.fromisoformat(day))
             self._fold(old, self.store.events(day=day))
             event = old.ratings.default_ratings(self.clock(), self.config.ratings.default_level)
             if event is not None:
@@ -153,7 +166,7 @@ class HallService:
                 log.info("province default rating for %d silent service(s) of %s", len(event.data["tickets"]), day)
 
     def _close_old_day(self, day: date) -> None:
-        old = Hall(self.config, day)
+        old = Hall(self._config_on(day.isoformat()), day)
         self._fold(old, self.store.events(day=day.isoformat()))
         event = old.close_day(self.clock())
         with self.store.transaction() as tx:
@@ -363,10 +376,11 @@ def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
             counts[name] += len(getattr(rows, name))
         tx.write_history(rows)
 
+    layouts = store.events_of(LayoutSet.TYPE)
     with store.transaction() as tx:
         store.history.clear()
         for day in store.event_days():
-            hall = Hall(config, date.fromisoformat(day))
+            hall = Hall(in_force(config, layouts, day), date.fromisoformat(day))
             bookings = Rows()
             closed = False
             for event in store.events(day=day):

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="scenarios for the dispatch replay",
                          description="Generate and inspect scenario files (format yimen-scenario/1).")
     add_sim_commands(sim.add_subparsers(dest="sim_command", required=True, metavar="SIM"))
-    register_advise(sub)
+    register_advise(sub, lambda p: (serve_cli.add_config(p), serve_cli.add_data_dir(p)))
     return parser
 
 

@@ -23,7 +23,7 @@ Pure: scenarios in, a result out; no files, no clock (the CLI in sim/cli.py read
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from .scenario import Scenario
 Layout = tuple[tuple[int, tuple[str, ...]], ...]  # (window id, categories in preference order)
 DEFAULT_MAX_CATEGORIES = 4
 DEFAULT_BUDGET = 400  # layouts evaluated at most (each is one replay of every fitted day)
+Progress = Callable[[int, int], None]  # (layouts evaluated, budget): told after each evaluation
 
 
 class AdviseError(ValueError):
@@ -149,7 +150,8 @@ def moves(layout: Layout, category: str, categories: Iterable[str], fixed: froze
     return out
 
 
-def search(days: Sequence[Scenario], constraints: Constraints = Constraints()) -> tuple[Layout, int]:
+def search(days: Sequence[Scenario], constraints: Constraints = Constraints(),
+           progress: Progress | None = None) -> tuple[Layout, int]:
     """The best layout found for the days, and how many layouts were evaluated."""
     if not days:
         raise AdviseError("give at least one day to fit the layout on")
@@ -159,7 +161,8 @@ def search(days: Sequence[Scenario], constraints: Constraints = Constraints()) -
     _check(days, hall, "fitted")
     fixed = dedicated_windows(hall, constraints)
     categories = tuple(dict.fromkeys(c for d in days for c in d.categories))
-    seen: dict[Layout, dict[str, Any]] = {hall: score(days, hall)}
+    seen = _Scores(constraints.budget, progress)
+    seen[hall] = score(days, hall)
     best = hall
     wide = widened(hall, seen[hall], fixed, constraints)
     if wide not in seen:
@@ -170,6 +173,19 @@ def search(days: Sequence[Scenario], constraints: Constraints = Constraints()) -
         best = min(best, _climb(days, start, categories, fixed, limit, constraints, seen),
                    key=lambda t: _key(seen[t]))
     return best, len(seen)
+
+
+class _Scores(dict[Layout, dict[str, Any]]):
+    """The layouts evaluated so far and their figures; tells `progress` of each new one."""
+
+    def __init__(self, budget: int, progress: Progress | None):
+        super().__init__()
+        self.budget, self.progress = budget, progress
+
+    def __setitem__(self, layout: Layout, figures: dict[str, Any]) -> None:
+        super().__setitem__(layout, figures)
+        if self.progress is not None:
+            self.progress(len(self), self.budget)
 
 
 def widened(hall: Layout, metrics: dict[str, Any], fixed: frozenset[int], constraints: Constraints) -> Layout:
@@ -213,9 +229,9 @@ def _climb(days: Sequence[Scenario], start: Layout, categories: tuple[str, ...],
 
 
 def advise(days: Sequence[Scenario], held_out: Sequence[Scenario] = (),
-           constraints: Constraints = Constraints()) -> Advice:
+           constraints: Constraints = Constraints(), progress: Progress | None = None) -> Advice:
     """Search a layout on `days`; report hall vs proposed vs the pooled bound, fitted and held out."""
-    best, evaluations = search(days, constraints)
+    best, evaluations = search(days, constraints, progress)
     hall = layout_of(days[0])
     _check(held_out, hall, "held-out")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 GENERATE_DESCRIPTION = """\
@@ -89,8 +90,11 @@ def sim_generate(args: argparse.Namespace) -> int:
 
 ADVISE_DESCRIPTION = """\
 Propose which windows should serve which categories. Every candidate layout is scored by
-replaying the scenario days through the production dispatcher: lowest mean wait wins, ties by
-P95. Dedicated windows (by default those serving a single category) stay as they are; other
+replaying days through the production dispatcher: lowest mean wait wins, ties by P95. The days
+are scenario files, or (--history) the hall's own last working days read from its database
+(read only: the server may keep running). Dedicated windows stay as they are (with --history:
+those the hall file marks dedicated, by default the police, land and market windows; with
+scenario files: those serving a single category); other
 windows may learn any category not marked --exclusive, up to --max-categories each. It prints
 the proposal and the simulated before/after (mean, P95, per category) on the fitted days and on
 the --holdout days, next to the pooled bound (every window serving everything). It changes
@@ -100,18 +104,27 @@ ADVISE_EPILOG = """\
 examples:
   yimen advise --scenario bench/scenarios/township-land-surge.json
   yimen advise --scenario mon.json tue.json --holdout wed.json --max-categories 3 --json
-  yimen advise --scenario day.json --dedicated none --max-categories 7   # may pooling help?"""
+  yimen advise --scenario day.json --dedicated none --max-categories 7   # may pooling help?
+  yimen advise --history --days 5 --holdout 5 --config hall.toml --data-dir /var/lib/yimen"""
 
 
-def register_advise(sub: argparse._SubParsersAction) -> None:
+def register_advise(sub: argparse._SubParsersAction,
+                    hall_options: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """`hall_options` adds --config and --data-dir (yimen's own, the same as `yimen serve`'s)."""
     from .advise import DEFAULT_BUDGET, DEFAULT_MAX_CATEGORIES
 
     p = sub.add_parser("advise", help="propose a window layout from simulated days",
                        description=ADVISE_DESCRIPTION, epilog=ADVISE_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenario", nargs="+", required=True, metavar="FILE",
+    p.add_argument("--scenario", nargs="+", metavar="FILE",
                    help="days to fit the layout on (format yimen-scenario/1, the same windows)")
-    p.add_argument("--holdout", nargs="+", default=[], metavar="FILE", help="days to check it on")
+    p.add_argument("--history", action="store_true",
+                   help="fit on the hall's own last working days (its database, read only) instead of scenario files")
+    p.add_argument("--days", type=int, default=5, metavar="N", help="with --history: fit on the last N working days "
+                                                                     "before today (default 5)")
+    p.add_argument("--holdout", nargs="+", default=[], metavar="FILE|M",
+                   help="scenario days to check it on; with --history: the number M of working days before the "
+                        "fitted ones")
     p.add_argument("--max-categories", type=int, default=DEFAULT_MAX_CATEGORIES, metavar="K",
                    help=f"at most K categories on a window the advisor changes (default {DEFAULT_MAX_CATEGORIES})")
     p.add_argument("--dedicated", metavar="N,N|none",
@@ -120,7 +133,11 @@ def register_advise(sub: argparse._SubParsersAction) -> None:
                    help="categories no further window may learn")
     p.add_argument("--budget", type=int, default=DEFAULT_BUDGET, metavar="N",
                    help=f"layouts evaluated at most (default {DEFAULT_BUDGET})")
+    p.add_argument("--peak", action="store_true",
+                   help="with --history: also propose one spare window to open at the busiest two hours")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    if hall_options is not None:
+        hall_options(p)
     p.set_defaults(func=advise_command)
 
 
@@ -141,6 +158,10 @@ def advise_command(args: argparse.Namespace) -> int:
     from .advise import AdviseError, Constraints, advise
     from .scenario import ScenarioError, load_scenario
 
+    if args.history == bool(args.scenario):
+        return _fail("say --scenario FILE… or --history (one of them)")
+    if args.history:
+        return _advise_history(args)
     try:
         days = [load_scenario(f) for f in args.scenario]
         held = [load_scenario(f) for f in args.holdout]
@@ -155,6 +176,72 @@ def advise_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(advice_text(advice.as_dict()))
     return 0
+
+
+def _advise_history(args: argparse.Namespace) -> int:
+    """`yimen advise --history`: the hall's database, read only, and its configuration."""
+    import json
+    import sqlite3
+    import time
+
+    from ..config import ConfigError, resolve_config
+    from ..errors import Invalid
+    from ..numbering import business_day
+    from ..store import DB_NAME, Store
+    from .advising import Request, run
+
+    try:
+        holdout = int(args.holdout[0]) if args.holdout else 0
+        if len(args.holdout) > 1:
+            raise ValueError
+    except ValueError:
+        return _fail("with --history, --holdout is a number of days, e.g. --holdout 5")
+    try:
+        config = resolve_config(getattr(args, "config", None))
+    except ConfigError as exc:
+        return _fail("the configuration cannot be used: " + "; ".join(str(p) for p in exc.problems))
+    data_dir = Path(getattr(args, "data_dir", None) or ".")
+    path = data_dir / DB_NAME
+    if not path.is_file():
+        return _fail(f"no hall database in {data_dir} (looked for {path}); pass the server's --data-dir")
+    try:
+        dedicated = _windows(args.dedicated)
+    except ValueError as exc:
+        return _fail(str(exc))
+    request = Request(args.days, holdout, args.max_categories, None if dedicated is None else tuple(sorted(dedicated)),
+                      tuple(c.strip() for c in args.exclusive.split(",") if c.strip()), args.budget, args.peak)
+    store = Store.read_only(path)
+    try:
+        doc = run(store, config, business_day(time.time()).isoformat(), request)
+    except Invalid as exc:
+        return _fail(exc.message)
+    except sqlite3.DatabaseError as exc:
+        return _fail(f"cannot read the hall's database {path}: {exc}")
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        days = ", ".join(d["day"] for d in doc["days"])
+        held = ", ".join(d["day"] for d in doc["held_days"]) or "none"
+        sys.stdout.write(f"Fitted on {days}; held out: {held}.\n\n" + advice_text(doc) + peak_text(doc.get("peak")))
+    return 0
+
+
+def peak_text(peak: dict | None) -> str:
+    """The peak-hours window, if one was asked for."""
+    if peak is None:
+        return ""
+    if peak["window"] is None:
+        return f"\nBusiest hours {peak['from']}-{peak['to']}: no spare window then (every window is open).\n"
+    lines = [f"\nBusiest hours {peak['from']}-{peak['to']}: open window {peak['window']} then, serving "
+             f"{' '.join(peak['serves'])} (simulated apart from the layout, minutes):"]
+    for title, key in (("fitted", "fitted"), ("held-out", "held_out")):
+        if key in peak:
+            a, b = peak[key]["proposed"], peak[key]["peak"]
+            lines.append(f"  {title:<9} mean {_min(a['mean_wait_s'])} -> {_min(b['mean_wait_s'])}, "
+                         f"P95 {_min(a['p95_wait_s'])} -> {_min(b['p95_wait_s'])}")
+    return "\n".join(lines) + "\n"
 
 
 def _min(s: float) -> str:

@@ -16,7 +16,9 @@ from ..case_push import push_cases
 from ..province import forward_ratings
 from ..public_url import PublicAddress
 from ..service import HallService
+from ..sim.advising import AdviseJobs
 from . import api as _api  # noqa: F401  (registers the API routes)
+from . import api_advise as _api_advise  # noqa: F401  (registers the layout advisor's routes)
 from . import api_caps as _api_caps  # noqa: F401  (registers the daily-cap routes)
 from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
@@ -54,6 +56,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     app[keys.HASH_POOL] = HashPool()
     app[keys.NOTICE_POOL] = HashPool(workers=1, max_pending=3)
     app[keys.STREAM_LIMITS] = StreamLimits()
+    app[keys.ADVISE] = AdviseJobs(service.store.reader, lambda: service.file_config, service.clock)
     app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app[keys.TLS_PORT] = tls_port
     if not isinstance(public_url, PublicAddress):

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from ..auth import Accounts, Principal
     from ..public_url import PublicAddress
     from ..service import HallService
+    from ..sim.advising import AdviseJobs
     from .guard import HashPool, SignInThrottle, StreamLimits
     from .hub import EstimateCache, Hub
 
@@ -24,6 +25,7 @@ STREAM_LIMITS: web.AppKey[StreamLimits] = web.AppKey("stream_limits")
 TRUSTED_PROXIES: web.AppKey[frozenset[str]] = web.AppKey("trusted_proxies")
 TLS_PORT: web.AppKey[int | None] = web.AppKey("tls_port")
 PUBLIC_ADDRESS: web.AppKey[PublicAddress] = web.AppKey("public_address")
+ADVISE: web.AppKey[AdviseJobs] = web.AppKey("advise")  # the layout advisor's runs (one at a time)
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal")
 OPENAPI: web.AppKey[dict] = web.AppKey("openapi")
 SESSION_COOKIE = "yimen_session"

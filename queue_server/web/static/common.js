@@ -150,6 +150,12 @@ const YM_ERRORS = {
   nothing_ready: ["暂无可领取的办理结果", "No result is ready to collect yet"],
   result_not_ready: ["该办件结果尚未可领取", "The result of this case is not ready to collect"],
   not_a_pickup_category: ["领取结果须取领取类号票", "Results are collected with a pick-up ticket"],
+  // the layout advisor (窗口布局)
+  advisor_busy: ["布局分析正在进行，请等它完成", "The advisor is already running: wait for it to finish"],
+  cannot_advise: ["无法分析：今天之前没有可用的取号记录", "Cannot analyse: no usable days recorded before today"],
+  bad_layout: ["布局有误：须列出每个窗口，且每类业务都有窗口办理", "Invalid layout: list every window, and serve every category"],
+  layout_unchanged: ["大厅已在使用此布局", "The hall already runs this layout"],
+  advisor_failed: ["布局分析出错，请稍后再试", "The advisor failed: try again later"],
 };
 
 const YM = {

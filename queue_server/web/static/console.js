@@ -424,6 +424,11 @@ el("signout").addEventListener("click", async () => {
 if (YM.lang === "en") { el("lang").href = "?" + new URLSearchParams([...params].filter(([k]) => k !== "lang")).toString(); el("lang").textContent = "中文"; }
 else { const p = new URLSearchParams(params); p.set("lang", "en"); el("lang").href = "?" + p.toString(); }
 
+// What this window serves (and the others, for transfers) after a manager accepted a new layout.
+async function reloadHall() {
+  try { S.hall = await YM.getJSON("/api/v1/hall"); renderWindow(); } catch (e) { /* the next event tries again */ }
+}
+
 async function init() {
   try {
     const session = await YM.getJSON("/api/v1/session");
@@ -441,7 +446,10 @@ async function init() {
     if (FIXED != null) say(YM.t(`没有 ${FIXED} 号窗口`, `There is no window ${FIXED}`), "error");
     showChooser();
   }
-  YM.stream((msg) => { if (msg.kind === "event" || msg.kind === "snapshot" || msg.kind === "queues") soon(); },
+  YM.stream((msg) => {
+    if (msg.kind === "event" && msg.type === "layout_set") reloadHall();  // a manager accepted a window layout
+    if (msg.kind === "event" || msg.kind === "snapshot" || msg.kind === "queues") soon();
+  },
     (up) => { const l = el("live"); l.textContent = up ? YM.t("● 实时", "● live") : YM.t("○ 重连中", "○ reconnecting"); l.className = up ? "live" : "live off"; });
   setInterval(refreshAll, 30000);  // waits keep growing between events
   if (typeof casesReady === "function") casesReady();
