@@ -133,7 +133,7 @@ class HallService:
 
     def _config_on(self, day: str) -> HallConfig:
         """The configuration `day` starts with: the hall file and the layouts accepted before it."""
-        return in_force(self.file_config, self.store.events_of(LayoutSet.TYPE), day)
+        return in_force(self.file_config, list(self.store.stream_of(LayoutSet.TYPE)), day)
 
     def _fold(self, hall: Hall, events: list[Event]) -> None:
         """Fold a day's events; one this version cannot apply (an unknown type, missing fields) is
@@ -376,7 +376,7 @@ def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
             counts[name] += len(getattr(rows, name))
         tx.write_history(rows)
 
-    layouts = store.events_of(LayoutSet.TYPE)
+    layouts = list(store.stream_of(LayoutSet.TYPE))
     with store.transaction() as tx:
         store.history.clear()
         for day in store.event_days():

@@ -67,7 +67,7 @@ def dedicated_of(config: HallConfig, request: Request) -> frozenset[int]:
 
 def running_config(file_config: HallConfig, store: Store) -> HallConfig:
     """The layout the hall runs now: the hall file with every accepted layout folded in."""
-    return in_force(file_config, store.events_of(LayoutSet.TYPE), "9999-12-31")
+    return in_force(file_config, store.stream_of(LayoutSet.TYPE), "9999-12-31")
 
 
 def run(store: Store, file_config: HallConfig, today: str, request: Request,

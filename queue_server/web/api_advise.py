@@ -64,7 +64,7 @@ async def advise_start(request: web.Request) -> web.Response:
 
 def _history(svc: Any) -> list[dict[str, Any]]:
     out = []
-    for e in reversed(svc.store.events_of(LayoutSet.TYPE)):
+    for e in reversed(list(svc.store.stream_of(LayoutSet.TYPE))):
         d = e.data
         out.append({"seq": e.seq, "at": e.at, "day": e.day, "by": d.get("by", ""), "source": d.get("source", ""),
                     "serves": d.get("serves", {}), "before": d.get("before", {}), "figures": d.get("figures"),
