@@ -18,7 +18,7 @@ from .. import style as st
 from ..i18n import t
 from ..logic import appointment_lines, label, offer_text
 from .base import KioskScreen
-from .result import qr_texture
+from .result import place_columns, qr_texture
 
 
 class OfferScreen(KioskScreen):
@@ -83,11 +83,5 @@ class BookedScreen(KioskScreen):
         right.add_widget(app.label(t("cap_photo" if on_screen else "cap_take_slip", app.lang), app.s.body,
                                    name="booked_message", bold=on_screen, halign="center"))
         right.add_widget(Widget())
-        if landscape:
-            row = BoxLayout(orientation="horizontal", spacing=dp(24))
-            row.add_widget(left)
-            row.add_widget(right)
-            box.add_widget(row)
-        else:
-            box.add_widget(left)
+        place_columns(box, left, right, landscape)
         box.add_widget(app.button(t("done", app.lang), "booked_done", lambda: app.show("home"), bg=st.OK))

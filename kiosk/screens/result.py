@@ -30,6 +30,17 @@ def qr_texture(data: str, box: int = 10):
     return CoreImage(buf, ext="png").texture
 
 
+def place_columns(box: BoxLayout, left: BoxLayout, right: BoxLayout, landscape: bool) -> None:
+    """The ticket (or booking) beside its details in landscape; in portrait `left` holds both."""
+    if landscape:
+        row = BoxLayout(orientation="horizontal", spacing=dp(24))
+        row.add_widget(left)
+        row.add_widget(right)
+        box.add_widget(row)
+    else:
+        box.add_widget(left)
+
+
 class ResultScreen(KioskScreen):
     def fill(self, box: BoxLayout) -> None:
         """Portrait: one column. Landscape: the number on the left; what the ticket is told and
@@ -77,11 +88,5 @@ class ResultScreen(KioskScreen):
             right.add_widget(qr)
         if not (landscape and show_qr):
             right.add_widget(Widget())
-        if landscape:
-            row = BoxLayout(orientation="horizontal", spacing=dp(24))
-            row.add_widget(left)
-            row.add_widget(right)
-            box.add_widget(row)
-        else:
-            box.add_widget(left)
+        place_columns(box, left, right, landscape)
         box.add_widget(app.button(t("done", app.lang), "done", lambda: app.show("home"), bg=st.OK))
