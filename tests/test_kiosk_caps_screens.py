@@ -27,6 +27,7 @@ from tests.support.kiosk_harness import (
     open_windows,
     png_ok,
     run,
+    run_with_devices,
     start,
 )
 from tests.support.kiosk_harness import run_scenario as _run_scenario
@@ -182,7 +183,6 @@ async def scenario_offer(out: Path, url: str, token: str) -> None:
 
 async def scenario_race(out: Path, url: str, token: str) -> None:
     from hw.idcard import FakeCardReader
-    from kiosk.run import start_devices
 
     reader = FakeCardReader()
     app, service, keeper = await start(out, url, token, idcard=reader.port)
@@ -190,54 +190,44 @@ async def scenario_race(out: Path, url: str, token: str) -> None:
     r = d.result
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg)
-        try:
-            await d.screen("home")
-            r["tile_before"] = app.w["tile_E"].text
-            await d.tap("tile_E")
-            await d.screen("matters")
-            await d.tap("matter_BDC-001")
-            await d.screen("guide")
-            await d.tap("take_ticket")
-            await d.screen("confirm")
-            await d.request("issue-E")  # the counter takes the last number meanwhile
-            await d.tap("confirm")
-            await _offer_loaded(d)
-            r["after_confirm"] = app.sm.current
-            d.shot("race_offer")
-            reader.card = card(YOUNG, date(1980, 5, 1))
-            await d.until(lambda: d.shown("offer_card"))
-            r["card_line"] = app.w["offer_card"].text
-            d.shot("offer_with_card")
-            d.check_contrast("offer_with_card")
-            reader.card = None
-            await d.until(lambda: app.card is None)
-            reader.card = card(OLD, date(1949, 12, 31))
-            await d.screen("matters")
-            r["green_screen"] = app.sm.current
-            await d.tap("matter_BDC-001")
-            await d.screen("guide")
-            await d.tap("take_ticket")
-            await d.screen("confirm")
-            await d.tap("confirm")
-            await d.screen("result")
-            r["green_number"] = app.w["number"].text
-            r["green_priority"] = d.shown("priority")
-            d.shot("green_result")
-        finally:
-            for dev in devices:
-                dev.stop()
-            reader.close()
+        await d.screen("home")
+        r["tile_before"] = app.w["tile_E"].text
+        await d.tap("tile_E")
+        await d.screen("matters")
+        await d.tap("matter_BDC-001")
+        await d.screen("guide")
+        await d.tap("take_ticket")
+        await d.screen("confirm")
+        await d.request("issue-E")  # the counter takes the last number meanwhile
+        await d.tap("confirm")
+        await _offer_loaded(d)
+        r["after_confirm"] = app.sm.current
+        d.shot("race_offer")
+        reader.card = card(YOUNG, date(1980, 5, 1))
+        await d.until(lambda: d.shown("offer_card"))
+        r["card_line"] = app.w["offer_card"].text
+        d.shot("offer_with_card")
+        d.check_contrast("offer_with_card")
+        reader.card = None
+        await d.until(lambda: app.card is None)
+        reader.card = card(OLD, date(1949, 12, 31))
+        await d.screen("matters")
+        r["green_screen"] = app.sm.current
+        await d.tap("matter_BDC-001")
+        await d.screen("guide")
+        await d.tap("take_ticket")
+        await d.screen("confirm")
+        await d.tap("confirm")
+        await d.screen("result")
+        r["green_number"] = app.w["number"].text
+        r["green_priority"] = d.shown("priority")
+        d.shot("green_result")
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, reader)
 
 
 async def scenario_landscape(out: Path, url: str, token: str) -> None:
     from hw.idcard import FakeCardReader
-    from kiosk.run import start_devices
 
     reader = FakeCardReader()
     app, service, keeper = await start(out, url, token, idcard=reader.port, voice_pack="", audio="sink",
@@ -247,40 +237,31 @@ async def scenario_landscape(out: Path, url: str, token: str) -> None:
     r["problems"] = {}
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg)
-        try:
-            await d.screen("home")
-            await d.tap("elderly")
-            await d.until(lambda: "今日号已发完" in app.w["tile_E"].text)
-            d.shot("home_capped_landscape_elderly")
-            await d.choose("tile_E", "tiles")
-            await _offer_loaded(d)
-            r["offer"] = app.w["offer_text"].text
-            reader.card = card(YOUNG, date(1980, 5, 1))
-            await d.until(lambda: d.shown("offer_card"))
-            d.shot("offer_landscape_elderly")
-            d.check_contrast("offer_landscape_elderly")
-            r["problems"]["offer"] = choice_problems(app, ["offer_book", "offer_back"])
-            service.printer.fake.state = "out"
-            await service.check_printer()
-            await d.tap("offer_book")
-            await d.screen("booked")
-            r["kind"], r["qr_shown"] = app.booked.kind, d.shown("booked_qr")
-            r["message"], r["card_line"] = app.w["booked_message"].text, app.w["booked_line_1"].text
-            await d.frames(10)
-            d.shot("booked_on_screen_landscape_elderly")
-            d.check_contrast("booked_on_screen")
-            await d.until(lambda: app.speaker is not None and any(s.startswith("预约成功") for s in app.speaker.spoken))
-            r["spoken"] = list(app.speaker.spoken)
-        finally:
-            for dev in devices:
-                dev.stop()
-            reader.close()
+        await d.screen("home")
+        await d.tap("elderly")
+        await d.until(lambda: "今日号已发完" in app.w["tile_E"].text)
+        d.shot("home_capped_landscape_elderly")
+        await d.choose("tile_E", "tiles")
+        await _offer_loaded(d)
+        r["offer"] = app.w["offer_text"].text
+        reader.card = card(YOUNG, date(1980, 5, 1))
+        await d.until(lambda: d.shown("offer_card"))
+        d.shot("offer_landscape_elderly")
+        d.check_contrast("offer_landscape_elderly")
+        r["problems"]["offer"] = choice_problems(app, ["offer_book", "offer_back"])
+        service.printer.fake.state = "out"
+        await service.check_printer()
+        await d.tap("offer_book")
+        await d.screen("booked")
+        r["kind"], r["qr_shown"] = app.booked.kind, d.shown("booked_qr")
+        r["message"], r["card_line"] = app.w["booked_message"].text, app.w["booked_line_1"].text
+        await d.frames(10)
+        d.shot("booked_on_screen_landscape_elderly")
+        d.check_contrast("booked_on_screen")
+        await d.until(lambda: app.speaker is not None and any(s.startswith("预约成功") for s in app.speaker.spoken))
+        r["spoken"] = list(app.speaker.spoken)
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, reader)
 
 
 SCENARIOS = {"offer": scenario_offer, "race": scenario_race, "landscape": scenario_landscape}

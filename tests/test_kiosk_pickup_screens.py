@@ -24,7 +24,7 @@ from tests.support.kiosk_harness import (
     main,
     open_windows,
     png_ok,
-    run,
+    run_with_devices,
     start,
 )
 from tests.support.kiosk_harness import run_scenario as _run_scenario
@@ -95,7 +95,6 @@ def _texts(app, prefix: str) -> list[str]:
 
 async def scenario_card(out: Path, url: str, token: str) -> None:
     from hw.idcard import FakeCardReader, IdCard
-    from kiosk.run import start_devices
 
     reader = FakeCardReader()
     app, service, keeper = await start(out, url, token, idcard=reader.port)
@@ -106,62 +105,52 @@ async def scenario_card(out: Path, url: str, token: str) -> None:
                   id_number=ID_READY, authority="示范县公安局", valid_from="20150101", valid_to="长期")
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg)
-        try:
-            await d.screen("home")
-            await d.tap("tile_G")
-            await d.screen("pickup")
-            r["prompt"], r["other_shown"] = app.w["pickup_prompt"].text, d.shown("pickup_other")
-            d.shot("pickup_prompt")
-            d.check_contrast("pickup_prompt")
-            await d.tap("elderly")
-            r["problems"]["prompt_elderly"] = choice_problems(app, ["pickup_other"])
-            d.shot("pickup_prompt_elderly")
-            await d.tap("lang")
-            r["prompt_en"] = app.w["pickup_prompt"].text
-            d.shot("pickup_prompt_elderly_en")
-            d.check_contrast("pickup_prompt_elderly_en")
-            await d.tap("lang")
-            await d.tap("elderly")
-            reader.card = card
-            await d.screen("cases")
-            ready_name = next(n for n in app.w if n.startswith("ready_") and n.count("_") == 1 and d.shown(n))
-            r["ready"] = [app.w[ready_name].text, app.w[ready_name + "_0"].text]
-            pending_name = next(n for n in app.w if n.startswith("pending_") and n.count("_") == 1 and d.shown(n))
-            r["pending"] = [app.w[pending_name].text] + [app.w[f"{pending_name}_{i}"].text for i in range(3)]
-            r["take"] = app.w["pickup_take"].text
-            r["problems"]["cases"] = choice_problems(app, ["pickup_take"])
-            d.shot("cases_ready")
-            d.check_contrast("cases_ready")
-            await d.tap("pickup_take")
-            await d.screen("result")
-            r["number"], r["result_cases"] = app.w["number"].text, app.w["result_cases"].text
-            r["printed"] = service.printer.fake.printed().lines
-            r["card_forgotten"] = app.card is None
-            d.shot("pickup_result")
-            d.check_contrast("pickup_result")
-            await d.tap("done")
-            reader.card = None
-            await d.until(lambda: app.reader == "no_card")
-            await d.tap("tile_G")
-            await d.screen("pickup")
-            await d.tap("pickup_other")
-            await d.screen("matters")
-            r["other_matters"] = [m["code"] for m in app.matters]
-        finally:
-            for dev in devices:
-                dev.stop()
-            reader.close()
+        await d.screen("home")
+        await d.tap("tile_G")
+        await d.screen("pickup")
+        r["prompt"], r["other_shown"] = app.w["pickup_prompt"].text, d.shown("pickup_other")
+        d.shot("pickup_prompt")
+        d.check_contrast("pickup_prompt")
+        await d.tap("elderly")
+        r["problems"]["prompt_elderly"] = choice_problems(app, ["pickup_other"])
+        d.shot("pickup_prompt_elderly")
+        await d.tap("lang")
+        r["prompt_en"] = app.w["pickup_prompt"].text
+        d.shot("pickup_prompt_elderly_en")
+        d.check_contrast("pickup_prompt_elderly_en")
+        await d.tap("lang")
+        await d.tap("elderly")
+        reader.card = card
+        await d.screen("cases")
+        ready_name = next(n for n in app.w if n.startswith("ready_") and n.count("_") == 1 and d.shown(n))
+        r["ready"] = [app.w[ready_name].text, app.w[ready_name + "_0"].text]
+        pending_name = next(n for n in app.w if n.startswith("pending_") and n.count("_") == 1 and d.shown(n))
+        r["pending"] = [app.w[pending_name].text] + [app.w[f"{pending_name}_{i}"].text for i in range(3)]
+        r["take"] = app.w["pickup_take"].text
+        r["problems"]["cases"] = choice_problems(app, ["pickup_take"])
+        d.shot("cases_ready")
+        d.check_contrast("cases_ready")
+        await d.tap("pickup_take")
+        await d.screen("result")
+        r["number"], r["result_cases"] = app.w["number"].text, app.w["result_cases"].text
+        r["printed"] = service.printer.fake.printed().lines
+        r["card_forgotten"] = app.card is None
+        d.shot("pickup_result")
+        d.check_contrast("pickup_result")
+        await d.tap("done")
+        reader.card = None
+        await d.until(lambda: app.reader == "no_card")
+        await d.tap("tile_G")
+        await d.screen("pickup")
+        await d.tap("pickup_other")
+        await d.screen("matters")
+        r["other_matters"] = [m["code"] for m in app.matters]
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, reader)
 
 
 async def scenario_pending(out: Path, url: str, token: str) -> None:
     from hw.idcard import FakeCardReader, IdCard
-    from kiosk.run import start_devices
 
     reader = FakeCardReader()
     clock = FakeClock()
@@ -176,61 +165,51 @@ async def scenario_pending(out: Path, url: str, token: str) -> None:
                     and w.get_root_window())
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg)
-        try:
-            await d.screen("home")
-            await d.tap("tile_G")
-            await d.screen("pickup")
-            reader.card = card
-            await d.screen("cases")
-            r["message"], r["due"] = app.w["pickup_message"].text, due()
-            d.shot("cases_pending")
-            d.check_contrast("cases_pending")
-            await d.tap("lang")
-            r["message_en"], r["due_en"] = app.w["pickup_message"].text, due()
-            r["name_en"] = next(w.text for n, w in app.w.items() if n.startswith("pending_") and n.count("_") == 1
-                                and w.get_root_window())
-            d.shot("cases_pending_en")
-            d.check_contrast("cases_pending_en")
-            await d.tap("elderly")
-            await d.frames(6)
-            r["elderly_fits"] = choice_problems(app, ["pickup_home"])
-            d.shot("cases_pending_en_elderly")
-            await d.tap("lang")
-            d.shot("cases_pending_elderly")
-            d.check_contrast("cases_pending_elderly")
-            r["spoken"] = list(app.speaker.spoken) if app.speaker else []
-            clock.advance(600)  # elderly mode: no idle timeout, however slowly someone reads
-            await d.ticks()
-            r["elderly_stays"] = app.sm.current
-            await d.tap("elderly")
-            clock.advance(app.cfg.idle_home_seconds + 1)
-            await d.ticks()
-            r["standard_idle"] = app.sm.current
-            reader.card = None
-            await d.until(lambda: app.reader == "no_card")
-            reader.card = card
-            await d.until(lambda: app.card is not None)
-            await d.tap("tile_G")  # the card is read already: straight to the cases
-            await d.screen("cases")
-            await d.tap("pickup_home")
-            r["home_button"] = app.sm.current
-        finally:
-            for dev in devices:
-                dev.stop()
-            reader.close()
+        await d.screen("home")
+        await d.tap("tile_G")
+        await d.screen("pickup")
+        reader.card = card
+        await d.screen("cases")
+        r["message"], r["due"] = app.w["pickup_message"].text, due()
+        d.shot("cases_pending")
+        d.check_contrast("cases_pending")
+        await d.tap("lang")
+        r["message_en"], r["due_en"] = app.w["pickup_message"].text, due()
+        r["name_en"] = next(w.text for n, w in app.w.items() if n.startswith("pending_") and n.count("_") == 1
+                            and w.get_root_window())
+        d.shot("cases_pending_en")
+        d.check_contrast("cases_pending_en")
+        await d.tap("elderly")
+        await d.frames(6)
+        r["elderly_fits"] = choice_problems(app, ["pickup_home"])
+        d.shot("cases_pending_en_elderly")
+        await d.tap("lang")
+        d.shot("cases_pending_elderly")
+        d.check_contrast("cases_pending_elderly")
+        r["spoken"] = list(app.speaker.spoken) if app.speaker else []
+        clock.advance(600)  # elderly mode: no idle timeout, however slowly someone reads
+        await d.ticks()
+        r["elderly_stays"] = app.sm.current
+        await d.tap("elderly")
+        clock.advance(app.cfg.idle_home_seconds + 1)
+        await d.ticks()
+        r["standard_idle"] = app.sm.current
+        reader.card = None
+        await d.until(lambda: app.reader == "no_card")
+        reader.card = card
+        await d.until(lambda: app.card is not None)
+        await d.tap("tile_G")  # the card is read already: straight to the cases
+        await d.screen("cases")
+        await d.tap("pickup_home")
+        r["home_button"] = app.sm.current
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, reader)
 
 
 async def scenario_qr(out: Path, url: str, token: str) -> None:
     import time
 
     from hw.scanner import FakeDevice, events_for
-    from kiosk.run import start_devices
 
     scans: list[list] = []
     app, service, keeper = await start(out, url, token, scanner="/dev/input/fake")
@@ -245,36 +224,28 @@ async def scenario_qr(out: Path, url: str, token: str) -> None:
     case_token = (out / "token").read_text()
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg, open_scanner=open_scanner)
-        try:
-            await d.screen("home")
-            service.printer.fake.state = "out"
-            await d.until(lambda: service.printer_state == "out")
-            scans.append(events_for(f"http://hall.test/c/{case_token}"))  # the notice's QR, at the home screen
-            await d.screen("cases")
-            r["ready"] = [n.split("_")[1] for n in app.w if n.startswith("ready_") and n.count("_") == 1
-                          and d.shown(n)]
-            r["take"] = app.w["pickup_take"].text
-            d.shot("cases_two_ready")
-            await d.tap("pickup_take")
-            await d.screen("result")
-            r["kind"], r["qr_shown"] = app.outcome.kind, d.shown("qr")
-            r["result_cases"] = app.w["result_cases"].text
-            d.shot("pickup_on_screen")
-            d.check_contrast("pickup_on_screen")
-            await d.tap("done")
-            await d.screen("home")
-            scans.append(events_for("http://hall.test/c/this-token-is-unknown"))
-            await d.screen("message")
-            r["bad_qr"] = app.w["message"].text
-        finally:
-            for dev in devices:
-                dev.stop()
+        await d.screen("home")
+        service.printer.fake.state = "out"
+        await d.until(lambda: service.printer_state == "out")
+        scans.append(events_for(f"http://hall.test/c/{case_token}"))  # the notice's QR, at the home screen
+        await d.screen("cases")
+        r["ready"] = [n.split("_")[1] for n in app.w if n.startswith("ready_") and n.count("_") == 1
+                      and d.shown(n)]
+        r["take"] = app.w["pickup_take"].text
+        d.shot("cases_two_ready")
+        await d.tap("pickup_take")
+        await d.screen("result")
+        r["kind"], r["qr_shown"] = app.outcome.kind, d.shown("qr")
+        r["result_cases"] = app.w["result_cases"].text
+        d.shot("pickup_on_screen")
+        d.check_contrast("pickup_on_screen")
+        await d.tap("done")
+        await d.screen("home")
+        scans.append(events_for("http://hall.test/c/this-token-is-unknown"))
+        await d.screen("message")
+        r["bad_qr"] = app.w["message"].text
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, open_scanner=open_scanner)
 
 
 SCENARIOS = {"card": scenario_card, "pending": scenario_pending, "qr": scenario_qr}

@@ -24,6 +24,7 @@ from tests.support.kiosk_harness import (
     open_windows,
     png_ok,
     run,
+    run_with_devices,
     start,
 )
 from tests.support.kiosk_harness import run_scenario as _run_scenario
@@ -137,7 +138,6 @@ async def scenario_estimates(out: Path, url: str, token: str) -> None:
     from datetime import date
 
     from hw.idcard import FakeCardReader, IdCard
-    from kiosk.run import start_devices
 
     reader = FakeCardReader()
     app, service, keeper = await start(out, url, token, idcard=reader.port)
@@ -151,76 +151,67 @@ async def scenario_estimates(out: Path, url: str, token: str) -> None:
                       and "…" not in app.w["quote_wait"].text)
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg)
-        try:
-            await _take(d, "tile_E", "matter_BDC-003")
-            await quote_loaded()
-            r["quote_e"] = _quote(app)
-            d.shot("confirm_late")
-            d.check_contrast("confirm_late")
-            await d.tap("lang")
-            await quote_loaded()
-            r["quote_e_en"] = _quote(app)
-            d.shot("confirm_late_en")
-            await d.tap("lang")
-            await quote_loaded()
-            await d.tap("confirm")
-            await d.screen("result")
-            r["result_e"] = _told(app)
-            d.shot("result_late")
-            d.check_contrast("result_late")
-            await d.tap("done")
-            await _take(d, "tile_D", "matter_HJ-001")
-            await quote_loaded()
-            r["quote_d"] = _quote(app)
-            d.shot("confirm_no_window")
-            await d.tap("confirm")
-            await d.screen("result")
-            r["result_d"], r["number_d"] = _told(app), app.w["number"].text
-            d.shot("result_no_window")
-            await d.tap("done")
-            # an ID card on the guide screen: this ticket may not be served today, so confirm first
-            await d.screen("home")
-            await d.tap("tile_E")
-            await d.screen("matters")
-            await d.tap("matter_BDC-001")
-            await d.screen("guide")
-            r["e_before_card"] = service.last_issued["number"] if service.last_issued else None
-            reader.card = card
-            await d.screen("confirm")
-            await quote_loaded()
-            r["card_on_guide"] = app.sm.current
-            r["e_after_card_shown"] = service.last_issued["number"] if service.last_issued else None
-            d.shot("card_on_guide_confirm")
-            await d.tap("confirm")
-            await d.screen("result")
-            r["card_ticket_screen"] = app.sm.current
-            await d.tap("done")
-            reader.card = None
-            await d.until(lambda: app.reader == "no_card")
-            # the lunch break: when serving starts; taking a ticket is refused, in the screen's words
-            await d.request("clock-1210")
-            await d.request("close-6")  # E's one window closed over lunch
-            await _take(d, "tile_E", "matter_BDC-003")
-            await quote_loaded()
-            r["quote_lunch"] = _quote(app)
-            d.shot("confirm_lunch")
-            await d.tap("confirm")
-            await d.screen("message")
-            r["closed_zh"] = app.w["message"].text
-            d.check_contrast("hall_closed")
-            await d.tap("lang")
-            r["closed_en"] = app.w["message"].text
-            d.shot("hall_closed_en")
-        finally:
-            for dev in devices:
-                dev.stop()
-            reader.close()
+        await _take(d, "tile_E", "matter_BDC-003")
+        await quote_loaded()
+        r["quote_e"] = _quote(app)
+        d.shot("confirm_late")
+        d.check_contrast("confirm_late")
+        await d.tap("lang")
+        await quote_loaded()
+        r["quote_e_en"] = _quote(app)
+        d.shot("confirm_late_en")
+        await d.tap("lang")
+        await quote_loaded()
+        await d.tap("confirm")
+        await d.screen("result")
+        r["result_e"] = _told(app)
+        d.shot("result_late")
+        d.check_contrast("result_late")
+        await d.tap("done")
+        await _take(d, "tile_D", "matter_HJ-001")
+        await quote_loaded()
+        r["quote_d"] = _quote(app)
+        d.shot("confirm_no_window")
+        await d.tap("confirm")
+        await d.screen("result")
+        r["result_d"], r["number_d"] = _told(app), app.w["number"].text
+        d.shot("result_no_window")
+        await d.tap("done")
+        # an ID card on the guide screen: this ticket may not be served today, so confirm first
+        await d.screen("home")
+        await d.tap("tile_E")
+        await d.screen("matters")
+        await d.tap("matter_BDC-001")
+        await d.screen("guide")
+        r["e_before_card"] = service.last_issued["number"] if service.last_issued else None
+        reader.card = card
+        await d.screen("confirm")
+        await quote_loaded()
+        r["card_on_guide"] = app.sm.current
+        r["e_after_card_shown"] = service.last_issued["number"] if service.last_issued else None
+        d.shot("card_on_guide_confirm")
+        await d.tap("confirm")
+        await d.screen("result")
+        r["card_ticket_screen"] = app.sm.current
+        await d.tap("done")
+        reader.card = None
+        await d.until(lambda: app.reader == "no_card")
+        # the lunch break: when serving starts; taking a ticket is refused, in the screen's words
+        await d.request("clock-1210")
+        await d.request("close-6")  # E's one window closed over lunch
+        await _take(d, "tile_E", "matter_BDC-003")
+        await quote_loaded()
+        r["quote_lunch"] = _quote(app)
+        d.shot("confirm_lunch")
+        await d.tap("confirm")
+        await d.screen("message")
+        r["closed_zh"] = app.w["message"].text
+        d.check_contrast("hall_closed")
+        await d.tap("lang")
+        r["closed_en"] = app.w["message"].text
+        d.shot("hall_closed_en")
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, reader)
 
 
 async def scenario_result_hold(out: Path, url: str, token: str) -> None:
@@ -379,7 +370,6 @@ async def scenario_card_states(out: Path, url: str, token: str) -> None:
     from datetime import date
 
     from hw.idcard import FakeCardReader, IdCard
-    from kiosk.run import start_devices
 
     reader = FakeCardReader()
     app, service, keeper = await start(out, url, token, idcard=reader.port)
@@ -389,43 +379,34 @@ async def scenario_card_states(out: Path, url: str, token: str) -> None:
                   id_number="11010519491231002X", authority="示范县公安局", valid_from="20150101", valid_to="长期")
 
     async def body() -> None:
-        devices = start_devices(app, app.cfg)
-        try:
-            await d.screen("home")
-            reader.card, reader.fault = card, "truncate"  # lifted during the read
-            await d.until(lambda: app.banner.text != "")
-            r["torn"] = app.banner.text
-            d.shot("torn")
-            d.check_contrast("torn")
-            reader.fault = None  # placed well: read
-            # (a server that answered late on a loaded machine would rightly put its banner first)
-            await d.until(lambda: app.card is not None and service.server_ok)
-            await d.frames(3)
-            r["after_good_read"] = app.banner.text
-            await d.until(lambda: app.sm.current == "home" and app.history.count("home") >= 2)
-            r["hint_with_card"] = app.w["hint"].text
-            d.shot("card_read")
-            reader.card = None
-            await d.until(lambda: app.card is None)
-            await d.frames(3)
-            r["hint_after_removal"], r["banner_after_removal"] = app.w["hint"].text, app.banner.text
-            reader.fault = "garbage"  # no card; the reader talks nonsense
-            await d.until(lambda: app.banner.text != "")
-            r["garbage"] = app.banner.text
-            d.shot("reader_fault")
-            d.check_contrast("reader_fault")
-            reader.fault = None
-            await d.until(lambda: app.banner.text == "", 5)
-            r["garbage_over"] = app.banner.text
-        finally:
-            for dev in devices:
-                dev.stop()
-            reader.close()
+        await d.screen("home")
+        reader.card, reader.fault = card, "truncate"  # lifted during the read
+        await d.until(lambda: app.banner.text != "")
+        r["torn"] = app.banner.text
+        d.shot("torn")
+        d.check_contrast("torn")
+        reader.fault = None  # placed well: read
+        # (a server that answered late on a loaded machine would rightly put its banner first)
+        await d.until(lambda: app.card is not None and service.server_ok)
+        await d.frames(3)
+        r["after_good_read"] = app.banner.text
+        await d.until(lambda: app.sm.current == "home" and app.history.count("home") >= 2)
+        r["hint_with_card"] = app.w["hint"].text
+        d.shot("card_read")
+        reader.card = None
+        await d.until(lambda: app.card is None)
+        await d.frames(3)
+        r["hint_after_removal"], r["banner_after_removal"] = app.w["hint"].text, app.banner.text
+        reader.fault = "garbage"  # no card; the reader talks nonsense
+        await d.until(lambda: app.banner.text != "")
+        r["garbage"] = app.banner.text
+        d.shot("reader_fault")
+        d.check_contrast("reader_fault")
+        reader.fault = None
+        await d.until(lambda: app.banner.text == "", 5)
+        r["garbage_over"] = app.banner.text
 
-    try:
-        await run(app, keeper, body)
-    finally:
-        d.finish()
+    await run_with_devices(app, keeper, d, body, reader)
 
 
 async def scenario_pages_portrait(out: Path, url: str, token: str) -> None:

@@ -288,6 +288,27 @@ async def run(app, keeper, body) -> None:
     await asyncio.gather(app.async_run(async_lib="asyncio"), drive())
 
 
+async def run_with_devices(app, keeper, d, body, reader=None, **device_options) -> None:
+    """`run` with the kiosk's devices started around `body` (stopped after it, the fake card reader
+    closed), then the driver's results written whatever happened."""
+    from kiosk.run import start_devices
+
+    async def with_devices() -> None:
+        devices = start_devices(app, app.cfg, **device_options)
+        try:
+            await body()
+        finally:
+            for dev in devices:
+                dev.stop()
+            if reader is not None:
+                reader.close()
+
+    try:
+        await run(app, keeper, with_devices)
+    finally:
+        d.finish()
+
+
 def walk(widget):
     yield widget
     for child in widget.children:
