@@ -22,6 +22,8 @@ from pathlib import Path
 from ..events import Event
 from ..history import Rows
 from .accounts import AccountRows
+from .audit import MIGRATION as AUDIT_TABLE
+from .audit import AuditRows
 from .followers import FollowerRows
 from .history import MIGRATION as HISTORY_TABLES
 from .history import MIGRATION_DAY_TALLIES, HistoryRows, write
@@ -114,6 +116,7 @@ MIGRATIONS: list[str] = [
     # on the first start after this migration (the stored history version is missing).
     HISTORY_TABLES,
     MIGRATION_DAY_TALLIES,
+    AUDIT_TABLE,
 ]
 
 
@@ -141,7 +144,9 @@ class Store:
         self.accounts = AccountRows(conn, self.transaction)
         self.followers = FollowerRows(conn, self.transaction, self._readable)
         self.history = HistoryRows(conn)
+        self.audit = AuditRows(conn, self.transaction)
         self._lock: int | None = None
+        self._depth = 0  # transactions open on this connection (inner ones join the outer one)
 
     @classmethod
     def open(cls, data_dir: str | Path, *, exclusive: bool = False) -> Store:
@@ -215,7 +220,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
+        """One SQLite transaction. Opened inside another, it joins the outer one: a change and its
+        audit row (`audit.add`) commit together or not at all."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield Transaction(self.conn)
+            finally:
+                self._depth -= 1
+            return
         self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield Transaction(self.conn)
             self.conn.execute("COMMIT")
@@ -223,6 +238,8 @@ class Store:
             if self.conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
                 self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
 
     # ------------------------------------------------------------ reading events
 
