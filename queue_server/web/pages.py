@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from ..auth import Principal
 from ..views import ticket_by_token
 from . import keys
 
@@ -46,6 +47,11 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
                                                   "请使用窗口工作台，或换用管理人员账号登录。"),
                       "en": ("This page is for managers", "The dashboard is for the hall's managers; your account is a "
                                                          "clerk's. Use the window console, or sign in with a manager's account.")},
+    "admins_only": {"zh": ("此页面仅限系统管理员使用", "这一页修改大厅的系统设置，只有管理员账号可以打开。"
+                                             "请换用管理员账号登录，或联系县中心的系统管理员。"),
+                    "en": ("This page is for administrators", "This page changes the hall's system settings; only "
+                                                              "an administrator's account can open it. Sign in as an "
+                                                              "administrator, or ask the county centre's administrator.")},
     "error": {"zh": ("出错了", "页面暂时无法显示，请稍后再试。"),
               "en": ("Something went wrong", "The page cannot be shown right now; please try again later.")},
 }
@@ -111,6 +117,47 @@ async def manage_page(request: web.Request) -> web.Response:
     return _page("manage.html")
 
 
+# The administration pages (issue 15): (name, Chinese title, English title, the role that opens
+# it). Each is `templates/admin-<name>.html` with `{admin_nav}` where the pages' menu goes; a
+# manager sees only the pages that are a manager's job, a clerk none of them.
+ADMIN_PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("settings", "大厅设置", "Hall settings", "admin"),
+    ("matters", "办事指南", "Matters", "manager"),
+    ("hours", "办公时间", "Business hours", "manager"),
+    ("staff", "人员账号", "Staff", "manager"),
+    ("devices", "设备", "Devices", "admin"),
+    ("roster", "值班带班", "Duty roster", "manager"),
+    ("audit", "操作记录", "Audit log", "manager"),
+)
+
+
+def admin_nav(principal: Principal, current: str) -> str:
+    """The administration pages' menu: the pages this viewer may open, the current one marked."""
+    items = ['<a href="/manage" data-en="Dashboard">管理看板</a>']
+    for name, zh, en, role in ADMIN_PAGES:
+        if not principal.has(frozenset({role})) or not (_TEMPLATES / f"admin-{name}.html").is_file():
+            continue
+        mark = ' aria-current="page"' if name == current else ""
+        items.append(f'<a href="/admin/{name}"{mark} data-en="{escape(en)}">{escape(zh)}</a>')
+    return '<nav class="admin-nav" aria-label="系统管理" data-en-label="Administration">' + "".join(items) + "</nav>"
+
+
+async def admin_page(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    page = next((p for p in ADMIN_PAGES if p[0] == name), None)
+    if page is None or not (_TEMPLATES / f"admin-{name}.html").is_file():
+        return error_page(request, 404)
+    principal = request.get(keys.PRINCIPAL)
+    if principal is None or principal.kind != "user":
+        raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe="/"))
+    if not principal.has(frozenset({page[3]})):
+        if page[3] == "admin" and principal.has(frozenset({"manager"})):
+            return message_page(request, 403, "admins_only", ("home",))
+        return message_page(request, 403, "managers_only", ("console", "login_manage"))
+    html = (_TEMPLATES / f"admin-{name}.html").read_text("utf-8").replace("{admin_nav}", admin_nav(principal, name))
+    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=_HEADERS)
+
+
 async def console_page(request: web.Request) -> web.Response:
     principal = request.get(keys.PRINCIPAL)
     if principal is None or principal.kind != "user":
@@ -138,3 +185,4 @@ def register(app: web.Application) -> None:
     app.router.add_get("/login", login_page)
     app.router.add_get("/manage", manage_page)
     app.router.add_get("/console", console_page)
+    app.router.add_get("/admin/{name}", admin_page)
