@@ -265,8 +265,10 @@ def _hall(check: Checker, data: dict) -> HallInfo | None:
         "name": (str, REQUIRED), "name_en": (str, ""), "region_code": (str, REQUIRED),
         "timezone": (str, "Asia/Shanghai"), "target_wait_min": (int, 15),
         "supervision_phone": (str, "12345"), "service_commitment": (str, "一次告知、限时办结、热情服务、廉洁高效"),
-        "public_url": (str, ""),
+        "public_url": (str, ""), "address": (str, ""),
     })
+    if len(v["address"]) > 120:
+        check.fail(("hall", "address"), "must be at most 120 characters (it is printed on the booking page)")
     url_error = url_problem(v["public_url"])
     if url_error:
         check.fail(("hall", "public_url"), url_error)
@@ -281,7 +283,8 @@ def _hall(check: Checker, data: dict) -> HallInfo | None:
     if any(k not in v for k in ("name", "region_code")):
         return None
     return HallInfo(v["name"], v["name_en"], v["region_code"], v["timezone"],
-                    v["target_wait_min"], v["supervision_phone"], v["service_commitment"], v["public_url"])
+                    v["target_wait_min"], v["supervision_phone"], v["service_commitment"], v["public_url"],
+                    v["address"])
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -444,7 +447,8 @@ MAX_PER_SLOT = 50
 def _appointments(check: Checker, data: dict) -> AppointmentRules:
     v = check.table(data, ("appointments",), {"early_min": (float, 30), "late_min": (float, 15),
                                               "slot_min": (int, 30), "per_slot": (int, 2),
-                                              "book_ahead_days": (int, 14)})
+                                              "book_ahead_days": (int, 14), "no_show_limit": (int, 3),
+                                              "no_show_days": (int, 90), "block_days": (int, 30)})
     for key in ("early_min", "late_min"):
         if not 0 <= v[key] <= 240:
             check.fail(("appointments", key), "must be between 0 and 240 minutes")
@@ -454,8 +458,13 @@ def _appointments(check: Checker, data: dict) -> AppointmentRules:
         check.fail(("appointments", "per_slot"), f"must be between 0 (no appointments) and {MAX_PER_SLOT} a slot")
     if not 1 <= v["book_ahead_days"] <= 90:
         check.fail(("appointments", "book_ahead_days"), "must be between 1 and 90 days")
+    if not 0 <= v["no_show_limit"] <= 20:
+        check.fail(("appointments", "no_show_limit"), "must be between 0 (never block) and 20 missed appointments")
+    for key in ("no_show_days", "block_days"):
+        if not 1 <= v[key] <= 365:
+            check.fail(("appointments", key), "must be between 1 and 365 days")
     return AppointmentRules(float(v["early_min"]), float(v["late_min"]), v["slot_min"], v["per_slot"],
-                            v["book_ahead_days"])
+                            v["book_ahead_days"], v["no_show_limit"], v["no_show_days"], v["block_days"])
 
 
 def _check_caps(check: Checker, categories: list[Category], hours: Hours | None, appointments: AppointmentRules,

@@ -295,6 +295,17 @@ class AppointmentBooked(Payload):
     category: str
     matter: str | None
     person_key: str | None
+    contact: str | None = optional()  # booked from a phone (/book): the phone or ID number masked (138****8000)
+    via: str | None = optional()  # "web": booked by the citizen from a phone; None: the kiosk or staff
+
+
+@event("appointment_cancelled", "an appointment was cancelled (by the citizen from /book, or by staff for them); "
+       "logged today, folded on the slot's day")
+@dataclass(frozen=True)
+class AppointmentCancelled(Payload):
+    code: str
+    by: str  # "citizen" or "staff"
+    moved_to: str | None = optional()  # changed to another slot: the new booking's code
 
 
 # ---------------------------------------------------------------- ratings and follow-ups

@@ -8,12 +8,14 @@ return the one event that records the change; its `on_*` handlers fold those eve
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from .errors import Conflict, Invalid, NotFound
 from .events import (
     AlertAcknowledged,
     AppointmentBooked,
+    AppointmentCancelled,
     DeviceStatus,
     Event,
     NoticeSet,
@@ -88,7 +90,8 @@ class FrontDesk:
     # ------------------------------------------------------------ appointments
 
     def book(self, code: str, slot_start: float, slot_end: float, now: float, category: str | None = None,
-             matter: str | None = None, person_key: str | None = None, actor: str = "") -> Event:
+             matter: str | None = None, person_key: str | None = None, actor: str = "",
+             contact: str | None = None, via: str | None = None) -> Event:
         """An appointment for a slot; its event belongs to the slot's day, so that day loads it."""
         if slot_end <= slot_start:
             raise Invalid("bad_slot", "the slot ends before it starts")
@@ -106,24 +109,34 @@ class FrontDesk:
         day = business_day(slot_start)
         if day == self.state.day and code in self.state.desk.bookings:
             raise Conflict("duplicate_code", f"appointment code {code} exists already")
-        payload: Payload = AppointmentBooked(code, slot_start, slot_end, category, matter, person_key)
+        payload: Payload = AppointmentBooked(code, slot_start, slot_end, category, matter, person_key, contact, via)
         return self.emit(payload, now, actor, day=day)
 
     def booking(self, code: str | None = None, person_key: str | None = None) -> Booking:
         """Today's booking by its code, or the one booking a person holds today."""
         if code is not None:
             found = self.state.desk.bookings.get(code)
-            if found is None:
+            if found is None or found.cancelled:
                 raise NotFound("appointment_not_found", f"no appointment {code} today")
             return found
-        mine = [b for b in self.state.desk.bookings.values() if b.person_key and b.person_key == person_key]
+        mine = [b for b in self.state.desk.bookings.values()
+                if b.person_key and b.person_key == person_key and not b.cancelled]
         open_ = [b for b in mine if b.ticket is None]
         if not open_:
             raise NotFound("appointment_not_found", "no appointment for this person today")
         return min(open_, key=lambda b: b.slot_start)
 
+    def cancel(self, code: str, day: str, by: str, now: float, actor: str = "", moved_to: str | None = None) -> Event:
+        """A booking cancelled (the caller found it open); its event belongs to the slot's day."""
+        return self.emit(AppointmentCancelled(code, by, moved_to), now, actor, day=date.fromisoformat(day))
+
     def on_appointment_booked(self, e: AppointmentBooked, at: float) -> None:
         self.state.desk.bookings[e.code] = Booking(e.code, e.slot_start, e.slot_end, e.category, e.matter, e.person_key)
+
+    def on_appointment_cancelled(self, e: AppointmentCancelled, at: float) -> None:
+        found = self.state.desk.bookings.get(e.code)
+        if found is not None:
+            found.cancelled = True
 
     def checked_in(self, code: str, ticket: str) -> None:
         """Called by the ticket fold when an issued ticket carries an appointment code."""

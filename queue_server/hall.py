@@ -37,6 +37,7 @@ from .estimating import Estimating
 from .events import (
     AlertAcknowledged,
     AppointmentBooked,
+    AppointmentCancelled,
     CaseOpened,
     CaseStep,
     DayClosed,
@@ -663,6 +664,7 @@ FOLD: dict[type[Payload], Callable[[Hall, Any, float], None] | None] = {
     NoticeSet: lambda h, e, at: h.desk.on_notice_set(e, at),
     LayoutSet: Hall._on_layout_set,
     AppointmentBooked: lambda h, e, at: h.desk.on_appointment_booked(e, at),
+    AppointmentCancelled: lambda h, e, at: h.desk.on_appointment_cancelled(e, at),
     RatingRequested: lambda h, e, at: h.ratings.on_rating_requested(e, at),
     RatingGiven: lambda h, e, at: h.ratings.on_rating_given(e, at),
     RatingsDefaulted: lambda h, e, at: h.ratings.on_ratings_defaulted(e, at),

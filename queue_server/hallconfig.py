@@ -48,6 +48,7 @@ class HallInfo:
     supervision_phone: str
     service_commitment: str = "一次告知、限时办结、热情服务、廉洁高效"
     public_url: str = ""  # what slips' QR codes open; empty: the box's LAN address (public_url.py)
+    address: str = ""  # the hall's street address, on the booking confirmation (预约凭证) and door poster
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,10 @@ class AppointmentRules:
     late_min: float
     slot_min: int = 30  # the appointment grid: each session is cut into slots this long (caps.py)
     per_slot: int = 2  # appointments one slot takes per category (a category may set its own)
-    book_ahead_days: int = 14  # how far ahead the kiosk looks for a free slot
+    book_ahead_days: int = 14  # how far ahead the kiosk and /book offer slots
+    no_show_limit: int = 3  # this many missed appointments within `no_show_days` block booking (0: never)
+    no_show_days: int = 90
+    block_days: int = 30  # for this long after the missed appointment that reached the limit
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .cases import Case, Cases, OpenRequest, case_number
 from .errors import Conflict, Invalid
 from .events import (
     AppointmentBooked,
+    AppointmentCancelled,
     CaseOpened,
     CaseStep,
     DayClosed,
@@ -200,6 +201,20 @@ class HallService:
         self._commit(event)
         return event
 
+    def run_all(self, command: Callable[[Hall, float], list[Event]]) -> list[Event]:
+        """As `run`, for a command that records several events at once (an appointment moved to
+        another slot: the new booking and the old one's cancellation), in one transaction."""
+        now = self.clock()
+        self._roll_over(now)
+        events = command(self._hall, now)
+        with self._folding() as tx:
+            for event in events:
+                self._record(tx, event, self._hall)
+        self.storage_trouble(None)
+        for event in events:
+            self._publish(event)
+        return events
+
     def follow_up(self, item: str, step: str, note: str, by: str, actor: Actor) -> Event:
         """Advance a bad-review follow-up item (items span days: they are not in the day's hall)."""
         now = self.clock()
@@ -281,6 +296,8 @@ class HallService:
         rows = day_rows(hall)
         if event.type == AppointmentBooked.TYPE:
             rows.bookings.append(booking_row(event.day, event.payload()))  # type: ignore[arg-type]
+        if event.type == AppointmentCancelled.TYPE:  # a cancelled booking is neither kept nor missed
+            tx.conn.execute("DELETE FROM booking_facts WHERE code = ? AND day = ?", (event.data["code"], event.day))
         if spans_days:
             self.follow_ups.apply(event)
             self.cases.apply(event)
@@ -394,6 +411,8 @@ def rebuild_history(store: Store, config: HallConfig) -> dict[str, int]:
                     continue
                 if event.type == AppointmentBooked.TYPE:
                     bookings.bookings.append(booking_row(event.day, event.payload()))  # type: ignore[arg-type]
+                if event.type == AppointmentCancelled.TYPE:
+                    bookings.bookings = [b for b in bookings.bookings if b[0] != event.data["code"]]
             write(tx, day_rows(hall, everything=True))
             write(tx, bookings)
             if closed:

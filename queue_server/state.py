@@ -35,6 +35,7 @@ class Booking:
     matter: str | None
     person_key: str | None
     ticket: str | None = None  # set when checked in
+    cancelled: bool = False  # cancelled (by the citizen or staff): it cannot check in
 
 
 @dataclass

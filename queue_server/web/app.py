@@ -19,6 +19,7 @@ from ..service import HallService
 from ..sim.advising import AdviseJobs
 from . import api as _api  # noqa: F401  (registers the API routes)
 from . import api_advise as _api_advise  # noqa: F401  (registers the layout advisor's routes)
+from . import api_bookings as _api_bookings  # noqa: F401  (registers the staff's booking routes)
 from . import api_caps as _api_caps  # noqa: F401  (registers the daily-cap routes)
 from . import api_cases as _api_cases  # noqa: F401  (registers the case routes)
 from . import api_desk as _api_desk  # noqa: F401  (registers the front-desk routes)
@@ -27,6 +28,8 @@ from . import api_issuing as _api_issuing  # noqa: F401  (registers the issuing 
 from . import api_reports as _api_reports  # noqa: F401  (registers the report routes)
 from . import api_session as _api_session  # noqa: F401  (registers the session routes)
 from . import api_users as _api_users  # noqa: F401  (registers the account routes)
+from .book_guard import BOOK_GUARD, BookingGuard
+from .book_pages import register as register_booking  # /book, and the public booking API
 from .guard import HashPool, SignInThrottle, StreamLimits
 from .hub import EstimateCache, Hub
 from .middleware import MIDDLEWARES, server_header
@@ -56,6 +59,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     app[keys.HASH_POOL] = HashPool()
     app[keys.NOTICE_POOL] = HashPool(workers=1, max_pending=3)
     app[keys.STREAM_LIMITS] = StreamLimits()
+    app[BOOK_GUARD] = BookingGuard()
     app[keys.ADVISE] = AdviseJobs(service.store.reader, lambda: service.file_config, service.clock)
     app[keys.TRUSTED_PROXIES] = frozenset(trusted_proxies)
     app[keys.TLS_PORT] = tls_port
@@ -69,6 +73,7 @@ def create_app(service: HallService, accounts: Accounts, public_url: str | Publi
     pages.register(app)  # with /static/
     api_notices.register(app)  # the notices' print view (a page)
     api_exports.register(app)  # the 台账's print page
+    register_booking(app)  # the citizens' booking page (with its API, api_book.py), the door poster
     app.on_startup.append(_check_public_address)
     app.cleanup_ctx.append(while_serving(service.keep_the_day))
     app.cleanup_ctx.append(while_serving(app[keys.ESTIMATES].keep_fresh, app[keys.ESTIMATES].stop))

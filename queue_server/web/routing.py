@@ -42,7 +42,7 @@ class ApiRoute:
 PATH_PARAMETERS = {"window": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
                    "alert": {"type": "integer", "minimum": 0, "maximum": 999_999_999}}
 
-STATUS_NAMES = {400: "BadRequest", 401: "Unauthenticated", 404: "NotFound", 409: "Conflict",
+STATUS_NAMES = {400: "BadRequest", 401: "Unauthenticated", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
                 429: "TooManyRequests", 503: "Unavailable"}
 
 

@@ -90,6 +90,12 @@ const YM_ERRORS = {
   slot_in_past: ["预约日期已过", "That day has passed"],
   no_appointments: ["该事项不接受预约", "That matter cannot be booked"],
   duplicate_code: ["预约码已存在", "That appointment code exists already"],
+  booking_not_found: ["没有找到预约：请核对预约码和预约时填写的手机号或身份证号", "No booking with this code and this number: check both"],
+  booking_closed: ["该预约已签到、已取消或已过时段，不能再修改", "This booking has checked in, was cancelled or is over: it cannot be changed"],
+  booking_blocked: ["您近期多次预约未到，暂时不能在线预约", "Bookings missed recently: online booking is paused for you"],
+  too_many_requests: ["操作太频繁，请稍后再试", "Too many requests: try again later"],
+  too_many_bookings: ["该号码预约、改约或取消次数过多，请稍后再试", "Too many bookings or changes for this number: try again later"],
+  too_many_guesses: ["预约码或号码输错次数过多，请 15 分钟后再试", "Too many wrong codes or numbers: try again in 15 minutes"],
   // ratings and follow-up
   nothing_to_rate: ["没有待评价的服务", "No finished service waiting for a rating"],
   no_service: ["该号今天没有可评价的服务", "No finished service to rate"],
