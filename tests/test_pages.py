@@ -206,7 +206,7 @@ async def test_the_public_board_follows_the_hall_live(hall, browser, tmp_path):
     assert (await page.text_content("#updated")) == "更新于 09:00:00"
     assert await page.locator("a[href*='openapi']").count() == 0  # no raw API for citizens
     assert await page.locator("a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))") == [
-        "?lang=en", "/login"]
+        "?lang=en", "/book", "/login"]  # the booking page (docs/appointments.md), and staff sign-in
 
     # Live: a call, a window opening, the notice — no reload.
     hall.clock.advance(90)

@@ -52,10 +52,12 @@ async def book_page(request: web.Request) -> web.Response:
 
 
 async def book_qr(request: web.Request) -> web.Response:
-    """The booking page's address as a QR code (SVG), for the public board; 404 when no address is known."""
+    """The booking page's address as a QR code (SVG), for the public board; an empty image when no
+    address phones can reach is known (the board then shows the link alone)."""
     link = book_link(request)
     if link is None:
-        raise web.HTTPNotFound()
+        return web.Response(text='<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>',
+                            content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
     return web.Response(body=_svg(link), content_type="image/svg+xml", headers={"Cache-Control": "max-age=300"})
 
 

@@ -19,9 +19,8 @@ function dayText(iso) {
   const d = new Date(iso + "T00:00:00+08:00");
   const w = WEEK[new Date(iso + "T12:00:00Z").getUTCDay()];
   const [y, m, day] = iso.split("-").map(Number);
-  const today = B.options && B.options.today === iso;
-  if (YM.lang === "en") return `${w[1]} ${day} ${d.toLocaleString("en", { month: "short", timeZone: "Asia/Shanghai" })}${today ? " (today)" : ""}`;
-  return `${m}月${day}日 ${w[0]}${today ? "（今天）" : ""}` + (y !== Number(B.options.today.slice(0, 4)) ? ` ${y}年` : "");
+  if (YM.lang === "en") return `${w[1]} ${day} ${d.toLocaleString("en", { month: "short", timeZone: "Asia/Shanghai" })}`;
+  return (y !== Number(B.options.today.slice(0, 4)) ? `${y}年` : "") + `${m}月${day}日 ${w[0]}`;
 }
 const timeText = (s, e) => `${YM.clock(s)}–${YM.clock(e)}`;
 const left = (n) => (n > 0 ? YM.t(`余 ${n} 个`, `${n} left`) : YM.t("已约满", "full"));
@@ -66,7 +65,7 @@ function showMode(mine) {
 
 function resetBooking() {
   B.changing = null; B.day = null; B.slot = null;
-  $("step-matter").hidden = false;
+  $("step-matter").hidden = false; foldMatters(false);
   $("contact").hidden = false; $("contact").previousElementSibling.hidden = false; $("contact-help").hidden = false;
   $("book-submit").textContent = YM.t("提交预约", "Book");
   $("book-error").textContent = ""; $("alternatives").hidden = true;
@@ -86,8 +85,15 @@ function renderMatters() {
   $("matters-empty").hidden = B.options.matters.length > 0;
 }
 
+// Once chosen, the list folds to the one service (a phone's screen is short); 更换事项 opens it again.
+function foldMatters(folded) {
+  $("step-matter").classList.toggle("folded", folded);
+  $("matter-again").hidden = !folded;
+}
+
 async function pickMatter(code) {
   B.matter = B.options.matters.find((m) => m.code === code);
+  foldMatters(true);
   B.day = null; B.slot = null;
   $("step-slot").disabled = true; $("step-contact").disabled = true; $("slots").innerHTML = "";
   await loadDays();
@@ -102,17 +108,24 @@ async function loadDays() {
   } catch (e) { $("status").textContent = ""; $("load-error").textContent = YM.t("无法连接服务器，请稍后再试", "Cannot reach the server; try again later"); return; }
   $("status").textContent = "";
   for (const d of B.days) {
-    $("days").append(choice("day", d.day, dayText(d.day) + (d.provisional ? YM.t("（预计）", " (provisional)") : ""), left(d.free), d.free <= 0, B.day === d.day));
+    const side = (d.day === B.options.today ? YM.t("今天 · ", "today · ") : "") + (d.provisional ? YM.t("预计 · ", "provisional · ") : "") + left(d.free);
+    $("days").append(choice("day", d.day, dayText(d.day), side, d.free <= 0, B.day === d.day));
   }
   $("days-empty").hidden = B.days.some((d) => d.free > 0);
 }
 
-function pickDay(day) {
-  B.day = day; B.slot = null;
+function renderSlots(day) {
   const d = B.days.find((x) => x.day === day);
   $("slots").innerHTML = "";
-  for (const s of d.slots) $("slots").append(choice("slot", String(s.start), timeText(s.start, s.end), left(s.free), s.free <= 0));
-  $("step-slot").disabled = false; $("step-contact").disabled = true;
+  if (!d) return;
+  for (const s of d.slots) $("slots").append(choice("slot", String(s.start), timeText(s.start, s.end), left(s.free), s.free <= 0, B.slot === s.start));
+  $("step-slot").disabled = false;
+}
+
+function pickDay(day) {
+  B.day = day; B.slot = null;
+  renderSlots(day);
+  $("step-contact").disabled = true;
 }
 
 function pickSlot(start) {
@@ -162,7 +175,8 @@ function refused(err) {
     alt.hidden = false;
   }
   if (err && err.error === "contact") $("contact").focus();
-  loadDays().then(() => { if (B.day) pickDay(B.day); });
+  B.slot = null;
+  loadDays().then(() => { if (B.day) renderSlots(B.day); });
 }
 
 function showResult(b, title) {
@@ -175,7 +189,7 @@ function showResult(b, title) {
   const hall = B.options.hall;
   $("r-hall").textContent = YM.t(hall.name, hall.name_en);
   $("r-address").textContent = hall.address; $("r-address-row").hidden = !hall.address;
-  $("r-day").textContent = dayText(b.day);
+  $("r-day").textContent = YM.t(`${b.day.slice(0, 4)}年`, "") + dayText(b.day).replace(/^\d+年/, "") + YM.t("", ` ${b.day.slice(0, 4)}`);
   $("r-time").textContent = timeText(b.slot_start, b.slot_end);
   $("r-matter").textContent = YM.t(b.matter_name, b.matter_name_en);
   $("r-contact").textContent = b.contact;
@@ -234,15 +248,15 @@ async function startChange() {
 $("mode-new").addEventListener("click", () => showMode(false));
 $("mode-mine").addEventListener("click", () => { showMode(true); $("find-code").focus(); });
 $("matter-filter").addEventListener("input", renderMatters);
+$("matter-again").addEventListener("click", () => { foldMatters(false); $("matter-filter").focus(); });
 $("matters").addEventListener("change", (e) => pickMatter(e.target.value));
 $("days").addEventListener("change", (e) => pickDay(e.target.value));
 $("slots").addEventListener("change", (e) => pickSlot(e.target.value));
 $("alternatives").addEventListener("change", (e) => {
   const [day, start] = JSON.parse(e.target.value);
-  pickDay(day);
+  B.day = day; B.slot = Number(start);
   const days = $("days").querySelector(`input[value="${day}"]`); if (days) days.checked = true;
-  const slot = $("slots").querySelector(`input[value="${start}"]`); if (slot) slot.checked = true;
-  pickSlot(start);
+  renderSlots(day);
   $("book-error").textContent = YM.t("已选择新的时段，请再次提交", "New time chosen: submit again");
 });
 $("book-form").addEventListener("submit", submitBooking);
