@@ -13,7 +13,7 @@ const DASH = {
   groups: {}, onReport: [],  // other tabs (staff.js) render when a report arrives
 };
 window.DASH = DASH;
-const TABS = ["live", "reports", "charts", "staff", "cases", "layout"];
+const TABS = ["live", "reports", "charts", "staff", "cases", "bookings", "layout"];
 const LEVEL_NAMES = { 5: ["非常满意", "very satisfied"], 4: ["满意", "satisfied"], 3: ["基本满意", "neutral"],
   2: ["不满意", "dissatisfied"], 1: ["非常不满意", "very dissatisfied"] };
 const FOLLOW_UP_STATES = { open: ["待核实", "to verify"], verified: ["已核实", "verified"], called_back: ["已回访", "called back"],
@@ -167,9 +167,11 @@ function showTab(name, focus) {
   }
   for (const p of document.querySelectorAll("[role=tabpanel]")) p.hidden = p.id !== "panel-" + name;
   document.body.dataset.tab = name;
-  el("period-bar").hidden = name === "live" || name === "layout";
+  el("period-bar").hidden = name === "live" || name === "layout" || name === "bookings";
   remember();
-  if (name === "layout") { if (window.ADVISE) window.ADVISE.show(); } else if (name !== "live") load();
+  if (name === "layout") { if (window.ADVISE) window.ADVISE.show(); } else if (name === "bookings") {
+    if (window.BOOKINGS) window.BOOKINGS.show();  // the day's appointments: bookings.js
+  } else if (name !== "live") load();
   if (name === "charts" && DASH.report) drawCharts(DASH.report);
 }
 
