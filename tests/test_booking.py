@@ -351,3 +351,35 @@ async def test_the_pages_open_without_signing_in(hall, page):
     assert r.status == 200 and r.headers["Content-Type"] == "image/svg+xml"
 
 
+
+
+async def test_the_retention_purge_clears_the_booking_s_person(hall):
+    headers = await page_headers(hall.client)
+    await book_post(hall.client, headers, "/api/v1/book", {"matter": MATTER, "slot_start": at("2026-11-24 10:00"),
+                                                          "contact": PHONE})
+    purged = hall.service.store.purge_personal("2026-11-25")
+    assert purged.bookings == 1
+    [event] = [e for e in hall.service.store.events() if e.type == "appointment_booked"]
+    assert event.data["person_key"] is None and "contact" not in event.data
+
+
+async def test_the_kiosk_s_service_checks_in_the_phone_booking_and_the_id_card(kiosk, live):
+    """The kiosk's own check-in path (its service layer against the real server on loopback): the
+    code booked from a phone, then the ID card a booking was made with; a cancelled code is refused."""
+    async with aiohttp.ClientSession(live.url) as s:
+        headers = await page_headers(s)
+        _, by_code = await book_post(s, headers, "/api/v1/book", {"matter": MATTER, "slot_start": at("2026-11-24 09:00"),
+                                                                 "contact": PHONE})
+        await book_post(s, headers, "/api/v1/book", {"matter": "HJ-001", "slot_start": at("2026-11-24 09:00"),
+                                                    "contact": id_number()})
+        _, gone = await book_post(s, headers, "/api/v1/book", {"matter": "KY-001", "slot_start": at("2026-11-24 09:00"),
+                                                              "contact": PHONE})
+        await book_post(s, headers, "/api/v1/book/cancel", {"code": gone["code"], "contact": PHONE})
+    live.service.clock.now = at("2026-11-24 08:45")
+    live.service.tick()
+    out = await kiosk.check_in(code=by_code["code"])
+    assert out.kind == "printed" and out.issued["number"] == "A001"
+    card = await kiosk.check_in(id_number=id_number())
+    assert card.kind == "printed" and card.issued["number"] == "D001"
+    refused = await kiosk.check_in(code=gone["code"])
+    assert refused.kind == "refused" and "预约" in refused.message

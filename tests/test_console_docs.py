@@ -22,8 +22,9 @@ def script() -> str:
 
 
 def scripts() -> str:
-    """The console's own scripts: the desk and its case panel."""
-    return script() + (WEB / "static" / "console-cases.js").read_text("utf-8")
+    """The console's own scripts: the desk, its case panel and the day's appointments."""
+    return script() + (WEB / "static" / "console-cases.js").read_text("utf-8") + \
+        (WEB / "static" / "bookings.js").read_text("utf-8")
 
 
 def test_every_window_action_of_the_api_has_a_button_with_its_key():
@@ -55,7 +56,7 @@ def test_the_page_keeps_to_the_content_security_policy_and_never_injects_html():
     assert not re.search(r"<script(?![^>]*\ssrc=)", html)  # no inline script
     assert not re.search(r"\son\w+=", html)  # no inline handlers
     assert re.findall(r'<script src="([^"]+)"', html) == ["/static/common.js", "/static/console.js",
-                                                          "/static/console-cases.js"]
+                                                          "/static/console-cases.js", "/static/bookings.js"]
     js = scripts()
     assert "eval(" not in js and "new Function" not in js
     # Server text (matter names, notes, reasons) goes in as text only: innerHTML is used to clear.

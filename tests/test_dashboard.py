@@ -20,7 +20,7 @@ from tests.support.pages import english_words, measure, text_is
 
 pytestmark = pytest.mark.slow
 
-TABS = ("live", "reports", "charts", "staff", "cases", "layout")
+TABS = ("live", "reports", "charts", "staff", "cases", "bookings", "layout")
 
 
 @pytest.fixture
@@ -365,7 +365,7 @@ async def test_the_tabs_work_with_the_keyboard_alone(hall, browser):
         if await focused() == "tab-live":
             break
     assert await focused() == "tab-live"
-    assert await page.eval_on_selector_all("[role=tab]", "(ts) => ts.map((t) => t.tabIndex)") == [0, -1, -1, -1, -1, -1]
+    assert await page.eval_on_selector_all("[role=tab]", "(ts) => ts.map((t) => t.tabIndex)") == [0, -1, -1, -1, -1, -1, -1]
     await page.keyboard.press("ArrowRight")
     assert await state() == ("tab-reports", ["tab-reports"], ["panel-reports"])
     await loaded(page)
@@ -378,6 +378,8 @@ async def test_the_tabs_work_with_the_keyboard_alone(hall, browser):
     assert await state() == ("tab-live", ["tab-live"], ["panel-live"])
     await page.keyboard.press("ArrowLeft")  # wraps round
     assert await state() == ("tab-layout", ["tab-layout"], ["panel-layout"])
+    await page.keyboard.press("ArrowLeft")
+    assert await state() == ("tab-bookings", ["tab-bookings"], ["panel-bookings"])
     await page.keyboard.press("ArrowLeft")
     assert await state() == ("tab-cases", ["tab-cases"], ["panel-cases"])
     await page.keyboard.press("Tab")  # on to the period picker, then back: one stop for the whole tab list
@@ -422,7 +424,7 @@ async def test_the_cases_tab_has_the_supervision_board_and_the_period_s_case_fig
 
 async def test_the_dashboard_in_english(hall, browser, tmp_path):
     page = await dashboard(browser, hall, "tab=reports&lang=en")
-    assert await page.locator("[role=tab]").all_text_contents() == ["Live", "Reports", "Charts", "Staff", "Cases", "Window layout"]
+    assert await page.locator("[role=tab]").all_text_contents() == ["Live", "Reports", "Charts", "Staff", "Cases", "Appointments", "Window layout"]
     assert await page.text_content("#totals tr[data-key=issued] th") == "tickets issued"
     assert await page.text_content("#totals tr[data-key=within_target] th") == "called within target (target 15 min)"
     assert await page.text_content("#p-label") == "2026-11 (2026-11-01 to 2026-11-30)"

@@ -3,7 +3,8 @@ log and the tables beside it, so that the statistics stay exact and the person i
 
 What is cleared, for days before the cut-off:
 - `ticket_issued`: `person_key` (set to null) and the masked `name` (removed); `ticket_called` and
-  `ticket_recalled`: the masked `name` (removed); `appointment_booked`: `person_key` (null);
+  `ticket_recalled`: the masked `name` (removed); `appointment_booked`: `person_key` (null) and
+  the masked `contact` (removed);
 - intake drafts (the ID card's reading, normally deleted when their day closes);
 - for cases opened before the cut-off that are finished (decided, result ready, handed over,
   archived, returned, withdrawn) — a running case keeps its applicant: `case_opened`'s
@@ -68,6 +69,8 @@ def _clear_ticket_event(kind: str, data: dict) -> bool:
         data["person_key"] = None
         held = True
     if kind != "appointment_booked" and data.pop("name", None) is not None:
+        held = True
+    if kind == "appointment_booked" and data.pop("contact", None) is not None:  # the masked phone/ID (/book)
         held = True
     return held
 
