@@ -156,6 +156,10 @@ async def test_bad_numbers_are_refused_naming_the_field(hall):
         assert status == 400 and data["field"] == "contact" and message in data["message"], data
     status, data = await book_post(hall.client, headers, "/api/v1/book", {**body, "matter": "NOPE", "contact": PHONE})
     assert status == 400 and data["field"] == "matter"
+    for odd in ("NaN", "Infinity", "1e300", "-5"):  # Python's JSON reader takes NaN: refused all the same
+        r = await hall.client.post("/api/v1/book", headers={**headers, "Content-Type": "application/json"},
+                                   data=f'{{"matter": "{MATTER}", "contact": "{PHONE}", "slot_start": {odd}}}')
+        assert r.status == 400 and (await r.json())["field"] == "slot_start", odd
     status, data = await book_post(hall.client, headers, "/api/v1/book", {**body, "slot_start": at("2026-11-24 10:10"),
                                                                          "contact": PHONE})
     assert (status, data["error"]) == (422, "not_a_free_slot")
@@ -383,3 +387,19 @@ async def test_the_kiosk_s_service_checks_in_the_phone_booking_and_the_id_card(k
     assert card.kind == "printed" and card.issued["number"] == "D001"
     refused = await kiosk.check_in(code=gone["code"])
     assert refused.kind == "refused" and "预约" in refused.message
+
+
+async def test_a_cancelled_booking_frees_its_place_for_the_kiosk_too(hall):
+    """The kiosk's next free slot (a capped category) counts the same bookings, cancelled ones not."""
+    from tests.support.caps import capped as capped_config
+
+    hall.service.file_config = capped_config({"A": 1}, {"A": 1})
+    hall.service._hall.config = hall.service.file_config  # noqa: SLF001 — the hall's settings for this test
+    headers = await page_headers(hall.client)
+    _, booked = await book_post(hall.client, headers, "/api/v1/book",
+                                {"matter": MATTER, "slot_start": at("2026-11-24 08:30"), "contact": PHONE})
+    _, offer = await hall.get("/api/v1/appointments/next-free?category=A", who="kiosk")
+    assert offer["slot"]["slot_start"] == at("2026-11-24 09:00")
+    await book_post(hall.client, headers, "/api/v1/book/cancel", {"code": booked["code"], "contact": PHONE})
+    _, offer = await hall.get("/api/v1/appointments/next-free?category=A", who="kiosk")
+    assert offer["slot"]["slot_start"] == at("2026-11-24 08:30")

@@ -144,3 +144,25 @@ async def test_the_english_page_and_the_poster_and_the_board(hall, browser, tmp_
     await board.wait_for_function("() => document.getElementById('book-qr').naturalWidth > 0")
     assert await board.get_attribute("#book-link", "href") == "/book"
     await board.screenshot(path=str(tmp_path / "board-1920.png"))
+
+
+async def test_a_blocked_person_is_told_from_which_day_they_may_book_again(hall, browser, clock):
+    from tests.support.booking import book_post, page_headers
+    from tests.support.caps import capped
+
+    browser.allow(r"status of 409 \(Conflict\) @ .*/api/v1/book$")
+    hall.service.file_config = capped({}, no_show_limit=1, block_days=7)
+    hall.service._hall.config = hall.service.file_config  # noqa: SLF001 — the hall's settings for this test
+    headers = await page_headers(hall.client)
+    await book_post(hall.client, headers, "/api/v1/book", {"matter": "SHBX-001", "slot_start": at("2026-11-23 10:00"),
+                                                          "contact": PHONE})
+    clock.now = at("2026-11-24 08:00")  # Monday's booking was missed; counted once Monday has closed
+    hall.service.tick()
+    page = await browser.new_page(viewport=PHONE_VIEW)
+    await page.goto(base(hall) + "/book")
+    await page.click("text=城乡居民基本养老保险参保登记")
+    await page.click("#days input[value='2026-11-25']")
+    await page.click(f"#slots input[value='{at('2026-11-25 10:00'):.0f}']")
+    await page.fill("#contact", PHONE)
+    await page.click("#book-submit")
+    await text_is(page, "book-error", "您近期多次预约未到，2026-12-01 起才能再次在线预约。如有疑问请拨打监督电话。")

@@ -307,10 +307,12 @@ class Store:
 
     def bookings_of(self, first: str, last: str, category: str) -> list[tuple[float, str | None]]:
         """(slot start, person key) of a category's appointments booked for the days `first`…`last`
-        (inclusive): what the next free slot is counted from (caps.py)."""
+        (inclusive) and not cancelled: what the next free slot is counted from (caps.py)."""
         rows = self.conn.execute(
-            "SELECT json_extract(data, '$.slot_start'), json_extract(data, '$.person_key') FROM events "
-            "WHERE day BETWEEN ? AND ? AND type = 'appointment_booked' AND json_extract(data, '$.category') = ?",
+            "SELECT json_extract(data, '$.slot_start'), json_extract(data, '$.person_key') FROM events AS b "
+            "WHERE day BETWEEN ? AND ? AND type = 'appointment_booked' AND json_extract(data, '$.category') = ? "
+            "AND NOT EXISTS (SELECT 1 FROM events AS c WHERE c.day = b.day AND c.type = 'appointment_cancelled' "
+            "AND json_extract(c.data, '$.code') = json_extract(b.data, '$.code'))",
             (first, last, category))
         return [(float(r[0]), r[1]) for r in rows]
 

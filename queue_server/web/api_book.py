@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import math
 import secrets
 from datetime import date
 from typing import Any
@@ -236,6 +237,8 @@ def _book_event(svc: HallService, h: Hall, now: float, matter: Matter, start: fl
     """The booking's event if the slot may be booked now (checked against the log in the same step
     that writes it); otherwise the refusal. `replacing`: the booking a change moves from."""
     config, today = svc.config, h.state.day
+    if not math.isfinite(start) or not 0 < start < 4_102_444_800:  # NaN passes JSON's reader and every comparison
+        raise BodyError("slot_start", "must be a slot's start from GET /api/v1/book/slots (epoch seconds)")
     day = business_day(start)
     grids = _grids(svc, matter.category, now)
     slot = next((s for d, _, grid in grids if d == day for s in grid if s.start == start), None)

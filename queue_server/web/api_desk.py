@@ -280,7 +280,8 @@ async def book_appointment(request: web.Request) -> web.Response:
 async def list_appointments(request: web.Request) -> web.Response:
     hall = service_of(request).hall
     items = [{"code": b.code, "slot_start": b.slot_start, "slot_end": b.slot_end, "category": b.category,
-              "matter": b.matter, "ticket": hall.state.tickets[b.ticket].number if b.ticket else None}
+              "matter": b.matter, "ticket": hall.state.tickets[b.ticket].number if b.ticket else None,
+              "cancelled": b.cancelled}
              for b in sorted(hall.state.desk.bookings.values(), key=lambda b: b.slot_start)]
     return reply({"appointments": items})
 
