@@ -70,6 +70,8 @@ async def test_a_full_slot_offers_the_next_free_ones_on_the_page(hall, browser, 
     browser.allow(r"status of 409 \(Conflict\) @ .*/api/v1/book$")  # the refusal the test provokes
     page = await browser.new_page(viewport=PHONE_VIEW)
     await page.goto(base(hall) + "/book")
+    assert await page.locator("#matters details.mgroup").count() == 6  # the categories that take bookings
+    await page.click("#matters details[data-category=A] summary")  # a category opens on a tap
     await page.click("text=城乡居民基本养老保险参保登记")
     await page.click("#days input[value='2026-11-24']")
     await page.click(f"#slots input[value='{at('2026-11-24 08:30'):.0f}']")
@@ -126,13 +128,14 @@ async def test_the_english_page_and_the_poster_and_the_board(hall, browser, tmp_
     page = await browser.new_page(viewport=PHONE_VIEW)
     await page.goto(base(hall) + "/book?lang=en")
     await text_is(page, "hall", "Model Town Service Centre")
-    await page.wait_for_selector("#matters label.choice")
+    await page.wait_for_selector("#matters details.mgroup")
     body = await page.text_content("body")
     assert "预约" not in body and "选择" not in body
     assert await measure(page, str(tmp_path / "book-en-390.png")) == []
     zh = await browser.new_page(viewport=PHONE_VIEW)
     await zh.goto(base(hall) + "/book")
-    await zh.wait_for_selector("#matters label.choice")
+    await zh.wait_for_selector("#matters details.mgroup")
+    await zh.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
     assert english_words(await zh.text_content("body")) == set()
     poster = await browser.new_page(viewport={"width": 794, "height": 1123})
     await poster.goto(base(hall) + "/book/poster")
@@ -160,6 +163,7 @@ async def test_a_blocked_person_is_told_from_which_day_they_may_book_again(hall,
     hall.service.tick()
     page = await browser.new_page(viewport=PHONE_VIEW)
     await page.goto(base(hall) + "/book")
+    await page.click("#matters details[data-category=A] summary")
     await page.click("text=城乡居民基本养老保险参保登记")
     await page.click("#days input[value='2026-11-25']")
     await page.click(f"#slots input[value='{at('2026-11-25 10:00'):.0f}']")

@@ -71,16 +71,26 @@ function resetBooking() {
   $("book-error").textContent = ""; $("alternatives").hidden = true;
 }
 
+// The services by category: each category a fold that opens on a tap (a phone shows the seven
+// categories, not forty services); while searching, the matching services in one list.
 function renderMatters() {
   const q = $("matter-filter").value.trim().toLowerCase();
   const box = $("matters"); box.innerHTML = "";
-  let group = null;
+  let group = null, into = box;
   for (const m of B.options.matters) {
     const name = YM.t(m.name, m.name_en);
     if (q && !(m.name + " " + m.name_en + " " + m.category_name).toLowerCase().includes(q)) continue;
     const cat = YM.t(m.category_name, m.category_name_en);
-    if (cat !== group) { group = cat; const h = document.createElement("p"); h.className = "group"; h.textContent = cat; box.append(h); }
-    box.append(choice("matter", m.code, name, "", false, B.matter && B.matter.code === m.code));
+    if (cat !== group) {
+      group = cat;
+      if (q) { const h = document.createElement("p"); h.className = "group"; h.textContent = cat; box.append(h); } else {
+        into = document.createElement("details"); into.className = "mgroup"; into.dataset.category = m.category;
+        const sum = document.createElement("summary"); sum.textContent = cat; into.append(sum); box.append(into);
+      }
+    }
+    const picked = B.matter && B.matter.code === m.code;
+    (q ? box : into).append(choice("matter", m.code, name, "", false, picked));
+    if (picked && !q) into.open = true;
   }
   $("matters-empty").hidden = B.options.matters.length > 0;
 }
