@@ -35,15 +35,18 @@ class TicketSlip:
     supervision_phone: str = "12345"
     priority: bool = False
     cases: int = 0  # a pick-up ticket: how many results it collects
+    book_url: str | None = None  # the hall's booking page: printed as text, the next visit booked by phone
 
 
 SLIP_TEXTS: dict[str, dict[str, str]] = {
     "zh": {"service": "办理事项：", "windows": "办理窗口：", "time": "取号时间：", "valid": "当日有效",
            "scan": "扫码查看排队进度", "phone": "监督电话：", "priority": "【绿色通道】",
-           "cases": "领取结果：{n} 件", "bring": "请带身份证原件和受理通知书"},
+           "cases": "领取结果：{n} 件", "bring": "请带身份证原件和受理通知书",
+           "book": "下次可手机预约："},
     "en": {"service": "Service: ", "windows": "Go to: ", "time": "Taken: ", "valid": "Valid today only",
            "scan": "Scan to follow your ticket", "phone": "Supervision: ", "priority": "[Priority]",
-           "cases": "Results to collect: {n}", "bring": "Bring your ID card and the acceptance notice"},
+           "cases": "Results to collect: {n}", "bring": "Bring your ID card and the acceptance notice",
+           "book": "Book your next visit: "},
 }
 
 
@@ -61,13 +64,14 @@ def slip_of(issued: dict[str, Any], lang: str = "zh") -> TicketSlip:
         issued_at=local_time(float(issued["issued_at"])), status_url=issued.get("status_url"),
         note=issued.get(f"note_{lang}") or issued.get("note") or "",
         supervision_phone=issued.get("supervision_phone") or "12345", priority=bool(issued.get("priority")),
-        cases=len(issued.get("cases") or ()),
+        cases=len(issued.get("cases") or ()), book_url=issued.get("book_url"),
     )
 
 
 def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
     """Hall; the number large; people ahead and the estimate; service, windows, time, 当日有效;
-    the QR of the ticket's page; the missed-ticket note; the supervision phone; cut."""
+    the QR of the ticket's page; the missed-ticket note; where to book the next visit; the
+    supervision phone; cut."""
     lab = SLIP_TEXTS[lang]
     b = SlipBuilder(cols)
     b.align("center").size(1, 2).line(slip.hall).size()
@@ -92,6 +96,8 @@ def ticket_bytes(slip: TicketSlip, cols: int = 32, lang: str = "zh") -> bytes:
         b.qr(slip.status_url).line(lab["scan"])
     if slip.note:
         b.bold().line(slip.note).bold(False)
+    if slip.book_url:
+        b.line(lab["book"]).line(slip.book_url + ("?lang=en" if lang == "en" else ""))
     b.line(lab["phone"] + slip.supervision_phone)
     return b.cut()
 

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .appointments import bookable_matters
 from .caps import remaining
 from .estimate import Estimate
 from .hall import Hall
@@ -132,6 +133,9 @@ def issued_receipt(hall: Hall, t: Ticket, base_url: str | None) -> dict[str, Any
     return {
         "id": t.id, "number": t.number, "token": t.token,
         "status_url": f"{base_url}/t/{t.token}" if base_url else None,
+        # Where a phone books the next visit (printed as text under the ticket's QR: a second QR
+        # on a slip gets scanned instead of the first); None when nothing can be booked.
+        "book_url": f"{base_url}/book" if base_url and bookable_matters(hall.config) else None,
         "category": {"code": t.category, "name": category.name if category else t.category},
         "matter": {"code": matter.code, "name": matter.name} if matter else None,
         "priority": t.priority, "issued_at": t.issued_at,

@@ -12,6 +12,7 @@ async def test_issue_returns_what_the_slip_needs(hall):
     status, t = await hall.post("/api/v1/tickets", json={"category": "E"}, expect=201)
     assert t["number"] == "E001" and t["id"] == "20261123-E001"
     assert t["status_url"] == f"http://hall.test/t/{t['token']}"
+    assert t["book_url"] == "http://hall.test/book"  # the township books by phone: the slip says where
     assert t["windows"] == [{"number": 6, "name": "自然资源"}]
     assert t["hall"] == "示范镇便民服务中心" and t["supervision_phone"] == "12345"
     # the township rule lets a missed ticket rejoin at the back within 30 min: the slip says so

@@ -355,6 +355,15 @@ async def test_the_pages_open_without_signing_in(hall, page):
     assert r.status == 200 and r.headers["Content-Type"] == "image/svg+xml"
 
 
+async def test_the_board_s_qr_leads_to_the_booking_page_in_the_board_s_language(hall):
+    from queue_server.web.book_pages import _svg
+
+    for query, link in (("", "http://hall.test/book"), ("?lang=en", "http://hall.test/book?lang=en")):
+        body = await (await hall.client.get("/book/qr.svg" + query)).read()
+        assert body == _svg(link)
+    assert _svg("http://hall.test/book") != _svg("http://hall.test/book?lang=en")
+
+
 
 
 async def test_the_retention_purge_clears_the_booking_s_person(hall):

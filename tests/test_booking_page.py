@@ -147,6 +147,11 @@ async def test_the_english_page_and_the_poster_and_the_board(hall, browser, tmp_
     await board.wait_for_function("() => document.getElementById('book-qr').naturalWidth > 0")
     assert await board.get_attribute("#book-link", "href") == "/book"
     await board.screenshot(path=str(tmp_path / "board-1920.png"))
+    board_en = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await board_en.goto(base(hall) + "/?lang=en")  # an English board leads to the English booking page
+    await board_en.wait_for_function("() => document.getElementById('book-qr').naturalWidth > 0")
+    assert (await board_en.get_attribute("#book-link", "href")).endswith("/book?lang=en")
+    assert (await board_en.get_attribute("#book-qr", "src")).endswith("/book/qr.svg?lang=en")
 
 
 async def test_a_blocked_person_is_told_from_which_day_they_may_book_again(hall, browser, clock):

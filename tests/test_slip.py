@@ -209,3 +209,17 @@ def test_a_slip_without_a_reachable_address_prints_no_qr_code():
     decoded = printed({**answer(), "status_url": None})
     assert decoded.qr == [] and not any("扫码" in line for line in decoded.lines)
     assert any("A004" in line for line in decoded.lines)
+
+
+def test_the_slip_says_where_to_book_the_next_visit_as_text_beside_the_one_qr(tmp_path):
+    """The booking page is printed as words under the ticket's QR: a second code on the slip would
+    be scanned in place of the ticket's. A hall that books nothing (no book_url) prints no line."""
+    d = printed({**answer(), "book_url": "http://hall.test/book"})
+    at_book = d.lines.index("下次可手机预约：")
+    assert d.lines[at_book + 1] == "http://hall.test/book" and d.qr == [URL]
+    png = render(d, tmp_path / "slip.png")
+    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == URL  # still one code, the ticket's
+    english = printed({**answer(), "book_url": "http://hall.test/book"}, "en")
+    assert "http://hall.test/book?lang=en" in english.lines
+    assert not any("预约" in line for line in printed(answer()).lines)

@@ -55,6 +55,8 @@ async def book_qr(request: web.Request) -> web.Response:
     """The booking page's address as a QR code (SVG), for the public board; an empty image when no
     address phones can reach is known (the board then shows the link alone)."""
     link = book_link(request)
+    if link is not None and lang_of(request) == "en":
+        link += "?lang=en"  # an English board leads to the English booking page
     if link is None:
         return web.Response(text='<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>',
                             content_type="image/svg+xml", headers={"Cache-Control": "no-store"})

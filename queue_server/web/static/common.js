@@ -242,3 +242,8 @@ const YM = {
 };
 document.documentElement.lang = YM.lang === "en" ? "en" : "zh-CN";
 document.querySelectorAll("[data-en]").forEach((el) => { if (YM.lang === "en") el.textContent = el.dataset.en; });
+// Links and images that lead a citizen on (the booking page, its QR) keep an English page English.
+if (YM.lang === "en") {
+  document.querySelectorAll("a[data-keep-lang]").forEach((a) => { a.href += (a.href.includes("?") ? "&" : "?") + "lang=en"; });
+  document.querySelectorAll("img[data-keep-lang]").forEach((img) => { img.src += (img.src.includes("?") ? "&" : "?") + "lang=en"; });
+}
